@@ -1,0 +1,93 @@
+// Calendar arithmetic for the rolling certification cycle and payroll months.
+// All calendar rules are in Asia/Shanghai; dates travel as ISO 'YYYY-MM-DD' strings.
+import { DateTime } from 'luxon';
+
+export const ZONE = 'Asia/Shanghai';
+export type IsoDate = string; // YYYY-MM-DD
+export type YearMonth = string; // YYYY-MM
+
+const DATE_RE = /^(\d{4})-(\d{2})-(\d{2})$/;
+const MONTH_RE = /^(\d{4})-(\d{2})$/;
+
+export function isIsoDate(s: string): boolean {
+  const m = DATE_RE.exec(s);
+  if (!m) return false;
+  return DateTime.fromObject({ year: +m[1]!, month: +m[2]!, day: +m[3]! }, { zone: 'UTC' }).isValid;
+}
+
+export function isYearMonth(s: string): boolean {
+  const m = MONTH_RE.exec(s);
+  return !!m && +m[2]! >= 1 && +m[2]! <= 12 && +m[1]! >= 1900;
+}
+
+function parts(date: IsoDate): [number, number, number] {
+  const m = DATE_RE.exec(date);
+  if (!m) throw new RangeError(`not a date: ${date}`);
+  return [+m[1]!, +m[2]!, +m[3]!];
+}
+
+function pad(n: number, w = 2): string {
+  return String(n).padStart(w, '0');
+}
+
+export function daysInMonth(year: number, month: number): number {
+  return new Date(Date.UTC(year, month, 0)).getUTCDate();
+}
+
+/** Same day `n` months later (or earlier), clamped to the month's last day: 2024-02-29 + 12 → 2025-02-28. */
+export function addMonths(date: IsoDate, n: number): IsoDate {
+  const [y, m, d] = parts(date);
+  const total = y * 12 + (m - 1) + n;
+  const ny = Math.floor(total / 12);
+  const nm = (total % 12) + 1;
+  return `${pad(ny, 4)}-${pad(nm)}-${pad(Math.min(d, daysInMonth(ny, nm)))}`;
+}
+
+export function addDays(date: IsoDate, n: number): IsoDate {
+  const [y, m, d] = parts(date);
+  return new Date(Date.UTC(y, m - 1, d + n)).toISOString().slice(0, 10);
+}
+
+/** The calendar date in Shanghai of an instant. */
+export function shanghaiDate(instant: Date): IsoDate {
+  return DateTime.fromJSDate(instant, { zone: ZONE }).toISODate()!;
+}
+
+/** The instant at which a Shanghai calendar date begins. */
+export function startOfShanghaiDay(date: IsoDate): Date {
+  const [y, m, d] = parts(date);
+  return DateTime.fromObject({ year: y, month: m, day: d }, { zone: ZONE }).toJSDate();
+}
+
+export function monthOf(date: IsoDate): YearMonth {
+  return date.slice(0, 7);
+}
+
+export function firstDayOfMonth(month: YearMonth): IsoDate {
+  return `${month}-01`;
+}
+
+export function addMonthsToMonth(month: YearMonth, n: number): YearMonth {
+  return addMonths(firstDayOfMonth(month), n).slice(0, 7);
+}
+
+/** Whole months from `a` to `b` (b − a), e.g. 2025-11 → 2026-02 is 3. */
+export function monthsBetween(a: YearMonth, b: YearMonth): number {
+  const [ay, am] = a.split('-').map(Number) as [number, number];
+  const [by, bm] = b.split('-').map(Number) as [number, number];
+  return (by - ay) * 12 + (bm - am);
+}
+
+/** Age in whole years on `on`. */
+export function ageOn(birthDate: IsoDate, on: IsoDate): number {
+  const [by, bm, bd] = parts(birthDate);
+  const [y, m, d] = parts(on);
+  return y - by - (m < bm || (m === bm && d < bd) ? 1 : 0);
+}
+
+/** Days from a to b (b − a). */
+export function daysBetween(a: IsoDate, b: IsoDate): number {
+  const [ay, am, ad] = parts(a);
+  const [by, bm, bd] = parts(b);
+  return Math.round((Date.UTC(by, bm - 1, bd) - Date.UTC(ay, am - 1, ad)) / 86_400_000);
+}
