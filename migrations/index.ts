@@ -1,0 +1,8 @@
+// The ordered list of migrations. Static imports (rather than reading the folder at run
+// time) so the same list works under tsx, vitest and a bundled build.
+import type { Migration } from 'kysely';
+import * as m20261125T150000 from './20261125T150000_initial.ts';
+
+export const MIGRATIONS: Record<string, Migration> = {
+  '20261125T150000_initial': m20261125T150000,
+};

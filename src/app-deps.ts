@@ -1,0 +1,38 @@
+// Everything the HTTP app and the workers are built from; tests build it with their own
+// database, queue prefix and clock.
+import type { Kysely } from 'kysely';
+import type pg from 'pg';
+import type { Config } from './config.ts';
+import type { DB } from './infra/db-types.ts';
+import type { Clock } from './infra/clock.ts';
+import type { Queues } from './infra/queue.ts';
+import { createAuditWriter, type AuditWriter } from './modules/audit/writer.ts';
+import { createKeyRepository } from './modules/auth/repository.ts';
+import { createAuthService, type AuthService } from './modules/auth/service.ts';
+import { createCertificationRepository, type CertificationRepository } from './modules/certification/repository.ts';
+import { createCertificationService, type CertificationService } from './modules/certification/service.ts';
+import { createPensionerRepository } from './modules/pensioners/repository.ts';
+import { createPensionerService, type PensionerService } from './modules/pensioners/service.ts';
+
+export interface AppDeps {
+  config: Config;
+  db: Kysely<DB>;
+  pool: pg.Pool;
+  queues: Queues;
+  clock: Clock;
+  audit: AuditWriter;
+  auth: AuthService;
+  pensioners: PensionerService;
+  certificationRepo: CertificationRepository;
+  certification: CertificationService;
+}
+
+export function createDeps(base: { config: Config; db: Kysely<DB>; pool: pg.Pool; queues: Queues; clock: Clock }): AppDeps {
+  const { db, pool, clock } = base;
+  const audit = createAuditWriter(pool);
+  const auth = createAuthService(createKeyRepository(db));
+  const certificationRepo = createCertificationRepository(pool);
+  const certification = createCertificationService(certificationRepo);
+  const pensioners = createPensionerService({ db, repo: createPensionerRepository(), certification, audit, clock });
+  return { ...base, audit, auth, pensioners, certificationRepo, certification };
+}

@@ -1,0 +1,83 @@
+// Builds the Fastify app from its dependencies; no listen here, so tests inject requests.
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import helmet from '@fastify/helmet';
+import rateLimit from '@fastify/rate-limit';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { AppDeps } from './app-deps.ts';
+import { AppError, errorBody } from './http/errors.ts';
+import { authPlugin } from './http/auth-plugin.ts';
+import { metricsPlugin } from './http/metrics.ts';
+import { loggerOptions } from './infra/logger.ts';
+import { healthRoutes } from './modules/health/routes.ts';
+import { pensionerRoutes } from './modules/pensioners/routes.ts';
+import { certificationRoutes } from './modules/certification/routes.ts';
+import { hashKey } from './modules/auth/keys.ts';
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+/** Feature route plugins; each takes the app and the shared dependencies. */
+export type RouteModule = (app: FastifyInstance, deps: AppDeps) => Promise<void>;
+const ROUTES: RouteModule[] = [healthRoutes, pensionerRoutes, certificationRoutes];
+
+export async function buildApp(deps: AppDeps, opts: { logger?: FastifyServerOptions['logger']; extraRoutes?: RouteModule[] } = {}) {
+  const app = Fastify({
+    logger: opts.logger ?? loggerOptions(deps.config.logLevel),
+    bodyLimit: deps.config.bodyLimitBytes,
+    trustProxy: deps.config.trustProxy,
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: true } },
+    routerOptions: { maxParamLength: 200 },
+  });
+
+  // Bulk and batch bodies are streamed to the handler, never buffered whole.
+  app.addContentTypeParser(['application/x-ndjson', 'text/csv'], (_req, payload, done) => done(null, payload));
+
+  app.setErrorHandler((err: any, req, reply) => {
+    if (err instanceof AppError) return reply.code(err.statusCode).send(errorBody(err.code, err.message, err.details));
+    if (err.validation) {
+      const details = err.validation.map((v: any) => ({
+        field: (v.instancePath || '').replace(/^\//, '').replaceAll('/', '.') || v.params?.missingProperty || v.params?.additionalProperty || err.validationContext,
+        message: v.keyword === 'additionalProperties' ? `unknown field: ${v.params.additionalProperty}` : v.message,
+      }));
+      return reply.code(400).send(errorBody('invalid_request', `invalid ${err.validationContext ?? 'request'}: ${details[0]?.message ?? ''}`, details));
+    }
+    const status = typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
+    if (status === 500) {
+      req.log.error({ err: { message: err.message, stack: err.stack } }, 'unhandled error');
+      return reply.code(500).send(errorBody('internal_error', 'internal error'));
+    }
+    const code =
+      status === 413 ? 'body_too_large' : status === 415 ? 'unsupported_media_type' : status === 429 ? 'rate_limited' : err.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || err.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' ? 'malformed_json' : 'bad_request';
+    return reply.code(status).send(errorBody(code, err.message));
+  });
+  app.setNotFoundHandler((_req, reply) => reply.code(404).send(errorBody('not_found', 'no such route')));
+
+  await app.register(helmet, {
+    contentSecurityPolicy: {
+      directives: { defaultSrc: ["'self'"], scriptSrc: ["'self'"], styleSrc: ["'self'", "'unsafe-inline'"], imgSrc: ["'self'", 'data:'] },
+    },
+  });
+  await app.register(rateLimit, {
+    global: true,
+    max: deps.config.rateLimitPerSecond,
+    timeWindow: 1000,
+    keyGenerator: (req) => {
+      const h = req.headers.authorization;
+      return h ? hashKey(h) : req.ip;
+    },
+    errorResponseBuilder: (_req, ctx) => {
+      const e = new AppError(429, 'rate_limited', `rate limit of ${ctx.max} requests per second exceeded`);
+      return Object.assign(e, { statusCode: 429 });
+    },
+  });
+  await app.register(metricsPlugin, { queues: deps.queues });
+  await app.register(authPlugin, { auth: deps.auth });
+
+  await app.register(swagger, { mode: 'static', specification: { path: path.join(ROOT, 'openapi.yaml'), baseDir: ROOT } });
+  await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
+
+  for (const routes of [...ROUTES, ...(opts.extraRoutes ?? [])]) await app.register(async (scope) => routes(scope, deps));
+  return app;
+}

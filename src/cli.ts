@@ -1,0 +1,77 @@
+// Operators' command line: migrations, API keys, and (with later features) feed uploads.
+import { Command, CommanderError } from 'commander';
+import { loadConfig, ConfigError } from './config.ts';
+import { openDatabase } from './runtime.ts';
+import { createDatabase, migrateToLatest } from './infra/database.ts';
+import { createKeyRepository } from './modules/auth/repository.ts';
+import { createAuthService, KeyInputError } from './modules/auth/service.ts';
+import { CLI_EXTENSIONS } from './cli-extensions.ts';
+
+async function withDatabase<T>(fn: (db: ReturnType<typeof createDatabase>) => Promise<T>): Promise<T> {
+  const config = loadConfig();
+  const { url, embedded } = await openDatabase(config);
+  const database = createDatabase(url, { max: 2, applicationName: 'pension-cli' });
+  try {
+    return await fn(database);
+  } finally {
+    await database.close();
+    await embedded?.stop();
+  }
+}
+
+const program = new Command('pension-cli').description('Operate the pension certification service').exitOverride();
+
+program
+  .command('migrate')
+  .description('bring the database schema to the latest migration')
+  .action(async () => {
+    const applied = await withDatabase((d) => migrateToLatest(d.db));
+    process.stdout.write(applied.length ? `applied: ${applied.join(', ')}\n` : 'schema is up to date\n');
+  });
+
+const keys = program.command('keys').description('API keys');
+keys
+  .command('create')
+  .requiredOption('--role <role>', 'admin | bureau | staff | feed')
+  .requiredOption('--name <name>', 'who the key is for')
+  .option('--region <prefix>', 'prefix of the 6-digit region code the key is limited to')
+  .option('--sources <list>', 'comma-separated sources a feed key may submit')
+  .description('create a key; the key itself is printed alone on the last line')
+  .action(async (o: { role: string; name: string; region?: string; sources?: string }) => {
+    const { id, secret } = await withDatabase(async (d) => {
+      await migrateToLatest(d.db);
+      return createAuthService(createKeyRepository(d.db)).createKey({
+        role: o.role,
+        name: o.name,
+        region: o.region ?? null,
+        sources: o.sources ? o.sources.split(',').map((s) => s.trim()).filter(Boolean) : null,
+      });
+    });
+    process.stdout.write(`created ${o.role} key ${id} for ${o.name}${o.region ? ` (region ${o.region})` : ''}\n${secret}\n`);
+  });
+keys
+  .command('list')
+  .description('list keys (never their secrets)')
+  .action(async () => {
+    const rows = await withDatabase((d) => createKeyRepository(d.db).list());
+    for (const r of rows) {
+      process.stdout.write(`${r.id}\t${r.role}\t${r.region_prefix ?? '*'}\t${(r.sources ?? []).join(',') || '-'}\t${r.revoked_at ? 'revoked' : 'active'}\t${r.name}\n`);
+    }
+  });
+keys
+  .command('revoke <id>')
+  .description('revoke a key')
+  .action(async (id: string) => {
+    const ok = await withDatabase((d) => createKeyRepository(d.db).revoke(id));
+    if (!ok) throw new KeyInputError(`no active key ${id}`);
+    process.stdout.write(`revoked ${id}\n`);
+  });
+
+for (const extend of CLI_EXTENSIONS) extend(program);
+
+program.parseAsync(process.argv).catch((e: unknown) => {
+  if (e instanceof CommanderError) process.exit(e.exitCode);
+  const msg = e instanceof ConfigError || e instanceof KeyInputError ? (e as Error).message : `error: ${(e as Error).message}`;
+  process.stderr.write(`${msg}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,98 @@
+// One validated, typed configuration read from the environment at start.
+import { cleanEnv, str, port, host, num, bool, url, makeValidator, EnvError, EnvMissingError } from 'envalid';
+
+const role = makeValidator<'api' | 'worker' | 'all'>((v) => {
+  if (v === 'api' || v === 'worker' || v === 'all') return v;
+  throw new EnvError('must be api, worker or all');
+});
+
+const postgresUrl = makeValidator<string>((v) => {
+  if (!/^postgres(ql)?:\/\//.test(v)) throw new EnvError('must be a postgres:// URL');
+  return v;
+});
+const redisUrl = makeValidator<string>((v) => {
+  if (!/^rediss?:\/\//.test(v)) throw new EnvError('must be a redis:// URL');
+  return v;
+});
+
+export interface Config {
+  databaseUrl: string | undefined;
+  redisUrl: string | undefined;
+  port: number;
+  host: string;
+  role: 'api' | 'worker' | 'all';
+  logLevel: string;
+  dataDir: string;
+  embeddedPgPort: number;
+  policyFile: string | undefined;
+  rateLimitPerSecond: number;
+  bodyLimitBytes: number;
+  batchLimitBytes: number;
+  shutdownTimeoutMs: number;
+  claimTtlMinutes: number;
+  smsGatewayUrl: string | undefined;
+  feedsFile: string | undefined;
+  queuePrefix: string;
+  trustProxy: boolean;
+}
+
+export class ConfigError extends Error {}
+
+/** Validates the environment; the error names the variable in one line. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const e = cleanEnv(
+    env,
+    {
+      DATABASE_URL: postgresUrl({ default: undefined }),
+      REDIS_URL: redisUrl({ default: undefined }),
+      PORT: port({ default: 3000 }),
+      HOST: host({ default: '127.0.0.1' }),
+      ROLE: role({ default: 'all' }),
+      LOG_LEVEL: str({ default: 'info', choices: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] }),
+      DATA_DIR: str({ default: './.data' }),
+      EMBEDDED_PG_PORT: port({ default: 54329 }),
+      POLICY_FILE: str({ default: undefined }),
+      RATE_LIMIT_PER_SECOND: num({ default: 1000 }),
+      BODY_LIMIT_BYTES: num({ default: 10 * 1024 * 1024 }),
+      BATCH_LIMIT_BYTES: num({ default: 2 * 1024 * 1024 * 1024 }),
+      SHUTDOWN_TIMEOUT_MS: num({ default: 15_000 }),
+      CLAIM_TTL_MINUTES: num({ default: 30 }),
+      SMS_GATEWAY_URL: url({ default: undefined }),
+      FEEDS_FILE: str({ default: undefined }),
+      QUEUE_PREFIX: str({ default: 'pc' }),
+      TRUST_PROXY: bool({ default: false }),
+    },
+    {
+      reporter: ({ errors }) => {
+        const [name, err] = Object.entries(errors)[0] ?? [];
+        if (!name) return;
+        const why = err instanceof EnvMissingError ? 'is required' : `is invalid: ${err?.message ?? 'bad value'}`;
+        throw new ConfigError(`configuration error: ${name} ${why}`);
+      },
+    },
+  );
+  const positive = (name: string, v: number) => {
+    if (!Number.isFinite(v) || v <= 0) throw new ConfigError(`configuration error: ${name} is invalid: must be a positive number`);
+    return v;
+  };
+  return {
+    databaseUrl: e.DATABASE_URL,
+    redisUrl: e.REDIS_URL,
+    port: e.PORT,
+    host: e.HOST,
+    role: e.ROLE,
+    logLevel: e.LOG_LEVEL,
+    dataDir: e.DATA_DIR,
+    embeddedPgPort: e.EMBEDDED_PG_PORT,
+    policyFile: e.POLICY_FILE,
+    rateLimitPerSecond: positive('RATE_LIMIT_PER_SECOND', e.RATE_LIMIT_PER_SECOND),
+    bodyLimitBytes: positive('BODY_LIMIT_BYTES', e.BODY_LIMIT_BYTES),
+    batchLimitBytes: positive('BATCH_LIMIT_BYTES', e.BATCH_LIMIT_BYTES),
+    shutdownTimeoutMs: positive('SHUTDOWN_TIMEOUT_MS', e.SHUTDOWN_TIMEOUT_MS),
+    claimTtlMinutes: positive('CLAIM_TTL_MINUTES', e.CLAIM_TTL_MINUTES),
+    smsGatewayUrl: e.SMS_GATEWAY_URL,
+    feedsFile: e.FEEDS_FILE,
+    queuePrefix: e.QUEUE_PREFIX,
+    trustProxy: e.TRUST_PROXY,
+  };
+}

@@ -1,0 +1,36 @@
+// Bearer-key authentication and role checks for every /v1 route. A route states the roles
+// it admits in `config.roles`; the principal is on `request.principal`.
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+import { AppError } from './errors.ts';
+import type { AuthService } from '../modules/auth/service.ts';
+import type { Principal, Role } from '../modules/auth/keys.ts';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    principal: Principal;
+  }
+  interface FastifyContextConfig {
+    roles?: readonly Role[];
+  }
+}
+
+export const authPlugin = fp(async function auth(app: FastifyInstance, opts: { auth: AuthService }) {
+  app.decorateRequest('principal', null as unknown as Principal);
+  app.addHook('onRequest', async (req: FastifyRequest) => {
+    const roles = req.routeOptions.config.roles;
+    if (!roles) return; // open routes: health, metrics, docs, the staff page
+    const header = req.headers.authorization;
+    const m = header ? /^Bearer\s+(\S+)$/i.exec(header) : null;
+    if (!m) throw new AppError(401, 'unauthorized', 'missing or malformed Authorization: Bearer <key>');
+    const principal = await opts.auth.authenticate(m[1]!);
+    if (!principal) throw new AppError(401, 'unauthorized', 'unknown or revoked API key');
+    req.principal = principal;
+    if (!roles.includes(principal.role)) throw new AppError(403, 'forbidden', `a ${principal.role} key may not use this route`);
+  });
+});
+
+/** The principal of an authenticated route. */
+export function principalOf(req: FastifyRequest): Principal {
+  return req.principal;
+}

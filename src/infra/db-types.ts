@@ -1,0 +1,160 @@
+// Kysely table types; one interface per table in migrations/.
+import type { ColumnType, Generated } from 'kysely';
+
+type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
+type DateCol = ColumnType<string, string, string>; // YYYY-MM-DD (pg date parsed as text)
+type Int8 = ColumnType<string, string | number | bigint, string | number | bigint>;
+
+export interface ApiKeysTable {
+  id: Generated<string>;
+  name: string;
+  role: 'admin' | 'bureau' | 'staff' | 'feed';
+  region_prefix: string | null;
+  sources: string[] | null;
+  key_hash: string;
+  created_at: Generated<Date>;
+  revoked_at: Date | null;
+}
+
+export interface PensionersTable {
+  id: Generated<Int8>;
+  national_id: string;
+  name: string;
+  region_code: string;
+  birth_date: DateCol;
+  benefit_start_date: DateCol;
+  monthly_benefit_fen: Int8;
+  pension_type: string;
+  phone: string | null;
+  legacy_certified_at: DateCol | null;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
+}
+
+export interface CertificationsTable {
+  pensioner_id: Int8;
+  region_code: string;
+  state: 'active' | 'deceased' | 'ineligible' | 'under_review';
+  certified_at: DateCol | null;
+  certified_until: DateCol | null;
+  due_from: DateCol | null;
+  method: string | null;
+  score: number;
+  score_at: Timestamp | null;
+  policy_version: string;
+  evidence: ColumnType<unknown, string, string>;
+  death_date: DateCol | null;
+  since: DateCol | null;
+  updated_at: Generated<Date>;
+}
+
+export interface DecisionsTable {
+  id: Generated<Int8>;
+  pensioner_id: Int8;
+  decided_at: Timestamp;
+  status: string;
+  certified_at: DateCol | null;
+  certified_until: DateCol | null;
+  method: string | null;
+  score: number;
+  policy_version: string;
+  evidence: ColumnType<unknown, string, string>;
+  actor: string;
+  detail: ColumnType<unknown, string | null, string | null> | null;
+}
+
+export interface BatchesTable {
+  id: string;
+  source: string;
+  content_type: string;
+  charset: string;
+  sha256: string | null;
+  bytes: Generated<Int8>;
+  status: 'uploading' | 'received' | 'processing' | 'completed' | 'failed';
+  lines: Generated<Int8>;
+  accepted: Generated<Int8>;
+  duplicates: Generated<Int8>;
+  unmatched: Generated<Int8>;
+  rejected: Generated<Int8>;
+  rejects: ColumnType<unknown, string | undefined, string>;
+  next_chunk: Generated<number>;
+  error: string | null;
+  key_id: string | null;
+  received_at: Generated<Date>;
+  completed_at: Date | null;
+}
+
+export interface BatchChunksTable {
+  batch_id: string;
+  seq: number;
+  data: Buffer;
+}
+
+export interface EventsTable {
+  id: Generated<Int8>;
+  pensioner_id: Int8;
+  source: string;
+  kind: string;
+  source_ref: string;
+  occurred_at: Timestamp;
+  identity_check: string;
+  location: string | null;
+  death_date: DateCol | null;
+  batch_id: string | null;
+  received_at: Generated<Date>;
+}
+
+export interface FeedCursorsTable {
+  feed: string;
+  cursor: string | null;
+  updated_at: Generated<Date>;
+}
+
+export interface ManualChecksTable {
+  id: Generated<string>;
+  pensioner_id: Int8;
+  region_code: string;
+  reason: string;
+  priority: number;
+  status: 'open' | 'claimed' | 'resolved';
+  opened_at: Generated<Date>;
+  opened_by: string;
+  claimed_by: string | null;
+  claimed_at: Date | null;
+  claim_expires_at: Date | null;
+  resolved_at: Date | null;
+  outcome: string | null;
+  note: string | null;
+}
+
+export interface RemindersTable {
+  pensioner_id: Int8;
+  due_from: DateCol;
+  status: 'pending' | 'sent' | 'failed';
+  attempts: Generated<number>;
+  sent_at: Date | null;
+}
+
+export interface AuditLogTable {
+  id: Generated<Int8>;
+  at: Generated<Date>;
+  key_id: string | null;
+  role: string | null;
+  action: string;
+  pensioner_id: Int8 | null;
+  detail: ColumnType<unknown, string | null, never> | null;
+}
+
+export interface DB {
+  api_keys: ApiKeysTable;
+  pensioners: PensionersTable;
+  certifications: CertificationsTable;
+  decisions: DecisionsTable;
+  batches: BatchesTable;
+  batch_chunks: BatchChunksTable;
+  events: EventsTable;
+  feed_cursors: FeedCursorsTable;
+  manual_checks: ManualChecksTable;
+  reminders: RemindersTable;
+  audit_log: AuditLogTable;
+}

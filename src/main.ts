@@ -1,0 +1,53 @@
+// Process entry: ROLE=api|worker|all, embedded defaults, graceful shutdown.
+import { loadConfig, ConfigError } from './config.ts';
+import { startRuntime } from './runtime.ts';
+import { buildApp } from './app.ts';
+import { startWorkers, ensureSchedules } from '../jobs/index.ts';
+
+async function main() {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      process.stderr.write(`${e.message}\n`);
+      process.exit(1);
+    }
+    throw e;
+  }
+  const runtime = await startRuntime(config);
+  const app = config.role !== 'worker' ? await buildApp(runtime.deps) : undefined;
+  const workers = config.role !== 'api' ? await startWorkers(runtime.deps) : [];
+  if (config.role !== 'api') await ensureSchedules(runtime.deps);
+  if (app) await app.listen({ port: config.port, host: config.host });
+  const log = (msg: string) => process.stdout.write(`${JSON.stringify({ level: 30, time: Date.now(), msg })}\n`);
+  log(`started role=${config.role} database=${config.databaseUrl ? 'external' : 'embedded'} queue=${runtime.queues.kind}${app ? ` http=${config.host}:${config.port}` : ''}`);
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log(`${signal}: shutting down`);
+    const deadline = setTimeout(() => {
+      process.stderr.write('shutdown took too long; exiting\n');
+      process.exit(1);
+    }, config.shutdownTimeoutMs);
+    deadline.unref();
+    try {
+      await app?.close(); // stops accepting, drains in-flight requests
+      await Promise.allSettled(workers.map((w) => w.close())); // lets active jobs finish
+      await runtime.close();
+      process.exit(0);
+    } catch (e) {
+      process.stderr.write(`shutdown failed: ${(e as Error).message}\n`);
+      process.exit(1);
+    }
+  };
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
+}
+
+main().catch((e: Error) => {
+  process.stderr.write(`failed to start: ${e.message}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,70 @@
+// The append-only audit trail. Every read of a person and every change is written before
+// the response leaves; concurrent requests share one INSERT (group commit), so auditing
+// costs one round trip per burst rather than one per request.
+import type pg from 'pg';
+
+export interface AuditEntry {
+  keyId: string | null;
+  role: string | null;
+  action: string;
+  pensionerId: string | number | bigint | null;
+  detail?: Record<string, unknown> | null;
+}
+
+export interface AuditWriter {
+  record(entries: AuditEntry | AuditEntry[]): Promise<void>;
+  close(): Promise<void>;
+}
+
+const MAX_ROWS_PER_INSERT = 5000;
+
+export function createAuditWriter(pool: pg.Pool): AuditWriter {
+  let pending: { entries: AuditEntry[]; resolve: () => void; reject: (e: unknown) => void }[] = [];
+  let flushing: Promise<void> | null = null;
+
+  async function insert(rows: AuditEntry[]) {
+    for (let i = 0; i < rows.length; i += MAX_ROWS_PER_INSERT) {
+      const part = rows.slice(i, i + MAX_ROWS_PER_INSERT);
+      await pool.query(
+        `INSERT INTO audit_log (key_id, role, action, pensioner_id, detail)
+         SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::bigint[], $5::jsonb[])`,
+        [
+          part.map((r) => r.keyId),
+          part.map((r) => r.role),
+          part.map((r) => r.action),
+          part.map((r) => (r.pensionerId == null ? null : String(r.pensionerId))),
+          part.map((r) => (r.detail ? JSON.stringify(r.detail) : null)),
+        ],
+      );
+    }
+  }
+
+  async function drain(): Promise<void> {
+    while (pending.length) {
+      const batch = pending;
+      pending = [];
+      try {
+        await insert(batch.flatMap((b) => b.entries));
+        for (const b of batch) b.resolve();
+      } catch (e) {
+        for (const b of batch) b.reject(e);
+      }
+    }
+    flushing = null;
+  }
+
+  return {
+    record(entries) {
+      const list = Array.isArray(entries) ? entries : [entries];
+      if (list.length === 0) return Promise.resolve();
+      return new Promise<void>((resolve, reject) => {
+        pending.push({ entries: list, resolve, reject });
+        // Requests arriving while an insert runs wait for the next one and share it.
+        flushing ??= Promise.resolve().then(drain);
+      });
+    },
+    async close() {
+      while (flushing) await flushing;
+    },
+  };
+}

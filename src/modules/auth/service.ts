@@ -1,0 +1,41 @@
+// Key creation and lookup. Lookups are cached briefly in memory: every request needs one,
+// and a revoked key stops working within the cache's lifetime.
+import { SOURCES_FOR_KEYS } from './sources.ts';
+import { hashKey, newKeySecret, ROLES, type Principal, type Role } from './keys.ts';
+import type { KeyRepository } from './repository.ts';
+import { REGION_PREFIX } from '../../domain/region.ts';
+
+const CACHE_MS = 10_000;
+
+export class KeyInputError extends Error {}
+
+export function createAuthService(repo: KeyRepository, now: () => number = Date.now) {
+  const cache = new Map<string, { principal: Principal; until: number }>();
+  return {
+    async createKey(input: { role: string; name: string; region?: string | null; sources?: string[] | null }) {
+      if (!(ROLES as readonly string[]).includes(input.role)) throw new KeyInputError(`role must be one of ${ROLES.join(', ')}`);
+      if (!input.name.trim()) throw new KeyInputError('name must not be empty');
+      if (input.region && !REGION_PREFIX.test(input.region)) throw new KeyInputError('region must be 1 to 6 digits, a prefix of the region code');
+      const sources = input.sources?.length ? input.sources : null;
+      if (input.role === 'feed' && !sources) throw new KeyInputError('a feed key needs --sources');
+      if (sources && input.role !== 'feed') throw new KeyInputError('--sources applies to feed keys only');
+      for (const s of sources ?? []) if (!SOURCES_FOR_KEYS.includes(s)) throw new KeyInputError(`unknown source: ${s}`);
+      const secret = newKeySecret();
+      const id = await repo.insert({ name: input.name.trim(), role: input.role as Role, regionPrefix: input.region || null, sources, keyHash: hashKey(secret) });
+      return { id, secret };
+    },
+    async authenticate(secret: string): Promise<Principal | undefined> {
+      const h = hashKey(secret);
+      const hit = cache.get(h);
+      const t = now();
+      if (hit && hit.until > t) return hit.principal;
+      const principal = await repo.findActiveByHash(h);
+      if (principal) {
+        if (cache.size > 10_000) cache.clear();
+        cache.set(h, { principal, until: t + CACHE_MS });
+      } else cache.delete(h);
+      return principal;
+    },
+  };
+}
+export type AuthService = ReturnType<typeof createAuthService>;

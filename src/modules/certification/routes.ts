@@ -1,0 +1,91 @@
+import type { FastifyInstance } from 'fastify';
+import Type from 'typebox';
+import type { AppDeps } from '../../app-deps.ts';
+import { shanghaiDate } from '../../domain/calendar.ts';
+import { narrowRegion } from '../../domain/region.ts';
+import { parseNationalId } from '../../domain/national-id.ts';
+import { badRequest, notFound } from '../../http/errors.ts';
+import { requireNationalId } from '../../http/national-id-param.ts';
+import { PageQuery, decodeCursor, encodeCursor } from '../../http/paging.ts';
+import { NationalIdParam } from '../pensioners/schemas.ts';
+import { certificationView, statusOf } from './view.ts';
+
+export const STATUSES = ['certified', 'due', 'suspended', 'deceased', 'ineligible', 'under_review'] as const;
+
+const QueryBody = Type.Object(
+  { nationalIds: Type.Array(Type.String({ maxLength: 32 }), { maxItems: 1000 }) },
+  { additionalProperties: false },
+);
+const ListQuery = Type.Object(
+  { status: Type.Optional(Type.Union(STATUSES.map((s) => Type.Literal(s)))), ...PageQuery },
+  { additionalProperties: false },
+);
+
+export async function certificationRoutes(app: FastifyInstance, deps: AppDeps) {
+  const { certificationRepo, audit, clock, db } = deps;
+
+  app.get<{ Params: { nationalId: string } }>(
+    '/v1/pensioners/:nationalId/certification',
+    { schema: { params: NationalIdParam }, config: { roles: ['bureau', 'staff', 'admin'] } },
+    async (req) => {
+      const nid = requireNationalId(req.params.nationalId);
+      const row = await certificationRepo.viewByNationalId(nid, req.principal.regionPrefix);
+      if (!row) throw notFound();
+      await audit.record({ keyId: req.principal.keyId, role: req.principal.role, action: 'certification.read', pensionerId: row.pensioner_id });
+      return certificationView(row, shanghaiDate(clock.now()), req.principal.role === 'staff');
+    },
+  );
+
+  app.post<{ Body: { nationalIds: string[] } }>(
+    '/v1/certifications/query',
+    { schema: { body: QueryBody }, config: { roles: ['bureau', 'admin'] } },
+    async (req) => {
+      const ids: string[] = [];
+      const invalid: { index: number; code: string; message: string }[] = [];
+      req.body.nationalIds.forEach((raw, index) => {
+        const r = parseNationalId(raw);
+        if (r.ok) ids.push(r.value.nationalId);
+        else invalid.push({ index, code: 'invalid_national_id', message: `not a valid national ID` });
+      });
+      if (invalid.length) throw badRequest('invalid_national_id', `${invalid.length} national IDs are invalid`, invalid);
+      const rows = await certificationRepo.viewsByNationalIds([...new Set(ids)], req.principal.regionPrefix);
+      const today = shanghaiDate(clock.now());
+      const byId = new Map(rows.map((r) => [r.national_id, r]));
+      await audit.record(rows.map((r) => ({ keyId: req.principal.keyId, role: req.principal.role, action: 'certification.query', pensionerId: r.pensioner_id })));
+      const results = [];
+      const notFoundIds = [];
+      for (const id of ids) {
+        const r = byId.get(id);
+        if (r) results.push({ nationalId: id, status: statusOf(r, today), certifiedUntil: r.certified_until });
+        else notFoundIds.push(id);
+      }
+      return { results, notFound: notFoundIds };
+    },
+  );
+
+  app.get<{ Querystring: { status?: string; region?: string; limit?: number; cursor?: string } }>(
+    '/v1/certifications',
+    { schema: { querystring: ListQuery }, config: { roles: ['bureau', 'admin'] } },
+    async (req) => {
+      const scope = narrowRegion(req.principal.regionPrefix, req.query.region);
+      if (scope === false) return { items: [], nextCursor: null };
+      const limit = req.query.limit ?? 100;
+      const after = decodeCursor(req.query.cursor, 2);
+      const today = shanghaiDate(clock.now());
+      const rows = await certificationRepo.list(db, {
+        status: req.query.status,
+        scope,
+        today,
+        limit: limit + 1,
+        after: after && { until: after[0]!, id: after[1]! },
+      });
+      const page = rows.slice(0, limit);
+      const last = page[page.length - 1];
+      await audit.record(page.map((r) => ({ keyId: req.principal.keyId, role: req.principal.role, action: 'certification.list', pensionerId: r.pensioner_id })));
+      return {
+        items: page.map((r) => certificationView(r, today, false)),
+        nextCursor: rows.length > limit && last ? encodeCursor([last.certified_until, last.pensioner_id]) : null,
+      };
+    },
+  );
+}

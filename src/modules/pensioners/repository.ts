@@ -1,0 +1,67 @@
+// Registry rows. Writes are set-based (unnest) so that a bulk file costs one statement
+// per chunk; every query is bounded by the caller's region.
+import { sql, type Kysely, type Transaction } from 'kysely';
+import type { DB } from '../../infra/db-types.ts';
+import { regionBounds } from '../../domain/region.ts';
+import type { PensionerRecord } from './validate.ts';
+
+type Q = Kysely<DB> | Transaction<DB>;
+
+export function regionSql(column: string, prefix: string | null) {
+  if (!prefix) return sql`true`;
+  const { lo, hi } = regionBounds(prefix);
+  return hi ? sql`${sql.ref(column)} >= ${lo} AND ${sql.ref(column)} < ${hi}` : sql`${sql.ref(column)} >= ${lo}`;
+}
+
+export interface UpsertResult {
+  nationalId: string;
+  id: string;
+  inserted: boolean;
+}
+
+export function createPensionerRepository() {
+  return {
+    /**
+     * Inserts or updates; a row already registered outside `scope` is left untouched and
+     * missing from the result, so the caller can report it as not found.
+     */
+    async upsert(q: Q, rows: PensionerRecord[], scope: string | null): Promise<UpsertResult[]> {
+      if (rows.length === 0) return [];
+      const res = await sql<{ national_id: string; id: string; inserted: boolean }>`
+        INSERT INTO pensioners AS p (national_id, name, region_code, birth_date, benefit_start_date,
+          monthly_benefit_fen, pension_type, phone, legacy_certified_at)
+        SELECT * FROM unnest(${rows.map((r) => r.nationalId)}::text[], ${rows.map((r) => r.name)}::text[],
+          ${rows.map((r) => r.regionCode)}::text[], ${rows.map((r) => r.birthDate)}::date[],
+          ${rows.map((r) => r.benefitStartDate)}::date[], ${rows.map((r) => r.monthlyBenefitFen.toString())}::bigint[],
+          ${rows.map((r) => r.pensionType)}::text[], ${rows.map((r) => r.phone)}::text[],
+          ${rows.map((r) => r.legacyCertifiedAt)}::date[])
+        ON CONFLICT (national_id) DO UPDATE SET
+          name = excluded.name, region_code = excluded.region_code, benefit_start_date = excluded.benefit_start_date,
+          monthly_benefit_fen = excluded.monthly_benefit_fen, pension_type = excluded.pension_type,
+          phone = excluded.phone, legacy_certified_at = excluded.legacy_certified_at, updated_at = now()
+        WHERE ${regionSql('p.region_code', scope)}
+        RETURNING national_id, id::text AS id, (xmax = 0) AS inserted`.execute(q);
+      return res.rows.map((r) => ({ nationalId: r.national_id, id: r.id, inserted: r.inserted }));
+    },
+
+    async findByNationalId(q: Q, nationalId: string, scope: string | null) {
+      return q
+        .selectFrom('pensioners')
+        .selectAll()
+        .where('national_id', '=', nationalId)
+        .where(regionSql('region_code', scope) as any)
+        .executeTakeFirst();
+    },
+
+    async idsByNationalIds(q: Q, nationalIds: string[], scope: string | null) {
+      if (nationalIds.length === 0) return [];
+      return q
+        .selectFrom('pensioners')
+        .select(['id', 'national_id'])
+        .where('national_id', '=', sql<string>`any(${nationalIds}::text[])`)
+        .where(regionSql('region_code', scope) as any)
+        .execute();
+    },
+  };
+}
+export type PensionerRepository = ReturnType<typeof createPensionerRepository>;

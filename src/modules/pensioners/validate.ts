@@ -1,0 +1,47 @@
+// Checks of one pensioner record beyond its JSON shape, shared by PUT and bulk lines.
+import { parseNationalId, NATIONAL_ID_MESSAGES } from '../../domain/national-id.ts';
+import { isIsoDate, type IsoDate } from '../../domain/calendar.ts';
+import { parseYuan } from '../../domain/money.ts';
+import type { PensionerBodyT } from './schemas.ts';
+
+export interface PensionerRecord {
+  nationalId: string;
+  name: string;
+  regionCode: string;
+  birthDate: IsoDate;
+  benefitStartDate: IsoDate;
+  monthlyBenefitFen: bigint;
+  pensionType: string;
+  phone: string | null;
+  legacyCertifiedAt: IsoDate | null;
+}
+
+export type Checked = { ok: true; value: PensionerRecord } | { ok: false; code: string; message: string };
+
+export function checkPensioner(nationalIdRaw: string, body: PensionerBodyT, today: IsoDate): Checked {
+  const id = parseNationalId(nationalIdRaw, today);
+  if (!id.ok) return { ok: false, code: 'invalid_national_id', message: NATIONAL_ID_MESSAGES[id.error] };
+  if (!isIsoDate(body.benefitStartDate)) return { ok: false, code: 'invalid_date', message: 'benefitStartDate is not a real date' };
+  if (body.benefitStartDate < id.value.birthDate) return { ok: false, code: 'invalid_date', message: 'benefitStartDate is before the birth date' };
+  const legacy = body.lastCertifiedAt ?? null;
+  if (legacy !== null) {
+    if (!isIsoDate(legacy)) return { ok: false, code: 'invalid_date', message: 'lastCertifiedAt is not a real date' };
+    if (legacy > today) return { ok: false, code: 'future_date', message: 'lastCertifiedAt is in the future' };
+  }
+  const fen = parseYuan(body.monthlyBenefit);
+  if (fen === null) return { ok: false, code: 'invalid_amount', message: 'monthlyBenefit must be a decimal string in yuan, e.g. "3120.50"' };
+  return {
+    ok: true,
+    value: {
+      nationalId: id.value.nationalId,
+      name: body.name.trim(),
+      regionCode: body.regionCode,
+      birthDate: id.value.birthDate,
+      benefitStartDate: body.benefitStartDate,
+      monthlyBenefitFen: fen,
+      pensionType: body.pensionType ?? 'enterprise',
+      phone: body.phone ?? null,
+      legacyCertifiedAt: legacy,
+    },
+  };
+}

@@ -1,0 +1,50 @@
+// Wires the process: database (embedded when DATABASE_URL is unset), migrations, queue
+// backend (BullMQ on PostgreSQL when REDIS_URL is unset) and the shared dependencies.
+import type { Config } from './config.ts';
+import { createDatabase, migrateToLatest, pendingMigrations, type Database } from './infra/database.ts';
+import { startEmbeddedPostgres, type EmbeddedDatabase } from './infra/embedded-postgres.ts';
+import { createQueues, type Queues } from './infra/queue.ts';
+import { systemClock, type Clock } from './infra/clock.ts';
+import { createDeps, type AppDeps } from './app-deps.ts';
+
+export interface Runtime {
+  deps: AppDeps;
+  database: Database;
+  queues: Queues;
+  embedded?: EmbeddedDatabase;
+  close(): Promise<void>;
+}
+
+export async function openDatabase(config: Config): Promise<{ url: string; embedded?: EmbeddedDatabase }> {
+  if (config.databaseUrl) return { url: config.databaseUrl };
+  const embedded = await startEmbeddedPostgres(config.dataDir, config.embeddedPgPort);
+  return { url: embedded.url, embedded };
+}
+
+export async function startRuntime(config: Config, opts: { clock?: Clock; migrate?: boolean } = {}): Promise<Runtime> {
+  const { url, embedded } = await openDatabase(config);
+  const database = createDatabase(url, { max: config.role === 'worker' ? 10 : 30 });
+  try {
+    if (opts.migrate ?? (!config.databaseUrl || process.env.MIGRATE_ON_START === 'true')) await migrateToLatest(database.db);
+    const pending = await pendingMigrations(database.db);
+    if (pending.length) throw new Error(`database schema is behind (${pending.join(', ')}): run \`npm run migrate\` first`);
+  } catch (e) {
+    await database.close();
+    await embedded?.stop();
+    throw e;
+  }
+  const queues = createQueues({ redisUrl: config.redisUrl, databaseUrl: url, prefix: config.queuePrefix });
+  const deps = createDeps({ config, db: database.db, pool: database.pool, queues, clock: opts.clock ?? systemClock });
+  return {
+    deps,
+    database,
+    queues,
+    embedded,
+    async close() {
+      await queues.close();
+      await deps.audit.close();
+      await database.close();
+      await embedded?.stop();
+    },
+  };
+}

@@ -1,0 +1,101 @@
+// A test file's world: its own database (cloned from the template), its own queue
+// namespace, a pinned clock, and the app built on them.
+import { randomBytes } from 'node:crypto';
+import { Writable } from 'node:stream';
+import pg from 'pg';
+import { loadConfig, type Config } from '../../src/config.ts';
+import { createDatabase } from '../../src/infra/database.ts';
+import { createQueues } from '../../src/infra/queue.ts';
+import { fixedClock } from '../../src/infra/clock.ts';
+import { createDeps, type AppDeps } from '../../src/app-deps.ts';
+import { buildApp, type RouteModule } from '../../src/app.ts';
+import type { Role } from '../../src/modules/auth/keys.ts';
+import { ADMIN_DATABASE_URL, REDIS_URL, TEMPLATE_DB, databaseUrl } from './env.ts';
+
+export interface TestContext {
+  app: Awaited<ReturnType<typeof buildApp>>;
+  deps: AppDeps;
+  clock: ReturnType<typeof fixedClock>;
+  dbUrl: string;
+  dbName: string;
+  logs: string[];
+  key(role: Role, opts?: { region?: string; sources?: string[]; name?: string }): Promise<string>;
+  close(): Promise<void>;
+}
+
+async function admin<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
+  const c = new pg.Client({ connectionString: ADMIN_DATABASE_URL });
+  await c.connect();
+  try {
+    return await fn(c);
+  } finally {
+    await c.end();
+  }
+}
+
+export async function createTestDatabase(): Promise<{ name: string; url: string; drop(): Promise<void> }> {
+  const name = `pc_t_${randomBytes(6).toString('hex')}`;
+  // Cloning needs the template to have no other connections; retry briefly if a sibling is cloning.
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await admin((c) => c.query(`CREATE DATABASE ${name} TEMPLATE ${TEMPLATE_DB}`));
+      break;
+    } catch (e) {
+      if (attempt > 50) throw e;
+      await new Promise((r) => setTimeout(r, 100 + Math.random() * 200));
+    }
+  }
+  return {
+    name,
+    url: databaseUrl(name),
+    drop: () => admin((c) => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)).then(() => {}),
+  };
+}
+
+export async function createTestContext(
+  opts: { queue?: 'redis' | 'postgres'; now?: string; config?: Partial<Config>; extraRoutes?: RouteModule[] } = {},
+): Promise<TestContext> {
+  const tdb = await createTestDatabase();
+  const config: Config = {
+    ...loadConfig({ DATABASE_URL: tdb.url, LOG_LEVEL: 'info' }),
+    ...opts.config,
+    queuePrefix: `t${randomBytes(4).toString('hex')}`,
+  };
+  const database = createDatabase(tdb.url, { max: 10 });
+  const queues = createQueues({
+    redisUrl: (opts.queue ?? 'redis') === 'redis' ? REDIS_URL : undefined,
+    databaseUrl: tdb.url,
+    prefix: config.queuePrefix,
+  });
+  const clock = fixedClock(opts.now ?? '2026-06-15T04:00:00Z');
+  const deps = createDeps({ config, db: database.db, pool: database.pool, queues, clock });
+  const logs: string[] = [];
+  const stream = new Writable({
+    write(chunk, _enc, cb) {
+      logs.push(String(chunk));
+      cb();
+    },
+  });
+  const { loggerOptions } = await import('../../src/infra/logger.ts');
+  const app = await buildApp(deps, { logger: { ...(loggerOptions('info') as object), stream }, extraRoutes: opts.extraRoutes });
+  await app.ready();
+  return {
+    app,
+    deps,
+    clock,
+    dbUrl: tdb.url,
+    dbName: tdb.name,
+    logs,
+    async key(role, o = {}) {
+      const { secret } = await deps.auth.createKey({ role, name: o.name ?? `${role}-test`, region: o.region ?? null, sources: o.sources ?? (role === 'feed' ? ['hospital', 'travel', 'bank', 'death', 'judicial'] : null) });
+      return secret;
+    },
+    async close() {
+      await app.close();
+      await queues.close();
+      await deps.audit.close();
+      await database.close();
+      await tdb.drop();
+    },
+  };
+}

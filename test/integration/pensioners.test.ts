@@ -1,0 +1,187 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestContext, type TestContext } from '../helpers/context.ts';
+import { auth, pensionerBody, syntheticId } from '../helpers/people.ts';
+import { makeNationalId } from '../../src/domain/national-id.ts';
+
+let t: TestContext;
+let admin: string;
+let bureau: string;
+let bureauChengdu: string;
+let bureauMianyang: string;
+let staff: string;
+let feed: string;
+
+beforeAll(async () => {
+  t = await createTestContext({ now: '2026-06-15T04:00:00Z' });
+  admin = await t.key('admin');
+  bureau = await t.key('bureau');
+  bureauChengdu = await t.key('bureau', { region: '5101' });
+  bureauMianyang = await t.key('bureau', { region: '5107' });
+  staff = await t.key('staff', { region: '5101' });
+  feed = await t.key('feed', { sources: ['hospital'] });
+});
+afterAll(async () => t?.close());
+
+describe('registering pensioners', () => {
+  it('creates then updates, and reads back whole for the bureau', async () => {
+    const id = syntheticId();
+    const put = await t.app.inject({ method: 'PUT', url: `/v1/pensioners/${id}`, headers: auth(bureau), payload: pensionerBody() });
+    expect(put.statusCode).toBe(201);
+    const again = await t.app.inject({ method: 'PUT', url: `/v1/pensioners/${id}`, headers: auth(bureau), payload: pensionerBody({ monthlyBenefit: '3200' }) });
+    expect(again.statusCode).toBe(200);
+    const get = await t.app.inject({ method: 'GET', url: `/v1/pensioners/${id}`, headers: auth(bureau) });
+    expect(get.statusCode).toBe(200);
+    expect(get.json()).toMatchObject({ nationalId: id, name: '测试甲', monthlyBenefit: '3200.00', phone: '13800138000' });
+  });
+
+  it('accepts a lower-case x and stores it upper case', async () => {
+    let id = '';
+    for (let s = 0; s < 1000 && !id.endsWith('X'); s++) id = makeNationalId('510104', '1948-11-30', s);
+    const res = await t.app.inject({ method: 'PUT', url: `/v1/pensioners/${id.toLowerCase()}`, headers: auth(bureau), payload: pensionerBody() });
+    expect(res.statusCode).toBe(201);
+    const get = await t.app.inject({ method: 'GET', url: `/v1/pensioners/${id}`, headers: auth(bureau) });
+    expect(get.json().nationalId).toBe(id);
+  });
+
+  it('rejects invalid national IDs, unknown fields, bad amounts and future certification dates', async () => {
+    const id = syntheticId();
+    const bad = id.slice(0, 17) + (id[17] === '0' ? '1' : '0');
+    const cases: [string, unknown, string][] = [
+      [bad, pensionerBody(), 'invalid_national_id'],
+      ['510104195013401234', pensionerBody(), 'invalid_national_id'],
+      [id, { ...pensionerBody(), hobby: 'chess' }, 'invalid_request'],
+      [id, pensionerBody({ monthlyBenefit: '31.205' }), 'invalid_request'],
+      [id, pensionerBody({ lastCertifiedAt: '2027-01-01' }), 'future_date'],
+      [id, pensionerBody({ benefitStartDate: '2023-02-29' }), 'invalid_date'],
+    ];
+    for (const [nid, body, code] of cases) {
+      const res = await t.app.inject({ method: 'PUT', url: `/v1/pensioners/${nid}`, headers: auth(bureau), payload: body as object });
+      expect(res.statusCode, JSON.stringify(body)).toBe(400);
+      expect(res.json().error.code).toBe(code);
+    }
+    const get = await t.app.inject({ method: 'GET', url: `/v1/pensioners/${id}`, headers: auth(bureau) });
+    expect(get.statusCode).toBe(404);
+  });
+
+  it('masks ID, name and phone for staff', async () => {
+    const id = syntheticId('510105');
+    await t.app.inject({ method: 'PUT', url: `/v1/pensioners/${id}`, headers: auth(bureau), payload: pensionerBody({ regionCode: '510105', name: '欧阳明' }) });
+    const res = await t.app.inject({ method: 'GET', url: `/v1/pensioners/${id}`, headers: auth(staff) });
+    expect(res.statusCode).toBe(200);
+    const body = res.json();
+    expect(body.nationalId).toBe(`${id.slice(0, 6)}********${id.slice(-4)}`);
+    expect(body.name).toBe('欧阳*');
+    expect(body.phone).toBe('138****8000');
+    expect(JSON.stringify(body)).not.toContain(id);
+  });
+});
+
+describe('keys, roles and regions', () => {
+  it('401 without or with an unknown key, 403 for a wrong role', async () => {
+    const id = syntheticId();
+    expect((await t.app.inject({ method: 'GET', url: `/v1/pensioners/${id}` })).statusCode).toBe(401);
+    const unknown = await t.app.inject({ method: 'GET', url: `/v1/pensioners/${id}`, headers: auth('pk_nope') });
+    expect(unknown.statusCode).toBe(401);
+    expect(unknown.json().error.code).toBe('unauthorized');
+    const wrong = await t.app.inject({ method: 'PUT', url: `/v1/pensioners/${id}`, headers: auth(staff), payload: pensionerBody() });
+    expect(wrong.statusCode).toBe(403);
+    expect((await t.app.inject({ method: 'GET', url: `/v1/pensioners/${id}`, headers: auth(feed) })).statusCode).toBe(403);
+  });
+
+  it('answers 404 for a person outside the key region, and refuses registering outside it', async () => {
+    const id = syntheticId('510107');
+    expect((await t.app.inject({ method: 'PUT', url: `/v1/pensioners/${id}`, headers: auth(bureauChengdu), payload: pensionerBody({ regionCode: '510107' }) })).statusCode).toBe(201);
+    expect((await t.app.inject({ method: 'GET', url: `/v1/pensioners/${id}`, headers: auth(bureauMianyang) })).statusCode).toBe(404);
+    expect((await t.app.inject({ method: 'GET', url: `/v1/pensioners/${id}/certification`, headers: auth(bureauMianyang) })).statusCode).toBe(404);
+    const outside = await t.app.inject({ method: 'PUT', url: `/v1/pensioners/${syntheticId('510703')}`, headers: auth(bureauChengdu), payload: pensionerBody({ regionCode: '510703' }) });
+    expect(outside.statusCode).toBe(403);
+    // Moving someone registered elsewhere is not possible from a region that cannot see them.
+    const moved = await t.app.inject({ method: 'PUT', url: `/v1/pensioners/${id}`, headers: auth(bureauMianyang), payload: pensionerBody({ regionCode: '510703' }) });
+    expect(moved.statusCode).toBe(404);
+  });
+
+  it('audits every read and write of a person', async () => {
+    const id = syntheticId();
+    await t.app.inject({ method: 'PUT', url: `/v1/pensioners/${id}`, headers: auth(admin), payload: pensionerBody() });
+    await t.app.inject({ method: 'GET', url: `/v1/pensioners/${id}`, headers: auth(staff) });
+    await t.app.inject({ method: 'GET', url: `/v1/pensioners/${id}/certification`, headers: auth(bureau) });
+    const rows = await t.deps.db
+      .selectFrom('audit_log')
+      .innerJoin('pensioners', 'pensioners.id', 'audit_log.pensioner_id')
+      .select(['action', 'role'])
+      .where('pensioners.national_id', '=', id)
+      .orderBy('audit_log.id')
+      .execute();
+    expect(rows).toEqual([
+      { action: 'pensioner.create', role: 'admin' },
+      { action: 'pensioner.read', role: 'staff' },
+      { action: 'certification.read', role: 'bureau' },
+    ]);
+    await expect(t.deps.db.deleteFrom('audit_log').execute()).rejects.toThrow(/append-only/);
+  });
+});
+
+describe('bulk registration', () => {
+  it('keeps valid lines and reports bad ones by line number', async () => {
+    const ids = [syntheticId(), syntheticId(), syntheticId()];
+    const lines = [
+      JSON.stringify({ nationalId: ids[0], ...pensionerBody() }),
+      '{not json',
+      JSON.stringify({ nationalId: ids[1], ...pensionerBody({ regionCode: '5101' }) }),
+      JSON.stringify({ nationalId: ids[1]!.slice(0, 17) + (ids[1]![17] === '1' ? '2' : '1'), ...pensionerBody() }),
+      '',
+      JSON.stringify({ nationalId: ids[2], ...pensionerBody(), extra: 1 }),
+      JSON.stringify({ nationalId: ids[1], ...pensionerBody() }),
+      JSON.stringify({ nationalId: ids[0], ...pensionerBody({ name: '测试乙' }) }),
+    ];
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/v1/pensioners/bulk',
+      headers: { ...auth(bureau), 'content-type': 'application/x-ndjson' },
+      payload: '\ufeff' + lines.join('\r\n') + '\n',
+    });
+    expect(res.statusCode).toBe(200);
+    const body = res.json();
+    expect(body.created).toBe(2);
+    expect(body.updated).toBe(1);
+    expect(body.rejected.map((r: { line: number; code: string }) => [r.line, r.code])).toEqual([
+      [2, 'malformed_line'],
+      [3, 'invalid_field'],
+      [4, 'invalid_national_id'],
+      [6, 'invalid_field'],
+    ]);
+    const get = await t.app.inject({ method: 'GET', url: `/v1/pensioners/${ids[0]}`, headers: auth(bureau) });
+    expect(get.json().name).toBe('测试乙');
+  });
+
+  it('rejects a body over the limit', async () => {
+    const small = await createTestContext({ config: { batchLimitBytes: 1000 } });
+    try {
+      const key = await small.key('bureau');
+      const line = JSON.stringify({ nationalId: syntheticId(), ...pensionerBody() });
+      const res = await small.app.inject({
+        method: 'POST',
+        url: '/v1/pensioners/bulk',
+        headers: { ...auth(key), 'content-type': 'application/x-ndjson' },
+        payload: Array(20).fill(line).join('\n'),
+      });
+      expect(res.statusCode).toBe(413);
+      expect(res.json().error.code).toBe('body_too_large');
+    } finally {
+      await small.close();
+    }
+  });
+});
+
+describe('logs', () => {
+  it('never contain a national ID', async () => {
+    const id = syntheticId();
+    await t.app.inject({ method: 'PUT', url: `/v1/pensioners/${id}`, headers: auth(bureau), payload: pensionerBody() });
+    await t.app.inject({ method: 'GET', url: `/v1/pensioners/${id}/certification`, headers: auth(bureau) });
+    await t.app.inject({ method: 'GET', url: `/v1/pensioners/${id.slice(0, 17)}0/certification`, headers: auth(bureau) });
+    const all = t.logs.join('');
+    expect(all.length).toBeGreaterThan(0);
+    expect(all).toContain(id.slice(0, 6));
+    expect(all).not.toMatch(/\d{17}[\dX]/);
+  });
+});
