@@ -16,6 +16,12 @@ import { pensionerRoutes } from './modules/pensioners/routes.ts';
 import { certificationRoutes } from './modules/certification/routes.ts';
 import { hashKey } from './modules/auth/keys.ts';
 
+declare module 'fastify' {
+  interface FastifyInstance {
+    servedRoutes: { method: string; url: string }[];
+  }
+}
+
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 /** Feature route plugins; each takes the app and the shared dependencies. */
@@ -29,6 +35,13 @@ export async function buildApp(deps: AppDeps, opts: { logger?: FastifyServerOpti
     trustProxy: deps.config.trustProxy,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: true } },
     routerOptions: { maxParamLength: 200 },
+  });
+
+  // The routes served, for the test that holds them against openapi.yaml.
+  const served: { method: string; url: string }[] = [];
+  app.decorate('servedRoutes', served);
+  app.addHook('onRoute', (r) => {
+    for (const m of [r.method].flat()) if (m !== 'HEAD') served.push({ method: m, url: r.url });
   });
 
   // Bulk and batch bodies are streamed to the handler, never buffered whole.
