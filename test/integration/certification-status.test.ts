@@ -1,0 +1,128 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestContext, type TestContext } from '../helpers/context.ts';
+import { auth, pensionerBody, syntheticId } from '../helpers/people.ts';
+
+let t: TestContext;
+let bureau: string;
+let chengdu: string;
+let staff: string;
+const ids: Record<string, string> = {};
+
+async function register(id: string, over: Record<string, unknown>) {
+  const res = await t.app.inject({ method: 'PUT', url: `/v1/pensioners/${id}`, headers: auth(bureau), payload: pensionerBody(over) });
+  expect(res.statusCode).toBe(201);
+}
+
+beforeAll(async () => {
+  // 2026-06-15 12:00 in Shanghai.
+  t = await createTestContext({ now: '2026-06-15T04:00:00Z' });
+  bureau = await t.key('bureau');
+  chengdu = await t.key('bureau', { region: '5101' });
+  staff = await t.key('staff');
+  ids.three = syntheticId('510104', '1951-01-01');
+  ids.eleven = syntheticId('510104', '1952-01-01');
+  ids.thirteen = syntheticId('510703', '1953-01-01');
+  ids.fresh = syntheticId('510105', '1960-01-01');
+  await register(ids.three, { lastCertifiedAt: '2026-03-15' });
+  await register(ids.eleven, { lastCertifiedAt: '2025-07-15' });
+  await register(ids.thirteen, { lastCertifiedAt: '2025-05-15', regionCode: '510703' });
+  // A new recipient is certified in the first payment month.
+  await register(ids.fresh, { benefitStartDate: '2026-06-01', regionCode: '510105' });
+});
+afterAll(async () => t?.close());
+
+async function certification(id: string, key = bureau) {
+  const res = await t.app.inject({ method: 'GET', url: `/v1/pensioners/${id}/certification`, headers: auth(key) });
+  expect(res.statusCode).toBe(200);
+  return res.json();
+}
+
+describe('status from the rolling 12-month rule', () => {
+  it('certified 3 months after, due at 11, suspended at 13', async () => {
+    expect(await certification(ids.three!)).toMatchObject({ status: 'certified', certifiedAt: '2026-03-15', certifiedUntil: '2027-03-15', method: 'legacy' });
+    expect(await certification(ids.eleven!)).toMatchObject({ status: 'due', certifiedUntil: '2026-07-15' });
+    expect(await certification(ids.thirteen!)).toMatchObject({ status: 'suspended', certifiedUntil: '2026-05-15' });
+    expect(await certification(ids.fresh!)).toMatchObject({ status: 'certified', certifiedAt: '2026-06-01', certifiedUntil: '2027-06-01' });
+  });
+
+  it('suspends from the day after certifiedUntil, at midnight in Shanghai', async () => {
+    const id = syntheticId('510104', '1949-02-02');
+    await register(id, { lastCertifiedAt: '2025-06-20' });
+    t.clock.set('2026-06-20T15:59:59Z'); // 23:59:59 on 2026-06-20 in Shanghai
+    expect((await certification(id)).status).toBe('due');
+    t.clock.set('2026-06-20T16:00:00Z'); // 00:00 on 2026-06-21
+    expect((await certification(id)).status).toBe('suspended');
+    t.clock.set('2026-06-15T04:00:00Z');
+  });
+
+  it('clamps to the month end: 2024-02-29 holds until 2025-02-28', async () => {
+    const id = syntheticId('510104', '1947-07-07');
+    await register(id, { lastCertifiedAt: '2024-02-29' });
+    expect((await certification(id)).certifiedUntil).toBe('2025-02-28');
+  });
+
+  it('masks the national ID for staff', async () => {
+    const c = await certification(ids.three!, staff);
+    expect(c.nationalId).toBe(`${ids.three!.slice(0, 6)}********${ids.three!.slice(-4)}`);
+  });
+});
+
+describe('batch query', () => {
+  it('answers 1000 IDs in one call, with the unknown ones in notFound', async () => {
+    const unknown = Array.from({ length: 996 }, (_, i) => syntheticId('510106', `19${40 + (i % 20)}-05-0${1 + (i % 9)}`));
+    const nationalIds = [ids.three!, ids.eleven!, ids.thirteen!, ids.fresh!.toLowerCase(), ...unknown];
+    const res = await t.app.inject({ method: 'POST', url: '/v1/certifications/query', headers: auth(bureau), payload: { nationalIds } });
+    expect(res.statusCode).toBe(200);
+    const body = res.json();
+    expect(body.results).toHaveLength(4);
+    expect(body.results.map((r: { status: string }) => r.status)).toEqual(['certified', 'due', 'suspended', 'certified']);
+    expect(body.notFound.length).toBe(new Set(unknown).size);
+  });
+
+  it('scopes to the key region and refuses over 1000 or invalid IDs', async () => {
+    const scoped = await t.app.inject({ method: 'POST', url: '/v1/certifications/query', headers: auth(chengdu), payload: { nationalIds: [ids.three, ids.thirteen] } });
+    expect(scoped.json().notFound).toEqual([ids.thirteen]);
+    const tooMany = await t.app.inject({ method: 'POST', url: '/v1/certifications/query', headers: auth(bureau), payload: { nationalIds: Array(1001).fill(ids.three) } });
+    expect(tooMany.statusCode).toBe(400);
+    const invalid = await t.app.inject({ method: 'POST', url: '/v1/certifications/query', headers: auth(bureau), payload: { nationalIds: [ids.three, '123'] } });
+    expect(invalid.statusCode).toBe(400);
+    expect(invalid.json().error).toMatchObject({ code: 'invalid_national_id', details: [{ index: 1 }] });
+    const staffTry = await t.app.inject({ method: 'POST', url: '/v1/certifications/query', headers: auth(staff), payload: { nationalIds: [ids.three] } });
+    expect(staffTry.statusCode).toBe(403);
+  });
+});
+
+describe('lists', () => {
+  it('filters by status and region, oldest certifiedUntil first, in cursor pages', async () => {
+    const due = await t.app.inject({ method: 'GET', url: '/v1/certifications?status=due', headers: auth(bureau) });
+    const dueItems = due.json().items as { nationalId: string; status: string }[];
+    expect(dueItems.map((i) => i.nationalId)).toContain(ids.eleven);
+    expect(dueItems.map((i) => i.nationalId)).not.toContain(ids.three);
+    expect(new Set(dueItems.map((i) => i.status))).toEqual(new Set(['due']));
+    const suspended = await t.app.inject({ method: 'GET', url: '/v1/certifications?status=suspended&region=5101', headers: auth(bureau) });
+    expect(suspended.json().items.map((i: { nationalId: string }) => i.nationalId)).not.toContain(ids.thirteen);
+    const disjoint = await t.app.inject({ method: 'GET', url: '/v1/certifications?region=5107', headers: auth(chengdu) });
+    expect(disjoint.json()).toEqual({ items: [], nextCursor: null });
+
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    let pages = 0;
+    do {
+      const res = await t.app.inject({ method: 'GET', url: `/v1/certifications?limit=2${cursor ? `&cursor=${cursor}` : ''}`, headers: auth(bureau) });
+      expect(res.statusCode).toBe(200);
+      const body = res.json();
+      seen.push(...body.items.map((i: { certifiedUntil: string }) => i.certifiedUntil));
+      cursor = body.nextCursor;
+      pages++;
+    } while (cursor && pages < 20);
+    expect(seen.length).toBeGreaterThanOrEqual(6);
+    expect([...seen].sort()).toEqual(seen);
+  });
+
+  it('rejects bad parameters', async () => {
+    for (const q of ['status=alive', 'limit=1001', 'limit=0', 'region=51a', 'cursor=zzz', 'colour=red']) {
+      const res = await t.app.inject({ method: 'GET', url: `/v1/certifications?${q}`, headers: auth(bureau) });
+      expect(res.statusCode, q).toBe(400);
+    }
+  });
+});
