@@ -1,0 +1,134 @@
+// Payroll math, in integer fen (1 yuan = 100 fen): never floats for money.
+//
+// The run for month M pays M on M's first day (at the first instant of that Shanghai day, so
+// it knows exactly what had been received by then). Past runs are replayed from the decision:
+// a run "knew" a certification, sentence, release or death once its receivedAt had passed.
+//   paid     — nothing below applies (every month before M counts as paid unless held/stopped)
+//   held     — on the run date the person was suspended, under review or serving a sentence
+//   stopped  — a death stood on the run date
+// Output for month M, one per person:
+//   hold        — M is held, with the status and the date the hold began
+//   resumption  — M is paid after one or more unpaid months: back pay for the months held for
+//                 suspension or review, or stopped by a death later overturned (the person was
+//                 alive: those payments were owed); custodial months are never back-paid, so a
+//                 release alone resumes with 0
+//   stop        — the person is deceased and M is the first run after the death was recorded;
+//                 overpaidMonths = months after the month of death that were paid before M
+//   none        — paid as usual, or not (yet/any longer) a payee
+import {
+  addDays,
+  addMonthsToMonth,
+  firstDayOfMonth,
+  monthOf,
+  shanghaiDate,
+  startOfShanghaiDay,
+  type IsoDate,
+  type YearMonth,
+} from './calendar.ts';
+import type { Decision, DeathState } from './lifecycle.ts';
+
+export type HoldStatus = 'suspended' | 'under_review' | 'ineligible';
+
+export type PayrollAction =
+  | { action: 'hold'; status: HoldStatus; since: IsoDate }
+  | { action: 'resumption'; backPayMonths: number; backPayAmountFen: bigint }
+  | { action: 'stop'; deathDate: IsoDate; overpaidMonths: number; overpaymentAmountFen: bigint }
+  | { action: 'none' };
+
+type RunOutcome =
+  | { kind: 'not_payee' }
+  | { kind: 'paid' }
+  | { kind: 'stopped' }
+  | { kind: 'held'; status: HoldStatus; since: IsoDate };
+
+/** The instant the run of a month takes place. */
+export function runInstant(month: YearMonth): Date {
+  return startOfShanghaiDay(firstDayOfMonth(month));
+}
+
+function deathStateAt(d: Decision, run: Date): { state: DeathState; since: Date | null } {
+  let cur: { state: DeathState; since: Date | null } = { state: 'alive', since: null };
+  for (const t of d.deathTimeline) if (t.at <= run) cur = { state: t.state, since: t.at };
+  return cur;
+}
+
+/** What the run of `month` did (or will do), as known at its run instant. */
+export function runOutcome(d: Decision, month: YearMonth): RunOutcome {
+  if (month < monthOf(d.benefitStartDate)) return { kind: 'not_payee' };
+  const run = runInstant(month);
+  const day = firstDayOfMonth(month);
+  const death = deathStateAt(d, run);
+  if (death.state === 'deceased') return { kind: 'stopped' };
+  if (death.state === 'under_review') return { kind: 'held', status: 'under_review', since: shanghaiDate(death.since!) };
+  const custody = d.custodialPeriods.find(
+    (c) =>
+      c.recordedAt <= run &&
+      c.since <= day &&
+      // Payments resume the month after release: a release on the 1st still holds that month.
+      !(c.releasedOn !== null && c.releaseRecordedAt! <= run && c.releasedOn < day),
+  );
+  if (custody) return { kind: 'held', status: 'ineligible', since: custody.since };
+  // The first payment month is covered by the certification at benefit start.
+  if (month === monthOf(d.benefitStartDate)) return { kind: 'paid' };
+  const known = d.periods.filter((p) => p.decidedAt <= run);
+  if (known.some((p) => p.certifiedAt <= day && day <= p.certifiedUntil)) return { kind: 'paid' };
+  const lapsed = known.map((p) => p.certifiedUntil).filter((u) => u < day).sort().at(-1);
+  return { kind: 'held', status: 'suspended', since: lapsed ? addDays(lapsed, 1) : day };
+}
+
+/** The first month whose run takes place at or after an instant. */
+function firstRunAtOrAfter(instant: Date): YearMonth {
+  const m = monthOf(shanghaiDate(instant));
+  return runInstant(m) >= instant ? m : addMonthsToMonth(m, 1);
+}
+
+export function payrollAction(d: Decision, monthlyBenefitFen: bigint | number, month: YearMonth): PayrollAction {
+  const benefit = BigInt(monthlyBenefitFen);
+  const outcome = runOutcome(d, month);
+  if (outcome.kind === 'held') return { action: 'hold', status: outcome.status, since: outcome.since };
+  if (outcome.kind === 'stopped') {
+    if (d.status !== 'deceased' || !d.deathDate || !d.deathRecordedAt) return { action: 'none' };
+    if (firstRunAtOrAfter(d.deathRecordedAt) !== month) return { action: 'none' };
+    let overpaid = 0;
+    for (let m = addMonthsToMonth(monthOf(d.deathDate), 1); m < month; m = addMonthsToMonth(m, 1)) {
+      if (runOutcome(d, m).kind === 'paid') overpaid++;
+    }
+    return {
+      action: 'stop',
+      deathDate: d.deathDate,
+      overpaidMonths: overpaid,
+      overpaymentAmountFen: BigInt(overpaid) * benefit,
+    };
+  }
+  if (outcome.kind !== 'paid') return { action: 'none' };
+  // Walk back over the unbroken run of unpaid months just before M.
+  let unpaid = 0;
+  let owed = 0;
+  for (let m = addMonthsToMonth(month, -1); ; m = addMonthsToMonth(m, -1)) {
+    const o = runOutcome(d, m);
+    if (o.kind === 'paid' || o.kind === 'not_payee') break;
+    unpaid++;
+    if (o.kind === 'stopped' || o.status !== 'ineligible') owed++;
+  }
+  if (unpaid === 0) return { action: 'none' };
+  return { action: 'resumption', backPayMonths: owed, backPayAmountFen: BigInt(owed) * benefit };
+}
+
+// ---- money -----------------------------------------------------------------------------
+
+/** Fen to a yuan decimal string: 312050 → "3120.50". */
+export function formatYuan(fen: bigint | number): string {
+  if (typeof fen === 'number' && !Number.isSafeInteger(fen)) throw new RangeError(`not an integer amount of fen: ${fen}`);
+  const f = BigInt(fen);
+  const abs = f < 0n ? -f : f;
+  return `${f < 0n ? '-' : ''}${abs / 100n}.${(abs % 100n).toString().padStart(2, '0')}`;
+}
+
+const YUAN_RE = /^(0|[1-9]\d{0,15})(?:\.(\d{1,2}))?$/;
+
+/** A yuan decimal string to fen, exactly: "3120.5" → 312050n. No sign, at most 2 decimals. */
+export function parseYuan(s: string): bigint {
+  const m = YUAN_RE.exec(s);
+  if (!m) throw new RangeError(`not an amount of yuan (digits, at most 2 decimals): ${JSON.stringify(s)}`);
+  return BigInt(m[1]!) * 100n + BigInt((m[2] ?? '').padEnd(2, '0'));
+}

@@ -1,0 +1,250 @@
+// Evidence scoring: how sure are we that the pensioner is alive at a given instant?
+// Pure: the instant is always a parameter.
+import { shanghaiDate, startOfShanghaiDay, type IsoDate } from './calendar.ts';
+import { byOccurrence, isCardOnly, SOURCES, type EvidenceEvent, type Kind, type Source } from './evidence.ts';
+import { isDeathRecord, type MortalityPoint, type Policy } from './policy.ts';
+
+export type AutoMethod = 'auto' | 'in_person' | 'self_service' | 'home_visit';
+
+export interface EvidenceContribution {
+  eventId: string;
+  source: Source;
+  kind: Kind;
+  occurredAt: Date;
+  /** Effective weight: the kind's weight, capped by the identity check. */
+  weight: number;
+  /** The weight decayed to the scoring instant: what this event adds to the noisy-OR. */
+  contribution: number;
+}
+
+export interface Score {
+  score: number;
+  /** The best event of each correlated group, strongest first. */
+  evidence: EvidenceContribution[];
+}
+
+export interface AutoCertification extends Score {
+  /** Shanghai date of the newest non-card-only contributing event. */
+  certifiedAt: IsoDate;
+  /** The instant the score reached the threshold (the newest contributing event). */
+  at: Date;
+  method: AutoMethod;
+  /** The event that dates the certification. */
+  datedBy: string;
+  /** When the certification could first be known: latest receivedAt among its evidence. */
+  decidedAt: Date;
+}
+
+/**
+ * Chance that this event shows the pensioner personally alive. Death records are never life
+ * evidence (whatever a misconfigured weight says); the identity check can only lower a weight,
+ * because a strong kind of event with no identity check says nothing about who was there.
+ */
+export function eventWeight(policy: Policy, ev: EvidenceEvent): number {
+  if (isDeathRecord(policy, ev)) return 0;
+  const w = (policy.weights[ev.source] as Record<string, number> | undefined)?.[ev.kind] ?? 0;
+  const cap = policy.identityCaps[ev.identityCheck] ?? 0;
+  return Math.min(w, cap);
+}
+
+// ---- mortality -------------------------------------------------------------------------
+
+const YEAR_MS = 365.2425 * 86_400_000;
+
+/**
+ * Cumulative hazard H(age) = ∫ μ, anchored at the first table age. The continuous rate at a
+ * table age is μ = −ln(1 − q); between ages μ is linear, and it is held constant outside the
+ * table (below: the youngest rate, conservative; above: the late-life mortality plateau).
+ */
+interface Hazard {
+  ages: number[];
+  rates: number[];
+  cumulative: number[];
+}
+const hazardCache = new WeakMap<MortalityPoint[], Hazard>();
+
+function hazardOf(table: MortalityPoint[]): Hazard {
+  let h = hazardCache.get(table);
+  if (h) return h;
+  const ages = table.map((p) => p.age);
+  const rates = table.map((p) => -Math.log1p(-p.annualProbability));
+  const cumulative = [0];
+  for (let i = 1; i < ages.length; i++) {
+    cumulative.push(cumulative[i - 1]! + ((ages[i]! - ages[i - 1]!) * (rates[i]! + rates[i - 1]!)) / 2);
+  }
+  h = { ages, rates, cumulative };
+  hazardCache.set(table, h);
+  return h;
+}
+
+function cumulativeHazard(h: Hazard, age: number): number {
+  const n = h.ages.length;
+  if (age <= h.ages[0]!) return h.rates[0]! * (age - h.ages[0]!);
+  if (age >= h.ages[n - 1]!) return h.cumulative[n - 1]! + h.rates[n - 1]! * (age - h.ages[n - 1]!);
+  let i = 0;
+  while (h.ages[i + 1]! < age) i++;
+  const a0 = h.ages[i]!;
+  const a1 = h.ages[i + 1]!;
+  const r0 = h.rates[i]!;
+  const r = r0 + ((h.rates[i + 1]! - r0) * (age - a0)) / (a1 - a0);
+  return h.cumulative[i]! + ((age - a0) * (r0 + r)) / 2;
+}
+
+/** Instantaneous hazard rate (per year) at an age; exported for tests and reports. */
+export function hazardRate(policy: Policy, age: number): number {
+  const h = hazardOf(policy.mortality);
+  const n = h.ages.length;
+  if (age <= h.ages[0]!) return h.rates[0]!;
+  if (age >= h.ages[n - 1]!) return h.rates[n - 1]!;
+  let i = 0;
+  while (h.ages[i + 1]! < age) i++;
+  return h.rates[i]! + ((h.rates[i + 1]! - h.rates[i]!) * (age - h.ages[i]!)) / (h.ages[i + 1]! - h.ages[i]!);
+}
+
+function ageInYears(birthMs: number, at: Date): number {
+  return (at.getTime() - birthMs) / YEAR_MS;
+}
+
+function survival(policy: Policy, birthMs: number, from: Date, to: Date): number {
+  if (to.getTime() <= from.getTime()) return 1;
+  const h = hazardOf(policy.mortality);
+  const integral = cumulativeHazard(h, ageInYears(birthMs, to)) - cumulativeHazard(h, ageInYears(birthMs, from));
+  return Math.exp(-Math.max(0, integral));
+}
+
+/**
+ * Alive at `occurredAt` (with probability `weight`) decays towards "alive at `at`":
+ * weight × P(survive from occurredAt to at) under the age-specific hazard.
+ */
+export function decay(policy: Policy, weight: number, birthDate: IsoDate, occurredAt: Date, at: Date): number {
+  return weight * survival(policy, startOfShanghaiDay(birthDate).getTime(), occurredAt, at);
+}
+
+// ---- score -----------------------------------------------------------------------------
+
+/**
+ * The noisy-OR groups. Events of one source are correlated (one hospital stay yields an
+ * admission, outpatient visits and a discharge), so only the best counts. Card-only events
+ * (card_pin / none) form one group of their own whatever their source: they share a single
+ * failure mode — someone else holding the card — so piling up card uses from several sources
+ * must not add up to certainty.
+ */
+type Group = Source | 'card_only';
+const GROUPS: readonly Group[] = [...SOURCES, 'card_only'];
+
+function groupOf(ev: EvidenceEvent): Group {
+  return isCardOnly(ev.identityCheck) ? 'card_only' : ev.source;
+}
+
+interface Candidate {
+  ev: EvidenceEvent;
+  weight: number;
+  contribution: number;
+}
+
+/** Better evidence: larger contribution, then newer, then larger id (total, deterministic). */
+function better(a: Candidate, b: Candidate): boolean {
+  if (a.contribution !== b.contribution) return a.contribution > b.contribution;
+  return byOccurrence(a.ev, b.ev) > 0;
+}
+
+function combine(best: Map<Group, Candidate>): Score {
+  let miss = 1;
+  for (const g of GROUPS) {
+    const c = best.get(g);
+    if (c) miss *= 1 - c.contribution;
+  }
+  const evidence = [...best.values()]
+    .sort((a, b) => (better(a, b) ? -1 : better(b, a) ? 1 : 0))
+    .map(({ ev, weight, contribution }) => ({
+      eventId: ev.id,
+      source: ev.source,
+      kind: ev.kind,
+      occurredAt: ev.occurredAt,
+      weight,
+      contribution,
+    }));
+  return { score: 1 - miss, evidence };
+}
+
+/**
+ * Score at `at`: 1 − Π over groups (1 − best decayed weight). Only life evidence that had
+ * happened by `at` counts; weight-0 kinds (deaths, sentence starts) never contribute.
+ */
+export function scoreAt(policy: Policy, birthDate: IsoDate, events: readonly EvidenceEvent[], at: Date): Score {
+  const birthMs = startOfShanghaiDay(birthDate).getTime();
+  const best = new Map<Group, Candidate>();
+  for (const ev of events) {
+    if (ev.occurredAt.getTime() > at.getTime()) continue;
+    const weight = eventWeight(policy, ev);
+    if (weight <= 0) continue;
+    const cand = { ev, weight, contribution: weight * survival(policy, birthMs, ev.occurredAt, at) };
+    const cur = best.get(groupOf(ev));
+    if (!cur || better(cand, cur)) best.set(groupOf(ev), cand);
+  }
+  return combine(best);
+}
+
+function methodOf(ev: EvidenceEvent): AutoMethod {
+  if (ev.source === 'self_service') return 'self_service';
+  if (ev.source === 'service_point' && ev.kind === 'in_person') return 'in_person';
+  if (ev.source === 'service_point' && ev.kind === 'home_visit') return 'home_visit';
+  return 'auto';
+}
+
+/**
+ * Every auto-certification in the history, one per certification date (the latest way it
+ * was reached), oldest first. The score is taken at each instant where evidence occurred,
+ * over all evidence up to then; when it reaches the threshold the certification is dated at
+ * the newest contributing event that is not card-only — a card used after a death must never
+ * date (and so prolong) a certification. Input order does not matter.
+ */
+export function autoCertifications(
+  policy: Policy,
+  birthDate: IsoDate,
+  events: readonly EvidenceEvent[],
+): AutoCertification[] {
+  const birthMs = startOfShanghaiDay(birthDate).getTime();
+  const life = events
+    .map((ev) => ({ ev, weight: eventWeight(policy, ev) }))
+    .filter((c) => c.weight > 0)
+    .sort((a, b) => byOccurrence(a.ev, b.ev));
+  const byDate = new Map<IsoDate, AutoCertification>();
+  const best = new Map<Group, Candidate>();
+  let i = 0;
+  while (i < life.length) {
+    const at = life[i]!.ev.occurredAt;
+    // Re-decay the group bests to this instant, then take in every event that happened at it.
+    for (const c of best.values()) c.contribution = c.weight * survival(policy, birthMs, c.ev.occurredAt, at);
+    while (i < life.length && life[i]!.ev.occurredAt.getTime() === at.getTime()) {
+      const { ev, weight } = life[i++]!;
+      const cand = { ev, weight, contribution: weight };
+      const cur = best.get(groupOf(ev));
+      if (!cur || better(cand, cur)) best.set(groupOf(ev), cand);
+    }
+    const s = combine(best);
+    if (s.score < policy.threshold) continue;
+    const contributors = [...best.values()];
+    const dating = contributors
+      .filter((c) => !isCardOnly(c.ev.identityCheck))
+      .sort((a, b) => byOccurrence(b.ev, a.ev))[0];
+    if (!dating) continue;
+    const certifiedAt = shanghaiDate(dating.ev.occurredAt);
+    const decidedAt = new Date(Math.max(...contributors.map((c) => c.ev.receivedAt.getTime())));
+    // Reached again for the same date: the latest way explains it (e.g. a self-service face
+    // check after a bank visit that day), but it was known since the earliest way.
+    const seen = byDate.get(certifiedAt);
+    const known = seen && seen.decidedAt < decidedAt ? seen.decidedAt : decidedAt;
+    byDate.set(certifiedAt, { ...s, certifiedAt, at, method: methodOf(dating.ev), datedBy: dating.ev.id, decidedAt: known });
+  }
+  return [...byDate.values()].sort((a, b) => (a.certifiedAt < b.certifiedAt ? -1 : a.certifiedAt > b.certifiedAt ? 1 : 0));
+}
+
+/** The latest auto-certification, or null when the evidence never reached the threshold. */
+export function autoCertification(
+  policy: Policy,
+  birthDate: IsoDate,
+  events: readonly EvidenceEvent[],
+): AutoCertification | null {
+  return autoCertifications(policy, birthDate, events).at(-1) ?? null;
+}
