@@ -81,7 +81,14 @@ type Standing =
   | { state: 'deceased'; deathDate: IsoDate }
   | { state: 'under_review'; deathDate: IsoDate; reason: ReviewReason; eventId: string };
 
-const recordDate = (ev: EvidenceEvent): IsoDate => ev.deathDate ?? shanghaiDate(ev.occurredAt);
+// Shanghai day of an event, memoised: the death timeline asks for it many times.
+const days = new WeakMap<EvidenceEvent, IsoDate>();
+function dayOf(ev: EvidenceEvent): IsoDate {
+  let d = days.get(ev);
+  if (d === undefined) days.set(ev, (d = shanghaiDate(ev.occurredAt)));
+  return d;
+}
+const recordDate = (ev: EvidenceEvent): IsoDate => ev.deathDate ?? dayOf(ev);
 const minDate = (dates: IsoDate[]): IsoDate | undefined => dates.sort()[0];
 
 /**
@@ -112,7 +119,7 @@ function deathStanding(policy: Policy, events: readonly EvidenceEvent[]): Standi
   const deathDate = minDate(dates);
   if (deathDate === undefined) return { state: 'alive' };
   const conflicts = events.filter(
-    (ev) => !isDeathRecord(policy, ev) && (after(ev) || ev === staff) && shanghaiDate(ev.occurredAt) > deathDate,
+    (ev) => !isDeathRecord(policy, ev) && (after(ev) || ev === staff) && dayOf(ev) > deathDate,
   );
   if (conflicts.length === 0) return { state: 'deceased', deathDate };
   const identified = conflicts.find((ev) => ev.source === 'service_point' || !isCardOnly(ev.identityCheck));
@@ -203,7 +210,7 @@ export function decide(policy: Policy, facts: Facts, now: Date): Decision {
   const deathDate = standing.state === 'alive' ? null : standing.deathDate;
 
   const life = events.filter(
-    (ev) => !isDeathRecord(policy, ev) && (deathDate === null || shanghaiDate(ev.occurredAt) <= deathDate),
+    (ev) => !isDeathRecord(policy, ev) && (deathDate === null || dayOf(ev) <= deathDate),
   );
   const autos = autoCertifications(policy, facts.birthDate, life);
   const untilOf = (d: IsoDate) => addMonths(d, policy.cycleMonths);

@@ -1,0 +1,185 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { KINDS, type EvidenceEvent, type IdentityCheck, type Kind, type Source } from '../../src/domain/evidence.ts';
+import { loadDefaultPolicy } from '../../src/domain/policy.ts';
+import { autoCertification, decay, eventWeight, hazardRate, scoreAt } from '../../src/domain/scoring.ts';
+
+const policy = loadDefaultPolicy();
+const BIRTH = '1950-06-01';
+let seq = 0;
+function ev(source: Source, kind: Kind, at: string, identityCheck: IdentityCheck = 'id_document', id?: string): EvidenceEvent {
+  const occurredAt = new Date(at);
+  return { id: id ?? `e${++seq}`, source, kind, occurredAt, receivedAt: occurredAt, identityCheck };
+}
+
+const LIFE_SOURCES: Source[] = ['hospital', 'travel', 'bank', 'death', 'judicial', 'service_point', 'self_service'];
+const CHECKS: IdentityCheck[] = ['biometric', 'id_document', 'card_pin', 'none'];
+const WEAK: [Source, Kind][] = [
+  ['hospital', 'outpatient'],
+  ['travel', 'ticket_purchase'],
+  ['bank', 'cash_point'],
+  ['bank', 'atm'],
+];
+const instant = fc.integer({ min: Date.parse('2024-01-01T00:00:00Z'), max: Date.parse('2026-06-01T00:00:00Z') });
+const withIds = (evs: Omit<EvidenceEvent, 'id'>[]) => evs.map((e, i) => ({ ...e, id: `g${i}` }));
+const anyEvent = fc
+  .record({
+    source: fc.constantFrom(...LIFE_SOURCES),
+    pick: fc.nat(),
+    identityCheck: fc.constantFrom(...CHECKS),
+    t: instant,
+    lag: fc.integer({ min: 0, max: 30 * 86_400_000 }),
+  })
+  .map(({ source, pick, identityCheck, t, lag }) => ({
+    source,
+    kind: KINDS[source][pick % KINDS[source].length]! as Kind,
+    identityCheck,
+    occurredAt: new Date(t),
+    receivedAt: new Date(t + lag),
+  }));
+const events = fc.array(anyEvent, { maxLength: 25 }).map(withIds);
+const weakEvent = fc.oneof(
+  // card-only evidence of any kind
+  anyEvent.map((e) => ({ ...e, identityCheck: e.identityCheck === 'biometric' || e.identityCheck === 'id_document' ? ('card_pin' as const) : e.identityCheck })),
+  // weak kinds, whatever the identity check
+  fc.record({ w: fc.constantFrom(...WEAK), identityCheck: fc.constantFrom(...CHECKS), t: instant }).map(({ w, identityCheck, t }) => ({
+    source: w[0],
+    kind: w[1],
+    identityCheck,
+    occurredAt: new Date(t),
+    receivedAt: new Date(t),
+  })),
+);
+const AT = new Date('2026-06-01T00:00:00Z');
+
+describe('eventWeight', () => {
+  it('uses the kind weight, lowered by the identity check', () => {
+    expect(eventWeight(policy, ev('hospital', 'admission', '2025-01-01T00:00:00Z', 'biometric'))).toBe(0.95);
+    expect(eventWeight(policy, ev('hospital', 'admission', '2025-01-01T00:00:00Z', 'none'))).toBe(0.3);
+    expect(eventWeight(policy, ev('bank', 'atm', '2025-01-01T00:00:00Z', 'card_pin'))).toBe(0.3);
+    expect(eventWeight(policy, ev('bank', 'cash_point', '2025-01-01T00:00:00Z', 'card_pin'))).toBe(0.35);
+  });
+  it('gives deaths and sentence starts no life weight', () => {
+    expect(eventWeight(policy, ev('death', 'cremation', '2025-01-01T00:00:00Z'))).toBe(0);
+    expect(eventWeight(policy, ev('service_point', 'deceased', '2025-01-01T00:00:00Z'))).toBe(0);
+    expect(eventWeight(policy, ev('judicial', 'custodial_sentence_start', '2025-01-01T00:00:00Z'))).toBe(0);
+  });
+});
+
+describe('decay by mortality', () => {
+  it('follows the table at its ages', () => {
+    expect(1 - Math.exp(-hazardRate(policy, 60))).toBeCloseTo(0.01, 6);
+    expect(1 - Math.exp(-hazardRate(policy, 90))).toBeCloseTo(0.16, 6);
+    expect(hazardRate(policy, 120)).toBe(hazardRate(policy, 110));
+  });
+  it('one year at 70 keeps about 97.5%', () => {
+    const born = '1955-01-01';
+    const d = decay(policy, 1, born, new Date('2024-07-01T00:00:00Z'), new Date('2025-07-01T00:00:00Z'));
+    expect(d).toBeGreaterThan(0.97);
+    expect(d).toBeLessThan(0.98);
+  });
+  it('never increases with time and is faster when older', () => {
+    fc.assert(
+      fc.property(instant, fc.nat(5 * 365), fc.nat(5 * 365), (t, a, b) => {
+        const from = new Date(t);
+        const d1 = decay(policy, 0.9, BIRTH, from, new Date(t + Math.min(a, b) * 86_400_000));
+        const d2 = decay(policy, 0.9, BIRTH, from, new Date(t + Math.max(a, b) * 86_400_000));
+        expect(d2).toBeLessThanOrEqual(d1);
+        expect(d1).toBeLessThanOrEqual(0.9);
+      }),
+    );
+    const year = [new Date('2024-01-01T00:00:00Z'), new Date('2025-01-01T00:00:00Z')] as const;
+    expect(decay(policy, 1, '1930-01-01', ...year)).toBeLessThan(decay(policy, 1, '1960-01-01', ...year));
+  });
+});
+
+describe('scoreAt', () => {
+  it('combines independent sources by noisy-OR, one best per source', () => {
+    const t = '2026-01-10T02:00:00Z';
+    const s = scoreAt(policy, BIRTH, [
+      ev('hospital', 'outpatient', t),
+      ev('hospital', 'outpatient', t),
+      ev('travel', 'ticket_purchase', t),
+    ], new Date(t));
+    expect(s.score).toBeCloseTo(1 - 0.5 * 0.6, 12);
+    expect(s.evidence.map((e) => e.source)).toEqual(['hospital', 'travel']);
+  });
+  it('counts card-only evidence of all sources as one correlated group', () => {
+    const t = '2026-01-10T02:00:00Z';
+    const s = scoreAt(policy, BIRTH, [ev('bank', 'atm', t, 'card_pin'), ev('travel', 'rail_boarding', t, 'none')], new Date(t));
+    expect(s.score).toBeCloseTo(0.3, 12);
+    expect(s.evidence).toHaveLength(1);
+  });
+  it('ignores events after the scoring instant and decays older ones', () => {
+    const e = ev('hospital', 'discharge', '2025-01-01T00:00:00Z');
+    expect(scoreAt(policy, BIRTH, [e], new Date('2024-12-31T00:00:00Z')).score).toBe(0);
+    const s = scoreAt(policy, BIRTH, [e], new Date('2026-01-01T00:00:00Z'));
+    expect(s.score).toBeLessThan(0.95);
+    expect(s.evidence[0]).toMatchObject({ eventId: e.id, weight: 0.95, contribution: s.score });
+  });
+  it('adding evidence never lowers the score', () => {
+    fc.assert(
+      fc.property(events, anyEvent, (evs, extra) => {
+        const before = scoreAt(policy, BIRTH, evs, AT).score;
+        const after = scoreAt(policy, BIRTH, [...evs, { ...extra, id: 'extra' }], AT).score;
+        expect(after).toBeGreaterThanOrEqual(before);
+      }),
+    );
+  });
+  it('does not depend on the order of events', () => {
+    fc.assert(
+      fc.property(events.chain((evs) => fc.tuple(fc.constant(evs), fc.shuffledSubarray(evs, { minLength: evs.length }))), ([a, b]) => {
+        expect(scoreAt(policy, BIRTH, b, AT)).toEqual(scoreAt(policy, BIRTH, a, AT));
+      }),
+    );
+  });
+});
+
+describe('autoCertification', () => {
+  it('one strong event certifies on its Shanghai date', () => {
+    const c = autoCertification(policy, BIRTH, [ev('travel', 'rail_boarding', '2025-12-31T16:30:00Z')]);
+    expect(c).toMatchObject({ certifiedAt: '2026-01-01', method: 'auto' });
+    expect(c!.score).toBeCloseTo(0.95, 12);
+  });
+  it('several weak ones together do not', () => {
+    const t = '2026-01-10T02:00:00Z';
+    expect(
+      autoCertification(policy, BIRTH, [
+        ev('hospital', 'outpatient', t),
+        ev('travel', 'ticket_purchase', t),
+        ev('bank', 'cash_point', t),
+        ev('self_service', 'face', t, 'card_pin'),
+        ev('judicial', 'release', t, 'none'),
+      ]),
+    ).toBeNull();
+  });
+  it('a card used later never dates the certification', () => {
+    const hospital = ev('hospital', 'admission', '2025-03-01T02:00:00Z', 'id_document');
+    const atm = ev('bank', 'atm', '2025-09-01T02:00:00Z', 'card_pin');
+    const c = autoCertification(policy, BIRTH, [hospital, atm]);
+    expect(c!.certifiedAt).toBe('2025-03-01');
+    expect(c!.datedBy).toBe(hospital.id);
+  });
+  it('returns the latest certification and the method of its dating event', () => {
+    const c = autoCertification(policy, BIRTH, [
+      ev('bank', 'counter', '2025-02-01T02:00:00Z'),
+      ev('self_service', 'face', '2025-08-01T02:00:00Z', 'biometric'),
+      ev('bank', 'atm', '2025-10-01T02:00:00Z', 'card_pin'),
+    ]);
+    expect(c).toMatchObject({ certifiedAt: '2025-08-01', method: 'self_service' });
+  });
+  it('a weak-only history never certifies', () => {
+    fc.assert(
+      fc.property(fc.array(weakEvent, { maxLength: 30 }).map(withIds), (evs) => {
+        expect(autoCertification(policy, BIRTH, evs)).toBeNull();
+      }),
+    );
+  });
+  it('does not depend on the order of events', () => {
+    fc.assert(
+      fc.property(events.chain((evs) => fc.tuple(fc.constant(evs), fc.shuffledSubarray(evs, { minLength: evs.length }))), ([a, b]) => {
+        expect(autoCertification(policy, BIRTH, b)).toEqual(autoCertification(policy, BIRTH, a));
+      }),
+    );
+  });
+});
