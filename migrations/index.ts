@@ -2,7 +2,9 @@
 // time) so the same list works under tsx, vitest and a bundled build.
 import type { Migration } from 'kysely';
 import * as m20261125T150000 from './20261125T150000_initial.ts';
+import * as m20261125T160000 from './20261125T160000_ingestion.ts';
 
 export const MIGRATIONS: Record<string, Migration> = {
   '20261125T150000_initial': m20261125T150000,
+  '20261125T160000_ingestion': m20261125T160000,
 };

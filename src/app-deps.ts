@@ -13,6 +13,8 @@ import { createCertificationRepository, type CertificationRepository } from './m
 import { createCertificationService, type CertificationService } from './modules/certification/service.ts';
 import { createPensionerRepository } from './modules/pensioners/repository.ts';
 import { createPensionerService, type PensionerService } from './modules/pensioners/service.ts';
+import { createEvidenceRepository } from './modules/evidence/repository.ts';
+import { createEvidenceService, type EvidenceService } from './modules/evidence/service.ts';
 
 export interface AppDeps {
   config: Config;
@@ -25,6 +27,7 @@ export interface AppDeps {
   pensioners: PensionerService;
   certificationRepo: CertificationRepository;
   certification: CertificationService;
+  evidence: EvidenceService;
 }
 
 export function createDeps(base: { config: Config; db: Kysely<DB>; pool: pg.Pool; queues: Queues; clock: Clock }): AppDeps {
@@ -34,5 +37,6 @@ export function createDeps(base: { config: Config; db: Kysely<DB>; pool: pg.Pool
   const certificationRepo = createCertificationRepository(pool);
   const certification = createCertificationService(certificationRepo);
   const pensioners = createPensionerService({ db, repo: createPensionerRepository(), certification, audit, clock });
-  return { ...base, audit, auth, pensioners, certificationRepo, certification };
+  const evidence = createEvidenceService({ pool, repo: createEvidenceRepository(), queues: base.queues, clock });
+  return { ...base, audit, auth, pensioners, certificationRepo, certification, evidence };
 }

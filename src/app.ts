@@ -14,6 +14,7 @@ import { loggerOptions } from './infra/logger.ts';
 import { healthRoutes } from './modules/health/routes.ts';
 import { pensionerRoutes } from './modules/pensioners/routes.ts';
 import { certificationRoutes } from './modules/certification/routes.ts';
+import { evidenceRoutes } from './modules/evidence/routes.ts';
 import { hashKey } from './modules/auth/keys.ts';
 
 declare module 'fastify' {
@@ -26,7 +27,7 @@ export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '
 
 /** Feature route plugins; each takes the app and the shared dependencies. */
 export type RouteModule = (app: FastifyInstance, deps: AppDeps) => Promise<void>;
-const ROUTES: RouteModule[] = [healthRoutes, pensionerRoutes, certificationRoutes];
+const ROUTES: RouteModule[] = [healthRoutes, pensionerRoutes, certificationRoutes, evidenceRoutes];
 
 export async function buildApp(deps: AppDeps, opts: { logger?: FastifyServerOptions['logger']; extraRoutes?: RouteModule[] } = {}) {
   const app = Fastify({

@@ -1,0 +1,182 @@
+// Turns a stored file (a stream of byte chunks) into records, never holding it whole:
+// decoding (UTF-8 or GBK, BOM dropped), then CSV (csv-parse: quoted fields with commas and
+// newlines, CRLF) or NDJSON lines. Each record carries the line an editor shows it on.
+import { parse as csvParse } from 'csv-parse';
+import iconv from 'iconv-lite';
+import { StringDecoder } from 'node:string_decoder';
+import { EVENT_FIELDS, SNAKE, type RawEvent, type EventField } from './validate.ts';
+
+export type ParsedRecord = { line: number; raw: RawEvent } | { line: number; error: { code: string; message: string } };
+
+export const MAX_LINE_CHARS = 64 * 1024;
+
+export class FileFormatError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export function normaliseCharset(cs: string | undefined): 'utf-8' | 'gbk' | null {
+  const c = (cs ?? 'utf-8').trim().toLowerCase().replace(/^"|"$/g, '');
+  if (c === 'utf-8' || c === 'utf8') return 'utf-8';
+  if (c === 'gbk' || c === 'gb2312' || c === 'gb18030' || c === 'cp936') return 'gbk';
+  return null;
+}
+
+/** Decodes byte chunks to text chunks; a leading BOM is dropped. */
+async function* decode(chunks: AsyncIterable<Buffer>, charset: 'utf-8' | 'gbk'): AsyncGenerator<string> {
+  const dec = charset === 'gbk' ? iconv.getDecoder('gb18030') : new StringDecoder('utf8');
+  let first = true;
+  for await (const b of chunks) {
+    let s = dec.write(b) ?? '';
+    if (first && s.length > 0) {
+      if (s.charCodeAt(0) === 0xfeff) s = s.slice(1);
+      first = false;
+    }
+    if (s) yield s;
+  }
+  const rest = dec.end() ?? '';
+  if (rest) yield first && rest.charCodeAt(0) === 0xfeff ? rest.slice(1) : rest;
+}
+
+const BY_SNAKE = new Map<string, EventField>(EVENT_FIELDS.map((f) => [SNAKE[f], f]));
+
+/** Maps a CSV header to field positions; unknown columns are ignored (never stored). */
+export function headerMap(header: string[]): Map<number, EventField> {
+  const map = new Map<number, EventField>();
+  header.forEach((h, i) => {
+    const f = BY_SNAKE.get(h.trim().toLowerCase());
+    if (f && ![...map.values()].includes(f)) map.set(i, f);
+  });
+  const have = new Set(map.values());
+  const missing = EVENT_FIELDS.filter((f) => !['source', 'location', 'deathDate'].includes(f) && !have.has(f));
+  if (missing.length) throw new FileFormatError('missing_column', `CSV header lacks column(s): ${missing.map((f) => SNAKE[f]).join(', ')} (header names are snake_case)`);
+  return map;
+}
+
+async function* csvRecords(text: AsyncIterable<string>): AsyncGenerator<ParsedRecord> {
+  // Records and skipped (malformed) records are queued in parse order.
+  const queue: ParsedRecord[] = [];
+  let lastEnd = 0;
+  let header: Map<number, EventField> | null = null;
+  let headerError: Error | null = null;
+  const parser = csvParse({
+    relax_column_count: true,
+    relax_quotes: true,
+    skip_empty_lines: true,
+    skip_records_with_error: true,
+    record_delimiter: ['\r\n', '\n'],
+    max_record_size: MAX_LINE_CHARS,
+    on_record: (rec: string[], ctx: { lines: number }) => {
+      let nl = 0;
+      for (const f of rec) for (let i = f.indexOf('\n'); i !== -1; i = f.indexOf('\n', i + 1)) nl++;
+      const start = ctx.lines - nl;
+      lastEnd = ctx.lines;
+      if (!header) {
+        try {
+          header = headerMap(rec.map((h, i) => (i === 0 ? h.replace(/^\uFEFF/, '') : h)));
+        } catch (e) {
+          headerError = e as Error;
+          header = new Map();
+        }
+        return null;
+      }
+      if (rec.length === 1 && rec[0]!.trim() === '') return null;
+      const raw: Record<string, string> = {};
+      for (const [i, f] of header) {
+        const v = rec[i];
+        if (v !== undefined && v !== '') raw[f] = v.trim();
+      }
+      queue.push({ line: start, raw: raw as RawEvent });
+      return null;
+    },
+    on_skip: (err: { message: string; code?: string } | undefined) => {
+      const line = lastEnd + 1;
+      lastEnd = line;
+      queue.push({ line, error: { code: 'malformed_line', message: `malformed CSV record: ${err?.message?.replace(/ at line \d+.*$/, '') ?? 'unparseable'}` } });
+      return undefined;
+    },
+  } as any);
+  parser.on('data', () => {});
+  let failure: Error | null = null;
+  parser.on('error', (e) => {
+    failure = e;
+  });
+  const drain = function* () {
+    if (headerError) throw headerError;
+    while (queue.length) yield queue.shift()!;
+  };
+  for await (const s of text) {
+    if (!parser.write(s)) await new Promise((r) => parser.once('drain', r));
+    yield* drain();
+    if (failure) throw new FileFormatError('malformed_file', (failure as Error).message);
+  }
+  await new Promise<void>((resolve) => {
+    parser.once('end', resolve);
+    parser.once('error', () => resolve());
+    parser.end();
+  });
+  yield* drain();
+  if (failure) throw new FileFormatError('malformed_file', (failure as Error).message);
+  if (!header) throw new FileFormatError('missing_column', 'the file is empty: a CSV needs a header line');
+}
+
+async function* ndjsonRecords(text: AsyncIterable<string>): AsyncGenerator<ParsedRecord> {
+  let carry = '';
+  let line = 0;
+  let overflow = false;
+  const one = (piece: string, tooLong: boolean): ParsedRecord | null => {
+    line++;
+    if (tooLong) return { line, error: { code: 'malformed_line', message: `line is longer than ${MAX_LINE_CHARS} characters` } };
+    const t = piece.endsWith('\r') ? piece.slice(0, -1) : piece;
+    if (t.trim() === '') return null;
+    let obj: unknown;
+    try {
+      obj = JSON.parse(t);
+    } catch {
+      return { line, error: { code: 'malformed_line', message: 'line is not valid JSON' } };
+    }
+    if (typeof obj !== 'object' || obj === null || Array.isArray(obj)) return { line, error: { code: 'malformed_line', message: 'line is not a JSON object' } };
+    const o = obj as Record<string, unknown>;
+    const raw: Record<string, unknown> = {};
+    for (const f of EVENT_FIELDS) if (f in o) raw[f] = o[f]; // other fields are ignored, never stored
+    return { line, raw: raw as RawEvent };
+  };
+  for await (const s of text) {
+    let start = 0;
+    let nl: number;
+    while ((nl = s.indexOf('\n', start)) !== -1) {
+      const r = one(overflow ? '' : carry + s.slice(start, nl), overflow || carry.length + nl - start > MAX_LINE_CHARS);
+      carry = '';
+      overflow = false;
+      if (r) yield r;
+      start = nl + 1;
+    }
+    if (!overflow) carry += s.slice(start);
+    if (carry.length > MAX_LINE_CHARS) {
+      overflow = true;
+      carry = '';
+    }
+  }
+  if (carry.length || overflow) {
+    const r = one(carry, overflow);
+    if (r) yield r;
+  }
+}
+
+export function records(chunks: AsyncIterable<Buffer>, o: { contentType: string; charset: 'utf-8' | 'gbk' }): AsyncGenerator<ParsedRecord> {
+  const text = decode(chunks, o.charset);
+  return o.contentType === 'text/csv' ? csvRecords(text) : ndjsonRecords(text);
+}
+
+/** The first line of a CSV (decoded), to check its header while the upload streams. */
+export function firstLine(head: Buffer, charset: 'utf-8' | 'gbk'): string | null {
+  const nl = head.indexOf(0x0a);
+  if (nl === -1) return null;
+  let s = charset === 'gbk' ? iconv.decode(head.subarray(0, nl), 'gb18030') : head.subarray(0, nl).toString('utf8');
+  if (s.charCodeAt(0) === 0xfeff) s = s.slice(1);
+  return s.replace(/\r$/, '');
+}

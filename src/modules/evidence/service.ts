@@ -1,0 +1,337 @@
+// Evidence ingestion: JSON pushes, batch files (stored in PostgreSQL before the 202,
+// processed by the ingest-batch job in resumable chunks), and batch status.
+import { createHash, randomUUID } from 'node:crypto';
+import type { Readable } from 'node:stream';
+import type pg from 'pg';
+import type { Clock } from '../../infra/clock.ts';
+import type { Queues } from '../../infra/queue.ts';
+import { isKnownSource } from '../../domain/evidence.ts';
+import { AppError, badRequest, forbidden, notFound } from '../../http/errors.ts';
+import type { Principal } from '../auth/keys.ts';
+import { validateEvent, EVENT_FIELDS, type EventRecord } from './validate.ts';
+import { records, normaliseCharset, firstLine, headerMap, FileFormatError, type ParsedRecord } from './parse.ts';
+import { copyLine, type EvidenceRepository, type Reject, type BatchRow } from './repository.ts';
+
+export const STORE_CHUNK_BYTES = 1024 * 1024;
+export const MAX_PUSH = 1000;
+export const MAX_LISTED_REJECTS = 100;
+export const RESCORE_JOB_SIZE = 1000;
+
+export interface IngestOptions {
+  /** Lines per committed chunk (COPY + merge + progress in one transaction). */
+  chunkLines?: number;
+  /** Test hook: called after each committed chunk. */
+  afterChunk?: (batchId: string, recordsDone: number) => Promise<void> | void;
+}
+
+export function mayUseSource(who: Principal, source: string): boolean {
+  return who.role !== 'feed' || (who.sources ?? []).includes(source);
+}
+
+function batchView(b: BatchRow) {
+  return {
+    batchId: b.id,
+    source: b.source,
+    status: b.status,
+    lines: Number(b.lines),
+    accepted: Number(b.accepted),
+    duplicates: Number(b.duplicates),
+    unmatched: Number(b.unmatched),
+    rejected: Number(b.rejected),
+    rejects: b.rejects,
+    receivedAt: b.received_at.toISOString(),
+    completedAt: b.completed_at ? b.completed_at.toISOString() : null,
+    ...(b.error ? { error: b.error } : {}),
+  };
+}
+
+export function createEvidenceService(deps: { pool: pg.Pool; repo: EvidenceRepository; queues: Queues; clock: Clock }) {
+  const { pool, repo, queues, clock } = deps;
+
+  async function tx<T>(fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
+    const c = await pool.connect();
+    try {
+      await c.query('BEGIN');
+      const r = await fn(c);
+      await c.query('COMMIT');
+      return r;
+    } catch (e) {
+      await c.query('ROLLBACK').catch(() => {});
+      throw e;
+    } finally {
+      c.release();
+    }
+  }
+
+  /** Rescoring jobs carry ids only; one job per ≤1000 pensioners, ids that make re-enqueueing a no-op. */
+  async function enqueueRescore(ids: string[], jobKey: string) {
+    if (ids.length === 0) return 0;
+    const q = queues.get('rescore');
+    const jobs = [];
+    for (let i = 0; i < ids.length; i += RESCORE_JOB_SIZE) {
+      jobs.push({
+        name: 'rescore',
+        data: { pensionerIds: ids.slice(i, i + RESCORE_JOB_SIZE) },
+        opts: { jobId: `${jobKey}_${i / RESCORE_JOB_SIZE}`, attempts: 5, backoff: { type: 'exponential', delay: 1000 }, removeOnComplete: 10_000, removeOnFail: 10_000 },
+      });
+    }
+    for (let i = 0; i < jobs.length; i += 500) await q.addBulk(jobs.slice(i, i + 500));
+    return jobs.length;
+  }
+
+  async function enqueueBatch(batchId: string, jobId = batchId) {
+    await queues
+      .get('ingest-batch')
+      .add('ingest-batch', { batchId }, { jobId, attempts: 10, backoff: { type: 'exponential', delay: 2000 }, removeOnComplete: 1000, removeOnFail: 5000 });
+  }
+
+  return {
+    enqueueRescore,
+
+    /** POST /v1/events. `body` is already known to be an array of ≤1000 objects without unknown fields. */
+    async push(body: Record<string, unknown>[], who: Principal) {
+      for (const [i, e] of body.entries()) {
+        const s = e.source;
+        if (typeof s === 'string' && isKnownSource(s) && !mayUseSource(who, s)) {
+          throw forbidden(`this feed key may not submit ${s} events (element ${i})`);
+        }
+      }
+      const now = clock.now();
+      const rejected: { index: number; code: string; message: string }[] = [];
+      const rows: EventRecord[] = [];
+      body.forEach((e, index) => {
+        const c = validateEvent(e, { now });
+        if (c.ok) rows.push(c.value);
+        else rejected.push({ index, code: c.code, message: c.message });
+      });
+      const r = await tx((c) => repo.mergeRows(c, rows, { regionPrefix: who.regionPrefix, receivedAt: now }));
+      if (r.firstId) await enqueueRescore(r.touched.sort(), `push_${r.firstId}`);
+      return { accepted: r.inserted, duplicates: r.matched - r.inserted, unmatched: rows.length - r.matched, rejected };
+    },
+
+    /** POST /v1/feeds/{source}/batches: the whole file in PostgreSQL, in one transaction, before the 202. */
+    async upload(source: string, contentTypeHeader: string | undefined, body: Readable, who: Principal, maxBytes: number) {
+      if (!isKnownSource(source)) throw notFound(`source ${source}`);
+      if (!mayUseSource(who, source)) throw forbidden(`this feed key may not submit ${source} batches`);
+      const [mediaRaw, ...params] = (contentTypeHeader ?? '').split(';');
+      const media = mediaRaw!.trim().toLowerCase();
+      if (media !== 'text/csv' && media !== 'application/x-ndjson') {
+        throw new AppError(415, 'unsupported_media_type', 'a batch is text/csv or application/x-ndjson');
+      }
+      const csParam = params.map((p) => p.trim().split('=')).find(([k]) => k?.trim().toLowerCase() === 'charset')?.[1];
+      const charset = normaliseCharset(csParam);
+      if (!charset) throw new AppError(415, 'unsupported_charset', `charset ${csParam} is not supported (utf-8 or gbk)`);
+
+      const id = randomUUID();
+      const now = clock.now();
+      const hash = createHash('sha256');
+      const result = await tx(async (c) => {
+        await repo.createUpload(c, { id, source, contentType: media, charset, keyId: who.keyId, regionPrefix: who.regionPrefix, receivedAt: now });
+        let pending: Buffer[] = [];
+        let pendingBytes = 0;
+        let seq = 0;
+        let total = 0;
+        let headerChecked = media !== 'text/csv';
+        const flush = async () => {
+          if (pendingBytes === 0) return;
+          const data = Buffer.concat(pending, pendingBytes);
+          if (!headerChecked) {
+            checkHeader(data, charset, true);
+            headerChecked = true;
+          }
+          await repo.addChunk(c, id, seq++, data);
+          pending = [];
+          pendingBytes = 0;
+        };
+        for await (const chunk of body) {
+          const b = chunk as Buffer;
+          total += b.length;
+          if (total > maxBytes) throw new AppError(413, 'body_too_large', `batch exceeds ${maxBytes} bytes`);
+          hash.update(b);
+          pending.push(b);
+          pendingBytes += b.length;
+          if (!headerChecked && pendingBytes >= 64 * 1024) {
+            checkHeader(Buffer.concat(pending, pendingBytes), charset, false);
+            headerChecked = true;
+          }
+          if (pendingBytes >= STORE_CHUNK_BYTES) await flush();
+        }
+        if (total === 0) throw badRequest('empty_batch', 'the batch file is empty');
+        await flush();
+        const sha = hash.digest('hex');
+        const existing = await repo.findBySha(c, source, sha);
+        if (existing) return { existing };
+        await repo.finishUpload(c, id, sha, total);
+        return { created: { batchId: id, status: 'received' } };
+      }).catch(async (e: any) => {
+        // Two uploads of the same file at once: the later one finds the first.
+        if (e?.code === '23505') return { existing: undefined as { id: string; status: string } | undefined, retry: true };
+        throw e;
+      });
+      if ('retry' in result) {
+        const again = await repo.findBySha(pool as unknown as pg.ClientBase, source, hash.digest('hex'));
+        if (!again) throw new AppError(409, 'conflict', 'a concurrent upload of this file failed; retry');
+        return { batchId: again.id, status: again.status };
+      }
+      if (result.existing) {
+        // Re-enqueue in case the first upload's job was lost; a no-op while it exists.
+        if (['received', 'processing'].includes(result.existing.status)) await enqueueBatch(result.existing.id);
+        return { batchId: result.existing.id, status: result.existing.status };
+      }
+      await enqueueBatch(id);
+      return result.created!;
+    },
+
+    async status(batchId: string, who: Principal) {
+      if (!/^[0-9a-f-]{36}$/i.test(batchId)) throw notFound('batch');
+      const b = await repo.get(pool, batchId);
+      if (!b || b.status === 'uploading') throw notFound('batch');
+      if (who.role === 'feed' && b.key_id !== who.keyId) throw notFound('batch');
+      return batchView(b);
+    },
+
+    /**
+     * The ingest-batch job. Resumes after the last committed chunk: each chunk's merge and
+     * the batch's progress commit together, and a chunk commits only if the progress it
+     * started from is still the batch's (so two workers on one batch never count twice).
+     */
+    async processBatch(batchId: string, opts: IngestOptions = {}) {
+      const chunkLines = opts.chunkLines ?? 20_000;
+      const b = await repo.get(pool, batchId);
+      if (!b || b.status === 'uploading') return { status: 'missing' as const };
+      if (b.status === 'failed') return { status: 'failed' as const };
+      if (b.status === 'completed') {
+        await enqueueRescore(await repo.touched(pool, batchId), `batch_${batchId}`);
+        return { status: 'completed' as const };
+      }
+      await repo.markProcessing(pool, batchId, clock.now());
+      const skip = Number(b.records_done);
+      let done = skip;
+      let listed = b.rejects.length;
+      const receivedAt = b.received_at;
+      const idCache = new Map<string, string | false>();
+      const now = clock.now();
+
+      async function* chunks(): AsyncGenerator<Buffer> {
+        for (let s = 0; ; s++) {
+          const data = await repo.chunk(pool, batchId, s);
+          if (!data) return;
+          yield data;
+        }
+      }
+
+      let buf: string[] = [];
+      let recs = 0;
+      let lines = 0;
+      let rejected = 0;
+      let valid = 0;
+      let rejects: Reject[] = [];
+      const commit = async () => {
+        if (recs === 0) return;
+        const from = done;
+        const text = buf.join('');
+        const d = await tx(async (c) => {
+          const cur = await repo.get(c, batchId, true);
+          if (!cur || Number(cur.records_done) !== from || cur.status !== 'processing') throw new StaleProgress(batchId);
+          await repo.stage(c, text);
+          const m = text ? await repo.mergeStaged(c, { regionPrefix: b.region_prefix, receivedAt, batchId }) : { matched: 0, inserted: 0, touched: [] };
+          const d = {
+            seq: from,
+            records: recs,
+            lines,
+            accepted: m.inserted,
+            duplicates: m.matched - m.inserted,
+            unmatched: valid - m.matched,
+            rejected,
+            newRejects: rejects.slice(0, Math.max(0, MAX_LISTED_REJECTS - listed)),
+            touched: m.touched,
+          };
+          await repo.recordChunk(c, batchId, d);
+          return d;
+        });
+        listed += d.newRejects.length;
+        done += recs;
+        buf = [];
+        recs = lines = rejected = valid = 0;
+        rejects = [];
+        await opts.afterChunk?.(batchId, done);
+      };
+
+      let n = 0;
+      try {
+        for await (const r of records(chunks(), { contentType: b.content_type, charset: b.charset as 'utf-8' | 'gbk' })) {
+          if (n++ < skip) continue;
+          recs++;
+          lines++;
+          const c = 'error' in r ? { ok: false as const, ...r.error } : validateEvent(r.raw, { now, pathSource: b.source, naming: b.content_type === 'text/csv' ? 'snake' : 'camel', idCache });
+          if (c.ok) {
+            valid++;
+            buf.push(copyLine(c.value));
+          } else {
+            rejected++;
+            rejects.push({ line: (r as ParsedRecord).line, code: c.code, message: c.message });
+          }
+          if (recs >= chunkLines) await commit();
+        }
+        await commit();
+      } catch (e) {
+        if (e instanceof FileFormatError) {
+          // The lines before the fault are committed; the batch says why it stopped.
+          await repo.fail(pool, batchId, `${e.code}: ${e.message}`, clock.now());
+          return { status: 'failed' as const };
+        }
+        throw e;
+      }
+      await tx(async (c) => {
+        const cur = await repo.get(c, batchId, true);
+        if (!cur || cur.status !== 'processing' || Number(cur.records_done) !== done) throw new StaleProgress(batchId);
+        await repo.complete(c, batchId, clock.now());
+      });
+      const jobs = await enqueueRescore(await repo.touched(pool, batchId), `batch_${batchId}`);
+      return { status: 'completed' as const, rescoreJobs: jobs };
+    },
+
+    /** Re-enqueues batches left received/processing (their job lost, or its worker gone). */
+    async sweep(olderThanMs = 60_000) {
+      const ids = await repo.pending(pool, new Date(clock.now().getTime() - olderThanMs));
+      for (const id of ids) {
+        const job = await queues.get('ingest-batch').getJob(id);
+        const state = job ? await job.getState() : 'missing';
+        if (state === 'active' || state === 'waiting' || state === 'delayed' || state === 'prioritized' || state === 'waiting-children') continue;
+        if (job) await job.remove().catch(() => {});
+        await enqueueBatch(id);
+      }
+      return ids.length;
+    },
+
+    knownFields: EVENT_FIELDS,
+  };
+}
+export type EvidenceService = ReturnType<typeof createEvidenceService>;
+
+export class StaleProgress extends Error {
+  constructor(batchId: string) {
+    super(`batch ${batchId} progressed elsewhere; this run stops`);
+  }
+}
+
+function checkHeader(head: Buffer, charset: 'utf-8' | 'gbk', complete: boolean) {
+  const line = firstLine(head, charset);
+  if (line === null) {
+    if (complete) {
+      const text = charset === 'gbk' ? head.toString('latin1') : head.toString('utf8');
+      return checkHeaderLine(text.replace(/^\uFEFF/, ''));
+    }
+    throw badRequest('malformed_file', 'the CSV header line is longer than 64 KiB');
+  }
+  checkHeaderLine(line);
+}
+
+function checkHeaderLine(line: string) {
+  try {
+    headerMap(line.split(',').map((h) => h.trim().replace(/^"|"$/g, '')));
+  } catch (e) {
+    if (e instanceof FileFormatError) throw badRequest(e.code, e.message);
+    throw e;
+  }
+}
