@@ -1,0 +1,201 @@
+// How each department writes its files: layout, encoding, cadence, and the line itself
+// (including the deliberately broken lines).
+import type { IsoDate } from '../domain/calendar.ts';
+import type { Defect, FeedLine, SimPerson, SimulationContext, Source } from './model.ts';
+
+export interface FeedFormat {
+  source: Source;
+  ext: 'csv' | 'ndjson';
+  contentType: 'text/csv' | 'application/x-ndjson';
+  charset: 'utf-8' | 'gbk';
+  /** CSV header line, null for NDJSON. */
+  header: string | null;
+  cadence: 'daily' | 'weekly' | 'monthly';
+  /** Local time (Asia/Shanghai) at which the file arrives on its day. */
+  arrivesAt: string;
+}
+
+export const FEED_FORMATS: Record<Source, FeedFormat> = {
+  travel: { source: 'travel', ext: 'ndjson', contentType: 'application/x-ndjson', charset: 'utf-8', header: null, cadence: 'daily', arrivesAt: '05:00:00' },
+  hospital: {
+    source: 'hospital',
+    ext: 'csv',
+    contentType: 'text/csv',
+    charset: 'utf-8',
+    header: 'national_id,kind,occurred_at,source_ref,identity_check,location,patient_name,hospital_name,dept_name',
+    cadence: 'daily',
+    arrivesAt: '06:00:00',
+  },
+  bank: {
+    source: 'bank',
+    ext: 'csv',
+    contentType: 'text/csv',
+    charset: 'gbk',
+    header: 'national_id,kind,occurred_at,source_ref,identity_check,location,customer_name,branch_name,amount',
+    cadence: 'daily',
+    arrivesAt: '07:00:00',
+  },
+  death: {
+    source: 'death',
+    ext: 'csv',
+    contentType: 'text/csv',
+    charset: 'utf-8',
+    header: 'national_id,source,kind,occurred_at,death_date,source_ref,identity_check,location,deceased_name,authority',
+    cadence: 'weekly',
+    arrivesAt: '08:00:00',
+  },
+  judicial: {
+    source: 'judicial',
+    ext: 'csv',
+    contentType: 'text/csv',
+    charset: 'utf-8',
+    header: 'national_id,source,kind,occurred_at,source_ref,identity_check,location,person_name,court_name,facility',
+    cadence: 'monthly',
+    arrivesAt: '09:00:00',
+  },
+};
+
+export const SOURCES_IN_ORDER: readonly Source[] = ['travel', 'hospital', 'bank', 'death', 'judicial'];
+
+export function feedPath(source: Source, arrivesOn: IsoDate): string {
+  return `feeds/${source}-${arrivesOn.replaceAll('-', '')}.${FEED_FORMATS[source].ext}`;
+}
+
+/** An event as the contract names its fields. */
+export interface FeedEvent {
+  nationalId: string;
+  source: Source;
+  kind: string;
+  occurredAt: string;
+  sourceRef: string;
+  identityCheck: string;
+  location?: string;
+  deathDate?: string;
+}
+
+const REF_PREFIX: Record<string, string> = {
+  admission: 'ZY',
+  discharge: 'CY',
+  outpatient: 'MZ',
+  rail_boarding: 'EJ',
+  flight_boarding: 'FB',
+  ticket_purchase: 'DP',
+  counter: 'GT',
+  mobile_face: 'SJ',
+  atm: 'ZZ',
+  cash_point: 'ZN',
+  death_certificate: 'SW',
+  cremation: 'HH',
+  household_deregistration: 'ZX',
+  custodial_sentence_start: 'XQ',
+  release: 'SF',
+};
+
+const UNKNOWN_KIND: Record<Source, string> = {
+  hospital: 'surgery',
+  travel: 'bus_boarding',
+  bank: 'transfer',
+  death: 'burial_permit',
+  judicial: 'parole_hearing',
+};
+
+function pad(n: number, width: number): string {
+  return String(n).padStart(width, '0');
+}
+
+function clock(sec: number): string {
+  return `${pad(Math.floor(sec / 3600), 2)}:${pad(Math.floor(sec / 60) % 60, 2)}:${pad(sec % 60, 2)}`;
+}
+
+/** The contract fields of a line's event, before any deliberate defect. */
+export function feedEvent(ctx: SimulationContext, person: SimPerson, line: FeedLine): FeedEvent {
+  const e = line.event;
+  const date = ctx.date(e.day);
+  const event: FeedEvent = {
+    nationalId: person.nationalId,
+    source: e.source,
+    kind: e.kind,
+    occurredAt: `${date}T${clock(e.sec)}+08:00`,
+    sourceRef: `${REF_PREFIX[e.kind] ?? 'XX'}${date.replaceAll('-', '')}${pad(person.index, 8)}${pad(line.seq, 3)}`,
+    identityCheck: e.check,
+    location: e.location,
+  };
+  if (e.deathDay !== undefined) event.deathDate = ctx.date(e.deathDay);
+  return event;
+}
+
+function breakCheckDigit(id: string): string {
+  const order = '0123456789X';
+  const c = id[17] ?? '0';
+  return id.slice(0, 17) + order[(order.indexOf(c) + 1) % order.length];
+}
+
+function applyDefect(ev: FeedEvent, defect: Defect | undefined): FeedEvent {
+  if (defect === 'bad_check_digit') return { ...ev, nationalId: breakCheckDigit(ev.nationalId) };
+  if (defect === 'unknown_kind') return { ...ev, kind: UNKNOWN_KIND[ev.source] };
+  if (defect === 'future_timestamp') {
+    // A mistyped year, ten years ahead: in the future whatever the clock.
+    return { ...ev, occurredAt: String(Number(ev.occurredAt.slice(0, 4)) + 10) + ev.occurredAt.slice(4) };
+  }
+  return ev;
+}
+
+const MISSING_FIELDS = ['nationalId', 'occurredAt', 'sourceRef', 'kind'] as const;
+
+function csvField(v: string): string {
+  return /[",\r\n]/.test(v) ? `"${v.replaceAll('"', '""')}"` : v;
+}
+
+/** One line of the department's file (no line terminator). */
+export function serializeLine(ctx: SimulationContext, person: SimPerson, line: FeedLine): string {
+  const e = line.event;
+  const ev = applyDefect(feedEvent(ctx, person, line), line.defect);
+  const missing = line.defect === 'missing_field' ? MISSING_FIELDS[line.seq % MISSING_FIELDS.length] : undefined;
+  let text: string;
+  if (e.source === 'travel') {
+    const obj: Record<string, string> = {
+      nationalId: ev.nationalId,
+      source: ev.source,
+      kind: ev.kind,
+      occurredAt: ev.occurredAt,
+      sourceRef: ev.sourceRef,
+      identityCheck: ev.identityCheck,
+      location: ev.location ?? '',
+      passengerName: person.name,
+    };
+    if (e.kind === 'ticket_purchase') {
+      obj.channel = e.place;
+      if (/^[A-Z0-9]{2}\d{4}$/.test(e.detail)) obj.flightNo = e.detail;
+      else obj.trainNo = e.detail;
+    } else if (e.kind === 'flight_boarding') {
+      obj.flightNo = e.detail;
+      obj.airport = e.place;
+    } else {
+      obj.trainNo = e.detail;
+      obj.station = e.place;
+    }
+    if (missing !== undefined) delete obj[missing];
+    text = JSON.stringify(obj);
+    if (line.defect === 'malformed') text = text.slice(0, Math.floor(text.length * 0.6));
+    return text;
+  }
+  const get = (k: (typeof MISSING_FIELDS)[number]): string => (missing === k ? '' : ev[k]);
+  let fields: string[];
+  switch (e.source) {
+    case 'hospital':
+      fields = [get('nationalId'), get('kind'), get('occurredAt'), get('sourceRef'), ev.identityCheck, ev.location ?? '', person.name, e.place, e.detail];
+      break;
+    case 'bank':
+      fields = [get('nationalId'), get('kind'), get('occurredAt'), get('sourceRef'), ev.identityCheck, ev.location ?? '', person.name, e.place, e.detail];
+      break;
+    case 'death':
+      fields = [get('nationalId'), ev.source, get('kind'), get('occurredAt'), ev.deathDate ?? '', get('sourceRef'), ev.identityCheck, ev.location ?? '', person.name, e.place];
+      break;
+    case 'judicial':
+      fields = [get('nationalId'), ev.source, get('kind'), get('occurredAt'), get('sourceRef'), ev.identityCheck, ev.location ?? '', person.name, e.place, e.detail];
+      break;
+  }
+  if (line.defect === 'malformed') fields = fields.slice(0, 3).concat(fields[3]?.slice(0, 7) ?? ''); // cut short: too few columns
+  text = fields.map(csvField).join(',');
+  return text;
+}
