@@ -61,6 +61,7 @@ async function* csvRecords(text: AsyncIterable<string>): AsyncGenerator<ParsedRe
   // Records and skipped (malformed) records are queued in parse order.
   const queue: ParsedRecord[] = [];
   let lastEnd = 0;
+  let crlfInside = 0;
   let header: Map<number, EventField> | null = null;
   let headerError: Error | null = null;
   const parser = csvParse({
@@ -71,10 +72,17 @@ async function* csvRecords(text: AsyncIterable<string>): AsyncGenerator<ParsedRe
     record_delimiter: ['\r\n', '\n'],
     max_record_size: MAX_LINE_CHARS,
     on_record: (rec: string[], ctx: { lines: number }) => {
+      // csv-parse counts a CRLF inside a quoted field as two lines; an editor shows one.
       let nl = 0;
-      for (const f of rec) for (let i = f.indexOf('\n'); i !== -1; i = f.indexOf('\n', i + 1)) nl++;
-      const start = ctx.lines - nl;
-      lastEnd = ctx.lines;
+      for (const f of rec) {
+        for (let i = f.indexOf('\n'); i !== -1; i = f.indexOf('\n', i + 1)) {
+          nl++;
+          if (i > 0 && f.charCodeAt(i - 1) === 13) crlfInside++;
+        }
+      }
+      const end = ctx.lines - crlfInside;
+      const start = end - nl;
+      lastEnd = end;
       if (!header) {
         try {
           header = headerMap(rec.map((h, i) => (i === 0 ? h.replace(/^\uFEFF/, '') : h)));
