@@ -15,6 +15,9 @@ import { healthRoutes } from './modules/health/routes.ts';
 import { pensionerRoutes } from './modules/pensioners/routes.ts';
 import { certificationRoutes } from './modules/certification/routes.ts';
 import { evidenceRoutes } from './modules/evidence/routes.ts';
+import { manualCheckRoutes } from './modules/manual-checks/routes.ts';
+import { servicePointRoutes } from './modules/service-point/routes.ts';
+import { staffPageRoutes } from './modules/service-point/staff-page.ts';
 import { hashKey } from './modules/auth/keys.ts';
 
 declare module 'fastify' {
@@ -27,7 +30,7 @@ export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '
 
 /** Feature route plugins; each takes the app and the shared dependencies. */
 export type RouteModule = (app: FastifyInstance, deps: AppDeps) => Promise<void>;
-const ROUTES: RouteModule[] = [healthRoutes, pensionerRoutes, certificationRoutes, evidenceRoutes];
+const ROUTES: RouteModule[] = [healthRoutes, pensionerRoutes, certificationRoutes, manualCheckRoutes, servicePointRoutes, staffPageRoutes, evidenceRoutes];
 
 export async function buildApp(deps: AppDeps, opts: { logger?: FastifyServerOptions['logger']; extraRoutes?: RouteModule[] } = {}) {
   const app = Fastify({
@@ -70,7 +73,7 @@ export async function buildApp(deps: AppDeps, opts: { logger?: FastifyServerOpti
 
   await app.register(helmet, {
     contentSecurityPolicy: {
-      directives: { defaultSrc: ["'self'"], scriptSrc: ["'self'"], styleSrc: ["'self'", "'unsafe-inline'"], imgSrc: ["'self'", 'data:'] },
+      directives: { defaultSrc: ["'self'"], scriptSrc: ["'self'"], styleSrc: ["'self'", "'unsafe-inline'"], imgSrc: ["'self'", 'data:'], upgradeInsecureRequests: null },
     },
   });
   await app.register(rateLimit, {

@@ -39,7 +39,9 @@ export interface Config {
 export class ConfigError extends Error {}
 
 /** Validates the environment; the error names the variable in one line. */
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+export function loadConfig(raw: NodeJS.ProcessEnv = process.env): Config {
+  // An empty variable (`DATABASE_URL=` in an env file) means unset.
+  const env = Object.fromEntries(Object.entries(raw).filter(([, v]) => v !== undefined && v !== ''));
   const e = cleanEnv(
     env,
     {

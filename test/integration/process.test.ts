@@ -1,0 +1,127 @@
+// The service as an operator runs it: `npm start` on embedded defaults (its own PostgreSQL
+// under DATA_DIR, BullMQ on PostgreSQL), a graceful SIGTERM, data surviving a restart, and
+// one clear line for a bad configuration.
+import { spawn, execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, describe, expect, it } from 'vitest';
+import { syntheticId, pensionerBody } from '../helpers/people.ts';
+import { ADMIN_DATABASE_URL, REDIS_URL } from '../helpers/env.ts';
+import { createTestDatabase } from '../helpers/context.ts';
+
+const run = promisify(execFile);
+const ROOT = path.resolve(import.meta.dirname, '../..');
+const TSX = path.join(ROOT, 'node_modules/.bin/tsx');
+const dataDir = mkdtempSync(path.join(tmpdir(), 'pc-embedded-'));
+const pgPort = 55000 + Math.floor(Math.random() * 1000);
+
+function start(env: Record<string, string>) {
+  const child = spawn(TSX, ['src/main.ts'], { cwd: ROOT, env: { ...process.env, DATABASE_URL: '', REDIS_URL: '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout.on('data', (d) => (out += d));
+  child.stderr.on('data', (d) => (out += d));
+  const exited = new Promise<number | null>((res) => child.on('exit', (code) => res(code)));
+  return { child, exited, output: () => out };
+}
+
+async function waitReady(port: number, ms = 90_000, output?: () => string) {
+  const until = Date.now() + ms;
+  while (Date.now() < until) {
+    try {
+      const r = await fetch(`http://127.0.0.1:${port}/readyz`);
+      if (r.status === 200) return;
+    } catch {
+      /* not up yet */
+    }
+    await new Promise((r) => setTimeout(r, 300));
+  }
+  throw new Error(`service did not become ready: ${output?.() ?? ''}`);
+}
+
+function cleanEnv(extra: Record<string, string>) {
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !['DATABASE_URL', 'REDIS_URL'].includes(k)) env[k] = v;
+  return { ...env, ...extra };
+}
+
+afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+describe('npm start on embedded defaults', () => {
+  it('starts its own PostgreSQL, stops gracefully on SIGTERM, and keeps data across a restart', async () => {
+    const port = 41000 + Math.floor(Math.random() * 1000);
+    const env = { DATA_DIR: dataDir, EMBEDDED_PG_PORT: String(pgPort), PORT: String(port), LOG_LEVEL: 'warn' };
+    const first = start(env);
+    await waitReady(port, 90_000, first.output);
+    const { stdout } = await run(TSX, ['src/cli.ts', 'keys', 'create', '--role', 'admin', '--name', 'ops'], { cwd: ROOT, env: cleanEnv(env) });
+    const key = stdout.trim().split('\n').at(-1)!;
+    expect(key).toMatch(/^pk_/);
+    const id = syntheticId();
+    const put = await fetch(`http://127.0.0.1:${port}/v1/pensioners/${id}`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body: JSON.stringify(pensionerBody()),
+    });
+    expect(put.status).toBe(201);
+    const t0 = Date.now();
+    first.child.kill('SIGTERM');
+    expect(await first.exited).toBe(0);
+    expect(Date.now() - t0).toBeLessThan(15_000);
+    expect(first.output()).toContain('queue=postgres');
+
+    const second = start(env);
+    await waitReady(port);
+    const get = await fetch(`http://127.0.0.1:${port}/v1/pensioners/${id}`, { headers: { authorization: `Bearer ${key}` } });
+    expect(get.status).toBe(200);
+    second.child.kill('SIGINT');
+    expect(await second.exited).toBe(0);
+  }, 180_000);
+});
+
+describe('with DATABASE_URL and REDIS_URL', () => {
+  it('runs on the real servers; ROLE=api answers HTTP', async () => {
+    const db = await createTestDatabase();
+    try {
+      const port = 42000 + Math.floor(Math.random() * 1000);
+      const p = start({ DATABASE_URL: db.url, REDIS_URL, ROLE: 'api', PORT: String(port), LOG_LEVEL: 'warn', MIGRATE_ON_START: 'true', QUEUE_PREFIX: `proc${port}` });
+      await waitReady(port, 30_000);
+      expect(p.output()).toContain('queue=redis');
+      p.child.kill('SIGTERM');
+      expect(await p.exited).toBe(0);
+    } finally {
+      await db.drop();
+    }
+  }, 60_000);
+
+  it('refuses to start on an unmigrated database, naming the fix', async () => {
+    const db = await createTestDatabase();
+    try {
+      const pgc = await import('pg');
+      const c = new pgc.default.Client({ connectionString: db.url });
+      await c.connect();
+      await c.query('DROP TABLE kysely_migration');
+      await c.end();
+      const p = start({ DATABASE_URL: db.url, REDIS_URL, PORT: '43999' });
+      expect(await p.exited).toBe(1);
+      expect(p.output()).toContain('npm run migrate');
+    } finally {
+      await db.drop();
+    }
+  }, 60_000);
+});
+
+describe('configuration', () => {
+  it.each([
+    [{ PORT: 'abc' }, 'PORT'],
+    [{ DATABASE_URL: 'mysql://x' }, 'DATABASE_URL'],
+    [{ ROLE: 'both', DATABASE_URL: ADMIN_DATABASE_URL }, 'ROLE'],
+    [{ RATE_LIMIT_PER_SECOND: '-1', DATABASE_URL: ADMIN_DATABASE_URL }, 'RATE_LIMIT_PER_SECOND'],
+  ])('a bad value stops the process with one line naming it (%o)', async (env, name) => {
+    const p = start(env as Record<string, string>);
+    expect(await p.exited).toBe(1);
+    const lines = p.output().trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toContain(name);
+  }, 30_000);
+});
