@@ -15,6 +15,10 @@ import { createPensionerRepository } from './modules/pensioners/repository.ts';
 import { createPensionerService, type PensionerService } from './modules/pensioners/service.ts';
 import { createEvidenceRepository } from './modules/evidence/repository.ts';
 import { createEvidenceService, type EvidenceService } from './modules/evidence/service.ts';
+import { createManualCheckRepository } from './modules/manual-checks/repository.ts';
+import { createManualCheckService, type ManualCheckService } from './modules/manual-checks/service.ts';
+import { createStaffEventRepository } from './modules/service-point/repository.ts';
+import { createServicePointService, type ServicePointService } from './modules/service-point/service.ts';
 
 export interface AppDeps {
   config: Config;
@@ -28,6 +32,8 @@ export interface AppDeps {
   certificationRepo: CertificationRepository;
   certification: CertificationService;
   evidence: EvidenceService;
+  servicePoint: ServicePointService;
+  manualChecks: ManualCheckService;
 }
 
 export function createDeps(base: { config: Config; db: Kysely<DB>; pool: pg.Pool; queues: Queues; clock: Clock }): AppDeps {
@@ -37,6 +43,18 @@ export function createDeps(base: { config: Config; db: Kysely<DB>; pool: pg.Pool
   const certificationRepo = createCertificationRepository(pool);
   const certification = createCertificationService(certificationRepo);
   const pensioners = createPensionerService({ db, repo: createPensionerRepository(), certification, audit, clock });
+  const manualCheckRepo = createManualCheckRepository();
+  const servicePoint = createServicePointService({
+    db,
+    events: createStaffEventRepository(),
+    checks: manualCheckRepo,
+    pensionerRepo: createPensionerRepository(),
+    certification,
+    certificationRepo,
+    audit,
+    clock,
+  });
+  const manualChecks = createManualCheckService({ db, repo: manualCheckRepo, servicePoint, audit, clock, claimTtlMinutes: base.config.claimTtlMinutes });
   const evidence = createEvidenceService({ pool, repo: createEvidenceRepository(), queues: base.queues, clock });
-  return { ...base, audit, auth, pensioners, certificationRepo, certification, evidence };
+  return { ...base, audit, auth, pensioners, certificationRepo, certification, servicePoint, manualChecks, evidence };
 }

@@ -125,6 +125,9 @@ export interface ManualChecksTable {
   resolved_at: Date | null;
   outcome: string | null;
   note: string | null;
+  attempts: Generated<number>;
+  service_point_id: string | null;
+  resolved_by: string | null;
 }
 
 export interface RemindersTable {

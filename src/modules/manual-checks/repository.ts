@@ -1,0 +1,174 @@
+// Manual-check rows: the work queue of service-point staff. Every statement takes "now" as a
+// parameter (the clock is an input) and is bounded by the caller's region.
+import { sql, type Kysely, type RawBuilder, type Transaction } from 'kysely';
+import type { DB } from '../../infra/db-types.ts';
+import { regionSql } from '../pensioners/repository.ts';
+
+type Q = Kysely<DB> | Transaction<DB>;
+
+export interface CheckRow {
+  id: string;
+  pensioner_id: string;
+  national_id: string;
+  name: string;
+  region_code: string;
+  reason: string;
+  priority: number;
+  status: 'open' | 'claimed' | 'resolved';
+  opened_at: Date;
+  opened_by: string;
+  claimed_by: string | null;
+  claimed_at: Date | null;
+  claim_expires_at: Date | null;
+  resolved_at: Date | null;
+  resolved_by: string | null;
+  outcome: string | null;
+  note: string | null;
+  attempts: number;
+  service_point_id: string | null;
+  /** opened_at in PostgreSQL's own text form, exact to the microsecond: the cursor key. */
+  opened_at_key: string;
+}
+
+export interface OpenCheck {
+  pensionerId: string;
+  regionCode: string;
+  reason: string;
+  priority: number;
+  note?: string | null;
+}
+
+export type QueueStatus = 'open' | 'claimed' | 'resolved';
+
+const COLUMNS = sql`m.id::text AS id, m.pensioner_id::text AS pensioner_id, p.national_id, p.name, m.region_code, m.reason,
+  m.priority, m.status, m.opened_at, m.opened_by, m.claimed_by::text AS claimed_by, m.claimed_at, m.claim_expires_at,
+  m.resolved_at, m.resolved_by::text AS resolved_by, m.outcome, m.note, m.attempts, m.service_point_id, m.opened_at::text AS opened_at_key`;
+
+/** A claim whose time ran out counts as open again: anyone may take it. */
+function statusSql(status: QueueStatus | undefined, now: Date) {
+  switch (status) {
+    case 'open':
+      return sql`(m.status = 'open' OR (m.status = 'claimed' AND m.claim_expires_at <= ${now}))`;
+    case 'claimed':
+      return sql`(m.status = 'claimed' AND m.claim_expires_at > ${now})`;
+    case 'resolved':
+      return sql`m.status = 'resolved'`;
+    default:
+      return sql`m.status <> 'resolved'`;
+  }
+}
+
+export function createManualCheckRepository() {
+  async function returning(q: Q, updated: RawBuilder<unknown>) {
+    const res = await sql<CheckRow>`WITH u AS (${updated})
+      SELECT ${COLUMNS} FROM u m JOIN pensioners p ON p.id = m.pensioner_id`.execute(q);
+    return res.rows;
+  }
+
+  return {
+    /**
+     * Opens checks set-based; a check already open for the same pensioner and reason is kept
+     * (its priority raised if the new one is higher), so calling twice changes nothing.
+     */
+    async open(q: Q, rows: OpenCheck[], now: Date, openedBy: string): Promise<{ id: string; pensionerId: string; reason: string; inserted: boolean }[]> {
+      const unique = new Map<string, OpenCheck>();
+      for (const r of rows) {
+        const k = `${r.pensionerId}\u0000${r.reason}`;
+        const prev = unique.get(k);
+        if (!prev || r.priority > prev.priority) unique.set(k, { ...r, note: r.note ?? prev?.note ?? null });
+      }
+      const list = [...unique.values()];
+      if (list.length === 0) return [];
+      const res = await sql<{ id: string; pensioner_id: string; reason: string; inserted: boolean }>`
+        INSERT INTO manual_checks AS m (pensioner_id, region_code, reason, priority, status, opened_at, opened_by, note)
+        SELECT u.pensioner_id, u.region_code, u.reason, u.priority, 'open', ${now}::timestamptz, ${openedBy}, u.note
+        FROM unnest(${list.map((r) => r.pensionerId)}::bigint[], ${list.map((r) => r.regionCode)}::text[],
+          ${list.map((r) => r.reason)}::text[], ${list.map((r) => Math.round(r.priority))}::int[],
+          ${list.map((r) => r.note ?? null)}::text[]) AS u(pensioner_id, region_code, reason, priority, note)
+        ON CONFLICT (pensioner_id, reason) WHERE status <> 'resolved'
+        DO UPDATE SET priority = GREATEST(m.priority, excluded.priority), note = COALESCE(excluded.note, m.note)
+        RETURNING m.id::text AS id, m.pensioner_id::text AS pensioner_id, m.reason, (xmax = 0) AS inserted`.execute(q);
+      return res.rows.map((r) => ({ id: r.id, pensionerId: r.pensioner_id, reason: r.reason, inserted: r.inserted }));
+    },
+
+    async get(q: Q, id: string, scope: string | null): Promise<CheckRow | undefined> {
+      const res = await sql<CheckRow>`SELECT ${COLUMNS} FROM manual_checks m JOIN pensioners p ON p.id = m.pensioner_id
+        WHERE m.id = ${id}::uuid AND ${regionSql('m.region_code', scope)}`.execute(q);
+      return res.rows[0];
+    },
+
+    /** Highest priority first, then oldest; the cursor is the last row's (priority, openedAt, id). */
+    async list(q: Q, f: { scope: string | null; status?: QueueStatus; now: Date; limit: number; after?: { priority: number; openedAt: string; id: string } }) {
+      const where = [regionSql('m.region_code', f.scope), statusSql(f.status, f.now)];
+      if (f.after) {
+        where.push(sql`(m.priority < ${f.after.priority} OR (m.priority = ${f.after.priority}
+          AND (m.opened_at, m.id) > (${f.after.openedAt}::timestamptz, ${f.after.id}::uuid)))`);
+      }
+      const res = await sql<CheckRow>`SELECT ${COLUMNS} FROM manual_checks m JOIN pensioners p ON p.id = m.pensioner_id
+        WHERE ${sql.join(where, sql` AND `)}
+        ORDER BY m.priority DESC, m.opened_at, m.id
+        LIMIT ${f.limit}`.execute(q);
+      return res.rows;
+    },
+
+    /**
+     * Atomic claim: one UPDATE that only matches a check nobody holds (open, or its claim
+     * expired) or one the caller already holds (renewed). Of two concurrent claims the row
+     * lock lets one through; the other re-reads the claimed row, no longer matches, gets none.
+     */
+    async claim(q: Q, id: string, f: { keyId: string; servicePointId: string | null; now: Date; expiresAt: Date; scope: string | null }) {
+      const rows = await returning(
+        q,
+        sql`UPDATE manual_checks m SET status = 'claimed', claimed_by = ${f.keyId}::uuid, claimed_at = ${f.now},
+            claim_expires_at = ${f.expiresAt}, service_point_id = COALESCE(${f.servicePointId}, m.service_point_id)
+          WHERE m.id = ${id}::uuid AND ${regionSql('m.region_code', f.scope)}
+            AND (m.status = 'open' OR (m.status = 'claimed' AND (m.claim_expires_at <= ${f.now} OR m.claimed_by = ${f.keyId}::uuid)))
+          RETURNING m.*`,
+      );
+      return rows[0];
+    },
+
+    /** Closes a check the caller holds (claim not expired); none when it does not. */
+    async resolve(q: Q, id: string, f: { keyId: string; now: Date; outcome: string; note: string | null; servicePointId: string | null; scope: string | null }) {
+      const rows = await returning(
+        q,
+        sql`UPDATE manual_checks m SET status = 'resolved', resolved_at = ${f.now}, resolved_by = ${f.keyId}::uuid,
+            outcome = ${f.outcome}, note = COALESCE(${f.note}, m.note), attempts = m.attempts + 1,
+            service_point_id = COALESCE(${f.servicePointId}, m.service_point_id)
+          WHERE m.id = ${id}::uuid AND ${regionSql('m.region_code', f.scope)}
+            AND m.status = 'claimed' AND m.claimed_by = ${f.keyId}::uuid AND m.claim_expires_at > ${f.now}
+          RETURNING m.*`,
+      );
+      return rows[0];
+    },
+
+    /** Nobody could be reached: back to the queue, higher up, with the attempt counted. */
+    async reopen(q: Q, id: string, f: { keyId: string; now: Date; escalation: number; note: string | null; servicePointId: string | null; scope: string | null }) {
+      const rows = await returning(
+        q,
+        sql`UPDATE manual_checks m SET status = 'open', claimed_by = NULL, claimed_at = NULL, claim_expires_at = NULL,
+            priority = m.priority + ${f.escalation}, attempts = m.attempts + 1, outcome = 'unreachable',
+            note = COALESCE(${f.note}, m.note), service_point_id = COALESCE(${f.servicePointId}, m.service_point_id)
+          WHERE m.id = ${id}::uuid AND ${regionSql('m.region_code', f.scope)}
+            AND m.status = 'claimed' AND m.claimed_by = ${f.keyId}::uuid AND m.claim_expires_at > ${f.now}
+          RETURNING m.*`,
+      );
+      return rows[0];
+    },
+
+    /**
+     * A person seen (or found dead) answers every other open check on them too; checks another
+     * member of staff is holding are left to them.
+     */
+    async resolveOthers(q: Q, pensionerId: string, f: { exceptId: string | null; keyId: string; now: Date; outcome: string; servicePointId: string | null }) {
+      const res = await sql<{ id: string }>`UPDATE manual_checks m SET status = 'resolved', resolved_at = ${f.now},
+          resolved_by = ${f.keyId}::uuid, outcome = ${f.outcome}, service_point_id = COALESCE(${f.servicePointId}, m.service_point_id)
+        WHERE m.pensioner_id = ${pensionerId}::bigint AND m.status <> 'resolved'
+          AND (${f.exceptId}::uuid IS NULL OR m.id <> ${f.exceptId}::uuid)
+          AND (m.status = 'open' OR m.claim_expires_at <= ${f.now} OR m.claimed_by = ${f.keyId}::uuid)
+        RETURNING m.id::text AS id`.execute(q);
+      return res.rows.map((r) => r.id);
+    },
+  };
+}
+export type ManualCheckRepository = ReturnType<typeof createManualCheckRepository>;

@@ -1,0 +1,163 @@
+// The manual-check queue: flags and the daily sweep open checks; staff claim one (atomically,
+// for a limited time) and resolve it. Alive and deceased take effect at once through the
+// service-point outcome; unreachable puts the check back, higher up the queue.
+import type { Kysely, Transaction } from 'kysely';
+import type { DB } from '../../infra/db-types.ts';
+import type { Clock } from '../../infra/clock.ts';
+import { shanghaiDate } from '../../domain/calendar.ts';
+import { narrowRegion } from '../../domain/region.ts';
+import { AppError, badRequest, conflict, notFound } from '../../http/errors.ts';
+import { decodeCursor, encodeCursor } from '../../http/paging.ts';
+import type { Principal } from '../auth/keys.ts';
+import type { AuditWriter } from '../audit/writer.ts';
+import type { ServicePointService } from '../service-point/service.ts';
+import { checkDeathDate } from '../service-point/service.ts';
+import type { ManualCheckRepository, OpenCheck, CheckRow } from './repository.ts';
+import type { FlagBodyT, QueueQueryT, ResolveBodyT } from './schemas.ts';
+import { checkView, effectiveStatus } from './view.ts';
+
+/** Priority of a check opened by a flag, by its reason; others get the default. */
+export const FLAG_PRIORITY: Record<string, number> = { reported_death: 90, suspected_misuse: 80 };
+export const DEFAULT_FLAG_PRIORITY = 70;
+/** How much higher a check goes each time nobody could be reached. */
+export const UNREACHABLE_ESCALATION = 10;
+
+export function createManualCheckService(deps: {
+  db: Kysely<DB>;
+  repo: ManualCheckRepository;
+  servicePoint: ServicePointService;
+  audit: AuditWriter;
+  clock: Clock;
+  claimTtlMinutes: number;
+}) {
+  const { db, repo, servicePoint, audit, clock, claimTtlMinutes } = deps;
+
+  const viewer = (who: Principal) => ({ keyId: who.keyId, masked: who.role === 'staff' });
+
+  function auditAction(who: Principal, action: string, row: Pick<CheckRow, 'id' | 'pensioner_id'>, now: Date, detail: Record<string, unknown> = {}) {
+    return audit.record({
+      keyId: who.keyId,
+      role: who.role,
+      action,
+      pensionerId: row.pensioner_id,
+      detail: { checkId: row.id, keyName: who.name, at: now.toISOString(), ...detail },
+    });
+  }
+
+  /** Why a claim or resolve matched nothing: not there (404) or someone else's turn (409). */
+  async function refusal(id: string, who: Principal, now: Date, verb: 'claim' | 'resolve'): Promise<AppError> {
+    const row = await repo.get(db, id, who.regionPrefix);
+    if (!row) return notFound('manual check');
+    const status = effectiveStatus(row, now);
+    if (status === 'resolved') return conflict('check_resolved', 'this manual check is already resolved');
+    if (verb === 'claim') return conflict('claimed_by_other', 'someone else holds the claim on this manual check');
+    if (status === 'claimed') return conflict('claimed_by_other', 'someone else holds the claim on this manual check');
+    if (row.claimed_by === who.keyId) return conflict('claim_expired', 'your claim on this manual check has expired; claim it again');
+    return conflict('not_claimed', 'claim this manual check before resolving it');
+  }
+
+  return {
+    /**
+     * For the daily sweep: opens checks set-based in the caller's transaction; an open check
+     * for the same pensioner and reason is kept, so running twice changes nothing.
+     */
+    async openManualChecks(trx: Kysely<DB> | Transaction<DB>, rows: OpenCheck[], opts: { now?: Date; openedBy?: string } = {}) {
+      const result = await repo.open(trx, rows, opts.now ?? clock.now(), opts.openedBy ?? 'system:sweep');
+      return { opened: result.filter((r) => r.inserted).length, checks: result };
+    },
+
+    async list(q: QueueQueryT, who: Principal) {
+      const now = clock.now();
+      const scope = narrowRegion(who.regionPrefix, q.region);
+      if (scope === false) return { items: [], nextCursor: null };
+      const limit = q.limit ?? 100;
+      const after = decodeCursor(q.cursor, 3);
+      if (after && !/^-?\d+$/.test(after[0]!)) throw badRequest('invalid_cursor', 'cursor is not one this service issued');
+      const rows = await repo.list(db, {
+        scope,
+        status: q.status,
+        now,
+        limit: limit + 1,
+        after: after && { priority: Number(after[0]), openedAt: after[1]!, id: after[2]! },
+      });
+      const page = rows.slice(0, limit);
+      const last = page[page.length - 1];
+      await audit.record(
+        page.map((r) => ({ keyId: who.keyId, role: who.role, action: 'manual_check.list', pensionerId: r.pensioner_id, detail: { checkId: r.id, at: now.toISOString() } })),
+      );
+      return {
+        items: page.map((r) => checkView(r, now, viewer(who))),
+        nextCursor: rows.length > limit && last ? encodeCursor([String(last.priority), last.opened_at_key, last.id]) : null,
+      };
+    },
+
+    async get(id: string, who: Principal) {
+      const now = clock.now();
+      const row = await repo.get(db, id, who.regionPrefix);
+      if (!row) throw notFound('manual check');
+      await auditAction(who, 'manual_check.read', row, now);
+      return checkView(row, now, viewer(who));
+    },
+
+    async flag(nationalId: string, body: FlagBodyT, who: Principal) {
+      const now = clock.now();
+      const p = await servicePoint.person(db, nationalId, who.regionPrefix);
+      const reason = body.reason.trim();
+      const [opened] = await repo.open(
+        db,
+        [{ pensionerId: p.id, regionCode: p.regionCode, reason, priority: FLAG_PRIORITY[reason] ?? DEFAULT_FLAG_PRIORITY, note: body.note?.trim() || null }],
+        now,
+        `key:${who.keyId}`,
+      );
+      const row = (await repo.get(db, opened!.id, null))!;
+      await auditAction(who, 'manual_check.flag', row, now, { servicePointId: body.servicePointId ?? null, reason, created: opened!.inserted });
+      return { created: opened!.inserted, check: checkView(row, now, viewer(who)) };
+    },
+
+    async claim(id: string, servicePointId: string | null, who: Principal) {
+      const now = clock.now();
+      const expiresAt = new Date(now.getTime() + claimTtlMinutes * 60_000);
+      const row = await repo.claim(db, id, { keyId: who.keyId, servicePointId, now, expiresAt, scope: who.regionPrefix });
+      if (!row) throw await refusal(id, who, now, 'claim');
+      await auditAction(who, 'manual_check.claim', row, now, { servicePointId, expiresAt: expiresAt.toISOString() });
+      return checkView(row, now, viewer(who));
+    },
+
+    async resolve(id: string, body: ResolveBodyT, who: Principal) {
+      const now = clock.now();
+      const servicePointId = body.servicePointId ?? null;
+      const note = body.note?.trim() || null;
+      const current = await repo.get(db, id, who.regionPrefix);
+      if (!current) throw notFound('manual check');
+      const person = { id: current.pensioner_id, nationalId: current.national_id, regionCode: current.region_code, birthDate: '' };
+      if (body.outcome === 'unreachable') {
+        if (body.deathDate !== undefined) throw badRequest('invalid_death_date', 'deathDate is only for the outcome deceased');
+        const row = await repo.reopen(db, id, { keyId: who.keyId, now, escalation: UNREACHABLE_ESCALATION, note, servicePointId, scope: who.regionPrefix });
+        if (!row) throw await refusal(id, who, now, 'resolve');
+        await auditAction(who, 'manual_check.resolve', row, now, { servicePointId, outcome: 'unreachable', priority: row.priority });
+        return { check: checkView(row, now, viewer(who)), certification: null };
+      }
+      const p = await servicePoint.person(db, current.national_id, who.regionPrefix);
+      const deathDate = checkDeathDate(body.outcome, body.deathDate, { ...person, birthDate: p.birthDate }, shanghaiDate(now));
+      const method = body.method ?? 'id_document';
+      const outcome = body.outcome;
+      const done = await db.transaction().execute(async (trx) => {
+        const row = await repo.resolve(trx, id, { keyId: who.keyId, now, outcome, note, servicePointId, scope: who.regionPrefix });
+        if (!row) return null;
+        const applied = await servicePoint.applyOutcome(trx, p, { outcome, method, deathDate, now, who, servicePointId, exceptCheckId: id });
+        return { row, applied };
+      });
+      if (!done) throw await refusal(id, who, now, 'resolve');
+      await auditAction(who, 'manual_check.resolve', done.row, now, {
+        servicePointId,
+        outcome,
+        method,
+        eventRef: done.applied.eventRef,
+        ...(deathDate ? { deathDate } : {}),
+        ...(done.applied.alsoResolved.length ? { resolvedChecks: done.applied.alsoResolved } : {}),
+      });
+      return { check: checkView(done.row, now, viewer(who)), certification: await servicePoint.certificationFor(p, who) };
+    },
+  };
+}
+export type ManualCheckService = ReturnType<typeof createManualCheckService>;

@@ -1,0 +1,39 @@
+// A manual check as the contract shows it; staff see the person masked.
+import { maskName, maskNationalId } from '../../domain/masking.ts';
+import { regionInfo } from '../../simulate/regions.ts';
+import type { CheckRow } from './repository.ts';
+
+export function regionLabel(code: string): string {
+  return regionInfo(code)?.fullName ?? code;
+}
+
+/** The status the caller sees: a claim whose time ran out is open again. */
+export function effectiveStatus(row: Pick<CheckRow, 'status' | 'claim_expires_at'>, now: Date): 'open' | 'claimed' | 'resolved' {
+  if (row.status === 'claimed' && row.claim_expires_at && row.claim_expires_at.getTime() <= now.getTime()) return 'open';
+  return row.status;
+}
+
+export function checkView(row: CheckRow, now: Date, viewer: { keyId: string; masked: boolean }) {
+  const status = effectiveStatus(row, now);
+  const view: Record<string, unknown> = {
+    id: row.id,
+    nationalId: viewer.masked ? maskNationalId(row.national_id) : row.national_id,
+    name: viewer.masked ? maskName(row.name) : row.name,
+    regionCode: row.region_code,
+    regionName: regionLabel(row.region_code),
+    reason: row.reason,
+    priority: row.priority,
+    status,
+    openedAt: row.opened_at.toISOString(),
+    attempts: row.attempts,
+  };
+  if (status === 'claimed' && row.claimed_by) {
+    view.claimedBy = row.claimed_by;
+    view.claimedByYou = row.claimed_by === viewer.keyId;
+    view.claimExpiresAt = row.claim_expires_at?.toISOString();
+  }
+  if (row.outcome) view.outcome = row.outcome;
+  if (row.resolved_at) view.resolvedAt = row.resolved_at.toISOString();
+  if (row.note) view.note = row.note;
+  return view;
+}

@@ -1,0 +1,103 @@
+// 把接口返回的代码说成大白话。
+export const STATUS = {
+  certified: '认证有效',
+  due: '即将到期，需要认证',
+  suspended: '认证已过期，养老金暂停发放',
+  deceased: '已去世，养老金已停发',
+  ineligible: '暂不符合领取条件（如正在服刑）',
+  under_review: '记录有冲突，待人工复核，养老金暂缓发放',
+};
+
+export const METHOD = {
+  auto: '大数据比对自动认证',
+  in_person: '网点当面核验',
+  home_visit: '上门走访核验',
+  self_service: '本人自助刷脸认证',
+  legacy: '原系统认证记录',
+};
+
+export const KIND = {
+  'hospital.admission': '住院登记',
+  'hospital.discharge': '住院结算',
+  'hospital.outpatient': '门诊就医',
+  'travel.rail_boarding': '实名乘坐火车',
+  'travel.flight_boarding': '实名乘坐飞机',
+  'travel.ticket_purchase': '购买车票或机票',
+  'bank.counter': '银行柜台凭证件办理业务',
+  'bank.cash_point': '助农取款点插卡取款',
+  'bank.atm': 'ATM取款',
+  'bank.mobile_face': '手机银行刷脸',
+  'death.household_deregistration': '户籍注销（死亡）',
+  'death.cremation': '火化记录',
+  'death.death_certificate': '死亡医学证明',
+  'judicial.custodial_sentence_start': '开始服刑',
+  'judicial.release': '刑满释放',
+  'service_point.in_person': '网点工作人员当面核验',
+  'service_point.home_visit': '工作人员上门走访核验',
+  'service_point.deceased': '工作人员确认已去世',
+  'self_service.face': '本人自助刷脸认证',
+};
+
+export const REASON = {
+  reported_death: '有人反映本人已去世',
+  suspected_misuse: '疑似他人冒领',
+  moved_away: '可能已迁居外地',
+  other: '其他疑点',
+  due: '认证即将到期，缺少数据',
+  suspended: '认证已过期',
+  no_evidence: '长期没有生活轨迹数据',
+};
+
+export const OUTCOME = { alive: '本人健在', deceased: '已去世', unreachable: '联系不上' };
+
+export const CHECK_STATUS = { open: '待处理', claimed: '已认领', resolved: '已办结' };
+
+const SH = 'Asia/Shanghai';
+
+/** 2026-03-05T… → 2026年3月 */
+export function yearMonth(iso) {
+  const parts = new Intl.DateTimeFormat('zh-CN', { timeZone: SH, year: 'numeric', month: 'numeric' }).formatToParts(new Date(iso));
+  const y = parts.find((p) => p.type === 'year')?.value;
+  const m = parts.find((p) => p.type === 'month')?.value;
+  return `${y}年${m}月`;
+}
+
+/** 2026-03-05 → 2026年3月5日 */
+export function plainDate(date) {
+  if (!date) return '—';
+  const [y, m, d] = date.split('-').map(Number);
+  return `${y}年${m}月${d}日`;
+}
+
+export function plainTime(iso) {
+  return new Intl.DateTimeFormat('zh-CN', { timeZone: SH, year: 'numeric', month: 'numeric', day: 'numeric', hour: '2-digit', minute: '2-digit' }).format(new Date(iso));
+}
+
+/** 一条依据：“2026年3月 住院结算, 成都市锦江区” */
+export function evidenceWords(ev, placeName) {
+  const what = KIND[`${ev.source}.${ev.kind}`] ?? `${ev.source} ${ev.kind}`;
+  const where = placeName ? `, ${placeName}` : '';
+  return `${yearMonth(ev.occurredAt)} ${what}${where}`;
+}
+
+/** 接口错误 → 给人看的话。 */
+export function errorWords(status, body, action) {
+  const code = body?.error?.code;
+  const known = {
+    unauthorized: '工作密钥无效或已停用，请重新输入工作密钥。',
+    forbidden: '这个工作密钥没有权限做这件事。',
+    invalid_national_id: '身份号码不正确，请与证件逐位核对。',
+    claimed_by_other: '这条任务已经被其他工作人员认领了，请刷新列表后选择别的任务。',
+    claim_expired: '您的认领已超时失效，请重新认领后再提交（填写的内容已保留）。',
+    not_claimed: '请先认领这条任务，再提交处理结果。',
+    check_resolved: '这条任务已经办结了，请刷新列表。',
+    missing_death_date: '结果选“已去世”时，请填写死亡日期。',
+    invalid_death_date: '死亡日期不正确：不能晚于今天，也不能早于出生日期。',
+    rate_limited: '操作太频繁了，请稍等几秒再试。',
+  };
+  if (code && known[code]) return known[code];
+  if (status === 404) return action === 'check' ? '没有找到这条任务，可能已不在您负责的地区。' : '没有找到此人：号码没有登记，或此人不在您负责的地区。';
+  if (status === 400) return `填写的内容有误，请检查后再提交。（${body?.error?.message ?? '格式不正确'}）`;
+  if (status >= 500) return '服务器暂时出了问题，请稍后再试。您填写的内容已保留。';
+  return `操作没有成功（${status}），请稍后再试。您填写的内容已保留。`;
+}
