@@ -1,6 +1,7 @@
 // The certification lifecycle of one pensioner: a pure function of ALL their facts and the
 // current instant, so that replaying the stored events gives the identical decision.
-import { addMonths, shanghaiDate, startOfShanghaiDay, type IsoDate } from './calendar.ts';
+import { cycleDates, calendarStatus } from './cycle.ts';
+import { shanghaiDate, startOfShanghaiDay, type IsoDate } from './calendar.ts';
 import { byOccurrence, isCardOnly, isStaffAliveCheck, type EvidenceEvent } from './evidence.ts';
 import { isDeathRecord, type Policy } from './policy.ts';
 import { autoCertifications, scoreAt, type AutoMethod, type EvidenceContribution } from './scoring.ts';
@@ -213,7 +214,7 @@ export function decide(policy: Policy, facts: Facts, now: Date): Decision {
     (ev) => !isDeathRecord(policy, ev) && (deathDate === null || dayOf(ev) <= deathDate),
   );
   const autos = autoCertifications(policy, facts.birthDate, life);
-  const untilOf = (d: IsoDate) => addMonths(d, policy.cycleMonths);
+  const untilOf = (d: IsoDate) => cycleDates(d, policy).certifiedUntil;
   const legacy = facts.legacyCertifiedAt;
   const base = legacy && legacy > facts.benefitStartDate ? legacy : facts.benefitStartDate;
   const legacyPeriod: CertificationPeriod = {
@@ -261,13 +262,11 @@ export function decide(policy: Policy, facts: Facts, now: Date): Decision {
   const released = custody.filter((c) => c.releasedOn !== null).at(-1) ?? null;
 
   const today = shanghaiDate(now);
-  const dueFrom = addMonths(current.certifiedAt, policy.cycleMonths - policy.reminderMonths);
+  const { dueFrom } = cycleDates(current.certifiedAt, policy);
   let status: Status;
   if (standing.state !== 'alive') status = standing.state;
   else if (openCustody) status = 'ineligible';
-  else if (today > current.certifiedUntil) status = 'suspended';
-  else if (today >= dueFrom) status = 'due';
-  else status = 'certified';
+  else status = calendarStatus({ dueFrom, certifiedUntil: current.certifiedUntil }, today);
 
   const lastChange = timeline.at(-1)?.at ?? null;
   const now_ = scoreAt(policy, facts.birthDate, life, now);

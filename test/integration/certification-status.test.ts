@@ -108,9 +108,9 @@ describe('lists', () => {
     let cursor: string | null = null;
     let pages = 0;
     do {
-      const res = await t.app.inject({ method: 'GET', url: `/v1/certifications?limit=2${cursor ? `&cursor=${cursor}` : ''}`, headers: auth(bureau) });
+      const res: { statusCode: number; json(): any } = await t.app.inject({ method: 'GET', url: `/v1/certifications?limit=2${cursor ? `&cursor=${cursor}` : ''}`, headers: auth(bureau) });
       expect(res.statusCode).toBe(200);
-      const body = res.json();
+      const body: { items: { certifiedUntil: string }[]; nextCursor: string | null } = res.json();
       seen.push(...body.items.map((i: { certifiedUntil: string }) => i.certifiedUntil));
       cursor = body.nextCursor;
       pages++;

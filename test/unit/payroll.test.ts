@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { KINDS, type EvidenceEvent, type IdentityCheck, type Kind, type Source } from '../../src/domain/evidence.ts';
 import { addMonthsToMonth } from '../../src/domain/calendar.ts';
 import { decide, type Facts } from '../../src/domain/lifecycle.ts';
-import { formatYuan, parseYuan, payrollAction, runOutcome } from '../../src/domain/payroll.ts';
+import { payrollAction, runOutcome } from '../../src/domain/payroll.ts';
+import { formatYuan, parseYuan } from '../../src/domain/money.ts';
 import { loadDefaultPolicy } from '../../src/domain/policy.ts';
 
 const policy = loadDefaultPolicy();

@@ -1,6 +1,6 @@
 // Key creation and lookup. Lookups are cached briefly in memory: every request needs one,
 // and a revoked key stops working within the cache's lifetime.
-import { SOURCES_FOR_KEYS } from './sources.ts';
+import { isKnownSource, SOURCES } from '../../domain/evidence.ts';
 import { hashKey, newKeySecret, ROLES, type Principal, type Role } from './keys.ts';
 import type { KeyRepository } from './repository.ts';
 import { REGION_PREFIX } from '../../domain/region.ts';
@@ -19,7 +19,7 @@ export function createAuthService(repo: KeyRepository, now: () => number = Date.
       const sources = input.sources?.length ? input.sources : null;
       if (input.role === 'feed' && !sources) throw new KeyInputError('a feed key needs --sources');
       if (sources && input.role !== 'feed') throw new KeyInputError('--sources applies to feed keys only');
-      for (const s of sources ?? []) if (!SOURCES_FOR_KEYS.includes(s)) throw new KeyInputError(`unknown source: ${s}`);
+      for (const s of sources ?? []) if (!isKnownSource(s)) throw new KeyInputError(`unknown source: ${s}; one of ${SOURCES.join(', ')}`);
       const secret = newKeySecret();
       const id = await repo.insert({ name: input.name.trim(), role: input.role as Role, regionPrefix: input.region || null, sources, keyHash: hashKey(secret) });
       return { id, secret };

@@ -28,8 +28,12 @@ export function checkPensioner(nationalIdRaw: string, body: PensionerBodyT, toda
     if (!isIsoDate(legacy)) return { ok: false, code: 'invalid_date', message: 'lastCertifiedAt is not a real date' };
     if (legacy > today) return { ok: false, code: 'future_date', message: 'lastCertifiedAt is in the future' };
   }
-  const fen = parseYuan(body.monthlyBenefit);
-  if (fen === null) return { ok: false, code: 'invalid_amount', message: 'monthlyBenefit must be a decimal string in yuan, e.g. "3120.50"' };
+  let fen: bigint;
+  try {
+    fen = parseYuan(body.monthlyBenefit);
+  } catch {
+    return { ok: false, code: 'invalid_amount', message: 'monthlyBenefit must be a decimal string in yuan, e.g. "3120.50"' };
+  }
   return {
     ok: true,
     value: {
