@@ -85,6 +85,7 @@ function refreshKeyStatus() {
     ? `工作密钥已保存${sp ? `，网点编号 ${sp}` : '（建议填写网点编号）'}。`
     : '尚未输入工作密钥。密钥只保存在本浏览器标签页中，关闭后即清除。';
   $('key-form').classList.toggle('saved', has);
+  $('staff-key').placeholder = has ? '已保存；更换时重新输入' : '';
 }
 
 $('key-form').addEventListener('submit', (e) => {
