@@ -1,10 +1,14 @@
 // The BullMQ processors this process runs when its role includes workers; one file each.
 import type { Worker } from 'bullmq';
 import type { AppDeps } from '../src/app-deps.ts';
+import { createIngestBatchWorker, scheduleIngestSweep } from './ingest-batch.ts';
+import { createPullFeedWorker, schedulePulls } from './pull-feed.ts';
+import { createRescoreWorker } from './rescore.ts';
+import { createDailySweepWorker, scheduleDailySweep } from './daily-sweep.ts';
 
 export type WorkerFactory = (deps: AppDeps) => Worker | Worker[] | Promise<Worker | Worker[]>;
 
-const FACTORIES: WorkerFactory[] = [];
+const FACTORIES: WorkerFactory[] = [(d) => createIngestBatchWorker(d), (d) => createPullFeedWorker(d), (d) => createRescoreWorker(d), (d) => createDailySweepWorker(d)];
 
 export async function startWorkers(deps: AppDeps): Promise<Worker[]> {
   const out: Worker[] = [];
@@ -13,4 +17,8 @@ export async function startWorkers(deps: AppDeps): Promise<Worker[]> {
 }
 
 /** Job schedulers (cron in Asia/Shanghai) that this deployment keeps. */
-export async function ensureSchedules(_deps: AppDeps): Promise<void> {}
+export async function ensureSchedules(deps: AppDeps): Promise<void> {
+  await scheduleIngestSweep(deps);
+  await schedulePulls(deps);
+  await scheduleDailySweep(deps);
+}

@@ -4,9 +4,11 @@ import type { Migration } from 'kysely';
 import * as m20261125T150000 from './20261125T150000_initial.ts';
 import * as m20261125T160000 from './20261125T160000_ingestion.ts';
 import * as m20261125T170000 from './20261125T170000_staff.ts';
+import * as m20261125T180000 from './20261125T180000_certification_status.ts';
 
 export const MIGRATIONS: Record<string, Migration> = {
   '20261125T150000_initial': m20261125T150000,
   '20261125T160000_ingestion': m20261125T160000,
   '20261125T170000_staff': m20261125T170000,
+  '20261125T180000_certification_status': m20261125T180000,
 };

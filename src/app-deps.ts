@@ -6,11 +6,13 @@ import type { Config } from './config.ts';
 import type { DB } from './infra/db-types.ts';
 import type { Clock } from './infra/clock.ts';
 import type { Queues } from './infra/queue.ts';
+import { loadDefaultPolicy, type Policy } from './domain/policy.ts';
 import { createAuditWriter, type AuditWriter } from './modules/audit/writer.ts';
 import { createKeyRepository } from './modules/auth/repository.ts';
 import { createAuthService, type AuthService } from './modules/auth/service.ts';
 import { createCertificationRepository, type CertificationRepository } from './modules/certification/repository.ts';
 import { createCertificationService, type CertificationService } from './modules/certification/service.ts';
+import { createSweepService, type SweepService } from './modules/certification/sweep.ts';
 import { createPensionerRepository } from './modules/pensioners/repository.ts';
 import { createPensionerService, type PensionerService } from './modules/pensioners/service.ts';
 import { createEvidenceRepository } from './modules/evidence/repository.ts';
@@ -22,6 +24,7 @@ import { createServicePointService, type ServicePointService } from './modules/s
 
 export interface AppDeps {
   config: Config;
+  policy: Policy;
   db: Kysely<DB>;
   pool: pg.Pool;
   queues: Queues;
@@ -31,19 +34,25 @@ export interface AppDeps {
   pensioners: PensionerService;
   certificationRepo: CertificationRepository;
   certification: CertificationService;
+  sweep: SweepService;
   evidence: EvidenceService;
   servicePoint: ServicePointService;
   manualChecks: ManualCheckService;
 }
 
-export function createDeps(base: { config: Config; db: Kysely<DB>; pool: pg.Pool; queues: Queues; clock: Clock }): AppDeps {
+export function createDeps(base: { config: Config; db: Kysely<DB>; pool: pg.Pool; queues: Queues; clock: Clock; policy?: Policy }): AppDeps {
   const { db, pool, clock } = base;
+  const policy = base.policy ?? loadDefaultPolicy();
+  const manualCheckRepo = createManualCheckRepository();
   const audit = createAuditWriter(pool);
   const auth = createAuthService(createKeyRepository(db));
   const certificationRepo = createCertificationRepository(pool);
-  const certification = createCertificationService(certificationRepo);
+  const certification = createCertificationService({
+    repo: certificationRepo,
+    policy,
+    openChecks: (q, rows, now, openedBy) => manualCheckRepo.open(q, rows, now, openedBy),
+  });
   const pensioners = createPensionerService({ db, repo: createPensionerRepository(), certification, audit, clock });
-  const manualCheckRepo = createManualCheckRepository();
   const servicePoint = createServicePointService({
     db,
     events: createStaffEventRepository(),
@@ -56,5 +65,11 @@ export function createDeps(base: { config: Config; db: Kysely<DB>; pool: pg.Pool
   });
   const manualChecks = createManualCheckService({ db, repo: manualCheckRepo, servicePoint, audit, clock, claimTtlMinutes: base.config.claimTtlMinutes });
   const evidence = createEvidenceService({ pool, repo: createEvidenceRepository(), queues: base.queues, clock });
-  return { ...base, audit, auth, pensioners, certificationRepo, certification, servicePoint, manualChecks, evidence };
+  const sweep = createSweepService({
+    db,
+    certification,
+    openChecks: (q, rows, now, openedBy) => manualCheckRepo.open(q, rows, now, openedBy),
+    queueReminders: async () => {},
+  });
+  return { ...base, policy, sweep, audit, auth, pensioners, certificationRepo, certification, servicePoint, manualChecks, evidence };
 }

@@ -6,6 +6,8 @@ import { startEmbeddedPostgres, type EmbeddedDatabase } from './infra/embedded-p
 import { createQueues, type Queues } from './infra/queue.ts';
 import { systemClock, type Clock } from './infra/clock.ts';
 import { createDeps, type AppDeps } from './app-deps.ts';
+import { loadDefaultPolicy } from './domain/policy.ts';
+import { loadPolicyFile } from './domain/policy-file.ts';
 
 export interface Runtime {
   deps: AppDeps;
@@ -22,6 +24,8 @@ export async function openDatabase(config: Config): Promise<{ url: string; embed
 }
 
 export async function startRuntime(config: Config, opts: { clock?: Clock; migrate?: boolean } = {}): Promise<Runtime> {
+  // A bad policy stops the process before anything starts.
+  const policy = config.policyFile ? await loadPolicyFile(config.policyFile) : loadDefaultPolicy();
   const { url, embedded } = await openDatabase(config);
   const database = createDatabase(url, { max: config.role === 'worker' ? 10 : 30 });
   try {
@@ -34,7 +38,7 @@ export async function startRuntime(config: Config, opts: { clock?: Clock; migrat
     throw e;
   }
   const queues = createQueues({ redisUrl: config.redisUrl, databaseUrl: url, prefix: config.queuePrefix });
-  const deps = createDeps({ config, db: database.db, pool: database.pool, queues, clock: opts.clock ?? systemClock });
+  const deps = createDeps({ config, db: database.db, pool: database.pool, queues, clock: opts.clock ?? systemClock, policy });
   return {
     deps,
     database,

@@ -91,3 +91,8 @@ export function daysBetween(a: IsoDate, b: IsoDate): number {
   const [by, bm, bd] = parts(b);
   return Math.round((Date.UTC(by, bm - 1, bd) - Date.UTC(ay, am - 1, ad)) / 86_400_000);
 }
+
+/** An instant as ISO 8601 with the Shanghai offset: 2026-03-05T14:30:00.000+08:00. */
+export function toShanghaiIso(instant: Date): string {
+  return DateTime.fromJSDate(instant, { zone: ZONE }).toISO()!;
+}

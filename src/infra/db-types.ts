@@ -35,6 +35,7 @@ export interface CertificationsTable {
   pensioner_id: Int8;
   region_code: string;
   state: 'active' | 'deceased' | 'ineligible' | 'under_review';
+  status: Generated<string>;
   certified_at: DateCol | null;
   certified_until: DateCol | null;
   due_from: DateCol | null;

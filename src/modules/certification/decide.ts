@@ -1,7 +1,9 @@
-// The certification decision of one pensioner from everything known about them.
-// The rules live in src/domain; this adapter only names the inputs the repository loads.
-import { cycleDates, DEFAULT_CYCLE } from '../../domain/cycle.ts';
-import type { IsoDate } from '../../domain/calendar.ts';
+// The certification decision of one pensioner from everything known about them: the
+// rules live in src/domain/lifecycle.ts; this adapter maps stored rows in and out.
+import { toShanghaiIso, type IsoDate } from '../../domain/calendar.ts';
+import type { EvidenceEvent } from '../../domain/evidence.ts';
+import { decide, type Decision } from '../../domain/lifecycle.ts';
+import { effectivePolicy, type Policy } from '../../domain/policy.ts';
 
 export interface PensionerFacts {
   pensionerId: string;
@@ -9,6 +11,7 @@ export interface PensionerFacts {
   birthDate: IsoDate;
   benefitStartDate: IsoDate;
   legacyCertifiedAt: IsoDate | null;
+  events: EvidenceEvent[];
 }
 
 export type StoredState = 'active' | 'deceased' | 'ineligible' | 'under_review';
@@ -27,21 +30,37 @@ export interface CertificationState {
   since: IsoDate | null;
 }
 
-export const LEGACY_POLICY_VERSION = 'legacy';
+const round = (x: number) => Math.round(x * 10_000) / 10_000;
 
-/** Before any evidence: certified on the legacy date, or at the benefit start for new recipients. */
-export function decideFromRegistry(f: PensionerFacts): CertificationState {
-  const certifiedAt = f.legacyCertifiedAt ?? f.benefitStartDate;
-  const d = cycleDates(certifiedAt, DEFAULT_CYCLE);
+export function toState(d: Decision, now: Date): CertificationState {
+  const state: StoredState = d.status === 'deceased' || d.status === 'ineligible' || d.status === 'under_review' ? d.status : 'active';
+  const since = state === 'deceased' ? d.deathDate : state === 'ineligible' ? d.ineligibleSince : state === 'under_review' ? (d.review?.since ?? null) : null;
+  // certifiedAt is never null: everyone is certified at least from the benefit start.
   return {
-    state: 'active',
-    ...d,
-    method: 'legacy',
-    score: 0,
-    scoreAt: null,
-    policyVersion: LEGACY_POLICY_VERSION,
-    evidence: [],
-    deathDate: null,
-    since: null,
+    state,
+    certifiedAt: d.certifiedAt ?? d.benefitStartDate,
+    certifiedUntil: d.certifiedUntil!,
+    dueFrom: d.dueFrom!,
+    method: d.method ?? 'legacy',
+    score: d.score,
+    scoreAt: now,
+    policyVersion: d.policyVersion,
+    evidence: d.evidence.map((e) => ({
+      source: e.source,
+      kind: e.kind,
+      occurredAt: toShanghaiIso(e.occurredAt),
+      weight: round(e.weight),
+      contribution: round(e.contribution),
+    })),
+    deathDate: d.deathDate,
+    since,
   };
+}
+
+export function decideFor(policy: Policy, f: PensionerFacts, now: Date): Decision {
+  return decide(
+    effectivePolicy(policy, f.regionCode),
+    { birthDate: f.birthDate, benefitStartDate: f.benefitStartDate, legacyCertifiedAt: f.legacyCertifiedAt, events: f.events },
+    now,
+  );
 }

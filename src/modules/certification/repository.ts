@@ -100,19 +100,19 @@ export function createCertificationRepository(pool: pg.Pool) {
     },
 
     /** Writes the decided states of many pensioners in one statement. */
-    async save(q: Q, rows: { pensionerId: string; regionCode: string; state: CertificationState }[]) {
+    async save(q: Q, rows: { pensionerId: string; regionCode: string; status: string; state: CertificationState }[]) {
       if (rows.length === 0) return;
       const col = <T>(f: (r: (typeof rows)[number]) => T) => rows.map(f);
       await sql`
-        INSERT INTO certifications AS c (pensioner_id, region_code, state, certified_at, certified_until, due_from,
+        INSERT INTO certifications AS c (pensioner_id, region_code, state, status, certified_at, certified_until, due_from,
           method, score, score_at, policy_version, evidence, death_date, since, updated_at)
         SELECT u.*, now() FROM unnest(
-          ${col((r) => r.pensionerId)}::bigint[], ${col((r) => r.regionCode)}::text[], ${col((r) => r.state.state)}::text[],
+          ${col((r) => r.pensionerId)}::bigint[], ${col((r) => r.regionCode)}::text[], ${col((r) => r.state.state)}::text[], ${col((r) => r.status)}::text[],
           ${col((r) => r.state.certifiedAt)}::date[], ${col((r) => r.state.certifiedUntil)}::date[], ${col((r) => r.state.dueFrom)}::date[],
           ${col((r) => r.state.method)}::text[], ${col((r) => r.state.score)}::float8[], ${col((r) => r.state.scoreAt)}::timestamptz[],
           ${col((r) => r.state.policyVersion)}::text[], ${col((r) => JSON.stringify(r.state.evidence))}::jsonb[],
           ${col((r) => r.state.deathDate)}::date[], ${col((r) => r.state.since)}::date[]) AS u
-        ON CONFLICT (pensioner_id) DO UPDATE SET region_code = excluded.region_code, state = excluded.state,
+        ON CONFLICT (pensioner_id) DO UPDATE SET region_code = excluded.region_code, state = excluded.state, status = excluded.status,
           certified_at = excluded.certified_at, certified_until = excluded.certified_until, due_from = excluded.due_from,
           method = excluded.method, score = excluded.score, score_at = excluded.score_at,
           policy_version = excluded.policy_version, evidence = excluded.evidence, death_date = excluded.death_date,

@@ -1,50 +1,118 @@
-// Recomputes and stores the certification of a set of pensioners, recording a decision
-// whenever the outcome changes. Called by registration, ingestion and the daily sweep.
+// Recomputes and stores the certification of a set of pensioners from all their stored
+// evidence, recording a decision whenever the outcome changes and opening a manual check
+// when evidence conflicts with a recorded death. Called by registration, ingestion
+// (rescore jobs), staff actions and the daily sweep; always set-based.
 import { sql, type Kysely, type Transaction } from 'kysely';
+import type pg from 'pg';
 import type { DB } from '../../infra/db-types.ts';
+import type { EvidenceEvent, IdentityCheck, Source } from '../../domain/evidence.ts';
+import type { Policy } from '../../domain/policy.ts';
+import type { Decision } from '../../domain/lifecycle.ts';
+import { REVIEW_PRIORITY } from '../../domain/priority.ts';
 import type { CertificationRepository } from './repository.ts';
-import { decideFromRegistry, type CertificationState, type PensionerFacts } from './decide.ts';
-import { shanghaiDate } from '../../domain/calendar.ts';
-import { calendarStatus } from '../../domain/cycle.ts';
+import { decideFor, toState, type CertificationState, type PensionerFacts } from './decide.ts';
 
 type Q = Kysely<DB> | Transaction<DB>;
 
-function statusOf(s: CertificationState, now: Date) {
-  return s.state === 'active' ? calendarStatus(s, shanghaiDate(now)) : s.state;
+export interface ReviewCheck {
+  pensionerId: string;
+  regionCode: string;
+  reason: string;
+  priority: number;
 }
 
-function sameOutcome(a: { state: string; certified_at: string | null; method: string | null; death_date: string | null } | undefined, b: CertificationState) {
-  return !!a && a.state === b.state && a.certified_at === b.certifiedAt && a.method === b.method && a.death_date === b.deathDate;
+export type OpenChecks = (q: Q, rows: ReviewCheck[], now: Date, openedBy: string) => Promise<unknown>;
+
+interface StoredOutcome {
+  state: string;
+  status: string;
+  certified_at: string | null;
+  method: string | null;
+  death_date: string | null;
+  policy_version: string;
 }
 
-export function createCertificationService(repo: CertificationRepository) {
+function sameOutcome(a: StoredOutcome | undefined, status: string, b: CertificationState) {
+  return !!a && a.status === status && a.state === b.state && a.certified_at === b.certifiedAt && a.method === b.method && a.death_date === b.deathDate && a.policy_version === b.policyVersion;
+}
+
+export function createCertificationService(deps: { repo: CertificationRepository; policy: Policy; openChecks: OpenChecks }) {
+  const { repo, policy } = deps;
+
   async function loadFacts(q: Q, ids: string[]): Promise<PensionerFacts[]> {
-    const rows = await q
-      .selectFrom('pensioners')
-      .select(['id', 'region_code', 'birth_date', 'benefit_start_date', 'legacy_certified_at'])
-      .where(sql<boolean>`id = any(${ids}::bigint[])`)
-      .execute();
-    return rows.map((r) => ({
-      pensionerId: String(r.id),
-      regionCode: r.region_code,
-      birthDate: r.birth_date,
-      benefitStartDate: r.benefit_start_date,
-      legacyCertifiedAt: r.legacy_certified_at,
+    const [people, events] = await Promise.all([
+      sql<{ id: string; region_code: string; birth_date: string; benefit_start_date: string; legacy_certified_at: string | null }>`
+        SELECT id::text AS id, region_code, birth_date, benefit_start_date, legacy_certified_at
+        FROM pensioners WHERE id = any(${ids}::bigint[])`.execute(q),
+      sql<{ id: string; pensioner_id: string; source: Source; kind: string; occurred_at: Date; received_at: Date; identity_check: IdentityCheck; location: string | null; death_date: string | null }>`
+        SELECT id::text AS id, pensioner_id::text AS pensioner_id, source, kind, occurred_at, received_at, identity_check, location, death_date
+        FROM events WHERE pensioner_id = any(${ids}::bigint[])`.execute(q),
+    ]);
+    const byPerson = new Map<string, EvidenceEvent[]>();
+    for (const e of events.rows) {
+      let list = byPerson.get(e.pensioner_id);
+      if (!list) byPerson.set(e.pensioner_id, (list = []));
+      list.push({
+        id: e.id,
+        source: e.source,
+        kind: e.kind as EvidenceEvent['kind'],
+        occurredAt: e.occurred_at,
+        receivedAt: e.received_at,
+        identityCheck: e.identity_check,
+        location: e.location,
+        deathDate: e.death_date,
+      });
+    }
+    return people.rows.map((p) => ({
+      pensionerId: p.id,
+      regionCode: p.region_code,
+      birthDate: p.birth_date,
+      benefitStartDate: p.benefit_start_date,
+      legacyCertifiedAt: p.legacy_certified_at,
+      events: byPerson.get(p.id) ?? [],
     }));
   }
 
   return {
+    policy,
+    loadFacts,
+
+    /** The full decision (with history) of pensioners, for payroll and replay. */
+    async decisions(q: Q, ids: string[], now: Date): Promise<Map<string, Decision>> {
+      const facts = await loadFacts(q, ids);
+      return new Map(facts.map((f) => [f.pensionerId, decideFor(policy, f, now)]));
+    },
+
     async rescore(q: Q, pensionerIds: string[], now: Date, actor: string) {
       if (pensionerIds.length === 0) return { changed: 0 };
       const [facts, current] = await Promise.all([loadFacts(q, pensionerIds), repo.current(q, pensionerIds)]);
-      const before = new Map(current.map((c) => [String(c.pensioner_id), c]));
-      const decided = facts.map((f) => ({ pensionerId: f.pensionerId, regionCode: f.regionCode, state: decideFromRegistry(f) }));
-      const changed = decided.filter((d) => !sameOutcome(before.get(d.pensionerId), d.state));
-      await repo.save(q, decided);
+      const before = new Map(current.map((c) => [String(c.pensioner_id), c as StoredOutcome]));
+      const decided = facts.map((f) => {
+        const decision = decideFor(policy, f, now);
+        return { pensionerId: f.pensionerId, regionCode: f.regionCode, decision, state: toState(decision, now) };
+      });
+      const changed = decided.filter((d) => !sameOutcome(before.get(d.pensionerId), d.decision.status, d.state));
+      await repo.save(q, decided.map((d) => ({ ...d, status: d.decision.status })));
       await repo.recordDecisions(
         q,
-        changed.map((d) => ({ pensionerId: d.pensionerId, at: now, status: statusOf(d.state, now), state: d.state, actor })),
+        changed.map((d) => ({
+          pensionerId: d.pensionerId,
+          at: now,
+          status: d.decision.status,
+          state: d.state,
+          actor,
+          detail: d.decision.review ? { review: d.decision.review } : undefined,
+        })),
       );
+      const reviews = decided.filter((d) => d.decision.review);
+      if (reviews.length) {
+        await deps.openChecks(
+          q,
+          reviews.map((d) => ({ pensionerId: d.pensionerId, regionCode: d.regionCode, reason: d.decision.review!.reason, priority: REVIEW_PRIORITY[d.decision.review!.reason] })),
+          now,
+          'system:review',
+        );
+      }
       return { changed: changed.length };
     },
   };
