@@ -345,7 +345,8 @@ describe('the manual-check queue', () => {
     expect((await resolve(check.id, qStaff, { outcome: 'alive' })).json().error.code).toBe('check_resolved');
     expect((await claim(check.id, qStaff2)).json().error.code).toBe('check_resolved');
 
-    const rows = await queueT.deps.db.selectFrom('manual_checks').select(['reason', 'status', 'outcome']).where('pensioner_id', '=', (await queueT.deps.db.selectFrom('pensioners').select('id').where('national_id', '=', nid).executeTakeFirstOrThrow()).id).execute();
+    const person = await queueT.deps.db.selectFrom('pensioners').select('id').where('national_id', '=', nid).executeTakeFirstOrThrow();
+    const rows = await queueT.deps.db.selectFrom('manual_checks').select(['reason', 'status', 'outcome']).where('pensioner_id', '=', String(person.id)).execute();
     expect(rows.every((r) => r.status === 'resolved' && r.outcome === 'alive')).toBe(true);
     const ev = await sql<{ kind: string; source: string }>`SELECT kind, source FROM events`.execute(queueT.deps.db);
     expect(ev.rows).toEqual([{ source: 'service_point', kind: 'home_visit' }]);
