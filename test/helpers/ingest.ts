@@ -12,12 +12,14 @@ export function ids(n: number, region = '510104', birth = '1950-03-07', offset =
   return out;
 }
 
-export async function register(t: TestContext, key: string, nationalIds: string[], region = '510104') {
-  const body = nationalIds
-    .map((nationalId) => JSON.stringify({ nationalId, name: '测试乙', regionCode: region, benefitStartDate: '2010-04-01', monthlyBenefit: '3000.00' }))
-    .join('\n');
-  const res = await t.app.inject({ method: 'POST', url: '/v1/pensioners/bulk', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/x-ndjson' }, payload: body });
-  if (res.statusCode !== 200 || res.json().rejected.length) throw new Error(`registration failed: ${res.body.slice(0, 500)}`);
+/** Registers pensioners straight into the registry (ingestion tests need only the rows). */
+export async function register(t: TestContext, _key: string, nationalIds: string[], region = '510104') {
+  await t.deps.pool.query(
+    `INSERT INTO pensioners (national_id, name, region_code, birth_date, benefit_start_date, monthly_benefit_fen)
+     SELECT nid, '测试乙', $2, to_date(substr(nid, 7, 8), 'YYYYMMDD'), '2010-04-01', 300000 FROM unnest($1::text[]) AS nid
+     ON CONFLICT (national_id) DO NOTHING`,
+    [nationalIds, region],
+  );
 }
 
 export async function waitForBatch(t: TestContext, key: string, batchId: string, timeoutMs = 60_000) {
