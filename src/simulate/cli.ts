@@ -44,7 +44,7 @@ export function formatSummary(s: SimulationSummary, outDir: string, seconds: num
     `  deaths          ${s.deaths} (${pct(s.deaths, m.pensioners)}); death record arrives for ${s.deathsRecorded}; card used after death for ${s.cardUsedAfterDeath}`,
     `  custodial       ${s.custodialSentences} sentences; lapsed at start: ${s.lapsedAtStart}`,
     `  feed lines      ${s.lines.total} (travel ${s.lines.bySource.travel}, hospital ${s.lines.bySource.hospital}, bank ${s.lines.bySource.bank}, death ${s.lines.bySource.death}, judicial ${s.lines.bySource.judicial})`,
-    `                  events ${s.lines.event}, duplicates ${s.lines.duplicate} (${pct(s.lines.duplicate, s.lines.total)}), non-pensioner ${s.lines.nonPensioner} (${pct(s.lines.nonPensioner, s.lines.total)}), bad ${s.lines.bad} (${pct(s.lines.bad, s.lines.total)})`,
+    `                  expected: accepted ${s.lines.accepted}, duplicates ${s.lines.duplicates} (${pct(s.lines.duplicates, s.lines.total)}), unmatched (non-pensioners) ${s.lines.unmatched} (${pct(s.lines.unmatched, s.lines.total)}), rejected ${s.lines.rejected} (${pct(s.lines.rejected, s.lines.total)})`,
     `  files           ${s.files} feed files + registry.ndjson, truth.ndjson, manifest.json; ${formatBytes(s.bytes)} in all`,
   ];
   return lines.join('\n');
@@ -59,7 +59,7 @@ export async function main(argv: string[]): Promise<void> {
     .requiredOption('--out <dir>', 'output directory')
     .option('--start <date>', 'first simulated day (Asia/Shanghai)', date, '2025-11-01')
     .option('--days <n>', 'length of the simulated period in days', integer('days', 1, 3660), 365)
-    .option('--window-days <n>', 'arrival days written per pass (bounds open files)', integer('window-days', 1, 3660), 31)
+    .option('--window-days <n>', 'arrival days written per pass (bounds open files)', integer('window-days', 1, 3660), 92)
     .option('--no-progress', 'no progress bar')
     .showHelpAfterError();
   program.parse(argv);

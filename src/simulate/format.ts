@@ -142,8 +142,11 @@ function applyDefect(ev: FeedEvent, defect: Defect | undefined): FeedEvent {
 
 const MISSING_FIELDS = ['nationalId', 'occurredAt', 'sourceRef', 'kind'] as const;
 
+const NEEDS_QUOTES = /[",\r\n]/;
+
+/** Free-text fields only: the contract fields never contain separators. */
 function csvField(v: string): string {
-  return /[",\r\n]/.test(v) ? `"${v.replaceAll('"', '""')}"` : v;
+  return NEEDS_QUOTES.test(v) ? `"${v.replaceAll('"', '""')}"` : v;
 }
 
 /** One line of the department's file (no line terminator). */
@@ -151,7 +154,6 @@ export function serializeLine(ctx: SimulationContext, person: SimPerson, line: F
   const e = line.event;
   const ev = applyDefect(feedEvent(ctx, person, line), line.defect);
   const missing = line.defect === 'missing_field' ? MISSING_FIELDS[line.seq % MISSING_FIELDS.length] : undefined;
-  let text: string;
   if (e.source === 'travel') {
     const obj: Record<string, string> = {
       nationalId: ev.nationalId,
@@ -175,27 +177,26 @@ export function serializeLine(ctx: SimulationContext, person: SimPerson, line: F
       obj.station = e.place;
     }
     if (missing !== undefined) delete obj[missing];
-    text = JSON.stringify(obj);
-    if (line.defect === 'malformed') text = text.slice(0, Math.floor(text.length * 0.6));
-    return text;
+    const text = JSON.stringify(obj);
+    return line.defect === 'malformed' ? text.slice(0, Math.floor(text.length * 0.6)) : text;
   }
-  const get = (k: (typeof MISSING_FIELDS)[number]): string => (missing === k ? '' : ev[k]);
+  const f: FeedEvent = missing === undefined ? ev : { ...ev, [missing]: '' };
+  const name = csvField(person.name);
+  const place = csvField(e.place);
   let fields: string[];
   switch (e.source) {
     case 'hospital':
-      fields = [get('nationalId'), get('kind'), get('occurredAt'), get('sourceRef'), ev.identityCheck, ev.location ?? '', person.name, e.place, e.detail];
-      break;
     case 'bank':
-      fields = [get('nationalId'), get('kind'), get('occurredAt'), get('sourceRef'), ev.identityCheck, ev.location ?? '', person.name, e.place, e.detail];
+      fields = [f.nationalId, f.kind, f.occurredAt, f.sourceRef, f.identityCheck, f.location ?? '', name, place, csvField(e.detail)];
       break;
     case 'death':
-      fields = [get('nationalId'), ev.source, get('kind'), get('occurredAt'), ev.deathDate ?? '', get('sourceRef'), ev.identityCheck, ev.location ?? '', person.name, e.place];
+      fields = [f.nationalId, f.source, f.kind, f.occurredAt, f.deathDate ?? '', f.sourceRef, f.identityCheck, f.location ?? '', name, place];
       break;
     case 'judicial':
-      fields = [get('nationalId'), ev.source, get('kind'), get('occurredAt'), get('sourceRef'), ev.identityCheck, ev.location ?? '', person.name, e.place, e.detail];
+      fields = [f.nationalId, f.source, f.kind, f.occurredAt, f.sourceRef, f.identityCheck, f.location ?? '', name, place, csvField(e.detail)];
       break;
   }
-  if (line.defect === 'malformed') fields = fields.slice(0, 3).concat(fields[3]?.slice(0, 7) ?? ''); // cut short: too few columns
-  text = fields.map(csvField).join(',');
-  return text;
+  // Cut short: too few columns, the last one truncated.
+  if (line.defect === 'malformed') fields = fields.slice(0, 3).concat(fields[3]?.slice(0, 7) ?? '');
+  return fields.join(',');
 }

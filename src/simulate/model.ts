@@ -1,11 +1,15 @@
 // The synthetic province: who the people are and what really happens to them (ground truth),
 // and the department records that their lives leave behind. Pure: no I/O, no clock; every
 // person is generated from (seed, index) alone, so any pass can regenerate them identically.
-import { addDays, addMonths, ageOn, daysBetween, isIsoDate, type IsoDate } from '../domain/calendar.ts';
+import { addDays, addMonths, ageOn, isIsoDate, type IsoDate } from '../domain/calendar.ts';
 import { makeNationalId } from '../domain/national-id.ts';
-import { BANKS, HOSPITAL_DEPARTMENTS, NAMED_HOSPITALS, OUTPATIENT_DEPARTMENTS, PRISONS, inventName, villageName } from './names.ts';
+import { birthdayIn, dayNumber, firstOfMonth, isoOfDayNumber, monthIndexOf } from './days.ts';
+import { Life, type Custody } from './life.ts';
+import { inventName } from './names.ts';
 import { Rng, WeightedPicker, hash32 } from './prng.ts';
-import { OTHER_REGIONS, SICHUAN_REGIONS, STATIONS, type RegionInfo } from './regions.ts';
+import { ALL_REGIONS, OTHER_REGIONS, SICHUAN_REGIONS, type RegionInfo } from './regions.ts';
+
+export { ACTIVITY, type Activity } from './life.ts';
 
 export const PERSONAS = ['urban_active', 'rural', 'frail', 'isolated'] as const;
 export type Persona = (typeof PERSONAS)[number];
@@ -102,27 +106,6 @@ export function personaWeights(age: number, mix: Record<Persona, number>): Recor
   };
 }
 
-/** Events per year, by persona. `trips`: return journeys (boarding out and back). */
-interface Activity {
-  railTrips: number;
-  flightTrips: number;
-  counter: number;
-  mobileFace: number;
-  atm: number;
-  cashPoint: number;
-  relativesCard: number;
-  outpatient: number;
-  stays: number;
-  diesInHospital: number;
-}
-
-export const ACTIVITY: Record<Persona, Activity> = {
-  urban_active: { railTrips: 2, flightTrips: 0.4, counter: 3, mobileFace: 5, atm: 3, cashPoint: 0, relativesCard: 0, outpatient: 1.2, stays: 0.08, diesInHospital: 0.35 },
-  rural: { railTrips: 0.15, flightTrips: 0, counter: 0.6, mobileFace: 0, atm: 1, cashPoint: 9, relativesCard: 0, outpatient: 0.4, stays: 0.12, diesInHospital: 0.25 },
-  frail: { railTrips: 0, flightTrips: 0, counter: 0, mobileFace: 0, atm: 0, cashPoint: 0, relativesCard: 2.5, outpatient: 3, stays: 1, diesInHospital: 0.6 },
-  isolated: { railTrips: 0, flightTrips: 0, counter: 0, mobileFace: 0, atm: 0, cashPoint: 0.5, relativesCard: 0, outpatient: 0.2, stays: 0.05, diesInHospital: 0.15 },
-};
-
 // ---------------------------------------------------------------- records
 
 export interface RegistryRecord {
@@ -202,35 +185,56 @@ export class SimulationContext {
   readonly end: IsoDate;
   readonly nonPensioners: number;
   readonly total: number;
-  private readonly dateCache: string[];
-  private readonly dateOffset = 400;
+  /** Day number (days since 1970-01-01) of the start. */
+  private readonly startN: number;
+  /** Month index (year × 12 + month − 1) of the last month that began before the start. */
+  private readonly lastMonthBeforeStart: number;
   private readonly ageTable: WeightedPicker<number>;
+  private readonly personaPickers: WeightedPicker<Persona>[];
   private readonly regionPickers: Record<Persona, WeightedPicker<RegionInfo>>;
   private readonly strangerRegions: WeightedPicker<RegionInfo>;
+  /** Day numbers bounding the birth dates of each age at the start: (earliest, latest]. */
+  private readonly bornAfter: number[] = [];
+  private readonly bornBy: number[] = [];
   /** Days (from start) on which weekly death files and monthly judicial files arrive. */
   readonly deathFileDays: number[];
   readonly judicialFileDays: number[];
-  private idCounters = new Map<string, number>();
+  /** National ID sequence counters per (region, birth date, sex). */
+  private readonly idCounters: Uint16Array;
+  private readonly regionIndex = new Map<string, number>();
+  private readonly birthBase: number;
+  private readonly birthSpan: number;
 
   constructor(options: SimulationOptions) {
     this.options = resolveOptions(options);
     this.start = this.options.start;
     this.days = this.options.days;
     this.end = addDays(this.start, this.days);
+    this.startN = dayNumber(this.start);
+    this.lastMonthBeforeStart = monthIndexOf(addDays(this.start, -1));
     this.nonPensioners = Math.round(this.options.pensioners * this.options.nonPensionerRatio);
     this.total = this.options.pensioners + this.nonPensioners;
-    this.dateCache = [];
-    for (let d = -this.dateOffset; d <= this.days + 400; d++) this.dateCache.push(addDays(this.start, d));
 
+    for (let age = 0; age <= 110; age++) {
+      this.bornAfter.push(dayNumber(addMonths(this.start, -12 * (age + 1))));
+      this.bornBy.push(dayNumber(addMonths(this.start, -12 * age)));
+    }
+    // Pensioners by age: survivors of their cohort, the younger cohorts being larger
+    // (about 56% in their 60s, 31% in their 70s, 13% 80 and over, as in the 2020 census).
     const ages: number[] = [];
     const weights: number[] = [];
     let cumulativeHazard = 0;
     for (let age = 60; age <= 105; age++) {
       ages.push(age);
-      weights.push(Math.exp(-cumulativeHazard));
+      weights.push(Math.exp(-cumulativeHazard - 0.035 * (age - 60)));
       cumulativeHazard += -Math.log(1 - annualDeathProbability(age));
     }
     this.ageTable = new WeightedPicker(ages, weights);
+    this.personaPickers = [];
+    for (let age = 0; age <= 110; age++) {
+      const w = personaWeights(age, this.options.personaMix);
+      this.personaPickers.push(new WeightedPicker(PERSONAS, [w.urban_active, w.rural, w.frail, w.isolated]));
+    }
 
     const regionWeight = (p: Persona, r: RegionInfo): number => {
       const f =
@@ -250,6 +254,11 @@ export class SimulationContext {
       strangers.map((r) => (r.code.startsWith('51') ? r.weight * 4 : r.weight)),
     );
 
+    ALL_REGIONS.forEach((r, i) => this.regionIndex.set(r.code, i));
+    this.birthBase = this.bornAfter[110]! - 400;
+    this.birthSpan = this.bornBy[0]! - this.birthBase + 1;
+    this.idCounters = new Uint16Array(ALL_REGIONS.length * this.birthSpan * 2);
+
     this.deathFileDays = [];
     for (let d = 7; d <= this.days; d += 7) this.deathFileDays.push(d);
     this.judicialFileDays = [];
@@ -258,16 +267,16 @@ export class SimulationContext {
 
   /** Calendar date of a day index (0 = start). */
   date(day: number): IsoDate {
-    return this.dateCache[day + this.dateOffset] ?? addDays(this.start, day);
+    return isoOfDayNumber(this.startN + day);
   }
 
+  /** Start regenerating the population from the first person. */
   resetPass(): void {
-    this.idCounters = new Map();
+    this.idCounters.fill(0);
   }
 
   /** Is the person at `index` (generation order) a pensioner? Spreads non-pensioners evenly. */
   isPensionerAt(index: number): boolean {
-    // Person k of every block of (N+M) is a non-pensioner when the stranger count steps.
     const n = this.total;
     const m = this.nonPensioners;
     if (m === 0) return true;
@@ -276,6 +285,7 @@ export class SimulationContext {
 
   // ------------------------------------------------------------ one person
 
+  /** Person `index` in generation order; persons must be generated in order after resetPass(). */
   generatePerson(index: number): SimPerson {
     const o = this.options;
     const rng = new Rng(hash32(o.seed, index));
@@ -283,33 +293,27 @@ export class SimulationContext {
 
     const age = pensioner ? this.ageTable.pick(rng) : rng.int(22, 72);
     const sex: 'male' | 'female' = rng.chance(pensioner ? 0.53 : 0.5) ? 'female' : 'male';
-    let persona: Persona;
-    if (pensioner) {
-      const w = personaWeights(age, o.personaMix);
-      persona = new WeightedPicker(PERSONAS, PERSONAS.map((p) => w[p])).pick(rng);
-    } else {
-      persona = rng.chance(0.55) ? 'urban_active' : 'rural';
-    }
+    const persona: Persona = pensioner ? this.personaPickers[age]!.pick(rng) : rng.chance(0.55) ? 'urban_active' : 'rural';
     const region = pensioner ? this.regionPickers[persona].pick(rng) : this.strangerRegions.pick(rng);
     // Birth date such that the age at start is `age`.
-    const earliest = addDays(addMonths(this.start, -12 * (age + 1)), 1);
-    const latest = addMonths(this.start, -12 * age);
-    let birthDate = addDays(earliest, rng.int(0, daysBetween(earliest, latest)));
+    let birthN = this.bornAfter[age]! + 1 + rng.int(0, this.bornBy[age]! - this.bornAfter[age]! - 1);
     const name = inventName(rng, sex);
 
     // A unique national ID: a counter per (region, birth date, sex) bucket.
-    let nationalId = '';
+    const regionIdx = this.regionIndex.get(region.code)!;
+    let birthDate: IsoDate;
+    let nationalId: string;
     for (;;) {
-      const compact = birthDate.replaceAll('-', '');
-      const key = `${region.code}${compact}${sex === 'male' ? 1 : 0}`;
-      const count = this.idCounters.get(key) ?? 0;
+      const slot = ((regionIdx * this.birthSpan + (birthN - this.birthBase)) << 1) | (sex === 'male' ? 1 : 0);
+      const count = this.idCounters[slot]!;
       if (count < 499) {
-        this.idCounters.set(key, count + 1);
-        const k = (hash32(Number(region.code), Number(compact)) + count) % 499;
+        this.idCounters[slot] = count + 1;
+        birthDate = isoOfDayNumber(birthN);
+        const k = (hash32(regionIdx, birthN) + count) % 499;
         nationalId = makeNationalId(region.code, birthDate, sex === 'male' ? 2 * k + 1 : 2 * k + 2);
         break;
       }
-      birthDate = addDays(birthDate, -1);
+      birthN--;
     }
 
     const person: SimPerson = {
@@ -328,7 +332,7 @@ export class SimulationContext {
 
     let deathDay: number | null = null;
     let cardAfterDeath = false;
-    const custody: { start: number; end: number | null }[] = [];
+    const custody: Custody[] = [];
     if (pensioner) {
       person.registry = this.registryRecord(rng, person);
       deathDay = this.sampleDeath(rng, birthDate, age, persona);
@@ -336,33 +340,38 @@ export class SimulationContext {
       if (rng.chance(1 - Math.exp(-o.custodyRate * (this.days / 365)))) {
         const s = rng.int(0, this.days - 1);
         if (deathDay === null || s < deathDay) {
-          const length = rng.int(30, 720);
-          const release = s + length;
+          const release = s + rng.int(30, 720);
           custody.push({ start: s, end: release < this.days && (deathDay === null || release < deathDay) ? release : null });
         }
       }
     }
 
-    const events = this.lifeEvents(rng, person, region, deathDay, custody, cardAfterDeath);
-    events.sort((a, b) => a.day - b.day || a.sec - b.sec);
+    const events = new Life(rng, persona, sex, region, this.days, deathDay, custody).build(cardAfterDeath, o.deathRecordMissing);
+    events.sort(byTime);
     let seq = 0;
     let deathArrival: number | null = null;
+    let afterDeath = false;
+    const base: LineClass = pensioner ? 'event' : 'non_pensioner';
     for (const event of events) {
       seq++;
       const arrival = this.arrivalOf(rng, event);
       if (arrival === null) continue;
       const r = rng.next();
-      const base: LineClass = pensioner ? 'event' : 'non_pensioner';
       if (r < o.badLineRate) {
         const defect = DEFECTS[Math.floor((r / o.badLineRate) * DEFECTS.length)] ?? 'malformed';
         person.lines.push({ event, seq, arrival, cls: 'bad', defect });
         continue;
       }
       person.lines.push({ event, seq, arrival, cls: base });
-      if (event.source === 'death' && (deathArrival === null || arrival < deathArrival)) deathArrival = arrival;
+      if (event.source === 'death') {
+        if (deathArrival === null || arrival < deathArrival) deathArrival = arrival;
+      } else if (deathDay !== null && event.day > deathDay) {
+        afterDeath = true;
+      }
       if (r < o.badLineRate + o.duplicateRate) {
         // Re-sent: in the same file, or again in the next day's file.
-        const later = DAILY_SOURCES.includes(event.source) && rng.chance(0.4) && arrival + 1 <= this.days;
+        const daily = event.source === 'hospital' || event.source === 'travel' || event.source === 'bank';
+        const later = daily && rng.chance(0.4) && arrival + 1 <= this.days;
         person.lines.push({ event, seq, arrival: later ? arrival + 1 : arrival, cls: pensioner ? 'duplicate' : 'non_pensioner' });
       }
     }
@@ -376,7 +385,7 @@ export class SimulationContext {
         aliveAtEnd: deathDay === null,
         deathDate: deathDay === null ? null : this.date(deathDay),
         deathRecordArrivesOn: deathArrival === null ? null : this.date(deathArrival),
-        cardUsedAfterDeath: cardAfterDeath && person.lines.some((l) => deathDay !== null && l.event.day > deathDay),
+        cardUsedAfterDeath: afterDeath,
         custodialPeriods: custody.map((c) => ({ start: this.date(c.start), end: c.end === null ? null : this.date(c.end) })),
       };
     }
@@ -386,18 +395,21 @@ export class SimulationContext {
   private registryRecord(rng: Rng, p: SimPerson): RegistryRecord {
     const type: RegistryRecord['pensionType'] =
       p.persona === 'rural'
-        ? rng.chance(0.8) ? 'resident' : 'enterprise'
+        ? rng.chance(0.8)
+          ? 'resident'
+          : 'enterprise'
         : p.persona === 'urban_active'
           ? rng.pick(['enterprise', 'enterprise', 'enterprise', 'public', 'resident'] as const)
           : rng.pick(['enterprise', 'resident', 'enterprise', 'resident', 'public'] as const);
     const fen =
       type === 'resident' ? rng.int(15_000, 45_000) : type === 'enterprise' ? rng.int(180_000, 480_000) : rng.int(380_000, 850_000);
     const retireAge = type === 'resident' || p.sex === 'male' ? 60 : type === 'public' ? 55 : rng.chance(0.5) ? 50 : 55;
-    const lastMonthStart = addDays(this.start, -1).slice(0, 8) + '01'; // first day of the month before start
-    let benefitStart = addMonths(addMonths(p.birthDate, 12 * retireAge).slice(0, 8) + '01', 1);
-    if (type === 'resident' && rng.chance(0.1)) benefitStart = addMonths(benefitStart, rng.int(1, 24));
-    if (rng.chance(0.015)) benefitStart = addMonths(lastMonthStart, -rng.int(0, 5)); // recent new recipient
-    if (benefitStart > lastMonthStart) benefitStart = lastMonthStart;
+    // Paid from the month after reaching retirement age.
+    let benefitMonth = monthIndexOf(p.birthDate) + 12 * retireAge + 1;
+    if (type === 'resident' && rng.chance(0.1)) benefitMonth += rng.int(1, 24); // enrolled late
+    if (rng.chance(0.015)) benefitMonth = this.lastMonthBeforeStart - rng.int(0, 5); // recent new recipient
+    if (benefitMonth > this.lastMonthBeforeStart) benefitMonth = this.lastMonthBeforeStart;
+    const benefitStart = firstOfMonth(benefitMonth);
 
     const record: RegistryRecord = {
       nationalId: p.nationalId,
@@ -409,25 +421,28 @@ export class SimulationContext {
     };
     const r = rng.next();
     let certified: IsoDate | undefined;
-    if (daysBetween(benefitStart, this.start) <= 200) certified = benefitStart; // certified in the first payment month
-    else if (r < 0.03) certified = addDays(this.start, -rng.int(366, 480)); // already lapsed
-    else if (r < 0.035) certified = undefined; // legacy gap
-    else certified = addDays(this.start, -rng.int(1, 365));
+    if (this.startN - dayNumber(benefitStart) <= 200) certified = benefitStart; // certified in the first payment month
+    else if (r < 0.03) certified = isoOfDayNumber(this.startN - rng.int(366, 480)); // already lapsed
+    else if (r < 0.035) certified = undefined; // a gap in the legacy data
+    else certified = isoOfDayNumber(this.startN - rng.int(1, 365));
     if (certified !== undefined) record.lastCertifiedAt = certified < benefitStart ? benefitStart : certified;
-    const phoneShare = { urban_active: 0.9, rural: 0.55, frail: 0.45, isolated: 0.25 }[p.persona];
+    const phoneShare = PHONE_SHARE[p.persona];
     if (rng.chance(phoneShare)) {
       record.phone = `1${rng.pick(['3', '5', '7', '8', '9'])}${rng.int(0, 9)}${String(rng.int(0, 99_999_999)).padStart(8, '0')}`;
     }
     return record;
   }
 
-  /** Day of death within the period, or null: piecewise constant hazard between birthdays. */
+  /** Day of death within the period, or null: constant hazard between birthdays. */
   private sampleDeath(rng: Rng, birthDate: IsoDate, ageAtStart: number, persona: Persona): number | null {
+    const by = Number(birthDate.slice(0, 4));
+    const bm = Number(birthDate.slice(5, 7));
+    const bd = Number(birthDate.slice(8, 10));
     let threshold = rng.exp(1);
     let day = 0;
     let age = ageAtStart;
     while (day < this.days) {
-      const nextBirthday = daysBetween(this.start, addMonths(birthDate, 12 * (age + 1)));
+      const nextBirthday = birthdayIn(by + age + 1, bm, bd) - this.startN;
       const segmentEnd = Math.min(this.days, Math.max(nextBirthday, day + 1));
       const perDay = (-Math.log(1 - annualDeathProbability(age)) * MORTALITY_MULTIPLIER[persona]) / 365.25;
       const hazard = perDay * (segmentEnd - day);
@@ -437,161 +452,6 @@ export class SimulationContext {
       age++;
     }
     return null;
-  }
-
-  private lifeEvents(
-    rng: Rng,
-    p: SimPerson,
-    region: RegionInfo,
-    deathDay: number | null,
-    custody: { start: number; end: number | null }[],
-    cardAfterDeath: boolean,
-  ): RawEvent[] {
-    const events: RawEvent[] = [];
-    const a = ACTIVITY[p.persona];
-    const lifeEnd = deathDay ?? this.days;
-    const free = (d: number): boolean =>
-      d >= 0 && d < lifeEnd && !custody.some((c) => d >= c.start && (c.end === null || d < c.end));
-    const when = (lo: number, hi: number): number => rng.int(lo * 3600, hi * 3600 - 1);
-    const poisson = (ratePerYear: number, from: number, to: number, fn: (day: number) => void): void => {
-      if (ratePerYear <= 0) return;
-      const rate = ratePerYear / 365;
-      for (let t = from + rng.exp(rate); t < to; t += rng.exp(rate)) fn(Math.floor(t));
-    };
-    const home = region.code;
-    const regionShort = region.name;
-    const bank = region.kind === 'rural' || p.persona === 'rural' ? rng.pick([BANKS[0], BANKS[4], BANKS[5]]) : rng.pick(BANKS);
-    const branch = `${bank}${regionShort}支行`;
-    const village = villageName(rng);
-    const cashPoint = `${regionShort}${village}助农取款服务点`;
-    const localHospital = NAMED_HOSPITALS[home]?.[0] ?? `${regionShort}人民医院`;
-    const withdrawal = (lo: number, hi: number): string => `${rng.int(lo, hi) * 100}.00`;
-
-    const hospitalFor = (): { name: string; location: string } => {
-      if (rng.chance(0.2)) {
-        return rng.chance(0.6)
-          ? { name: '四川大学华西医院', location: '510107' }
-          : { name: '四川省人民医院', location: '510105' };
-      }
-      return { name: localHospital, location: home };
-    };
-
-    // Bank
-    poisson(a.counter, 0, this.days, (d) => {
-      if (free(d)) events.push({ source: 'bank', kind: 'counter', day: d, sec: when(9, 17), check: 'id_document', location: home, place: branch, detail: withdrawal(5, 50) });
-    });
-    poisson(a.mobileFace, 0, this.days, (d) => {
-      if (free(d)) events.push({ source: 'bank', kind: 'mobile_face', day: d, sec: when(7, 23), check: 'biometric', location: home, place: '手机银行', detail: withdrawal(1, 30) });
-    });
-    poisson(a.atm, 0, this.days, (d) => {
-      if (free(d)) events.push({ source: 'bank', kind: 'atm', day: d, sec: when(6, 23), check: 'card_pin', location: home, place: `${bank}${regionShort}自助银行`, detail: withdrawal(2, 30) });
-    });
-    poisson(a.cashPoint, 0, this.days, (d) => {
-      if (free(d)) events.push({ source: 'bank', kind: 'cash_point', day: d, sec: when(8, 19), check: 'card_pin', location: home, place: cashPoint, detail: withdrawal(1, 10) });
-    });
-    // Relatives withdrawing for a frail person who is alive (card only).
-    poisson(a.relativesCard, 0, this.days, (d) => {
-      if (free(d)) {
-        const atm = region.kind !== 'rural' && rng.chance(0.6);
-        events.push({ source: 'bank', kind: atm ? 'atm' : 'cash_point', day: d, sec: when(8, 20), check: 'card_pin', location: home, place: atm ? `${bank}${regionShort}自助银行` : cashPoint, detail: withdrawal(2, 20) });
-      }
-    });
-
-    // Hospital
-    poisson(a.outpatient, 0, this.days, (d) => {
-      if (free(d)) {
-        const h = rng.chance(0.85) ? { name: localHospital, location: home } : hospitalFor();
-        events.push({ source: 'hospital', kind: 'outpatient', day: d, sec: when(8, 17), check: rng.chance(0.7) ? 'id_document' : 'none', location: h.location, place: h.name, detail: rng.pick(OUTPATIENT_DEPARTMENTS) });
-      }
-    });
-    const stay = (admitDay: number, diesThere: boolean): void => {
-      const h = hospitalFor();
-      const ward = rng.pick(HOSPITAL_DEPARTMENTS);
-      events.push({ source: 'hospital', kind: 'admission', day: admitDay, sec: when(0, 24), check: 'id_document', location: h.location, place: h.name, detail: ward });
-      if (diesThere) return;
-      const discharge = admitDay + rng.int(p.persona === 'frail' ? 3 : 2, p.persona === 'frail' ? 25 : 15);
-      if (free(discharge)) events.push({ source: 'hospital', kind: 'discharge', day: discharge, sec: when(9, 17), check: 'id_document', location: h.location, place: h.name, detail: ward });
-    };
-    poisson(a.stays, 0, this.days, (d) => {
-      if (free(d)) stay(d, false);
-    });
-    if (deathDay !== null && rng.chance(a.diesInHospital)) {
-      const admit = deathDay - rng.int(1, 20);
-      if (free(admit)) stay(admit, true);
-    }
-
-    // Travel
-    const trip = (air: boolean): ((d: number) => void) => (d) => {
-      if (!free(d)) return;
-      const homeStations = STATIONS.filter((s) => s.region === home && s.kind === (air ? 'air' : 'rail'));
-      const chengdu = STATIONS.filter((s) => s.kind === (air ? 'air' : 'rail') && s.region.startsWith('5101'));
-      const from = homeStations.length > 0 && rng.chance(0.8) ? rng.pick(homeStations) : rng.pick(chengdu);
-      const destinations = STATIONS.filter((s) => s.kind === (air ? 'air' : 'rail') && s.region.slice(0, 4) !== from.region.slice(0, 4));
-      const to = rng.pick(destinations);
-      const number = air
-        ? `${rng.pick(['3U', 'CA', 'MU', 'CZ', 'EU', 'TV'])}${rng.int(1000, 9999)}`
-        : `${rng.pick(['G', 'G', 'D', 'C', 'K'])}${rng.int(1, 8999)}`;
-      const back = air
-        ? `${number.slice(0, 2)}${rng.int(1000, 9999)}`
-        : `${number[0]}${rng.int(1, 8999)}`;
-      const kind = air ? 'flight_boarding' : 'rail_boarding';
-      const gate = (): IdentityCheck => (air ? 'id_document' : rng.chance(0.6) ? 'biometric' : 'id_document');
-      if (rng.chance(0.6)) {
-        const bought = d - rng.int(1, 20);
-        if (free(bought)) events.push({ source: 'travel', kind: 'ticket_purchase', day: bought, sec: when(7, 23), check: rng.chance(0.7) ? 'none' : 'id_document', location: home, place: rng.chance(0.8) ? '12306' : from.name, detail: number });
-      }
-      events.push({ source: 'travel', kind, day: d, sec: when(6, 22), check: gate(), location: from.region, place: from.name, detail: number });
-      const returnDay = d + rng.int(2, 20);
-      if (free(returnDay)) events.push({ source: 'travel', kind, day: returnDay, sec: when(6, 22), check: gate(), location: to.region, place: to.name, detail: back });
-    };
-    poisson(a.railTrips, 0, this.days, trip(false));
-    poisson(a.flightTrips, 0, this.days, trip(true));
-
-    // After death: relatives keep drawing the pension with the card.
-    if (deathDay !== null && cardAfterDeath) {
-      const urban = region.kind === 'urban';
-      poisson(10, deathDay + rng.int(3, 40), this.days, (d) => {
-        if (rng.chance(0.08)) {
-          events.push({ source: 'bank', kind: 'counter', day: d, sec: when(9, 17), check: 'none', location: home, place: branch, detail: withdrawal(5, 40) });
-        } else {
-          const atm = urban && rng.chance(0.7);
-          events.push({ source: 'bank', kind: atm ? 'atm' : 'cash_point', day: d, sec: when(7, 21), check: 'card_pin', location: home, place: atm ? `${bank}${regionShort}自助银行` : cashPoint, detail: withdrawal(2, 30) });
-        }
-      });
-    }
-
-    // Death records
-    if (deathDay !== null && !rng.chance(this.options.deathRecordMissing)) {
-      // Died in hospital: the last admission before death has no discharge after it.
-      let lastAdmission: RawEvent | undefined;
-      for (const e of events) if (e.kind === 'admission' && e.day < deathDay && (lastAdmission === undefined || e.day > lastAdmission.day)) lastAdmission = e;
-      const admitted = lastAdmission;
-      const diedInHospital = admitted !== undefined && !events.some((x) => x.kind === 'discharge' && x.day > admitted.day);
-      const kinds: { kind: string; delay: [number, number]; place: string; location: string }[] = [];
-      if (rng.chance(0.85)) {
-        kinds.push(
-          diedInHospital
-            ? { kind: 'death_certificate', delay: [0, 3], place: admitted.place, location: admitted.location }
-            : { kind: 'death_certificate', delay: [0, 3], place: `${regionShort}${village}卫生室`, location: home },
-        );
-      }
-      if (rng.chance(0.65)) kinds.push({ kind: 'cremation', delay: [2, 7], place: `${region.city}殡仪馆`, location: home });
-      if (rng.chance(0.7)) kinds.push({ kind: 'household_deregistration', delay: [7, 60], place: `${region.fullName}公安局户政科`, location: home });
-      if (kinds.length === 0) kinds.push({ kind: 'death_certificate', delay: [0, 3], place: localHospital, location: home });
-      for (const k of kinds) {
-        const day = deathDay + rng.int(k.delay[0], k.delay[1]);
-        events.push({ source: 'death', kind: k.kind, day, sec: when(9, 17), check: 'id_document', location: k.location, deathDay, place: k.place, detail: '' });
-      }
-    }
-
-    // Custodial sentences
-    for (const c of custody) {
-      const court = `${regionShort}人民法院`;
-      const prison = rng.pick(PRISONS);
-      events.push({ source: 'judicial', kind: 'custodial_sentence_start', day: c.start, sec: when(9, 17), check: 'id_document', location: home, place: court, detail: prison });
-      if (c.end !== null) events.push({ source: 'judicial', kind: 'release', day: c.end, sec: when(8, 11), check: 'id_document', location: home, place: court, detail: prison });
-    }
-    return events;
   }
 
   /** Day the file carrying this event arrives, or null when after the period. */
@@ -609,18 +469,29 @@ export class SimulationContext {
         break;
       case 'death': {
         const ready = e.day + rng.int(1, 5);
-        arrival = this.deathFileDays.find((d) => d >= ready);
+        arrival = firstAtLeast(this.deathFileDays, ready);
         break;
       }
       case 'judicial': {
         const ready = e.day + rng.int(2, 10);
-        arrival = this.judicialFileDays.find((d) => d >= ready);
+        arrival = firstAtLeast(this.judicialFileDays, ready);
         break;
       }
     }
     if (arrival === undefined || arrival > this.days || e.day >= this.days) return null;
     return arrival;
   }
+}
+
+const PHONE_SHARE: Record<Persona, number> = { urban_active: 0.9, rural: 0.55, frail: 0.45, isolated: 0.25 };
+
+function byTime(a: RawEvent, b: RawEvent): number {
+  return a.day - b.day || a.sec - b.sec;
+}
+
+function firstAtLeast(sorted: readonly number[], x: number): number | undefined {
+  for (const v of sorted) if (v >= x) return v;
+  return undefined;
 }
 
 export function ageAtStart(birthDate: IsoDate, start: IsoDate): number {

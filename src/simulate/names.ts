@@ -74,5 +74,5 @@ export const NAMED_HOSPITALS: Readonly<Record<string, readonly string[]>> = {
 export const HOSPITAL_DEPARTMENTS = ['心血管内科', '呼吸内科', '老年科', '骨科', '内分泌科', '消化内科', '神经内科', '普外科', '眼科'] as const;
 export const OUTPATIENT_DEPARTMENTS = ['全科门诊', '内科门诊', '慢病门诊', '中医科', '眼科门诊', '口腔科'] as const;
 
-export const COURTS_SUFFIX = '人民法院';
-export const PRISONS = ['四川省成都监狱', '四川省锦江监狱', '四川省川西监狱', '四川省女子监狱', '四川省嘉州监狱'] as const;
+export const PRISONS = ['四川省成都监狱', '四川省锦江监狱', '四川省川西监狱', '四川省嘉州监狱'] as const;
+export const FEMALE_PRISON = '四川省女子监狱';

@@ -37,15 +37,16 @@ export function directorySink(dir: string): SimulationSink {
   };
 }
 
+/** Expected outcome of a file's lines, in the terms of the batch status (CONTRACT.md). */
 export interface LineCounts {
-  /** Good events of registered pensioners (first copy). */
-  event: number;
-  /** Exact re-sent copies of a pensioner's line. */
-  duplicate: number;
-  /** Well-formed lines of people who are not pensioners (copies included). */
-  nonPensioner: number;
-  /** Lines the service must reject (bad check digit, unknown kind, future time, malformed, missing field). */
-  bad: number;
+  /** Good events of registered pensioners, first copy. */
+  accepted: number;
+  /** Exact re-sent copies of a pensioner's line (same source and sourceRef). */
+  duplicates: number;
+  /** Well-formed lines of people who are not pensioners (re-sent copies included). */
+  unmatched: number;
+  /** Lines to reject: bad check digit, unknown kind, future time, malformed, missing field. */
+  rejected: number;
 }
 
 export interface ManifestFile {
@@ -92,7 +93,7 @@ export interface SimulationSummary {
 }
 
 export interface WriteOptions {
-  /** Arrival days per pass: bounds the number of files open at once. */
+  /** Arrival days per pass (default 92): bounds the files open at once (≈ 3 per day). */
   windowDays?: number;
   onProgress?: (done: number, total: number) => void;
 }
@@ -156,12 +157,15 @@ class BufferedFile {
 }
 
 function emptyCounts(): LineCounts {
-  return { event: 0, duplicate: 0, nonPensioner: 0, bad: 0 };
+  return { accepted: 0, duplicates: 0, unmatched: 0, rejected: 0 };
 }
 
-function countKey(cls: LineClass): keyof LineCounts {
-  return cls === 'non_pensioner' ? 'nonPensioner' : cls;
-}
+const COUNT_KEY: Record<LineClass, keyof LineCounts> = {
+  event: 'accepted',
+  duplicate: 'duplicates',
+  non_pensioner: 'unmatched',
+  bad: 'rejected',
+};
 
 /** Every person in generation order (pensioners and non-pensioners interleaved). */
 export function* generatePeople(ctx: SimulationContext): Generator<SimPerson> {
@@ -178,7 +182,7 @@ export async function simulateProvince(
   sink: SimulationSink,
 ): Promise<SimulationSummary> {
   const ctx = new SimulationContext(options);
-  const windowDays = Math.max(1, Math.floor(options.windowDays ?? 31));
+  const windowDays = Math.max(1, Math.floor(options.windowDays ?? 92));
   const passes = Math.max(1, Math.ceil(ctx.days / windowDays));
   const progressTotal = passes * ctx.total;
   let progress = 0;
@@ -258,7 +262,7 @@ export async function simulateProvince(
         const w = file.append(serializeLine(ctx, person, line) + '\n');
         if (w) waits.push(w);
         entry.lines++;
-        entry.expected[countKey(line.cls)]++;
+        entry.expected[COUNT_KEY[line.cls]]++;
       }
       if (waits.length > 0) await Promise.all(waits);
       progress++;
@@ -278,10 +282,10 @@ export async function simulateProvince(
   const sourceRank = (s: Source): number => SOURCES_IN_ORDER.indexOf(s);
   files.sort((a, b) => (a.arrivesAt < b.arrivesAt ? -1 : a.arrivesAt > b.arrivesAt ? 1 : sourceRank(a.source) - sourceRank(b.source)));
   for (const f of files) {
-    summary.lines.event += f.expected.event;
-    summary.lines.duplicate += f.expected.duplicate;
-    summary.lines.nonPensioner += f.expected.nonPensioner;
-    summary.lines.bad += f.expected.bad;
+    summary.lines.accepted += f.expected.accepted;
+    summary.lines.duplicates += f.expected.duplicates;
+    summary.lines.unmatched += f.expected.unmatched;
+    summary.lines.rejected += f.expected.rejected;
     summary.lines.total += f.lines;
     summary.lines.bySource[f.source] += f.lines;
     summary.bytes += f.bytes;

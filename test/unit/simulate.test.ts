@@ -58,7 +58,7 @@ describe('simulateProvince: files', () => {
     b = tempDir();
     await simulateProvince({ pensioners: 300, seed: 42 }, directorySink(a));
     // Different window width: files are written in a different number of passes.
-    await simulateProvince({ pensioners: 300, seed: 42, windowDays: 100 }, directorySink(b));
+    await simulateProvince({ pensioners: 300, seed: 42, windowDays: 10 }, directorySink(b));
     manifest = JSON.parse(readFileSync(path.join(a, 'manifest.json'), 'utf8')) as Manifest;
   });
 
@@ -91,7 +91,7 @@ describe('simulateProvince: files', () => {
       const dataLines = f.contentType === 'text/csv' ? lines.length - 1 : lines.length;
       expect(dataLines, f.path).toBe(f.lines);
       const e = f.expected;
-      expect(e.event + e.duplicate + e.nonPensioner + e.bad).toBe(f.lines);
+      expect(e.accepted + e.duplicates + e.unmatched + e.rejected).toBe(f.lines);
       expect(f.arrivesOn >= manifest.start && f.arrivesOn <= manifest.end).toBe(true);
     }
     expect(manifest.registry.lines).toBe(300);
@@ -127,7 +127,7 @@ describe('simulateProvince: files', () => {
     let invalid = 0;
     let bad = 0;
     for (const f of manifest.files) {
-      bad += f.expected.bad;
+      bad += f.expected.rejected;
       const raw = readFileSync(path.join(a, f.path));
       const text = f.charset === 'gbk' ? iconv.decode(raw, 'gbk') : raw.toString('utf8');
       const lines = text.split('\n').filter((l) => l !== '');
