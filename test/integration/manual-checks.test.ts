@@ -258,8 +258,11 @@ describe('the manual-check queue', () => {
       pages++;
     } while (cursor && pages < 10);
     expect(seen).toEqual([60, 40, 20]);
-    const bad = await queueT.app.inject({ method: 'GET', url: '/v1/manual-checks?cursor=abc', headers: auth(qStaff) });
-    expect(bad.statusCode).toBe(400);
+    for (const cursor of ['abc', Buffer.from(JSON.stringify(['1', 'yesterday', 'x'])).toString('base64url')]) {
+      const bad = await queueT.app.inject({ method: 'GET', url: `/v1/manual-checks?cursor=${cursor}`, headers: auth(qStaff) });
+      expect(bad.statusCode).toBe(400);
+      expect(bad.json().error.code).toBe('invalid_cursor');
+    }
   });
 
   it('staff never list pensioners beyond the queue', async () => {
@@ -380,6 +383,12 @@ describe('evidence and the page', () => {
     expect(res.json()).toMatchObject({ regionName: '成都市锦江区', items: [{ source: 'service_point', kind: 'in_person', identityCheck: 'biometric', location: '510104', locationName: '成都市锦江区' }] });
     expect(res.json().nationalId).not.toBe(nid);
     expect(await auditRows('evidence.read', await pensionerId(nid))).toHaveLength(1);
+    await t.app.inject({ method: 'POST', url: `/v1/pensioners/${nid}/in-person-checks`, headers: auth(staffA), payload: { servicePointId: 'SP-1', outcome: 'alive', method: 'home_visit' } });
+    const first = await t.app.inject({ method: 'GET', url: `/v1/pensioners/${nid}/evidence?limit=1`, headers: auth(staffA) });
+    expect(first.json().items).toHaveLength(1);
+    const second = await t.app.inject({ method: 'GET', url: `/v1/pensioners/${nid}/evidence?limit=1&cursor=${first.json().nextCursor}`, headers: auth(staffA) });
+    expect(second.json()).toMatchObject({ items: [{ kind: expect.any(String) }], nextCursor: null });
+    expect(new Set([first.json().items[0].kind, second.json().items[0].kind])).toEqual(new Set(['in_person', 'home_visit']));
     expect((await t.app.inject({ method: 'GET', url: `/v1/pensioners/${nid}/evidence`, headers: auth(staffMianyang) })).statusCode).toBe(404);
   });
 

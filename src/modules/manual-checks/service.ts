@@ -14,7 +14,7 @@ import type { ServicePointService } from '../service-point/service.ts';
 import { checkDeathDate } from '../service-point/service.ts';
 import type { ManualCheckRepository, OpenCheck, CheckRow } from './repository.ts';
 import type { FlagBodyT, QueueQueryT, ResolveBodyT } from './schemas.ts';
-import { checkView, effectiveStatus } from './view.ts';
+import { PG_TIMESTAMP, checkView, effectiveStatus } from './view.ts';
 
 /** Priority of a check opened by a flag, by its reason; others get the default. */
 export const FLAG_PRIORITY: Record<string, number> = { reported_death: 90, suspected_misuse: 80 };
@@ -72,7 +72,10 @@ export function createManualCheckService(deps: {
       if (scope === false) return { items: [], nextCursor: null };
       const limit = q.limit ?? 100;
       const after = decodeCursor(q.cursor, 3);
-      if (after && !/^-?\d+$/.test(after[0]!)) throw badRequest('invalid_cursor', 'cursor is not one this service issued');
+      const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+      if (after && (!/^-?\d{1,9}$/.test(after[0]!) || !PG_TIMESTAMP.test(after[1]!) || !UUID.test(after[2]!))) {
+        throw badRequest('invalid_cursor', 'cursor is not one this service issued');
+      }
       const rows = await repo.list(db, {
         scope,
         status: q.status,

@@ -3,6 +3,9 @@ import { maskName, maskNationalId } from '../../domain/masking.ts';
 import { regionInfo } from '../../simulate/regions.ts';
 import type { CheckRow } from './repository.ts';
 
+/** A timestamptz as PostgreSQL prints it (cursor keys are exact to the microsecond). */
+export const PG_TIMESTAMP = /^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(\.\d{1,6})?([+-]\d{2}(:?\d{2})?|Z)?$/;
+
 export function regionLabel(code: string): string {
   return regionInfo(code)?.fullName ?? code;
 }

@@ -15,7 +15,7 @@ import type { CertificationRepository } from '../certification/repository.ts';
 import { certificationView } from '../certification/view.ts';
 import type { PensionerRepository } from '../pensioners/repository.ts';
 import type { ManualCheckRepository } from '../manual-checks/repository.ts';
-import { regionLabel } from '../manual-checks/view.ts';
+import { PG_TIMESTAMP, regionLabel } from '../manual-checks/view.ts';
 import { decodeCursor, encodeCursor } from '../../http/paging.ts';
 import type { StaffEventRepository, StaffIdentityCheck, StaffKind } from './repository.ts';
 import type { InPersonBodyT } from '../manual-checks/schemas.ts';
@@ -145,6 +145,9 @@ export function createServicePointService(deps: {
       const p = await person(db, nationalId, who.regionPrefix);
       const limit = q.limit ?? 20;
       const after = decodeCursor(q.cursor, 2);
+      if (after && (!/^\d{1,19}$/.test(after[1]!) || !PG_TIMESTAMP.test(after[0]!))) {
+        throw badRequest('invalid_cursor', 'cursor is not one this service issued');
+      }
       const rows = await events.recent(db, p.id, limit + 1, after && { occurredAt: after[0]!, id: after[1]! });
       const page = rows.slice(0, limit);
       const last = page[page.length - 1];
