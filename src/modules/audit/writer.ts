@@ -18,7 +18,17 @@ export interface AuditWriter {
 
 const MAX_ROWS_PER_INSERT = 5000;
 
-export function createAuditWriter(pool: pg.Pool): AuditWriter {
+/**
+ * The writer has its own two connections with synchronous_commit off: a flush waits for
+ * PostgreSQL to accept the rows (so an application crash loses nothing that was answered)
+ * but not for the WAL fsync, which on its own would cap status lookups at a few thousand a
+ * second. A crash of the database server itself can lose the last fraction of a second of
+ * audit rows (wal_writer_delay); see README, "Audit".
+ */
+export function createAuditWriter(mainPool: pg.Pool): AuditWriter {
+  const PoolClass = mainPool.constructor as typeof pg.Pool;
+  const pool = new PoolClass({ ...(mainPool as unknown as { options: pg.PoolConfig }).options, max: 2, options: '-c synchronous_commit=off' });
+  pool.on('error', () => {});
   let pending: { entries: AuditEntry[]; resolve: () => void; reject: (e: unknown) => void }[] = [];
   let flushing: Promise<void> | null = null;
 
@@ -65,6 +75,7 @@ export function createAuditWriter(pool: pg.Pool): AuditWriter {
     },
     async close() {
       while (flushing) await flushing;
+      await pool.end();
     },
   };
 }

@@ -1,0 +1,107 @@
+// npm run bench:api [-- --pensioners 1000000 --seconds 20 --connections 50]
+// Status lookups through the service (auth and audit on) against a bare Fastify + pg
+// primary-key lookup, on the same machine in the same run; and the 1000-ID batch query.
+import { parseArgs } from 'node:util';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { createDatabase } from '../src/infra/database.ts';
+import { createAuthService } from '../src/modules/auth/service.ts';
+import { createKeyRepository } from '../src/modules/auth/repository.ts';
+import { benchNationalId, freshDatabase, load, loadPensioners, rssOf, startProcess, waitFor } from './lib.ts';
+
+const { values: args } = parseArgs({
+  options: {
+    pensioners: { type: 'string', default: '1000000' },
+    seconds: { type: 'string', default: '20' },
+    connections: { type: 'string', default: '50' },
+    'keep-db': { type: 'boolean', default: false },
+  },
+});
+const N = Number(args.pensioners);
+const SECONDS = Number(args.seconds);
+const CONNECTIONS = Number(args.connections);
+const log = (s: string) => process.stderr.write(`${s}\n`);
+
+const t0 = Date.now();
+log(`loading ${N} pensioners…`);
+const url = await freshDatabase('pc_bench_api');
+await loadPensioners(url, N, (d) => log(`  ${d}`));
+log(`loaded in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+
+const d = createDatabase(url, { max: 1 });
+const { secret } = await createAuthService(createKeyRepository(d.db)).createKey({ role: 'bureau', name: 'bench' });
+await d.close();
+
+const pick = () => benchNationalId(Math.floor(Math.random() * N));
+const SERVICE_PORT = 3101;
+const BARE_PORT = 3102;
+const service = startProcess('src/main.ts', {
+  DATABASE_URL: url,
+  REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+  ROLE: 'api',
+  PORT: String(SERVICE_PORT),
+  LOG_LEVEL: 'warn',
+  RATE_LIMIT_PER_SECOND: '1000000',
+  QUEUE_PREFIX: 'benchapi',
+});
+const bare = startProcess('bench/bare-server.ts', { DATABASE_URL: url, PORT: String(BARE_PORT) });
+await waitFor(`http://127.0.0.1:${SERVICE_PORT}/readyz`);
+await new Promise((r) => setTimeout(r, 1000));
+
+const lookup = (base: string, path: (id: string) => string, headers: Record<string, string> = {}) =>
+  load({
+    url: base,
+    connections: CONNECTIONS,
+    duration: SECONDS,
+    headers,
+    requests: [{ setupRequest: (req: any) => ({ ...req, path: path(pick()) }) }],
+  });
+
+log('warming up…');
+await lookup(`http://127.0.0.1:${BARE_PORT}`, (id) => `/p/${id}`).catch(() => {});
+log('bare Fastify + pg lookup…');
+const bareResult = await lookup(`http://127.0.0.1:${BARE_PORT}`, (id) => `/p/${id}`);
+log('service GET /v1/pensioners/{id}/certification…');
+const auth = { authorization: `Bearer ${secret}` };
+const serviceResult = await lookup(`http://127.0.0.1:${SERVICE_PORT}`, (id) => `/v1/pensioners/${id}/certification`, auth);
+
+log('service POST /v1/certifications/query with 1000 IDs…');
+const batch = await load({
+  url: `http://127.0.0.1:${SERVICE_PORT}`,
+  connections: 4,
+  duration: Math.max(10, Math.round(SECONDS / 2)),
+  requests: [
+    {
+      method: 'POST',
+      headers: { ...auth, 'content-type': 'application/json' },
+      setupRequest: (req: any) => ({ ...req, path: '/v1/certifications/query', body: JSON.stringify({ nationalIds: Array.from({ length: 1000 }, pick) }) }),
+    },
+  ],
+});
+const serviceRss = rssOf(service.child.pid!);
+service.child.kill('SIGTERM');
+bare.child.kill('SIGTERM');
+await Promise.all([service.exited, bare.exited]);
+
+const result = {
+  machine: { cores: (await import('node:os')).cpus().length, node: process.version },
+  pensioners: N,
+  connections: CONNECTIONS,
+  seconds: SECONDS,
+  bare: bareResult,
+  service: serviceResult,
+  ratio: Number((serviceResult.requestsPerSecond / bareResult.requestsPerSecond).toFixed(3)),
+  batchQuery1000: batch,
+  serviceRssBytes: serviceRss,
+};
+mkdirSync('bench-results', { recursive: true });
+writeFileSync('bench-results/api.json', JSON.stringify(result, null, 2));
+const md = `| measure | bare Fastify + pg | service (auth + audit) |
+|---|---|---|
+| status lookups req/s | ${bareResult.requestsPerSecond} | ${serviceResult.requestsPerSecond} (${result.ratio}× of bare; goal ≥ 0.6) |
+| p99 ms | ${bareResult.p99} | ${serviceResult.p99} |
+| errors / non-2xx | ${bareResult.errors} / ${bareResult.non2xx} | ${serviceResult.errors} / ${serviceResult.non2xx} |
+| 1000-ID batch query | | ${batch.requestsPerSecond} req/s, p99 ${batch.p99} ms (goal < 50 ms) |
+`;
+writeFileSync('bench-results/api.md', md);
+process.stdout.write(`${JSON.stringify(result, null, 2)}\n\n${md}`);
+process.exit(0);
