@@ -3,12 +3,13 @@ import type { Worker } from 'bullmq';
 import type { AppDeps } from '../src/app-deps.ts';
 import { createIngestBatchWorker, scheduleIngestSweep } from './ingest-batch.ts';
 import { createPullFeedWorker, schedulePulls } from './pull-feed.ts';
+import { createNotifyWorker } from './notify.ts';
 import { createRescoreWorker } from './rescore.ts';
 import { createDailySweepWorker, scheduleDailySweep } from './daily-sweep.ts';
 
 export type WorkerFactory = (deps: AppDeps) => Worker | Worker[] | Promise<Worker | Worker[]>;
 
-const FACTORIES: WorkerFactory[] = [(d) => createIngestBatchWorker(d), (d) => createPullFeedWorker(d), (d) => createRescoreWorker(d), (d) => createDailySweepWorker(d)];
+const FACTORIES: WorkerFactory[] = [(d) => createIngestBatchWorker(d), (d) => createPullFeedWorker(d), (d) => createNotifyWorker(d), (d) => createRescoreWorker(d), (d) => createDailySweepWorker(d)];
 
 export async function startWorkers(deps: AppDeps): Promise<Worker[]> {
   const out: Worker[] = [];

@@ -19,6 +19,8 @@ import { manualCheckRoutes } from './modules/manual-checks/routes.ts';
 import { servicePointRoutes } from './modules/service-point/routes.ts';
 import { staffPageRoutes } from './modules/service-point/staff-page.ts';
 import { hashKey } from './modules/auth/keys.ts';
+import { payrollRoutes } from './modules/payroll/routes.ts';
+import { reportsRoutes } from './modules/reports/routes.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -30,7 +32,7 @@ export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '
 
 /** Feature route plugins; each takes the app and the shared dependencies. */
 export type RouteModule = (app: FastifyInstance, deps: AppDeps) => Promise<void>;
-const ROUTES: RouteModule[] = [healthRoutes, pensionerRoutes, certificationRoutes, manualCheckRoutes, servicePointRoutes, staffPageRoutes, evidenceRoutes];
+const ROUTES: RouteModule[] = [healthRoutes, pensionerRoutes, certificationRoutes, manualCheckRoutes, servicePointRoutes, staffPageRoutes, evidenceRoutes, payrollRoutes, reportsRoutes];
 
 export async function buildApp(deps: AppDeps, opts: { logger?: FastifyServerOptions['logger']; extraRoutes?: RouteModule[] } = {}) {
   const app = Fastify({

@@ -1,0 +1,81 @@
+// The payroll list of a month, computed on request from the current state: candidates are
+// found in SQL, their decisions loaded in chunks, and the pure rule in domain/payroll.ts
+// says what the run must do with each. Nothing here decides: it only gathers and formats.
+import type { Kysely } from 'kysely';
+import type { DB } from '../../infra/db-types.ts';
+import { addMonthsToMonth, firstDayOfMonth, isYearMonth, type IsoDate, type YearMonth } from '../../domain/calendar.ts';
+import { formatYuan } from '../../domain/money.ts';
+import { payrollAction, runInstant, type HoldStatus } from '../../domain/payroll.ts';
+import { badRequest } from '../../http/errors.ts';
+import type { CertificationService } from '../certification/service.ts';
+import type { PayrollRepository } from './repository.ts';
+
+export interface PayrollList {
+  month: YearMonth;
+  holds: { nationalId: string; status: HoldStatus; since: IsoDate }[];
+  resumptions: { nationalId: string; backPayMonths: number; backPayAmount: string }[];
+  stops: { nationalId: string; deathDate: IsoDate; overpaidMonths: number; overpaymentAmount: string }[];
+}
+
+/** Pensioners whose decisions are loaded and decided together. */
+export const PAYROLL_CHUNK = 2000;
+/** How far back a non-paying decision can still matter for this month's run. */
+export const LOOKBACK_MONTHS = 24;
+
+export function parseMonth(s: string): YearMonth {
+  if (!isYearMonth(s) || s > '9999-12') throw badRequest('invalid_month', 'month must be YYYY-MM, e.g. 2026-07');
+  return s;
+}
+
+export function createPayrollService(deps: { db: Kysely<DB>; repo: PayrollRepository; certification: CertificationService }) {
+  const { db, repo, certification } = deps;
+  return {
+    /** What the run of `month` must do for the pensioners within `scope`, as known at `now`. */
+    async list(month: YearMonth, scope: string | null, now: Date): Promise<PayrollList & { pensionerIds: string[] }> {
+      type Row<T> = { pensionerId: string; item: T };
+      const holds: Row<PayrollList['holds'][number]>[] = [];
+      const resumptions: Row<PayrollList['resumptions'][number]>[] = [];
+      const stops: Row<PayrollList['stops'][number]>[] = [];
+      // One snapshot for the candidate query and every chunk, so the list is consistent.
+      await db
+        .transaction()
+        .setIsolationLevel('repeatable read')
+        .setAccessMode('read only')
+        .execute(async (tx) => {
+          const ids = await repo.candidateIds(tx, {
+            scope,
+            runDate: firstDayOfMonth(month),
+            decisionsSince: runInstant(addMonthsToMonth(month, -LOOKBACK_MONTHS)),
+          });
+          for (let i = 0; i < ids.length; i += PAYROLL_CHUNK) {
+            const chunk = ids.slice(i, i + PAYROLL_CHUNK);
+            const [decisions, payees] = await Promise.all([certification.decisions(tx, chunk, now), repo.payees(tx, chunk)]);
+            for (const p of payees) {
+              const d = decisions.get(p.id);
+              if (!d) continue;
+              const a = payrollAction(d, BigInt(p.monthly_benefit_fen), month);
+              const nationalId = p.national_id;
+              if (a.action === 'hold') holds.push({ pensionerId: p.id, item: { nationalId, status: a.status, since: a.since } });
+              else if (a.action === 'resumption')
+                resumptions.push({ pensionerId: p.id, item: { nationalId, backPayMonths: a.backPayMonths, backPayAmount: formatYuan(a.backPayAmountFen) } });
+              else if (a.action === 'stop')
+                stops.push({
+                  pensionerId: p.id,
+                  item: { nationalId, deathDate: a.deathDate, overpaidMonths: a.overpaidMonths, overpaymentAmount: formatYuan(a.overpaymentAmountFen) },
+                });
+            }
+          }
+        });
+      const byId = (a: Row<{ nationalId: string }>, b: Row<{ nationalId: string }>) => (a.item.nationalId < b.item.nationalId ? -1 : a.item.nationalId > b.item.nationalId ? 1 : 0);
+      const all = [holds, resumptions, stops].map((rows) => rows.sort(byId));
+      return {
+        month,
+        holds: holds.map((r) => r.item),
+        resumptions: resumptions.map((r) => r.item),
+        stops: stops.map((r) => r.item),
+        pensionerIds: all.flat().map((r) => r.pensionerId),
+      };
+    },
+  };
+}
+export type PayrollService = ReturnType<typeof createPayrollService>;

@@ -1,0 +1,183 @@
+// Reminders that certification is due, sent by SMS through the configured gateway.
+//
+// Never twice for the same due date: the reminder row (pensioner, due date) is claimed and
+// locked for the attempt and marked `sent` in the same transaction as the gateway's answer;
+// a job delivered again after that finds it no longer pending and does nothing. The gateway
+// gets an Idempotency-Key per reminder, so a crash between its answer and the commit, which
+// leads to a retry, is not a second message either.
+//   2xx          → sent
+//   5xx, 408, 429, timeout, network error → attempt counted, error thrown: BullMQ retries
+//   other 4xx    → failed (the gateway refused it: retrying will not help)
+//   no phone, deceased, or no longer due (certified again since) → failed, with the reason audited
+// Jobs and logs carry ids only, never phones or national IDs.
+import type { Kysely, Transaction } from 'kysely';
+import type { DB } from '../../infra/db-types.ts';
+import { sql } from 'kysely';
+import type { Queues } from '../../infra/queue.ts';
+import type { Clock } from '../../infra/clock.ts';
+import type { AuditWriter } from '../audit/writer.ts';
+import { isIsoDate, type IsoDate } from '../../domain/calendar.ts';
+import { createReminderRepository, type ReminderKey, type ReminderRepository } from './repository.ts';
+
+type Q = Kysely<DB> | Transaction<DB>;
+
+export type { ReminderKey };
+export interface NotifyJobData {
+  pensionerId: string;
+  dueFrom: IsoDate;
+}
+
+export const SMS_TEMPLATE = 'certification_due';
+export const reminderJobId = (r: ReminderKey) => `remind_${r.pensionerId}_${r.dueFrom}`;
+export const idempotencyKey = (r: ReminderKey) => `remind-${r.pensionerId}-${r.dueFrom}`;
+
+export interface QueueReminderOptions {
+  /** Delivery attempts per reminder (default 8). */
+  attempts?: number;
+  /** First retry delay, doubled each time (default 60 s). */
+  backoffMs?: number;
+}
+
+function jobsFor(rows: ReminderKey[], o: QueueReminderOptions) {
+  return rows.map((r) => ({
+    name: 'notify',
+    data: { pensionerId: r.pensionerId, dueFrom: r.dueFrom } satisfies NotifyJobData,
+    opts: {
+      jobId: reminderJobId(r),
+      attempts: o.attempts ?? 8,
+      backoff: { type: 'exponential' as const, delay: o.backoffMs ?? 60_000 },
+      // Gone once done, so a reminder left pending (no gateway yet, retries exhausted) can be queued again.
+      removeOnComplete: true,
+      removeOnFail: { age: 12 * 3600 },
+    },
+  }));
+}
+
+async function enqueue(queues: Queues, rows: ReminderKey[], o: QueueReminderOptions) {
+  const jobs = jobsFor(rows, o);
+  for (let i = 0; i < jobs.length; i += 500) await queues.get('notify').addBulk(jobs.slice(i, i + 500));
+  return jobs.length;
+}
+
+/**
+ * For the daily sweep: records reminders (pensioner, due date) not yet recorded, and queues a
+ * `notify` job for each of the given ones still pending (job id `remind_<pensionerId>_<dueFrom>`,
+ * so queueing again while a job exists is a no-op). Pass a committed connection, or call it
+ * after the transaction commits: a job that runs before its row is visible fails and retries.
+ */
+export async function queueReminders(
+  q: Q,
+  rows: { pensionerId: string; dueFrom: IsoDate }[],
+  queues: Queues,
+  opts: QueueReminderOptions = {},
+): Promise<{ pending: number }> {
+  const pending = await createReminderRepository().insertPending(q, rows);
+  await enqueue(queues, pending, opts);
+  return { pending: pending.length };
+}
+
+/** Queues every reminder still pending (e.g. once SMS_GATEWAY_URL is configured, or after retries ran out). */
+export async function requeuePendingReminders(q: Q, queues: Queues, opts: QueueReminderOptions & { batch?: number } = {}): Promise<{ queued: number }> {
+  const repo = createReminderRepository();
+  let after: ReminderKey | undefined;
+  let queued = 0;
+  for (;;) {
+    const page = await repo.pending(q, opts.batch ?? 5000, after);
+    if (page.length === 0) return { queued };
+    queued += await enqueue(queues, page, opts);
+    after = page.at(-1);
+  }
+}
+
+export type SendOutcome =
+  | { status: 'sent'; attempts: number }
+  | { status: 'failed'; reason: string; attempts: number }
+  | { status: 'skipped'; reason: 'no_gateway' | 'already_sent' | 'already_failed' | 'invalid_job' };
+
+/** Thrown for answers worth retrying; BullMQ retries the job with backoff. */
+export class GatewayUnavailable extends Error {}
+/** The reminder row is not (yet) visible: the sweep's transaction may not have committed. */
+export class ReminderMissing extends Error {}
+
+export function createReminderService(deps: {
+  db: Kysely<DB>;
+  audit: AuditWriter;
+  clock: Clock;
+  smsGatewayUrl: string | undefined;
+  timeoutMs?: number;
+  repo?: ReminderRepository;
+}) {
+  const repo = deps.repo ?? createReminderRepository();
+  const timeoutMs = deps.timeoutMs ?? 10_000;
+
+  type Attempt = SendOutcome | { status: 'retry'; reason: string; attempts: number };
+
+  async function post(url: string, r: ReminderKey, phone: string, dueDate: IsoDate): Promise<{ ok: true } | { ok: false; retry: boolean; reason: string }> {
+    let res: Response;
+    try {
+      res = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'idempotency-key': idempotencyKey(r) },
+        body: JSON.stringify({ to: phone, template: SMS_TEMPLATE, params: { dueDate } }),
+        signal: AbortSignal.timeout(timeoutMs),
+      });
+    } catch (e) {
+      const name = (e as Error).name;
+      return { ok: false, retry: true, reason: name === 'TimeoutError' || name === 'AbortError' ? 'gateway_timeout' : 'gateway_unreachable' };
+    }
+    await res.arrayBuffer().catch(() => undefined);
+    if (res.ok) return { ok: true };
+    const retry = res.status >= 500 || res.status === 408 || res.status === 429;
+    return { ok: false, retry, reason: `gateway_${res.status}` };
+  }
+
+  return {
+    /** One delivery attempt of one reminder. Throws when the attempt should be retried. */
+    async send(job: NotifyJobData): Promise<SendOutcome> {
+      if (!/^\d{1,19}$/.test(String(job?.pensionerId)) || !isIsoDate(String(job?.dueFrom))) return { status: 'skipped', reason: 'invalid_job' };
+      const r: ReminderKey = { pensionerId: String(job.pensionerId), dueFrom: job.dueFrom };
+      const url = deps.smsGatewayUrl;
+      if (!url) return { status: 'skipped', reason: 'no_gateway' };
+
+      const outcome: Attempt = await deps.db.transaction().execute(async (tx): Promise<Attempt> => {
+        // A concurrent delivery of the same job waits at most this long for the row lock.
+        await sql`SET LOCAL lock_timeout = '15s'`.execute(tx);
+        const claim = await repo.claim(tx, r);
+        if (!claim) {
+          const status = await repo.status(tx, r);
+          if (status === undefined) throw new ReminderMissing(`reminder ${reminderJobId(r)} not found`);
+          return { status: 'skipped', reason: status === 'sent' ? 'already_sent' : 'already_failed' };
+        }
+        const who = await repo.recipient(tx, r.pensionerId);
+        const fail = async (reason: string): Promise<Attempt> => {
+          await repo.finish(tx, r, 'failed', deps.clock.now());
+          return { status: 'failed', reason, attempts: claim.attempts };
+        };
+        if (!who) return fail('no_pensioner');
+        if (who.state === 'deceased') return fail('deceased');
+        if (who.due_from && who.due_from > r.dueFrom) return fail('no_longer_due');
+        if (!who.phone) return fail('no_phone');
+        const res = await post(url, r, who.phone, who.certified_until ?? r.dueFrom);
+        if (res.ok) {
+          await repo.finish(tx, r, 'sent', deps.clock.now());
+          return { status: 'sent', attempts: claim.attempts };
+        }
+        if (!res.retry) return fail(res.reason);
+        return { status: 'retry', reason: res.reason, attempts: claim.attempts };
+      });
+
+      if (outcome.status === 'retry') throw new GatewayUnavailable(`SMS gateway: ${outcome.reason} (attempt ${outcome.attempts})`);
+      if (outcome.status === 'sent' || outcome.status === 'failed') {
+        await deps.audit.record({
+          keyId: null,
+          role: 'system',
+          action: outcome.status === 'sent' ? 'reminder.sent' : 'reminder.failed',
+          pensionerId: r.pensionerId,
+          detail: { dueFrom: r.dueFrom, attempts: outcome.attempts, ...(outcome.status === 'failed' ? { reason: outcome.reason } : {}) },
+        });
+      }
+      return outcome;
+    },
+  };
+}
+export type ReminderService = ReturnType<typeof createReminderService>;

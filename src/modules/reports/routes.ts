@@ -1,0 +1,33 @@
+// GET /v1/reports/summary?region=&month=: the bureau's summary of one region and month.
+import type { FastifyInstance } from 'fastify';
+import Type from 'typebox';
+import type { AppDeps } from '../../app-deps.ts';
+import { shanghaiDate } from '../../domain/calendar.ts';
+import { narrowRegion } from '../../domain/region.ts';
+import { parseMonth } from '../payroll/service.ts';
+import { createReportsRepository } from './repository.ts';
+import { createReportsService, emptySummary } from './service.ts';
+
+const Query = Type.Object(
+  { region: Type.Optional(Type.String({ pattern: '^[0-9]{1,6}$' })), month: Type.Optional(Type.String({ maxLength: 16 })) },
+  { additionalProperties: false },
+);
+
+export async function reportsRoutes(app: FastifyInstance, deps: AppDeps) {
+  const reports = createReportsService({ db: deps.db, repo: createReportsRepository() });
+
+  app.get<{ Querystring: { region?: string; month?: string } }>(
+    '/v1/reports/summary',
+    { schema: { querystring: Query }, config: { roles: ['bureau', 'admin'] } },
+    async (req) => {
+      const now = deps.clock.now();
+      const month = req.query.month === undefined ? reports.currentMonth(now) : parseMonth(req.query.month);
+      const scope = narrowRegion(req.principal.regionPrefix, req.query.region);
+      if (scope === false) return emptySummary(req.query.region ?? null, month, shanghaiDate(now));
+      const summary = await reports.summary(scope, month, now);
+      // Aggregates only, no person's data: one audit row for the read.
+      await deps.audit.record({ keyId: req.principal.keyId, role: req.principal.role, action: 'reports.summary', pensionerId: null, detail: { region: scope, month } });
+      return summary;
+    },
+  );
+}

@@ -1,0 +1,72 @@
+// The bureau's monthly summary: counts by status, the silent-certification rate, the
+// evidence mix and the manual-check workload, all aggregated in SQL.
+import type { Kysely } from 'kysely';
+import type { DB } from '../../infra/db-types.ts';
+import { addMonthsToMonth, firstDayOfMonth, monthOf, shanghaiDate, startOfShanghaiDay, type IsoDate, type YearMonth } from '../../domain/calendar.ts';
+import { STATUSES } from '../certification/routes.ts';
+import type { ReportsRepository, StatusName } from './repository.ts';
+
+export interface Summary {
+  region: string | null;
+  month: YearMonth;
+  /** Status counts are of the current state, on this Shanghai date. */
+  asOf: IsoDate;
+  total: number;
+  statusCounts: Record<StatusName, number>;
+  silentCertification: { living: number; auto: number; rate: number | null };
+  evidenceMix: { source: string; events: number; share: number }[];
+  manualChecks: { opened: number; closed: number; byReason: { reason: string; opened: number; closed: number }[] };
+}
+
+const ratio = (a: number, b: number) => (b === 0 ? null : Math.round((a / b) * 10_000) / 10_000);
+
+export function emptySummary(region: string | null, month: YearMonth, asOf: IsoDate): Summary {
+  return {
+    region,
+    month,
+    asOf,
+    total: 0,
+    statusCounts: Object.fromEntries(STATUSES.map((s) => [s, 0])) as Record<StatusName, number>,
+    silentCertification: { living: 0, auto: 0, rate: null },
+    evidenceMix: [],
+    manualChecks: { opened: 0, closed: 0, byReason: [] },
+  };
+}
+
+export function createReportsService(deps: { db: Kysely<DB>; repo: ReportsRepository }) {
+  const { db, repo } = deps;
+  return {
+    currentMonth: (now: Date) => monthOf(shanghaiDate(now)),
+
+    async summary(scope: string | null, month: YearMonth, now: Date): Promise<Summary> {
+      const today = shanghaiDate(now);
+      const from = startOfShanghaiDay(firstDayOfMonth(month));
+      const to = startOfShanghaiDay(firstDayOfMonth(addMonthsToMonth(month, 1)));
+      const [counts, mix, checks] = await Promise.all([
+        repo.statusCounts(db, scope, today),
+        repo.evidenceMix(db, scope, from, to),
+        repo.manualChecks(db, scope, from, to),
+      ]);
+      const statusCounts = Object.fromEntries(STATUSES.map((s) => [s, Number(counts[s])])) as Record<StatusName, number>;
+      const living = Number(counts.living);
+      const auto = Number(counts.auto);
+      const totalEvents = mix.reduce((n, r) => n + Number(r.events), 0);
+      const byReason = checks.map((r) => ({ reason: r.reason, opened: Number(r.opened), closed: Number(r.closed) }));
+      return {
+        region: scope,
+        month,
+        asOf: today,
+        total: Object.values(statusCounts).reduce((a, b) => a + b, 0),
+        statusCounts,
+        silentCertification: { living, auto, rate: ratio(auto, living) },
+        evidenceMix: mix.map((r) => ({ source: r.source, events: Number(r.events), share: ratio(Number(r.events), totalEvents) ?? 0 })),
+        manualChecks: {
+          opened: byReason.reduce((n, r) => n + r.opened, 0),
+          closed: byReason.reduce((n, r) => n + r.closed, 0),
+          byReason,
+        },
+      };
+    },
+  };
+}
+export type ReportsService = ReturnType<typeof createReportsService>;
