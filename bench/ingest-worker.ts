@@ -1,0 +1,14 @@
+// The ingest-batch worker alone, as its own process, so bench:ingest can read its peak RSS.
+import { loadConfig } from '../src/config.ts';
+import { createDatabase } from '../src/infra/database.ts';
+import { createQueues } from '../src/infra/queue.ts';
+import { systemClock } from '../src/infra/clock.ts';
+import { createDeps } from '../src/app-deps.ts';
+import { createIngestBatchWorker } from '../jobs/ingest-batch.ts';
+
+const config = loadConfig();
+const database = createDatabase(config.databaseUrl!, { max: 4, applicationName: 'bench-ingest-worker' });
+const queues = createQueues({ redisUrl: config.redisUrl, databaseUrl: config.databaseUrl!, prefix: config.queuePrefix });
+const deps = createDeps({ config, db: database.db, pool: database.pool, queues, clock: systemClock });
+createIngestBatchWorker(deps, { concurrency: 1 });
+process.on('SIGTERM', () => void queues.close().then(() => database.close()).then(() => process.exit(0)));

@@ -1,0 +1,241 @@
+// bench:ingest — a file of N events for P synthetic pensioners, loaded end to end through the
+// API (streamed upload → ingest-batch worker in its own process → rescoring queued), against
+// the raw ceiling measured in the same run: COPY into an unlogged staging table plus one
+// set-based INSERT … SELECT … ON CONFLICT DO NOTHING. Also the naive peer: one event per job.
+//   npm run bench:ingest -- [--events 1000000] [--pensioners 100000] [--naive 5000] [--keep]
+import { createWriteStream, statSync, unlinkSync, createReadStream } from 'node:fs';
+import { once } from 'node:events';
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { pipeline } from 'node:stream/promises';
+import { Readable } from 'node:stream';
+import pg from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
+import { Queue, Worker } from 'bullmq';
+import { Redis } from 'ioredis';
+import { makeNationalId } from '../src/domain/national-id.ts';
+import { loadConfig } from '../src/config.ts';
+import { createDatabase, migrateToLatest } from '../src/infra/database.ts';
+import { createQueues } from '../src/infra/queue.ts';
+import { systemClock } from '../src/infra/clock.ts';
+import { createDeps } from '../src/app-deps.ts';
+import { buildApp } from '../src/app.ts';
+import { uploadFile } from '../src/modules/evidence/cli.ts';
+import { validateEvent } from '../src/modules/evidence/validate.ts';
+import { createEvidenceRepository } from '../src/modules/evidence/repository.ts';
+
+const args = process.argv.slice(2);
+const arg = (name: string, def: number) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? Number(args[i + 1]) : def;
+};
+const EVENTS = arg('events', 1_000_000);
+const PENSIONERS = arg('pensioners', Math.max(1000, Math.round(EVENTS / 10)));
+const NAIVE = arg('naive', 5000);
+const KEEP = args.includes('--keep');
+const ADMIN_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const REGIONS = ['510104', '510105', '510106', '510107', '510108', '510112', '510113', '510114', '510115', '510116'];
+
+const log = (s: string) => process.stdout.write(`${s}\n`);
+const rate = (n: number, ms: number) => Math.round((n / ms) * 1000);
+
+function nid(i: number): string {
+  const region = REGIONS[i % REGIONS.length]!;
+  const k = Math.floor(i / REGIONS.length);
+  const d = k % 28;
+  const m = Math.floor(k / 28) % 12;
+  const y = 1926 + (Math.floor(k / 336) % 40);
+  return makeNationalId(region, `${y}-${String(m + 1).padStart(2, '0')}-${String(d + 1).padStart(2, '0')}`, Math.floor(k / (336 * 40)));
+}
+
+async function admin(sql: string) {
+  const c = new pg.Client({ connectionString: ADMIN_URL });
+  await c.connect();
+  try {
+    await c.query(sql);
+  } finally {
+    await c.end();
+  }
+}
+
+async function main() {
+  const name = `pc_bench_ingest_${randomBytes(3).toString('hex')}`;
+  const u = new URL(ADMIN_URL);
+  u.pathname = `/${name}`;
+  const url = u.toString();
+  log(`bench:ingest — ${EVENTS.toLocaleString()} events, ${PENSIONERS.toLocaleString()} pensioners, database ${name}`);
+  await admin(`CREATE DATABASE ${name}`);
+  const file = `/tmp/${name}.csv`;
+  const prefix = `b${randomBytes(3).toString('hex')}`;
+  let worker: ReturnType<typeof spawn> | undefined;
+  try {
+    const d = createDatabase(url, { max: 1 });
+    await migrateToLatest(d.db);
+    await d.close();
+
+    // Synthetic pensioners, straight into the database.
+    let t0 = Date.now();
+    const pc = new pg.Client({ connectionString: url });
+    await pc.connect();
+    const ids: string[] = new Array(PENSIONERS);
+    for (let i = 0; i < PENSIONERS; i++) ids[i] = nid(i);
+    let i = 0;
+    await pipeline(
+      new Readable({
+        read() {
+          let s = '';
+          for (let j = 0; j < 5000 && i < PENSIONERS; j++, i++) {
+            const id = ids[i]!;
+            s += `${id}\t测试\t${id.slice(0, 6)}\t${id.slice(6, 10)}-${id.slice(10, 12)}-${id.slice(12, 14)}\t2015-01-01\t300000\n`;
+          }
+          this.push(s || null);
+        },
+      }),
+      pc.query(copyFrom('COPY pensioners (national_id, name, region_code, birth_date, benefit_start_date, monthly_benefit_fen) FROM STDIN')),
+    );
+    await pc.query('ANALYZE pensioners');
+    log(`loaded pensioners in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+
+    // The file: 90% registered pensioners, 8% strangers, 2% repeats of an earlier line; GBK-free UTF-8 CSV.
+    t0 = Date.now();
+    const out = createWriteStream(file);
+    out.write('national_id,patient_name,kind,occurred_at,source_ref,identity_check,hospital\n');
+    let seed = 12345;
+    const rnd = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
+    const kinds = ['admission', 'discharge', 'outpatient'];
+    const checks = ['id_document', 'biometric', 'card_pin'];
+    for (let n = 0; n < EVENTS; n++) {
+      const r = rnd();
+      const who = r < 0.08 ? makeNationalId('110101', '1950-01-01', n % 1000) : ids[Math.floor(rnd() * PENSIONERS)]!;
+      const ref = r > 0.98 && n > 0 ? `B-${n - 1}` : `B-${n}`;
+      const day = String(1 + (n % 28)).padStart(2, '0');
+      const line = `${who},"张,${n % 100}",${kinds[n % 3]},2026-05-${day}T0${n % 10}:30:00+08:00,${ref},${checks[n % 3]},第一人民医院\n`;
+      if (!out.write(line)) await once(out, 'drain');
+    }
+    out.end();
+    await once(out, 'finish');
+    const bytes = statSync(file).size;
+    log(`generated ${(bytes / 1048576).toFixed(0)} MiB in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+
+    // Raw ceiling: COPY (server does the parsing) into unlogged staging + one set-based merge.
+    t0 = Date.now();
+    await pc.query(`CREATE UNLOGGED TABLE ceiling_stage (national_id text, patient_name text, kind text, occurred_at timestamptz, source_ref text, identity_check text, hospital text)`);
+    await pipeline(createReadStream(file), pc.query(copyFrom(`COPY ceiling_stage FROM STDIN WITH (FORMAT csv, HEADER true)`)));
+    const tCopy = Date.now() - t0;
+    const merged = await pc.query(`INSERT INTO events (pensioner_id, source, kind, source_ref, occurred_at, identity_check, received_at)
+      SELECT p.id, 'hospital', s.kind, s.source_ref, s.occurred_at, s.identity_check, now() FROM ceiling_stage s JOIN pensioners p ON p.national_id = s.national_id
+      ON CONFLICT (source, source_ref) DO NOTHING`);
+    const tCeiling = Date.now() - t0;
+    log(`ceiling: ${rate(EVENTS, tCeiling).toLocaleString()} events/s (${(tCeiling / 1000).toFixed(1)} s: COPY ${(tCopy / 1000).toFixed(1)} s, merge ${((tCeiling - tCopy) / 1000).toFixed(1)} s; ${merged.rowCount} stored)`);
+    const ceilingRows = merged.rowCount ?? 0;
+    await pc.query('DROP TABLE ceiling_stage');
+    await pc.query('TRUNCATE events');
+    await pc.query('VACUUM ANALYZE events');
+    await pc.end();
+
+    // End to end: API in this process, the worker in its own.
+    const config = { ...loadConfig({ DATABASE_URL: url, REDIS_URL, LOG_LEVEL: 'warn' }), queuePrefix: prefix, rateLimitPerSecond: 100_000 };
+    const database = createDatabase(url, { max: 10 });
+    const queues = createQueues({ redisUrl: REDIS_URL, databaseUrl: url, prefix });
+    const deps = createDeps({ config, db: database.db, pool: database.pool, queues, clock: systemClock });
+    const app = await buildApp(deps, { logger: false });
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    const port = (app.server.address() as { port: number }).port;
+    const { secret } = await deps.auth.createKey({ role: 'feed', name: 'bench', region: null, sources: ['hospital'] });
+    worker = spawn(process.execPath, ['--import', 'tsx', 'bench/ingest-worker.ts'], {
+      env: { ...process.env, DATABASE_URL: url, REDIS_URL, QUEUE_PREFIX: prefix, LOG_LEVEL: 'warn' },
+      stdio: ['ignore', 'inherit', 'inherit'],
+    });
+    let peak = 0;
+    const sampler = setInterval(() => {
+      try {
+        const m = /VmHWM:\s+(\d+) kB/.exec(require_('fs').readFileSync(`/proc/${worker!.pid}/status`, 'utf8'));
+        if (m) peak = Math.max(peak, Number(m[1]) * 1024);
+      } catch {
+        /* gone */
+      }
+    }, 200);
+    t0 = Date.now();
+    const sink = { write: () => true } as unknown as NodeJS.WritableStream;
+    const b = (await uploadFile(file, { source: 'hospital', url: `http://127.0.0.1:${port}`, key: secret, quiet: true, pollMs: 100 }, sink)) as Record<string, number | string>;
+    const tUploaded = Date.now();
+    // Completed means the rescore jobs are queued (the worker enqueues them before the job ends).
+    const touched = await database.pool.query('SELECT count(DISTINCT pensioner_id)::int AS n FROM events');
+    const expectJobs = Math.ceil(touched.rows[0].n / 1000);
+    for (;;) {
+      const c = await queues.get('rescore').getJobCounts('waiting', 'prioritized', 'delayed', 'active', 'completed', 'failed');
+      if (Object.values(c).reduce((a, x) => a + x, 0) >= expectJobs) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const tE2E = Date.now() - t0;
+    clearInterval(sampler);
+    log(
+      `end to end (upload → rescoring queued): ${rate(EVENTS, tE2E).toLocaleString()} events/s (${(tE2E / 1000).toFixed(1)} s; ${b.status}: accepted ${b.accepted}, duplicates ${b.duplicates}, unmatched ${b.unmatched}, rejected ${b.rejected}; ${expectJobs} rescore jobs; ${((tUploaded - t0) / 1000).toFixed(1)} s until the counts were read)`,
+    );
+    log(`  stored rows match the ceiling run: ${Number(b.accepted) === ceilingRows ? 'yes' : `NO (${b.accepted} vs ${ceilingRows})`}`);
+    log(`  = ${((tCeiling / tE2E) * 100).toFixed(0)}% of the ceiling; worker peak RSS ${(peak / 1048576).toFixed(0)} MB`);
+    worker.kill('SIGTERM');
+    await app.close();
+
+    // The naive peer: one job per event (validate, insert, enqueue a rescore), on a sample.
+    await database.pool.query('TRUNCATE events');
+    const sample: string[] = [];
+    for (let n = 0; n < NAIVE; n++) {
+      const id = ids[Math.floor(((n * 7919) % PENSIONERS))]!;
+      sample.push(JSON.stringify({ nationalId: id, source: 'hospital', kind: 'admission', occurredAt: '2026-05-01T08:00:00+08:00', sourceRef: `N-${n}`, identityCheck: 'id_document' }));
+    }
+    const conn = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
+    const naiveQ = new Queue('bench-naive', { connection: conn, prefix });
+    const rescoreQ = queues.get('rescore');
+    const repo = createEvidenceRepository();
+    let processed = 0;
+    t0 = Date.now();
+    const w = new Worker(
+      'bench-naive',
+      async (job) => {
+        const c = validateEvent(JSON.parse((job.data as { e: string }).e), { now: new Date() });
+        if (!c.ok) return;
+        const client = await database.pool.connect();
+        try {
+          const r = await repo.mergeRows(client, [c.value], { regionPrefix: null, receivedAt: new Date() });
+          if (r.firstId) await rescoreQ.add('rescore', { pensionerIds: r.touched }, { jobId: `naive_${r.firstId}` });
+        } finally {
+          client.release();
+        }
+        processed++;
+      },
+      { connection: new Redis(REDIS_URL, { maxRetriesPerRequest: null }), prefix, concurrency: 8 },
+    );
+    for (let n = 0; n < sample.length; n += 1000) await naiveQ.addBulk(sample.slice(n, n + 1000).map((e) => ({ name: 'e', data: { e }, opts: { removeOnComplete: true } })));
+    while (processed < sample.length) await new Promise((r) => setTimeout(r, 50));
+    const tNaive = Date.now() - t0;
+    log(`naive peer (one event per job, concurrency 8, ${NAIVE.toLocaleString()} events): ${rate(NAIVE, tNaive).toLocaleString()} events/s`);
+    await w.close();
+    await naiveQ.obliterate({ force: true }).catch(() => {});
+    await naiveQ.close();
+    conn.disconnect();
+    await queues.close();
+    await deps.audit.close();
+    await database.close();
+  } finally {
+    worker?.kill('SIGKILL');
+    try {
+      unlinkSync(file);
+    } catch {
+      /* never written */
+    }
+    if (!KEEP) await admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+  }
+}
+
+import { createRequire } from 'node:module';
+const require_ = createRequire(import.meta.url);
+
+main().then(
+  () => process.exit(0),
+  (e) => {
+    process.stderr.write(`bench failed: ${(e as Error).stack}\n`);
+    process.exit(1);
+  },
+);
