@@ -43,6 +43,13 @@ async function main() {
       process.exit(1);
     }
   };
+  // When the embedded PostgreSQL stops last, a connection still closing may report the
+  // server's "terminating connection" (57P01); during shutdown that is expected, not a crash.
+  process.on('uncaughtException', (e: Error & { code?: string }) => {
+    if (stopping && e.code === '57P01') return;
+    process.stderr.write(`uncaught exception: ${e.stack ?? e.message}\n`);
+    process.exit(1);
+  });
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGINT', () => void stop('SIGINT'));
 }

@@ -66,7 +66,7 @@ describe('npm start on embedded defaults', () => {
     expect(put.status).toBe(201);
     const t0 = Date.now();
     first.child.kill('SIGTERM');
-    expect(await first.exited).toBe(0);
+    expect(await first.exited, first.output()).toBe(0);
     expect(Date.now() - t0).toBeLessThan(15_000);
     expect(first.output()).toContain('queue=postgres');
 
@@ -75,7 +75,7 @@ describe('npm start on embedded defaults', () => {
     const get = await fetch(`http://127.0.0.1:${port}/v1/pensioners/${id}`, { headers: { authorization: `Bearer ${key}` } });
     expect(get.status).toBe(200);
     second.child.kill('SIGINT');
-    expect(await second.exited).toBe(0);
+    expect(await second.exited, second.output()).toBe(0);
   }, 180_000);
 });
 
