@@ -34,6 +34,8 @@ export interface Config {
   feedsFile: string | undefined;
   queuePrefix: string;
   trustProxy: boolean;
+  /** For simulations only: the service's clock starts at this instant instead of now. */
+  clockStart: Date | undefined;
 }
 
 export class ConfigError extends Error {}
@@ -63,6 +65,7 @@ export function loadConfig(raw: NodeJS.ProcessEnv = process.env): Config {
       FEEDS_FILE: str({ default: undefined }),
       QUEUE_PREFIX: str({ default: 'pc' }),
       TRUST_PROXY: bool({ default: false }),
+      CLOCK_START: str({ default: undefined }),
     },
     {
       reporter: ({ errors }) => {
@@ -76,6 +79,12 @@ export function loadConfig(raw: NodeJS.ProcessEnv = process.env): Config {
   const positive = (name: string, v: number) => {
     if (!Number.isFinite(v) || v <= 0) throw new ConfigError(`configuration error: ${name} is invalid: must be a positive number`);
     return v;
+  };
+  const instant = (name: string, v: string | undefined) => {
+    if (v === undefined) return undefined;
+    const d = new Date(v);
+    if (!/^\d{4}-\d{2}-\d{2}T/.test(v) || Number.isNaN(d.getTime())) throw new ConfigError(`configuration error: ${name} is invalid: must be an ISO 8601 instant`);
+    return d;
   };
   return {
     databaseUrl: e.DATABASE_URL,
@@ -96,5 +105,6 @@ export function loadConfig(raw: NodeJS.ProcessEnv = process.env): Config {
     feedsFile: e.FEEDS_FILE,
     queuePrefix: e.QUEUE_PREFIX,
     trustProxy: e.TRUST_PROXY,
+    clockStart: instant('CLOCK_START', e.CLOCK_START),
   };
 }

@@ -4,7 +4,7 @@ import type { Config } from './config.ts';
 import { createDatabase, migrateToLatest, pendingMigrations, type Database } from './infra/database.ts';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from './infra/embedded-postgres.ts';
 import { createQueues, type Queues } from './infra/queue.ts';
-import { systemClock, type Clock } from './infra/clock.ts';
+import { startingClock, systemClock, type Clock } from './infra/clock.ts';
 import { createDeps, type AppDeps } from './app-deps.ts';
 import { loadDefaultPolicy } from './domain/policy.ts';
 import { loadPolicyFile } from './domain/policy-file.ts';
@@ -38,7 +38,7 @@ export async function startRuntime(config: Config, opts: { clock?: Clock; migrat
     throw e;
   }
   const queues = createQueues({ redisUrl: config.redisUrl, databaseUrl: url, prefix: config.queuePrefix });
-  const deps = createDeps({ config, db: database.db, pool: database.pool, queues, clock: opts.clock ?? systemClock, policy });
+  const deps = createDeps({ config, db: database.db, pool: database.pool, queues, clock: opts.clock ?? (config.clockStart ? startingClock(config.clockStart) : systemClock), policy });
   return {
     deps,
     database,
