@@ -103,7 +103,9 @@ describe('GET /v1/payroll/{month}', () => {
   });
 
   it('applies a stop once: the month after shows nothing for the deceased, and no resumption either', async () => {
+    t.clock.set('2026-07-15T04:00:00Z');
     const body = (await payroll('2026-08')).json();
+    t.clock.set('2026-06-15T04:00:00Z');
     expect(body.stops).toEqual([]);
     expect(body.resumptions).toEqual([]);
     expect(body.holds.map((h: { nationalId: string }) => h.nationalId).sort()).toEqual([ids.jailed, ids.mianyang, ids.suspended].sort());
@@ -143,8 +145,8 @@ describe('GET /v1/payroll/{month}', () => {
     expect(rows[0].detail).toEqual({ month: '2026-07' });
   });
 
-  it('rejects a month that is not YYYY-MM with 400 invalid_month', async () => {
-    for (const m of ['2026-13', '2026-7', '202607', 'july', '2026-00']) {
+  it('rejects a month that is not YYYY-MM, or after next month, with 400 invalid_month', async () => {
+    for (const m of ['2026-13', '2026-7', '202607', 'july', '2026-00', '2026-08']) {
       const res = await payroll(m);
       expect(res.statusCode, m).toBe(400);
       expect(res.json().error.code).toBe('invalid_month');

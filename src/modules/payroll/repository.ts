@@ -7,29 +7,32 @@ import { regionSql } from '../pensioners/repository.ts';
 
 type Q = Kysely<DB> | Transaction<DB>;
 
-/** Decision statuses that mean a payroll month may have been held or stopped. */
-export const NOT_PAID_STATUSES = ['suspended', 'under_review', 'ineligible', 'deceased'] as const;
+/** Decision statuses under which a payroll month is held. */
+export const HOLD_STATUSES = ['suspended', 'under_review', 'ineligible'] as const;
 
 export function createPayrollRepository() {
   return {
     /**
      * Everyone the run of a month might hold, resume or stop, in id order:
-     * - not in the active state now (deceased, ineligible, under review);
-     * - certification ended before the run date (suspended at the run);
-     * - any recorded decision of a non-paying status since `decisionsSince`: they may be
-     *   resuming (back pay) or have had a death overturned.
-     * Everyone else was paid last month and is paid this month: no action.
+     * - held now: ineligible or under review;
+     * - certification ended before the run date (suspended at the run), unless deceased;
+     * - a decision of a holding status since `holdsSince`: they may be resuming (back pay),
+     *   or were held at the run of a past month;
+     * - a decision of `deceased` after the previous month's run: a stop applies in the first
+     *   run after the death was recorded, and a decision is taken no earlier than that.
+     * Everyone else was paid last month and is paid this month (or is long dead): no action.
      */
-    async candidateIds(q: Q, f: { scope: string | null; runDate: IsoDate; decisionsSince: Date }): Promise<string[]> {
+    async candidateIds(q: Q, f: { scope: string | null; runDate: IsoDate; holdsSince: Date; deathsSince: Date }): Promise<string[]> {
       const res = await sql<{ id: string }>`
         SELECT c.pensioner_id::text AS id FROM certifications c
-          WHERE c.state <> 'active' AND ${regionSql('c.region_code', f.scope)}
+          WHERE c.state IN ('ineligible', 'under_review') AND ${regionSql('c.region_code', f.scope)}
         UNION
         SELECT c.pensioner_id::text FROM certifications c
-          WHERE c.certified_until < ${f.runDate}::date AND ${regionSql('c.region_code', f.scope)}
+          WHERE c.certified_until < ${f.runDate}::date AND c.state <> 'deceased' AND ${regionSql('c.region_code', f.scope)}
         UNION
         SELECT d.pensioner_id::text FROM decisions d JOIN pensioners p ON p.id = d.pensioner_id
-          WHERE d.status = any(${[...NOT_PAID_STATUSES]}::text[]) AND d.decided_at >= ${f.decisionsSince}::timestamptz
+          WHERE ((d.status = any(${[...HOLD_STATUSES]}::text[]) AND d.decided_at >= ${f.holdsSince}::timestamptz)
+              OR (d.status = 'deceased' AND d.decided_at > ${f.deathsSince}::timestamptz))
             AND ${regionSql('p.region_code', f.scope)}
         ORDER BY 1`.execute(q);
       return res.rows.map((r) => r.id);

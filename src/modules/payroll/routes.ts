@@ -4,7 +4,7 @@ import Type from 'typebox';
 import type { AppDeps } from '../../app-deps.ts';
 import { narrowRegion } from '../../domain/region.ts';
 import { createPayrollRepository } from './repository.ts';
-import { createPayrollService, parseMonth } from './service.ts';
+import { createPayrollService, parsePayrollMonth } from './service.ts';
 
 const Params = Type.Object({ month: Type.String({ maxLength: 16 }) }, { additionalProperties: false });
 const Query = Type.Object({ region: Type.Optional(Type.String({ pattern: '^[0-9]{1,6}$' })) }, { additionalProperties: false });
@@ -16,10 +16,11 @@ export async function payrollRoutes(app: FastifyInstance, deps: AppDeps) {
     '/v1/payroll/:month',
     { schema: { params: Params, querystring: Query }, config: { roles: ['bureau', 'admin'] } },
     async (req) => {
-      const month = parseMonth(req.params.month);
+      const now = deps.clock.now();
+      const month = parsePayrollMonth(req.params.month, now);
       const scope = narrowRegion(req.principal.regionPrefix, req.query.region);
       if (scope === false) return { month, holds: [], resumptions: [], stops: [] };
-      const { pensionerIds, ...list } = await payroll.list(month, scope, deps.clock.now());
+      const { pensionerIds, ...list } = await payroll.list(month, scope, now);
       await deps.audit.record(
         pensionerIds.map((id) => ({ keyId: req.principal.keyId, role: req.principal.role, action: 'payroll.read', pensionerId: id, detail: { month } })),
       );

@@ -3,7 +3,7 @@
 // says what the run must do with each. Nothing here decides: it only gathers and formats.
 import type { Kysely } from 'kysely';
 import type { DB } from '../../infra/db-types.ts';
-import { addMonthsToMonth, firstDayOfMonth, isYearMonth, type IsoDate, type YearMonth } from '../../domain/calendar.ts';
+import { addMonthsToMonth, firstDayOfMonth, isYearMonth, monthOf, shanghaiDate, type IsoDate, type YearMonth } from '../../domain/calendar.ts';
 import { formatYuan } from '../../domain/money.ts';
 import { payrollAction, runInstant, type HoldStatus } from '../../domain/payroll.ts';
 import { badRequest } from '../../http/errors.ts';
@@ -19,12 +19,24 @@ export interface PayrollList {
 
 /** Pensioners whose decisions are loaded and decided together. */
 export const PAYROLL_CHUNK = 2000;
-/** How far back a non-paying decision can still matter for this month's run. */
+/** How far back a decision to hold can still matter for this month's run (a longer hold ending now is missed). */
 export const LOOKBACK_MONTHS = 24;
 
 export function parseMonth(s: string): YearMonth {
   if (!isYearMonth(s) || s > '9999-12') throw badRequest('invalid_month', 'month must be YYYY-MM, e.g. 2026-07');
   return s;
+}
+
+/**
+ * A payroll month: any past month, this month or the next. Further ahead the list would only
+ * project today's certifications forward (nearly everyone lapses within a year), at the cost
+ * of deciding most of the province.
+ */
+export function parsePayrollMonth(s: string, now: Date): YearMonth {
+  const month = parseMonth(s);
+  const next = addMonthsToMonth(monthOf(shanghaiDate(now)), 1);
+  if (month > next) throw badRequest('invalid_month', `payroll lists are available up to next month (${next})`);
+  return month;
 }
 
 export function createPayrollService(deps: { db: Kysely<DB>; repo: PayrollRepository; certification: CertificationService }) {
@@ -45,7 +57,8 @@ export function createPayrollService(deps: { db: Kysely<DB>; repo: PayrollReposi
           const ids = await repo.candidateIds(tx, {
             scope,
             runDate: firstDayOfMonth(month),
-            decisionsSince: runInstant(addMonthsToMonth(month, -LOOKBACK_MONTHS)),
+            holdsSince: runInstant(addMonthsToMonth(month, -LOOKBACK_MONTHS)),
+            deathsSince: runInstant(addMonthsToMonth(month, -1)),
           });
           for (let i = 0; i < ids.length; i += PAYROLL_CHUNK) {
             const chunk = ids.slice(i, i + PAYROLL_CHUNK);
