@@ -3,6 +3,7 @@
 // replays each past run with what was known by then), then rescored as a rescore job would.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestContext, type TestContext } from '../helpers/context.ts';
+import { createRescoreWorker } from '../../jobs/rescore.ts';
 import { auth, pensionerBody, syntheticId } from '../helpers/people.ts';
 
 let t: TestContext;
@@ -100,6 +101,37 @@ describe('GET /v1/payroll/{month}', () => {
     expect(body.holds).toHaveLength(3);
     const everyone = [...body.holds, ...body.resumptions, ...body.stops].map((x: { nationalId: string }) => x.nationalId);
     expect(everyone).not.toContain(ids.certified);
+  });
+
+  it('takes a cremation record pushed to POST /v1/events through the rescore queue to the next payroll month', async () => {
+    const worker = createRescoreWorker(t.deps);
+    try {
+      const id = syntheticId('510104', '1940-08-08');
+      await register(id, { lastCertifiedAt: '2026-02-01', monthlyBenefit: '1800.25' });
+      const admin = await t.key('admin');
+      const push = await t.app.inject({
+        method: 'POST',
+        url: '/v1/events',
+        headers: auth(admin),
+        payload: [{ nationalId: id, source: 'death', kind: 'cremation', occurredAt: '2026-05-03T10:00:00+08:00', sourceRef: 'CR-2026-0001', identityCheck: 'id_document', deathDate: '2026-04-30' }],
+      });
+      expect(push.statusCode).toBe(202);
+      expect(push.json().accepted).toBe(1);
+      const until = Date.now() + 20_000;
+      for (;;) {
+        const c = await t.app.inject({ method: 'GET', url: `/v1/pensioners/${id}/certification`, headers: auth(bureau) });
+        if (c.json().status === 'deceased') break;
+        if (Date.now() > until) throw new Error(`still ${c.json().status}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      // Received 2026-06-15: the July run stops it; May and June were paid after the death in April.
+      const july = (await payroll('2026-07')).json();
+      expect(july.stops).toContainEqual({ nationalId: id, deathDate: '2026-04-30', overpaidMonths: 2, overpaymentAmount: '3600.50' });
+      const june = (await payroll('2026-06')).json();
+      expect(june.stops.map((x: { nationalId: string }) => x.nationalId)).not.toContain(id);
+    } finally {
+      await worker.close();
+    }
   });
 
   it('applies a stop once: the month after shows nothing for the deceased, and no resumption either', async () => {
