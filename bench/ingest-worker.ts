@@ -10,5 +10,7 @@ const config = loadConfig();
 const database = createDatabase(config.databaseUrl!, { max: 4, applicationName: 'bench-ingest-worker' });
 const queues = createQueues({ redisUrl: config.redisUrl, databaseUrl: config.databaseUrl!, prefix: config.queuePrefix });
 const deps = createDeps({ config, db: database.db, pool: database.pool, queues, clock: systemClock });
-createIngestBatchWorker(deps, { concurrency: 1 });
+const w = createIngestBatchWorker(deps, { concurrency: 1 });
+await w.waitUntilReady();
+process.stdout.write('ready\n');
 process.on('SIGTERM', () => void queues.close().then(() => database.close()).then(() => process.exit(0)));

@@ -143,9 +143,15 @@ async function main() {
     await app.listen({ port: 0, host: '127.0.0.1' });
     const port = (app.server.address() as { port: number }).port;
     const { secret } = await deps.auth.createKey({ role: 'feed', name: 'bench', region: null, sources: ['hospital'] });
-    worker = spawn(process.execPath, ['--import', 'tsx', 'bench/ingest-worker.ts'], {
+    // The worker runs with a bounded heap, as a deployment of ingest workers would.
+    const heapFlags = (process.env.BENCH_WORKER_NODE_FLAGS ?? '--max-old-space-size=160 --max-semi-space-size=4').split(' ').filter(Boolean);
+    worker = spawn(process.execPath, [...heapFlags, '--import', 'tsx', 'bench/ingest-worker.ts'], {
       env: { ...process.env, DATABASE_URL: url, REDIS_URL, QUEUE_PREFIX: prefix, LOG_LEVEL: 'warn' },
-      stdio: ['ignore', 'inherit', 'inherit'],
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    await new Promise<void>((resolve, reject) => {
+      worker!.stdout!.on('data', (b: Buffer) => (String(b).includes('ready') ? resolve() : undefined));
+      worker!.once('exit', () => reject(new Error('the worker exited')));
     });
     let peak = 0;
     const sampler = setInterval(() => {
@@ -173,8 +179,10 @@ async function main() {
     log(
       `end to end (upload → rescoring queued): ${rate(EVENTS, tE2E).toLocaleString()} events/s (${(tE2E / 1000).toFixed(1)} s; ${b.status}: accepted ${b.accepted}, duplicates ${b.duplicates}, unmatched ${b.unmatched}, rejected ${b.rejected}; ${expectJobs} rescore jobs; ${((tUploaded - t0) / 1000).toFixed(1)} s until the counts were read)`,
     );
+    const tl = await database.pool.query(`SELECT extract(epoch FROM processing_started_at - received_at) AS up, extract(epoch FROM completed_at - processing_started_at) AS proc FROM batches`);
+    log(`  upload (streamed into PostgreSQL) ${Number(tl.rows[0].up).toFixed(1)} s, processing ${Number(tl.rows[0].proc).toFixed(1)} s`);
     log(`  stored rows match the ceiling run: ${Number(b.accepted) === ceilingRows ? 'yes' : `NO (${b.accepted} vs ${ceilingRows})`}`);
-    log(`  = ${((tCeiling / tE2E) * 100).toFixed(0)}% of the ceiling; worker peak RSS ${(peak / 1048576).toFixed(0)} MB`);
+    log(`  = ${((tCeiling / tE2E) * 100).toFixed(0)}% of the ceiling; worker peak RSS ${(peak / 1048576).toFixed(0)} MB (node ${heapFlags.join(' ')})`);
     worker.kill('SIGTERM');
     await app.close();
 

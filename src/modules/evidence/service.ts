@@ -12,6 +12,7 @@ import { validateEvent, EVENT_FIELDS, type EventRecord } from './validate.ts';
 import { records, normaliseCharset, firstLine, headerMap, FileFormatError, type ParsedRecord } from './parse.ts';
 import { copyLine, type EvidenceRepository, type Reject, type BatchRow } from './repository.ts';
 
+const TRACE = process.env.INGEST_TRACE === '1';
 export const STORE_CHUNK_BYTES = 1024 * 1024;
 export const MAX_PUSH = 1000;
 export const MAX_LISTED_REJECTS = 100;
@@ -226,41 +227,56 @@ export function createEvidenceService(deps: { pool: pg.Pool; repo: EvidenceRepos
       let rejected = 0;
       let valid = 0;
       let rejects: Reject[] = [];
+      // While PostgreSQL merges one chunk, the next is parsed and validated: commits stay
+      // strictly in order (each waits for the one before), so progress is never skipped.
+      let inFlight: Promise<void> = Promise.resolve();
       const commit = async () => {
         if (recs === 0) return;
+        await inFlight;
         const from = done;
         const text = buf.join('');
+        const counts = { recs, lines, rejected, valid, rejects };
+        done += recs;
+        buf = [];
+        recs = lines = rejected = valid = 0;
+        rejects = [];
+        const p = commitChunk(from, text, counts);
+        inFlight = p;
+        p.catch(() => {}); // observed by the next await of inFlight
+      };
+      const commitChunk = async (from: number, text: string, k: { recs: number; lines: number; rejected: number; valid: number; rejects: Reject[] }) => {
         const d = await tx(async (c) => {
           const cur = await repo.get(c, batchId, true);
           if (!cur || Number(cur.records_done) !== from || cur.status !== 'processing') throw new StaleProgress(batchId);
+          const t0 = performance.now();
           await repo.stage(c, text);
+          const t1 = performance.now();
           const m = text ? await repo.mergeStaged(c, { regionPrefix: b.region_prefix, receivedAt, batchId }) : { matched: 0, inserted: 0, touched: [] };
+          if (TRACE) process.stderr.write(`chunk ${from}: copy ${(t1 - t0).toFixed(0)} ms, merge ${(performance.now() - t1).toFixed(0)} ms\n`);
           const d = {
             seq: from,
-            records: recs,
-            lines,
+            records: k.recs,
+            lines: k.lines,
             accepted: m.inserted,
             duplicates: m.matched - m.inserted,
-            unmatched: valid - m.matched,
-            rejected,
-            newRejects: rejects.slice(0, Math.max(0, MAX_LISTED_REJECTS - listed)),
+            unmatched: k.valid - m.matched,
+            rejected: k.rejected,
+            newRejects: k.rejects.slice(0, Math.max(0, MAX_LISTED_REJECTS - listed)),
             touched: m.touched,
           };
           await repo.recordChunk(c, batchId, d);
           return d;
         });
         listed += d.newRejects.length;
-        done += recs;
-        buf = [];
-        recs = lines = rejected = valid = 0;
-        rejects = [];
-        await opts.afterChunk?.(batchId, done);
+        await opts.afterChunk?.(batchId, from + k.recs);
       };
 
       let n = 0;
       try {
         for await (const r of records(chunks(), { contentType: b.content_type, charset: b.charset as 'utf-8' | 'gbk' })) {
           if (n++ < skip) continue;
+          // Let the chunk being merged make progress (its COPY and replies are I/O on this thread).
+          if ((n & 1023) === 0) await new Promise<void>((r) => setImmediate(r));
           recs++;
           lines++;
           const c = 'error' in r ? { ok: false as const, ...r.error } : validateEvent(r.raw, { now, pathSource: b.source, naming: b.content_type === 'text/csv' ? 'snake' : 'camel', idCache });
@@ -274,7 +290,9 @@ export function createEvidenceService(deps: { pool: pg.Pool; repo: EvidenceRepos
           if (recs >= chunkLines) await commit();
         }
         await commit();
+        await inFlight;
       } catch (e) {
+        await inFlight.catch(() => {});
         if (e instanceof FileFormatError) {
           // The lines before the fault are committed; the batch says why it stopped.
           await repo.fail(pool, batchId, `${e.code}: ${e.message}`, clock.now());

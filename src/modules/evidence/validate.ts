@@ -56,12 +56,16 @@ export interface ValidateContext {
 const INSTANT = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(Z|[+-]\d{2}(?::?\d{2})?)$/;
 const MAX_REF = 128;
 
+function daysIn(y: number, m: number): number {
+  return m === 2 ? (y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0) ? 29 : 28) : m === 4 || m === 6 || m === 9 || m === 11 ? 30 : 31;
+}
+
 export function parseInstant(s: string): Date | null {
   const m = INSTANT.exec(s);
   if (!m) return null;
   const [, y, mo, d, h, mi, se] = m;
   if (+mo! < 1 || +mo! > 12 || +d! < 1 || +d! > 31 || +h! > 23 || +mi! > 59 || (se !== undefined && +se > 59)) return null;
-  if (!isIsoDate(`${y}-${mo}-${d}`) || +y! < 1900) return null;
+  if (+d! > daysIn(+y!, +mo!) || +y! < 1900) return null;
   const t = Date.parse(s.replace(' ', 'T'));
   return Number.isNaN(t) ? null : new Date(t);
 }
