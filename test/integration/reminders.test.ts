@@ -59,6 +59,16 @@ async function settled(k: ReminderKey, timeoutMs = 20_000) {
 
 const sentTo = (phone: string) => requests.filter((r) => r.body.to === phone);
 
+/** Audit rows of an action; the worker writes them just after the reminder's own commit. */
+async function audited<T>(action: string, count: number): Promise<T[]> {
+  const until = Date.now() + 10_000;
+  for (;;) {
+    const { rows } = await t.deps.pool.query(`SELECT pensioner_id::text AS pensioner_id, detail FROM audit_log WHERE action = $1 ORDER BY id`, [action]);
+    if (rows.length >= count || Date.now() > until) return rows as T[];
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
 beforeAll(async () => {
   server.listen({ onUnhandledRequest: 'bypass' });
   server.use(
@@ -105,8 +115,7 @@ describe('reminders through the SMS gateway', () => {
     expect(sentTo(people.ok!.phone!)).toEqual([
       { idempotencyKey: `remind-${k.pensionerId}-${k.dueFrom}`, body: { to: people.ok!.phone, template: 'certification_due', params: { dueDate: '2026-07-15' } } },
     ]);
-    const audit = await t.deps.pool.query(`SELECT detail FROM audit_log WHERE action = 'reminder.sent' AND pensioner_id = $1`, [k.pensionerId]);
-    expect(audit.rows).toEqual([{ detail: { dueFrom: k.dueFrom, attempts: 1 } }]);
+    expect(await audited('reminder.sent', 1)).toEqual([{ pensioner_id: k.pensionerId, detail: { dueFrom: k.dueFrom, attempts: 1 } }]);
   });
 
   it('never sends twice for the same due date: queueing again, or the job delivered again, does nothing', async () => {
@@ -147,9 +156,7 @@ describe('reminders through the SMS gateway', () => {
     await new Promise((r) => setTimeout(r, 400));
     expect(sentTo(people.rejected!.phone!)).toHaveLength(1);
     expect(sentTo(people.stale!.phone!)).toHaveLength(0);
-    const { rows } = await t.deps.pool.query<{ pensioner_id: string; detail: { reason: string } }>(
-      `SELECT pensioner_id::text AS pensioner_id, detail FROM audit_log WHERE action = 'reminder.failed' ORDER BY id`,
-    );
+    const rows = await audited<{ pensioner_id: string; detail: { reason: string } }>('reminder.failed', 3);
     const reasons = Object.fromEntries(rows.map((r) => [r.pensioner_id, r.detail.reason]));
     expect(reasons).toEqual({ [rejected.pensionerId]: 'gateway_400', [nophone.pensionerId]: 'no_phone', [stale.pensionerId]: 'no_longer_due' });
   });
