@@ -12,6 +12,7 @@ import { createKeyRepository } from './modules/auth/repository.ts';
 import { createAuthService, type AuthService } from './modules/auth/service.ts';
 import { createCertificationRepository, type CertificationRepository } from './modules/certification/repository.ts';
 import { createCertificationService, type CertificationService } from './modules/certification/service.ts';
+import { queueReminders } from './modules/reminders/service.ts';
 import { createSweepService, type SweepService } from './modules/certification/sweep.ts';
 import { createPensionerRepository } from './modules/pensioners/repository.ts';
 import { createPensionerService, type PensionerService } from './modules/pensioners/service.ts';
@@ -69,7 +70,7 @@ export function createDeps(base: { config: Config; db: Kysely<DB>; pool: pg.Pool
     db,
     certification,
     openChecks: (q, rows, now, openedBy) => manualCheckRepo.open(q, rows, now, openedBy),
-    queueReminders: async () => {},
+    queueReminders: (q, rows) => queueReminders(q, rows, base.queues),
   });
   return { ...base, policy, sweep, audit, auth, pensioners, certificationRepo, certification, servicePoint, manualChecks, evidence };
 }

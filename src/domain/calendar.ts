@@ -48,15 +48,32 @@ export function addDays(date: IsoDate, n: number): IsoDate {
   return new Date(Date.UTC(y, m - 1, d + n)).toISOString().slice(0, 10);
 }
 
+// China has kept +08:00 without daylight saving since September 1991, so from 1992 on the
+// Shanghai calendar is plain arithmetic; earlier instants (birth dates) go through the tz
+// database. Scoring converts millions of instants, and Intl time-zone lookups dominated it.
+const FIXED_OFFSET_FROM = Date.UTC(1992, 0, 1);
+const FIXED_OFFSET_MS = 8 * 3_600_000;
+
 /** The calendar date in Shanghai of an instant. */
 export function shanghaiDate(instant: Date): IsoDate {
+  const t = instant.getTime();
+  if (t >= FIXED_OFFSET_FROM) return new Date(t + FIXED_OFFSET_MS).toISOString().slice(0, 10);
   return DateTime.fromJSDate(instant, { zone: ZONE }).toISODate()!;
 }
+
+const dayStarts = new Map<IsoDate, number>();
 
 /** The instant at which a Shanghai calendar date begins. */
 export function startOfShanghaiDay(date: IsoDate): Date {
   const [y, m, d] = parts(date);
-  return DateTime.fromObject({ year: y, month: m, day: d }, { zone: ZONE }).toJSDate();
+  if (y >= 1992) return new Date(Date.UTC(y, m - 1, d) - FIXED_OFFSET_MS);
+  let t = dayStarts.get(date);
+  if (t === undefined) {
+    t = DateTime.fromObject({ year: y, month: m, day: d }, { zone: ZONE }).toMillis();
+    if (dayStarts.size > 100_000) dayStarts.clear();
+    dayStarts.set(date, t);
+  }
+  return new Date(t);
 }
 
 export function monthOf(date: IsoDate): YearMonth {

@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { DateTime } from 'luxon';
 import {
   addDays,
   addMonths,
@@ -82,6 +83,31 @@ describe('Shanghai days', () => {
         expect(shanghaiDate(start)).toBe(d);
         expect(shanghaiDate(new Date(start.getTime() - 1))).toBe(addDays(d, -1));
       }),
+    );
+  });
+});
+
+describe('Shanghai calendar fast path', () => {
+  // Regression guard for the arithmetic shortcut: it must agree with the tz database for
+  // every instant, including the 1986–1991 daylight-saving years it leaves to luxon.
+  it('agrees with the tz database from 1900 to 2100', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: Date.UTC(1900, 0, 1), max: Date.UTC(2100, 0, 1) }), (t) => {
+        const viaLuxon = DateTime.fromMillis(t, { zone: 'Asia/Shanghai' }).toISODate();
+        expect(shanghaiDate(new Date(t))).toBe(viaLuxon);
+      }),
+      { numRuns: 5000 },
+    );
+  });
+
+  it('starts days where the tz database does', () => {
+    fc.assert(
+      fc.property(fc.date({ min: new Date('1900-01-01T00:00:00Z'), max: new Date('2100-01-01T00:00:00Z'), noInvalidDate: true }), (d) => {
+        const date = d.toISOString().slice(0, 10);
+        const expected = DateTime.fromISO(date, { zone: 'Asia/Shanghai' }).startOf('day').toMillis();
+        expect(startOfShanghaiDay(date).getTime()).toBe(expected);
+      }),
+      { numRuns: 3000 },
     );
   });
 });

@@ -44,8 +44,11 @@ export function createCertificationService(deps: { repo: CertificationRepository
       sql<{ id: string; region_code: string; birth_date: string; benefit_start_date: string; legacy_certified_at: string | null }>`
         SELECT id::text AS id, region_code, birth_date, benefit_start_date, legacy_certified_at
         FROM pensioners WHERE id = any(${ids}::bigint[])`.execute(q),
-      sql<{ id: string; pensioner_id: string; source: Source; kind: string; occurred_at: Date; received_at: Date; identity_check: IdentityCheck; location: string | null; death_date: string | null }>`
-        SELECT id::text AS id, pensioner_id::text AS pensioner_id, source, kind, occurred_at, received_at, identity_check, location, death_date
+      // Instants as epoch milliseconds: parsing timestamp text was the largest cost of a sweep.
+      sql<{ id: string; pensioner_id: string; source: Source; kind: string; occurred_ms: number; received_ms: number; identity_check: IdentityCheck; location: string | null; death_date: string | null }>`
+        SELECT id::text AS id, pensioner_id::text AS pensioner_id, source, kind,
+          (extract(epoch FROM occurred_at) * 1000)::float8 AS occurred_ms, (extract(epoch FROM received_at) * 1000)::float8 AS received_ms,
+          identity_check, location, death_date
         FROM events WHERE pensioner_id = any(${ids}::bigint[])`.execute(q),
     ]);
     const byPerson = new Map<string, EvidenceEvent[]>();
@@ -56,8 +59,8 @@ export function createCertificationService(deps: { repo: CertificationRepository
         id: e.id,
         source: e.source,
         kind: e.kind as EvidenceEvent['kind'],
-        occurredAt: e.occurred_at,
-        receivedAt: e.received_at,
+        occurredAt: new Date(e.occurred_ms),
+        receivedAt: new Date(e.received_ms),
         identityCheck: e.identity_check,
         location: e.location,
         deathDate: e.death_date,

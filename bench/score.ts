@@ -1,0 +1,140 @@
+// npm run bench:score [-- --pensioners 1000000 --events 10000000 --concurrency 2]
+// Full rescoring and sweep of every pensioner through the daily-sweep worker (BullMQ, real
+// queue), against one set-based SQL recompute of the same data in the same run. The SQL
+// peer computes the same noisy-OR score (best decayed weight per source group, identity
+// caps, mortality decay by age band) and the latest auto-certification date, but none of the
+// lifecycle (deaths, reviews, custody), checks or reminders: it is the floor, not a rival.
+import { parseArgs } from 'node:util';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import pg from 'pg';
+import { loadConfig } from '../src/config.ts';
+import { createDatabase } from '../src/infra/database.ts';
+import { createQueues } from '../src/infra/queue.ts';
+import { startingClock } from '../src/infra/clock.ts';
+import { createDeps } from '../src/app-deps.ts';
+import { createDailySweepWorker } from '../jobs/daily-sweep.ts';
+import { loadDefaultPolicy } from '../src/domain/policy.ts';
+import { freshDatabase, loadPensioners } from './lib.ts';
+
+const { values: args } = parseArgs({
+  options: {
+    pensioners: { type: 'string', default: '100000' },
+    events: { type: 'string', default: '' },
+    concurrency: { type: 'string', default: '2' },
+    redis: { type: 'string', default: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379' },
+  },
+});
+const N = Number(args.pensioners);
+const E = Number(args.events || N * 10);
+const log = (s: string) => process.stderr.write(`${s}\n`);
+const NOW = new Date('2026-11-25T04:00:00Z');
+
+log(`preparing ${N} pensioners and ${E} events…`);
+const url = await freshDatabase('pc_bench_score');
+await loadPensioners(url, N);
+const c = new pg.Client({ connectionString: url });
+await c.connect();
+// Events over the 15 months before NOW, spread over sources and kinds as feeds deliver them.
+await c.query(`
+  CREATE TEMP TABLE mix (n int, source text, kind text, identity_check text);
+  INSERT INTO mix VALUES
+    (0,'bank','cash_point','card_pin'),(1,'bank','atm','card_pin'),(2,'bank','cash_point','card_pin'),(3,'bank','counter','id_document'),
+    (4,'bank','mobile_face','biometric'),(5,'travel','rail_boarding','id_document'),(6,'travel','ticket_purchase','none'),
+    (7,'hospital','outpatient','id_document'),(8,'hospital','discharge','id_document'),(9,'bank','atm','card_pin');
+  ALTER TABLE events SET UNLOGGED;`);
+const t0 = Date.now();
+await c.query(
+  `INSERT INTO events (pensioner_id, source, kind, source_ref, occurred_at, identity_check, received_at)
+   SELECT 1 + (g % $1), m.source, m.kind, 'b' || g, $3::timestamptz - ((g * 7919) % (450*86400)) * interval '1 second',
+          m.identity_check, $3::timestamptz - interval '1 hour'
+   FROM generate_series(0, $2 - 1) g JOIN mix m ON m.n = (g / $1 + g * 31) % 10`,
+  [N, E, NOW.toISOString()],
+);
+await c.query('ALTER TABLE events SET LOGGED');
+await c.query('ANALYZE');
+log(`events loaded in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+
+// ---- the set-based SQL recompute ------------------------------------------------------
+const policy = loadDefaultPolicy();
+const weights = Object.entries(policy.weights).flatMap(([s, kinds]) => Object.entries(kinds).map(([k, w]) => `('${s}','${k}',${w})`)).join(',');
+const caps = Object.entries(policy.identityCaps).map(([k, w]) => `('${k}',${w})`).join(',');
+const sqlStart = Date.now();
+await c.query(`
+  CREATE UNLOGGED TABLE sql_scores AS
+  WITH w(source, kind, weight) AS (VALUES ${weights}),
+       cap(identity_check, cap) AS (VALUES ${caps}),
+       ev AS (
+         SELECT e.pensioner_id,
+                CASE WHEN e.identity_check IN ('card_pin','none') THEN 'card' ELSE e.source END AS grp,
+                e.occurred_at, e.identity_check,
+                least(w.weight, cap.cap) * exp(-(CASE WHEN date_part('year', age(p.birth_date)) < 70 THEN 0.015
+                       WHEN date_part('year', age(p.birth_date)) < 80 THEN 0.045 WHEN date_part('year', age(p.birth_date)) < 90 THEN 0.11 ELSE 0.25 END)
+                       * extract(epoch FROM ($1::timestamptz - e.occurred_at)) / 31557600) AS decayed
+         FROM events e JOIN pensioners p ON p.id = e.pensioner_id
+         JOIN w ON w.source = e.source AND w.kind = e.kind JOIN cap ON cap.identity_check = e.identity_check),
+       best AS (SELECT pensioner_id, grp, max(decayed) AS d, max(occurred_at) FILTER (WHERE identity_check NOT IN ('card_pin','none')) AS dating
+                FROM ev GROUP BY pensioner_id, grp)
+  SELECT pensioner_id, 1 - exp(sum(ln(greatest(1e-12, 1 - d)))) AS score, max(dating) AS dated
+  FROM best GROUP BY pensioner_id`,
+  [NOW.toISOString()],
+);
+await c.query(`UPDATE certifications c SET score = s.score, certified_at = CASE WHEN s.score >= 0.9 AND s.dated IS NOT NULL THEN (s.dated AT TIME ZONE 'Asia/Shanghai')::date ELSE c.certified_at END
+  FROM sql_scores s WHERE s.pensioner_id = c.pensioner_id AND false`); // same plan shape, no write: keeps the data for the service run
+const sqlSeconds = (Date.now() - sqlStart) / 1000;
+log(`SQL recompute: ${sqlSeconds.toFixed(1)} s`);
+await c.end();
+
+// ---- the service: daily sweep through the real queue -----------------------------------
+const config = { ...loadConfig({ DATABASE_URL: url, REDIS_URL: args.redis }), queuePrefix: `benchscore${Date.now()}` };
+const database = createDatabase(url, { max: 10 });
+const queues = createQueues({ redisUrl: args.redis || undefined, databaseUrl: url, prefix: config.queuePrefix });
+const deps = createDeps({ config, db: database.db, pool: database.pool, queues, clock: startingClock(NOW), policy });
+const worker = createDailySweepWorker(deps, { concurrency: Number(args.concurrency) });
+let peakRss = 0;
+const rssTimer = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 200);
+const sweepStart = Date.now();
+await queues.get('daily-sweep').add('sweep', {}, { jobId: `bench-${Date.now()}` });
+let lastLog = 0;
+for (;;) {
+  await new Promise((r) => setTimeout(r, 500));
+  const counts = await queues.get('daily-sweep').getJobCounts('waiting', 'active', 'delayed', 'completed', 'failed');
+  if (Date.now() - lastLog > 5000) {
+    log(`  sweep pages done ${counts.completed}, waiting ${counts.waiting}, active ${counts.active}, failed ${counts.failed}`);
+    lastLog = Date.now();
+  }
+  if ((counts.completed ?? 0) > 1 && (counts.waiting ?? 0) + (counts.active ?? 0) + (counts.delayed ?? 0) === 0) break;
+}
+const serviceSeconds = (Date.now() - sweepStart) / 1000;
+clearInterval(rssTimer);
+const summary = await database.pool.query(`SELECT status, count(*)::int AS n, round(avg(score)::numeric, 3) AS avg_score FROM certifications GROUP BY status ORDER BY status`);
+const checks = await database.pool.query(`SELECT count(*)::int AS n FROM manual_checks`);
+await worker.close();
+await queues.close();
+await deps.audit.close();
+await database.close();
+
+const result = {
+  machine: { cores: cpus().length, node: process.version },
+  pensioners: N,
+  events: E,
+  sqlRecomputeSeconds: Number(sqlSeconds.toFixed(1)),
+  serviceSweepSeconds: Number(serviceSeconds.toFixed(1)),
+  ratio: Number((serviceSeconds / sqlSeconds).toFixed(2)),
+  pensionersPerSecond: Math.round(N / serviceSeconds),
+  workerPeakRssBytes: peakRss,
+  statuses: summary.rows,
+  manualChecks: checks.rows[0].n,
+};
+mkdirSync('bench-results', { recursive: true });
+writeFileSync('bench-results/score.json', JSON.stringify(result, null, 2));
+const md = `| measure | value |
+|---|---|
+| pensioners / events | ${N} / ${E} |
+| set-based SQL recompute | ${result.sqlRecomputeSeconds} s |
+| service: full rescoring and sweep (queue, lifecycle, checks, reminders) | ${result.serviceSweepSeconds} s (${result.ratio}× of SQL; goal ≤ 2×) |
+| worker peak RSS | ${(peakRss / 1048576).toFixed(0)} MB |
+`;
+writeFileSync('bench-results/score.md', md);
+process.stdout.write(`${JSON.stringify(result, null, 2)}\n\n${md}`);
+process.exit(0);
