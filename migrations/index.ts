@@ -6,6 +6,7 @@ import * as m20261125T160000 from './20261125T160000_ingestion.ts';
 import * as m20261125T170000 from './20261125T170000_staff.ts';
 import * as m20261125T180000 from './20261125T180000_certification_status.ts';
 import * as m20261125T190000 from './20261125T190000_text_codes.ts';
+import * as m20261125T200000 from './20261125T200000_report_indexes.ts';
 
 export const MIGRATIONS: Record<string, Migration> = {
   '20261125T150000_initial': m20261125T150000,
@@ -13,4 +14,5 @@ export const MIGRATIONS: Record<string, Migration> = {
   '20261125T170000_staff': m20261125T170000,
   '20261125T180000_certification_status': m20261125T180000,
   '20261125T190000_text_codes': m20261125T190000,
+  '20261125T200000_report_indexes': m20261125T200000,
 };
