@@ -102,7 +102,12 @@ async function main() {
     const out = createWriteStream(file);
     out.write('national_id,patient_name,kind,occurred_at,source_ref,identity_check,hospital\n');
     let seed = 12345;
-    const rnd = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
+    const rnd = () => {
+      seed ^= seed << 13;
+      seed ^= seed >>> 17;
+      seed ^= seed << 5;
+      return (seed >>> 0) / 4294967296;
+    };
     const kinds = ['admission', 'discharge', 'outpatient'];
     const checks = ['id_document', 'biometric', 'card_pin'];
     for (let n = 0; n < EVENTS; n++) {
