@@ -3,6 +3,8 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { fileURLToPath } from 'node:url';
+import { Validator } from '@seriousme/openapi-schema-validator';
 import { createTestContext, type TestContext } from '../helpers/context.ts';
 
 let t: TestContext;
@@ -28,6 +30,12 @@ it('documents exactly the routes the app serves', () => {
   );
   expect([...served].filter((r) => !documented.has(r)).sort(), 'served but not documented').toEqual([]);
   expect([...documented].filter((r) => !served.has(r)).sort(), 'documented but not served').toEqual([]);
+});
+
+it('is a valid OpenAPI 3.1 document', async () => {
+  const result = await new Validator().validate(fileURLToPath(new URL('../../openapi.yaml', import.meta.url)));
+  expect(result.errors ?? []).toEqual([]);
+  expect(result.valid).toBe(true);
 });
 
 it('renders the document at /docs', async () => {
