@@ -222,8 +222,11 @@ export function autoCertifications(
       const cur = best.get(groupOf(ev));
       if (!cur || better(cand, cur)) best.set(groupOf(ev), cand);
     }
+    // The score alone first: the explanation (sorted evidence) only when it certifies.
+    let miss = 1;
+    for (const c of best.values()) miss *= 1 - c.contribution;
+    if (1 - miss < policy.threshold) continue;
     const s = combine(best);
-    if (s.score < policy.threshold) continue;
     const contributors = [...best.values()];
     const dating = contributors
       .filter((c) => !isCardOnly(c.ev.identityCheck))
