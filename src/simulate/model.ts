@@ -175,7 +175,6 @@ export interface SimPerson {
 
 // ---------------------------------------------------------------- context
 
-const DAILY_SOURCES: readonly Source[] = ['hospital', 'travel', 'bank'];
 
 /** Precomputed tables for one run; `resetPass()` before regenerating the population. */
 export class SimulationContext {

@@ -7,9 +7,7 @@ import { auth, pensionerBody, syntheticId } from '../helpers/people.ts';
 
 let t: TestContext;
 let bureau: string;
-let admin: string;
 let staffA: string;
-let staffB: string;
 let staffMianyang: string;
 let feed: string;
 
@@ -18,9 +16,7 @@ const NOW = '2026-06-15T04:00:00Z'; // 2026-06-15 12:00 in Shanghai
 beforeAll(async () => {
   t = await createTestContext({ now: NOW, config: { claimTtlMinutes: 30 } });
   bureau = await t.key('bureau');
-  admin = await t.key('admin');
   staffA = await t.key('staff', { region: '5101', name: 'jinjiang-counter-1' });
-  staffB = await t.key('staff', { region: '5101', name: 'jinjiang-counter-2' });
   staffMianyang = await t.key('staff', { region: '5107' });
   feed = await t.key('feed');
 });

@@ -3,7 +3,6 @@
 // when evidence conflicts with a recorded death. Called by registration, ingestion
 // (rescore jobs), staff actions and the daily sweep; always set-based.
 import { sql, type Kysely, type Transaction } from 'kysely';
-import type pg from 'pg';
 import type { DB } from '../../infra/db-types.ts';
 import type { EvidenceEvent, IdentityCheck, Source } from '../../domain/evidence.ts';
 import type { Policy } from '../../domain/policy.ts';

@@ -90,7 +90,10 @@ export function createPensionerService(deps: {
         const lines = new Map(chunk.map((c) => [c.rec.nationalId, c.line]));
         const result = await store(chunk.map((c) => c.rec), who);
         const stored = new Set(result.map((r) => r.nationalId));
-        for (const r of result) r.inserted ? created++ : updated++;
+        for (const r of result) {
+          if (r.inserted) created++;
+          else updated++;
+        }
         for (const [nid, line] of lines) if (!stored.has(nid)) reject({ line, code: 'not_found', message: 'pensioner is registered outside the region of this key' });
         await audit.record(result.map((r) => ({ keyId: who.keyId, role: who.role, action: r.inserted ? 'pensioner.create' : 'pensioner.update', pensionerId: r.id })));
         chunk = [];

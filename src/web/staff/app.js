@@ -307,7 +307,7 @@ function queueItem(c) {
 function fillItem(li, c) {
   li.className = `task ${c.status}`;
   const title = el('p', { class: 'task-title' }, el('strong', { text: reasonWords(c.reason) }), ` · 优先级 ${c.priority}`);
-  const who = el('p', { text: `${c.name}　${c.nationalId}　${c.regionName ?? c.regionCode}` });
+  const who = el('p', { text: `${c.name}\u3000${c.nationalId}\u3000${c.regionName ?? c.regionCode}` });
   let state = CHECK_STATUS[c.status] ?? c.status;
   if (c.status === 'claimed') state = c.claimedByYou ? `您已认领，请在 ${plainTime(c.claimExpiresAt)} 前处理` : '其他工作人员已认领';
   if (c.attempts > 0 && c.outcome === 'unreachable') state += `（已联系 ${c.attempts} 次未联系上）`;
