@@ -14,6 +14,7 @@ import { loggerOptions } from './infra/logger.ts';
 import { healthRoutes } from './modules/health/routes.ts';
 import { pensionerRoutes } from './modules/pensioners/routes.ts';
 import { certificationRoutes } from './modules/certification/routes.ts';
+import { decisionHistoryRoutes } from './modules/certification/history.ts';
 import { evidenceRoutes } from './modules/evidence/routes.ts';
 import { manualCheckRoutes } from './modules/manual-checks/routes.ts';
 import { servicePointRoutes } from './modules/service-point/routes.ts';
@@ -32,7 +33,7 @@ export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '
 
 /** Feature route plugins; each takes the app and the shared dependencies. */
 export type RouteModule = (app: FastifyInstance, deps: AppDeps) => Promise<void>;
-const ROUTES: RouteModule[] = [healthRoutes, pensionerRoutes, certificationRoutes, manualCheckRoutes, servicePointRoutes, staffPageRoutes, evidenceRoutes, payrollRoutes, reportsRoutes];
+const ROUTES: RouteModule[] = [healthRoutes, pensionerRoutes, certificationRoutes, decisionHistoryRoutes, manualCheckRoutes, servicePointRoutes, staffPageRoutes, evidenceRoutes, payrollRoutes, reportsRoutes];
 
 export async function buildApp(deps: AppDeps, opts: { logger?: FastifyServerOptions['logger']; extraRoutes?: RouteModule[] } = {}) {
   const app = Fastify({

@@ -60,8 +60,12 @@ describe.each(['redis', 'postgres'] as const)('lifecycle through the %s queue', 
     expect(c).toMatchObject({ status: 'certified', certifiedAt: '2026-04-15', certifiedUntil: '2027-04-15', method: 'auto', policyVersion: '2026.1' });
     expect(c.score).toBeGreaterThan(0.9);
     expect(c.evidence).toEqual([expect.objectContaining({ source: 'hospital', kind: 'discharge', occurredAt: '2026-04-15T10:30:00.000+08:00' })]);
-    const decisions = await t.deps.db.selectFrom('decisions').select(['status', 'method', 'policy_version', 'actor']).where('method', '=', 'auto').execute();
-    expect(decisions).toContainEqual({ status: 'certified', method: 'auto', policy_version: '2026.1', actor: 'system:rescore' });
+    const history = await t.app.inject({ method: 'GET', url: `/v1/pensioners/${id}/decisions`, headers: auth(bureau) });
+    expect(history.statusCode).toBe(200);
+    const [latest, first] = history.json().items;
+    expect(latest).toMatchObject({ status: 'certified', method: 'auto', certifiedAt: '2026-04-15', policyVersion: '2026.1', decidedBy: 'system:rescore' });
+    expect(latest.evidence[0]).toMatchObject({ source: 'hospital', kind: 'discharge' });
+    expect(first).toMatchObject({ method: 'legacy', certifiedAt: '2025-10-01' });
   });
 
   it('ATM and cash-point use alone leave the legacy status as it was', async () => {
