@@ -34,7 +34,7 @@ export async function decisionHistoryRoutes(app: FastifyInstance, deps: AppDeps)
         SELECT id::text AS id, decided_at, status, certified_at, certified_until, method, score, policy_version, evidence, actor, detail
         FROM decisions WHERE pensioner_id = ${person.id} ${after ? sql`AND id < ${after[0]}::bigint` : sql``}
         ORDER BY id DESC LIMIT ${limit + 1}`.execute(deps.db);
-      await deps.audit.record({ keyId: req.principal.keyId, role: req.principal.role, action: 'decisions.read', pensionerId: person.id });
+      await deps.audit.record({ keyId: req.principal.keyId, role: req.principal.role, action: 'decisions.read', pensionerId: String(person.id) });
       const page = rows.rows.slice(0, limit);
       return {
         items: page.map((r) => ({
