@@ -68,6 +68,16 @@ describe.each(['redis', 'postgres'] as const)('lifecycle through the %s queue', 
     expect(first).toMatchObject({ method: 'legacy', certifiedAt: '2025-10-01' });
   });
 
+  it('queues carry ids only, never personal data', async () => {
+    const id = await register();
+    await push([{ nationalId: id, source: 'hospital', kind: 'outpatient', occurredAt: '2026-05-15T10:30:00+08:00', identityCheck: 'id_document' }]);
+    const jobs = await t.deps.queues.get('rescore').getJobs(['completed', 'waiting', 'active', 'delayed'], 0, 1000);
+    expect(jobs.length).toBeGreaterThan(0);
+    const payloads = JSON.stringify(jobs.map((j) => j.data));
+    expect(payloads).not.toMatch(/\d{17}[\dX]/);
+    for (const j of jobs) expect(Object.keys(j.data)).toEqual(['pensionerIds']);
+  });
+
   it('ATM and cash-point use alone leave the legacy status as it was', async () => {
     const id = await register({ lastCertifiedAt: '2025-07-01' });
     await push([
