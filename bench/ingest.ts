@@ -158,6 +158,8 @@ async function main() {
       worker!.stdout!.on('data', (b: Buffer) => (String(b).includes('ready') ? resolve() : undefined));
       worker!.once('exit', () => reject(new Error('the worker exited')));
     });
+    let workerExit: string | null = null;
+    worker.once('exit', (code, sig) => (workerExit = `the worker exited (${code ?? sig})`));
     let peak = 0;
     const sampler = setInterval(() => {
       try {
@@ -177,6 +179,7 @@ async function main() {
     for (;;) {
       const c = await queues.get('rescore').getJobCounts('waiting', 'prioritized', 'delayed', 'active', 'completed', 'failed');
       if (Object.values(c).reduce((a, x) => a + x, 0) >= expectJobs) break;
+      if (workerExit) throw new Error(workerExit);
       await new Promise((r) => setTimeout(r, 50));
     }
     const tE2E = Date.now() - t0;

@@ -210,7 +210,6 @@ export function createEvidenceService(deps: { pool: pg.Pool; repo: EvidenceRepos
       let done = skip;
       let listed = b.rejects.length;
       const receivedAt = b.received_at;
-      const idCache = new Map<string, string | false>();
       const now = clock.now();
 
       async function* chunks(): AsyncGenerator<Buffer> {
@@ -279,7 +278,7 @@ export function createEvidenceService(deps: { pool: pg.Pool; repo: EvidenceRepos
           if ((n & 1023) === 0) await new Promise<void>((r) => setImmediate(r));
           recs++;
           lines++;
-          const c = 'error' in r ? { ok: false as const, ...r.error } : validateEvent(r.raw, { now, pathSource: b.source, naming: b.content_type === 'text/csv' ? 'snake' : 'camel', idCache });
+          const c = 'error' in r ? { ok: false as const, ...r.error } : validateEvent(r.raw, { now, pathSource: b.source, naming: b.content_type === 'text/csv' ? 'snake' : 'camel' });
           if (c.ok) {
             valid++;
             buf.push(copyLine(c.value));
