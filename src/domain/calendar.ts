@@ -30,8 +30,11 @@ function pad(n: number, w = 2): string {
   return String(n).padStart(w, '0');
 }
 
+const MONTH_DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
 export function daysInMonth(year: number, month: number): number {
-  return new Date(Date.UTC(year, month, 0)).getUTCDate();
+  if (month === 2) return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0 ? 29 : 28;
+  return MONTH_DAYS[month - 1]!;
 }
 
 /** Same day `n` months later (or earlier), clamped to the month's last day: 2024-02-29 + 12 → 2025-02-28. */

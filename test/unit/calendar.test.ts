@@ -11,6 +11,7 @@ import {
   monthOf,
   monthsBetween,
   shanghaiDate,
+  daysInMonth,
   startOfShanghaiDay,
 } from '../../src/domain/calendar.ts';
 
@@ -109,5 +110,18 @@ describe('Shanghai calendar fast path', () => {
       }),
       { numRuns: 3000 },
     );
+  });
+});
+
+describe('daysInMonth', () => {
+  it('agrees with the JavaScript calendar, leap centuries included', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 9999 }), fc.integer({ min: 1, max: 12 }), (y, m) => {
+        const viaDate = new Date(Date.UTC(2000, m, 0));
+        viaDate.setUTCFullYear(y, m, 0);
+        expect(daysInMonth(y, m)).toBe(viaDate.getUTCDate());
+      }),
+    );
+    expect([daysInMonth(1900, 2), daysInMonth(2000, 2), daysInMonth(2024, 2), daysInMonth(2026, 2)]).toEqual([28, 29, 29, 28]);
   });
 });
