@@ -6,7 +6,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { createDatabase } from '../src/infra/database.ts';
 import { createAuthService } from '../src/modules/auth/service.ts';
 import { createKeyRepository } from '../src/modules/auth/repository.ts';
-import { benchNationalId, freshDatabase, load, loadPensioners, rssOf, startProcess, waitFor } from './lib.ts';
+import { benchNationalId, compareLookups, freshDatabase, load, loadPensioners, rssOf, startProcess, waitFor } from './lib.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -33,7 +33,6 @@ await d.close();
 
 const pick = () => benchNationalId(Math.floor(Math.random() * N));
 const SERVICE_PORT = 3101;
-const BARE_PORT = 3102;
 const service = startProcess('src/main.ts', {
   DATABASE_URL: url,
   REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
@@ -43,26 +42,19 @@ const service = startProcess('src/main.ts', {
   RATE_LIMIT_PER_SECOND: '1000000',
   QUEUE_PREFIX: 'benchapi',
 });
-const bare = startProcess('bench/bare-server.ts', { DATABASE_URL: url, PORT: String(BARE_PORT) });
 await waitFor(`http://127.0.0.1:${SERVICE_PORT}/readyz`);
 await new Promise((r) => setTimeout(r, 1000));
 
-const lookup = (base: string, path: (id: string) => string, headers: Record<string, string> = {}) =>
-  load({
-    url: base,
-    connections: CONNECTIONS,
-    duration: SECONDS,
-    headers,
-    requests: [{ setupRequest: (req: any) => ({ ...req, path: path(pick()) }) }],
-  });
-
-log('warming up…');
-await lookup(`http://127.0.0.1:${BARE_PORT}`, (id) => `/p/${id}`).catch(() => {});
-log('bare Fastify + pg lookup…');
-const bareResult = await lookup(`http://127.0.0.1:${BARE_PORT}`, (id) => `/p/${id}`);
-log('service GET /v1/pensioners/{id}/certification…');
 const auth = { authorization: `Bearer ${secret}` };
-const serviceResult = await lookup(`http://127.0.0.1:${SERVICE_PORT}`, (id) => `/v1/pensioners/${id}/certification`, auth);
+const { bare: bareResult, service: serviceResult, ratio } = await compareLookups({
+  databaseUrl: url,
+  serviceBase: `http://127.0.0.1:${SERVICE_PORT}`,
+  secret,
+  pick,
+  seconds: SECONDS,
+  connections: CONNECTIONS,
+  log,
+});
 
 log('service POST /v1/certifications/query with 1000 IDs…');
 const batch = await load({
@@ -79,8 +71,7 @@ const batch = await load({
 });
 const serviceRss = rssOf(service.child.pid!);
 service.child.kill('SIGTERM');
-bare.child.kill('SIGTERM');
-await Promise.all([service.exited, bare.exited]);
+await service.exited;
 
 const result = {
   machine: { cores: (await import('node:os')).cpus().length, node: process.version },
@@ -89,7 +80,7 @@ const result = {
   seconds: SECONDS,
   bare: bareResult,
   service: serviceResult,
-  ratio: Number((serviceResult.requestsPerSecond / bareResult.requestsPerSecond).toFixed(3)),
+  ratio,
   batchQuery1000: batch,
   serviceRssBytes: serviceRss,
 };

@@ -1,12 +1,15 @@
 // Shared pieces of the benchmark scripts: a scratch database, synthetic pensioners loaded
 // with COPY, child processes for the servers under test, and load from autocannon.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { closeSync, createReadStream, openSync, readFileSync, readSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import autocannon from 'autocannon';
+import iconv from 'iconv-lite';
+import type { Policy } from '../src/domain/policy.ts';
+import type { QueueName, Queues } from '../src/infra/queue.ts';
 import { makeNationalId } from '../src/domain/national-id.ts';
 import { createDatabase, migrateToLatest } from '../src/infra/database.ts';
 
@@ -76,8 +79,11 @@ export async function loadPensioners(url: string, n: number, onProgress?: (done:
   }
 }
 
-export function startProcess(script: string, env: Record<string, string>): { child: ChildProcess; exited: Promise<number | null> } {
-  const child = spawn(process.execPath, ['--import', 'tsx', script], { env: { ...process.env, ...env }, stdio: ['ignore', 'inherit', 'inherit'] });
+/** Runs a TypeScript entry point in its own Node process; an env value of `undefined` removes that variable. */
+export function startProcess(script: string, env: Record<string, string | undefined>): { child: ChildProcess; exited: Promise<number | null> } {
+  const merged: Record<string, string | undefined> = { ...process.env, ...env };
+  for (const k of Object.keys(merged)) if (merged[k] === undefined) delete merged[k];
+  const child = spawn(process.execPath, ['--import', 'tsx', script], { env: merged, stdio: ['ignore', 'inherit', 'inherit'] });
   return { child, exited: new Promise((r) => child.on('exit', r)) };
 }
 
@@ -120,5 +126,249 @@ export function rssOf(pid: number): number {
     return m ? Number(m[1]) * 1024 : 0;
   } catch {
     return 0;
+  }
+}
+
+/** Resolves once something answers HTTP on `url`, whatever the status. */
+export async function waitForListening(url: string, ms = 60_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    try {
+      await fetch(url);
+      return;
+    } catch {
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+  throw new Error(`${url} did not come up`);
+}
+
+export interface LookupComparison {
+  bare: LoadResult;
+  service: LoadResult;
+  /** service req/s ÷ bare req/s */
+  ratio: number;
+}
+
+/**
+ * Status lookups through the service (GET /v1/pensioners/{id}/certification, auth and audit
+ * on) against the bare Fastify + pg primary-key lookup of bench/bare-server.ts on the same
+ * database, one after the other, after a warm-up of the bare peer. `pick` draws a national ID.
+ */
+export async function compareLookups(o: {
+  databaseUrl: string;
+  serviceBase: string;
+  secret: string;
+  pick: () => string;
+  seconds: number;
+  connections: number;
+  barePort?: number;
+  log?: (s: string) => void;
+}): Promise<LookupComparison> {
+  const log = o.log ?? (() => {});
+  const barePort = o.barePort ?? 3102;
+  const bareBase = `http://127.0.0.1:${barePort}`;
+  const bare = startProcess('bench/bare-server.ts', { DATABASE_URL: o.databaseUrl, PORT: String(barePort) });
+  const lookup = (base: string, path: (id: string) => string, headers: Record<string, string> = {}, seconds = o.seconds) =>
+    load({
+      url: base,
+      connections: o.connections,
+      duration: seconds,
+      headers,
+      requests: [{ setupRequest: (req: any) => ({ ...req, path: path(o.pick()) }) }],
+    });
+  try {
+    await waitForListening(`${bareBase}/p/x`);
+    log('lookups: warming up…');
+    await lookup(bareBase, (id) => `/p/${id}`, {}, Math.min(5, o.seconds)).catch(() => {});
+    log(`lookups: bare Fastify + pg, ${o.seconds} s…`);
+    const bareResult = await lookup(bareBase, (id) => `/p/${id}`);
+    log(`lookups: service GET /v1/pensioners/{id}/certification, ${o.seconds} s…`);
+    const serviceResult = await lookup(o.serviceBase, (id) => `/v1/pensioners/${id}/certification`, { authorization: `Bearer ${o.secret}` });
+    return { bare: bareResult, service: serviceResult, ratio: Number((serviceResult.requestsPerSecond / bareResult.requestsPerSecond).toFixed(3)) };
+  } finally {
+    bare.child.kill('SIGTERM');
+    await bare.exited;
+  }
+}
+
+export interface CeilingFile {
+  /** Path of the file (absolute, or relative to the process's directory). */
+  path: string;
+  source: string;
+  contentType: string;
+  charset: string;
+}
+
+export interface CeilingResult {
+  lines: number;
+  stored: number;
+  copySeconds: number;
+  mergeSeconds: number;
+  seconds: number;
+  eventsPerSecond: number;
+}
+
+const CAMEL: Record<string, string> = {
+  national_id: 'nationalId',
+  kind: 'kind',
+  occurred_at: 'occurredAt',
+  source_ref: 'sourceRef',
+  identity_check: 'identityCheck',
+  location: 'location',
+  death_date: 'deathDate',
+};
+
+function csvHeader(path: string, charset: string): string[] {
+  const fd = openSync(path, 'r');
+  try {
+    const buf = Buffer.alloc(4096);
+    const n = readSync(fd, buf, 0, buf.length, 0);
+    const text = iconv.decode(buf.subarray(0, n), charset);
+    return text.split(/\r?\n/, 1)[0]!.split(',').map((h) => h.trim());
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * The raw ceiling of ingestion on a set of department files: every line COPYed as it is into
+ * an unlogged staging table per (source, layout) — PostgreSQL does the decoding, GBK included
+ * — then one set-based INSERT … SELECT … ON CONFLICT DO NOTHING per table that parses the
+ * fields in SQL, keeps well-formed lines of known kinds and registered pensioners, and drops
+ * future-dated ones. No rescoring, no progress, no per-line rejects: the floor of the work an
+ * ingestion path must do. Rows go into `events`; the caller truncates it afterwards if needed.
+ */
+export async function rawCopyMergeCeiling(
+  url: string,
+  files: CeilingFile[],
+  o: { now: Date; kinds: Record<string, string[]>; identityChecks: string[]; lines?: number; onFile?: (done: number) => void },
+): Promise<CeilingResult> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  const groups = new Map<string, { table: string; source: string; header: string[] | null }>();
+  const tGroups: string[] = [];
+  try {
+    const t0 = Date.now();
+    let done = 0;
+    for (const f of files) {
+      const csv = !/ndjson/.test(f.contentType);
+      const header = csv ? csvHeader(f.path, f.charset) : null;
+      const key = `${f.source}|${header ? header.join(',') : 'ndjson'}`;
+      let g = groups.get(key);
+      if (!g) {
+        g = { table: `ceiling_stage_${groups.size}`, source: f.source, header };
+        groups.set(key, g);
+        tGroups.push(g.table);
+        await client.query(`DROP TABLE IF EXISTS ${g.table}; CREATE UNLOGGED TABLE ${g.table} (line text)`);
+      }
+      const encoding = /gbk/i.test(f.charset) ? 'GBK' : 'UTF8';
+      await pipeline(
+        createReadStream(f.path),
+        client.query(copyFrom(`COPY ${g.table} (line) FROM STDIN WITH (FORMAT csv, DELIMITER E'\\x1f', QUOTE E'\\x1e', HEADER ${csv}, ENCODING '${encoding}')`)),
+      );
+      o.onFile?.(++done);
+    }
+    const tCopy = Date.now();
+    let stored = 0;
+    const TS = `'^\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d(\\.\\d+)?([+-]\\d\\d:\\d\\d|Z)$'`;
+    for (const g of groups.values()) {
+      const field = (name: string) => {
+        if (!g.header) return `(j ->> '${CAMEL[name]}')`;
+        const pos = g.header.indexOf(name);
+        return pos < 0 ? 'NULL::text' : `nullif(split_part(line, ',', ${pos + 1}), '')`;
+      };
+      const from = g.header ? g.table : `(SELECT CASE WHEN line LIKE '%}' THEN line::jsonb END AS j FROM ${g.table}) js`;
+      const r = await client.query(
+        `INSERT INTO events (pensioner_id, source, kind, source_ref, occurred_at, identity_check, location, death_date, received_at)
+         SELECT p.id, $1, s.kind, s.source_ref, s.occurred_at, s.identity_check, s.location, s.death_date, now()
+         FROM (SELECT ${field('national_id')} AS national_id, ${field('kind')} AS kind, ${field('source_ref')} AS source_ref,
+                      CASE WHEN ${field('occurred_at')} ~ ${TS} THEN (${field('occurred_at')})::timestamptz END AS occurred_at,
+                      ${field('identity_check')} AS identity_check,
+                      CASE WHEN ${field('location')} ~ '^\\d{6}$' THEN ${field('location')} END AS location,
+                      CASE WHEN ${field('death_date')} ~ '^\\d{4}-\\d\\d-\\d\\d$' THEN (${field('death_date')})::date END AS death_date
+               FROM ${from}) s
+         JOIN pensioners p ON p.national_id = upper(s.national_id)
+         WHERE s.kind = ANY($2) AND s.identity_check = ANY($3) AND s.source_ref IS NOT NULL AND s.occurred_at <= $4
+         ON CONFLICT (source, source_ref) DO NOTHING`,
+        [g.source, o.kinds[g.source] ?? [], o.identityChecks, o.now],
+      );
+      stored += r.rowCount ?? 0;
+    }
+    const tEnd = Date.now();
+    const lines = o.lines ?? stored;
+    return {
+      lines,
+      stored,
+      copySeconds: (tCopy - t0) / 1000,
+      mergeSeconds: (tEnd - tCopy) / 1000,
+      seconds: (tEnd - t0) / 1000,
+      eventsPerSecond: Math.round(stored / ((tEnd - t0) / 1000)),
+    };
+  } finally {
+    for (const t of tGroups) await client.query(`DROP TABLE IF EXISTS ${t}`).catch(() => {});
+    await client.end();
+  }
+}
+
+/**
+ * The set-based SQL peer of a full rescoring (from bench/score.ts): the same noisy-OR score
+ * (best decayed weight per source group, identity caps, mortality decay by age band) and the
+ * latest auto-certification date, for every pensioner with events, in one statement; none of
+ * the lifecycle (deaths, reviews, custody), checks or reminders. The floor, not a rival.
+ */
+export async function sqlRecompute(client: pg.ClientBase, policy: Policy, now: Date): Promise<{ seconds: number; pensioners: number }> {
+  const weights = Object.entries(policy.weights).flatMap(([s, kinds]) => Object.entries(kinds).map(([k, w]) => `('${s}','${k}',${w})`)).join(',');
+  const caps = Object.entries(policy.identityCaps).map(([k, w]) => `('${k}',${w})`).join(',');
+  const t0 = Date.now();
+  await client.query('DROP TABLE IF EXISTS sql_scores');
+  await client.query(
+    `CREATE UNLOGGED TABLE sql_scores AS
+  WITH w(source, kind, weight) AS (VALUES ${weights}),
+       cap(identity_check, cap) AS (VALUES ${caps}),
+       ev AS (
+         SELECT e.pensioner_id,
+                CASE WHEN e.identity_check IN ('card_pin','none') THEN 'card' ELSE e.source END AS grp,
+                e.occurred_at, e.identity_check,
+                least(w.weight, cap.cap) * exp(-(CASE WHEN date_part('year', age(p.birth_date)) < 70 THEN 0.015
+                       WHEN date_part('year', age(p.birth_date)) < 80 THEN 0.045 WHEN date_part('year', age(p.birth_date)) < 90 THEN 0.11 ELSE 0.25 END)
+                       * extract(epoch FROM ($1::timestamptz - e.occurred_at)) / 31557600) AS decayed
+         FROM events e JOIN pensioners p ON p.id = e.pensioner_id
+         JOIN w ON w.source = e.source AND w.kind = e.kind JOIN cap ON cap.identity_check = e.identity_check),
+       best AS (SELECT pensioner_id, grp, max(decayed) AS d, max(occurred_at) FILTER (WHERE identity_check NOT IN ('card_pin','none')) AS dating
+                FROM ev GROUP BY pensioner_id, grp)
+  SELECT pensioner_id, 1 - exp(sum(ln(greatest(1e-12, 1 - d)))) AS score, max(dating) AS dated
+  FROM best GROUP BY pensioner_id`,
+    [now.toISOString()],
+  );
+  const seconds = (Date.now() - t0) / 1000;
+  const n = await client.query('SELECT count(*)::int AS n FROM sql_scores');
+  await client.query('DROP TABLE sql_scores');
+  return { seconds, pensioners: n.rows[0].n };
+}
+
+/**
+ * Jobs still to run on a queue: waiting, active, prioritized, and delayed ones other than the
+ * next occurrence a job scheduler keeps there (those are never "done").
+ */
+export async function pendingJobs(queues: Queues, name: QueueName): Promise<number> {
+  const q = queues.get(name);
+  const c = await q.getJobCounts('waiting', 'active', 'prioritized', 'waiting-children', 'delayed');
+  let n = (c.waiting ?? 0) + (c.active ?? 0) + (c.prioritized ?? 0) + (c['waiting-children'] ?? 0);
+  if (c.delayed) {
+    const delayed = await q.getDelayed(0, 10_000);
+    n += delayed.filter((j) => !j.repeatJobKey && !String(j.id).startsWith('repeat:')).length;
+  }
+  return n;
+}
+
+/** Waits until none of the named queues has a job left to run (see pendingJobs). */
+export async function waitForQueuesIdle(queues: Queues, names: QueueName[], o: { pollMs?: number; onPoll?: (pending: number) => void } = {}): Promise<void> {
+  for (;;) {
+    let pending = 0;
+    for (const n of names) pending += await pendingJobs(queues, n);
+    o.onPoll?.(pending);
+    if (pending === 0) return;
+    await new Promise((r) => setTimeout(r, o.pollMs ?? 500));
   }
 }
