@@ -152,6 +152,10 @@ export function createEvidenceRepository() {
       return r.rows[0];
     },
 
+    async discardUpload(c: pg.ClientBase, batchId: string) {
+      await c.query('DELETE FROM batches WHERE id = $1', [batchId]); // chunks cascade
+    },
+
     async finishUpload(c: pg.ClientBase, batchId: string, sha256: string, bytes: number) {
       await c.query(`UPDATE batches SET sha256 = $2, bytes = $3, status = 'received' WHERE id = $1`, [batchId, sha256, bytes]);
     },

@@ -161,7 +161,10 @@ export function createEvidenceService(deps: { pool: pg.Pool; repo: EvidenceRepos
         await flush();
         const sha = hash.digest('hex');
         const existing = await repo.findBySha(c, source, sha);
-        if (existing) return { existing };
+        if (existing) {
+          await repo.discardUpload(c, id); // the copy just streamed in is not kept
+          return { existing };
+        }
         await repo.finishUpload(c, id, sha, total);
         return { created: { batchId: id, status: 'received' } };
       }).catch(async (e: any) => {
