@@ -21,9 +21,8 @@ export function feedServiceOf(deps: AppDeps) {
 export function createPullFeedWorker(deps: AppDeps, o: PullWorkerOptions = {}): Worker {
   const feeds = new Map((o.feeds ?? loadFeeds(deps.config.feedsFile)).map((f) => [f.name, f]));
   const service = feedServiceOf(deps);
-  let worker: Worker;
   const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-  worker = deps.queues.worker<{ feed: string }>(
+  const worker: Worker = deps.queues.worker<{ feed: string }>(
     'pull-feed',
     async (job: Job<{ feed: string }>) => {
       const f = feeds.get(job.data.feed);

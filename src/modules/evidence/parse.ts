@@ -1,7 +1,7 @@
 // Turns a stored file (a stream of byte chunks) into records, never holding it whole:
-// decoding (UTF-8 or GBK, BOM dropped), then CSV (csv.ts: quoted fields with commas and
+// decoding (UTF-8 or GBK, BOM dropped), then CSV (csv-parse: quoted fields with commas and
 // newlines, CRLF) or NDJSON lines. Each record carries the line an editor shows it on.
-import { csvReader, type CsvItem } from './csv.ts';
+import { parse as csvParse } from 'csv-parse';
 import iconv from 'iconv-lite';
 import { StringDecoder } from 'node:string_decoder';
 import { EVENT_FIELDS, SNAKE, type RawEvent, type EventField } from './validate.ts';
@@ -58,31 +58,77 @@ export function headerMap(header: string[]): Map<number, EventField> {
 }
 
 async function* csvRecords(text: AsyncIterable<string>): AsyncGenerator<ParsedRecord> {
-  const reader = csvReader(MAX_LINE_CHARS);
-  let header: [number, EventField][] | null = null;
-  function* emit(items: CsvItem[]): Generator<ParsedRecord> {
-    for (const it of items) {
-      if ('error' in it) {
-        if (!header) throw new FileFormatError('malformed_file', `the CSV header is malformed: ${it.error}`);
-        yield { line: it.line, error: { code: 'malformed_line', message: `malformed CSV record: ${it.error}` } };
-        continue;
+  // Records and skipped (malformed) records are queued in parse order.
+  const queue: ParsedRecord[] = [];
+  let lastEnd = 0;
+  let crlfInside = 0;
+  let header: Map<number, EventField> | null = null;
+  let headerError: Error | null = null;
+  const parser = csvParse({
+    relax_column_count: true,
+    relax_quotes: true,
+    skip_empty_lines: true,
+    skip_records_with_error: true,
+    record_delimiter: ['\r\n', '\n'],
+    max_record_size: MAX_LINE_CHARS,
+    on_record: (rec: string[], ctx: { lines: number }) => {
+      // csv-parse counts a CRLF inside a quoted field as two lines; an editor shows one.
+      let nl = 0;
+      for (const f of rec) {
+        for (let i = f.indexOf('\n'); i !== -1; i = f.indexOf('\n', i + 1)) {
+          nl++;
+          if (i > 0 && f.charCodeAt(i - 1) === 13) crlfInside++;
+        }
       }
-      const rec = it.fields;
+      const end = ctx.lines - crlfInside;
+      const start = end - nl;
+      lastEnd = end;
       if (!header) {
-        header = [...headerMap(rec.map((h, i) => (i === 0 ? h.replace(/^\uFEFF/, '') : h)))];
-        continue;
+        try {
+          header = headerMap(rec.map((h, i) => (i === 0 ? h.replace(/^\uFEFF/, '') : h)));
+        } catch (e) {
+          headerError = e as Error;
+          header = new Map();
+        }
+        return null;
       }
-      if (rec.length === 1 && rec[0]!.trim() === '') continue;
+      if (rec.length === 1 && rec[0]!.trim() === '') return null;
       const raw: Record<string, string> = {};
       for (const [i, f] of header) {
         const v = rec[i];
         if (v !== undefined && v !== '') raw[f] = v.trim();
       }
-      yield { line: it.line, raw: raw as RawEvent };
-    }
+      queue.push({ line: start, raw: raw as RawEvent });
+      return null;
+    },
+    on_skip: (err: { message: string; code?: string } | undefined) => {
+      const line = lastEnd + 1;
+      lastEnd = line;
+      queue.push({ line, error: { code: 'malformed_line', message: `malformed CSV record: ${err?.message?.replace(/ at line \d+.*$/, '') ?? 'unparseable'}` } });
+      return undefined;
+    },
+  } as any);
+  parser.on('data', () => {});
+  let failure: Error | null = null;
+  parser.on('error', (e) => {
+    failure = e;
+  });
+  const drain = function* () {
+    if (headerError) throw headerError;
+    while (queue.length) yield queue.shift()!;
+  };
+  for await (const s of text) {
+    if (!parser.write(s)) await new Promise((r) => parser.once('drain', r));
+    yield* drain();
+    if (failure) throw new FileFormatError('malformed_file', (failure as Error).message);
   }
-  for await (const s of text) yield* emit(reader.push(s));
-  yield* emit(reader.end());
+  await new Promise<void>((resolve) => {
+    parser.once('end', resolve);
+    parser.once('error', () => resolve());
+    parser.end();
+  });
+  yield* drain();
+  if (failure) throw new FileFormatError('malformed_file', (failure as Error).message);
   if (!header) throw new FileFormatError('missing_column', 'the file is empty: a CSV needs a header line');
 }
 

@@ -2,8 +2,8 @@
 // the caller gives "now" (the injected clock). Values come in raw (JSON values or CSV
 // strings) and leave canonical: upper-case ID, UTC instant, nulls for absent options.
 import { isKnownKind, isKnownSource, isKnownIdentityCheck, IDENTITY_CHECKS, KINDS } from '../../domain/evidence.ts';
-import { checkCharacter, NATIONAL_ID_MESSAGES, type NationalIdError } from '../../domain/national-id.ts';
-import { isIsoDate } from '../../domain/calendar.ts';
+import { parseNationalId, NATIONAL_ID_MESSAGES } from '../../domain/national-id.ts';
+import { daysInMonth, isIsoDate } from '../../domain/calendar.ts';
 
 export interface EventRecord {
   nationalId: string;
@@ -54,35 +54,12 @@ export interface ValidateContext {
 const INSTANT = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(Z|[+-]\d{2}(?::?\d{2})?)$/;
 const MAX_REF = 128;
 
-function daysIn(y: number, m: number): number {
-  return m === 2 ? (y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0) ? 29 : 28) : m === 4 || m === 6 || m === 9 || m === 11 ? 30 : 31;
-}
-
-const ID_SHAPE = /^[1-9]\d{5}(\d{4})(\d{2})(\d{2})\d{3}[\dX]$/;
-
-/**
- * The same rule as parseNationalId (shape, a real birth date from 1870, MOD 11-2 check
- * character), without its date library: it runs once per line of every file.
- * test/unit/evidence-validate.test.ts holds the two to the same answers.
- */
-export function checkNationalId(raw: string): string | { error: NationalIdError } {
-  const id = raw.trim().toUpperCase();
-  const m = ID_SHAPE.exec(id);
-  if (!m) return { error: 'shape' };
-  const y = +m[1]!;
-  const mo = +m[2]!;
-  const d = +m[3]!;
-  if (y < 1870 || mo < 1 || mo > 12 || d < 1 || d > daysIn(y, mo)) return { error: 'birth_date' };
-  if (checkCharacter(id.slice(0, 17)) !== id[17]) return { error: 'check_digit' };
-  return id;
-}
-
 export function parseInstant(s: string): Date | null {
   const m = INSTANT.exec(s);
   if (!m) return null;
   const [, y, mo, d, h, mi, se] = m;
   if (+mo! < 1 || +mo! > 12 || +d! < 1 || +d! > 31 || +h! > 23 || +mi! > 59 || (se !== undefined && +se > 59)) return null;
-  if (+d! > daysIn(+y!, +mo!) || +y! < 1900) return null;
+  if (+d! > daysInMonth(+y!, +mo!) || +y! < 1900) return null;
   const t = Date.parse(s.replace(' ', 'T'));
   return Number.isNaN(t) ? null : new Date(t);
 }
@@ -101,9 +78,9 @@ export function validateEvent(raw: RawEvent, ctx: ValidateContext): Checked {
   }
   const r = raw as Record<EventField, string | undefined | null>;
 
-  const checked = checkNationalId(r.nationalId!);
-  if (typeof checked !== 'string') return fail('invalid_national_id', NATIONAL_ID_MESSAGES[checked.error]);
-  const nid = checked;
+  const checked = parseNationalId(r.nationalId!);
+  if (!checked.ok) return fail('invalid_national_id', NATIONAL_ID_MESSAGES[checked.error]);
+  const nid = checked.value.nationalId;
 
   const source = present(r.source) ? r.source! : ctx.pathSource!;
   if (!isKnownSource(source)) return fail('unknown_source', `unknown source: ${source}`);
