@@ -1,9 +1,7 @@
 // npm run bench:score [-- --pensioners 1000000 --events 10000000 --concurrency 2]
 // Full rescoring and sweep of every pensioner through the daily-sweep worker (BullMQ, real
-// queue), against one set-based SQL recompute of the same data in the same run. The SQL
-// peer computes the same noisy-OR score (best decayed weight per source group, identity
-// caps, mortality decay by age band) and the latest auto-certification date, but none of the
-// lifecycle (deaths, reviews, custody), checks or reminders: it is the floor, not a rival.
+// queue), against one set-based SQL recompute of the same data in the same run
+// (bench/lib.ts sqlRecompute: the floor, not a rival).
 import { parseArgs } from 'node:util';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
@@ -15,7 +13,7 @@ import { startingClock } from '../src/infra/clock.ts';
 import { createDeps } from '../src/app-deps.ts';
 import { createDailySweepWorker } from '../jobs/daily-sweep.ts';
 import { loadDefaultPolicy } from '../src/domain/policy.ts';
-import { freshDatabase, loadPensioners } from './lib.ts';
+import { freshDatabase, loadPensioners, sqlRecompute } from './lib.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -57,31 +55,7 @@ log(`events loaded in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 
 // ---- the set-based SQL recompute ------------------------------------------------------
 const policy = loadDefaultPolicy();
-const weights = Object.entries(policy.weights).flatMap(([s, kinds]) => Object.entries(kinds).map(([k, w]) => `('${s}','${k}',${w})`)).join(',');
-const caps = Object.entries(policy.identityCaps).map(([k, w]) => `('${k}',${w})`).join(',');
-const sqlStart = Date.now();
-await c.query(`
-  CREATE UNLOGGED TABLE sql_scores AS
-  WITH w(source, kind, weight) AS (VALUES ${weights}),
-       cap(identity_check, cap) AS (VALUES ${caps}),
-       ev AS (
-         SELECT e.pensioner_id,
-                CASE WHEN e.identity_check IN ('card_pin','none') THEN 'card' ELSE e.source END AS grp,
-                e.occurred_at, e.identity_check,
-                least(w.weight, cap.cap) * exp(-(CASE WHEN date_part('year', age(p.birth_date)) < 70 THEN 0.015
-                       WHEN date_part('year', age(p.birth_date)) < 80 THEN 0.045 WHEN date_part('year', age(p.birth_date)) < 90 THEN 0.11 ELSE 0.25 END)
-                       * extract(epoch FROM ($1::timestamptz - e.occurred_at)) / 31557600) AS decayed
-         FROM events e JOIN pensioners p ON p.id = e.pensioner_id
-         JOIN w ON w.source = e.source AND w.kind = e.kind JOIN cap ON cap.identity_check = e.identity_check),
-       best AS (SELECT pensioner_id, grp, max(decayed) AS d, max(occurred_at) FILTER (WHERE identity_check NOT IN ('card_pin','none')) AS dating
-                FROM ev GROUP BY pensioner_id, grp)
-  SELECT pensioner_id, 1 - exp(sum(ln(greatest(1e-12, 1 - d)))) AS score, max(dating) AS dated
-  FROM best GROUP BY pensioner_id`,
-  [NOW.toISOString()],
-);
-await c.query(`UPDATE certifications c SET score = s.score, certified_at = CASE WHEN s.score >= 0.9 AND s.dated IS NOT NULL THEN (s.dated AT TIME ZONE 'Asia/Shanghai')::date ELSE c.certified_at END
-  FROM sql_scores s WHERE s.pensioner_id = c.pensioner_id AND false`); // same plan shape, no write: keeps the data for the service run
-const sqlSeconds = (Date.now() - sqlStart) / 1000;
+const { seconds: sqlSeconds } = await sqlRecompute(c, policy, NOW);
 log(`SQL recompute: ${sqlSeconds.toFixed(1)} s`);
 await c.end();
 
