@@ -19,7 +19,6 @@ import { evidenceRoutes } from './modules/evidence/routes.ts';
 import { manualCheckRoutes } from './modules/manual-checks/routes.ts';
 import { servicePointRoutes } from './modules/service-point/routes.ts';
 import { staffPageRoutes } from './modules/service-point/staff-page.ts';
-import { hashKey } from './modules/auth/keys.ts';
 import { payrollRoutes } from './modules/payroll/routes.ts';
 import { reportsRoutes } from './modules/reports/routes.ts';
 
@@ -74,6 +73,24 @@ export async function buildApp(deps: AppDeps, opts: { logger?: FastifyServerOpti
   });
   app.setNotFoundHandler((_req, reply) => reply.code(404).send(errorBody('not_found', 'no such route')));
 
+  // JSON API routes get a fixed set of security headers (computed once); helmet's full set,
+  // with its per-response CSP assembly, is for the pages (/staff, /docs). Personal data must
+  // not be cached by browsers or proxies.
+  const API_HEADERS = {
+    'x-content-type-options': 'nosniff',
+    'cache-control': 'no-store',
+    'referrer-policy': 'no-referrer',
+    'x-frame-options': 'DENY',
+    'content-security-policy': "default-src 'none'; frame-ancestors 'none'",
+    'strict-transport-security': 'max-age=31536000; includeSubDomains',
+  };
+  const isApi = (url: string) => url.startsWith('/v1/') || url === '/healthz' || url === '/readyz' || url === '/metrics';
+  app.addHook('onRoute', (r) => {
+    if (isApi(r.url)) (r as { helmet?: boolean }).helmet = false;
+  });
+  app.addHook('onRequest', async (req, reply) => {
+    if (isApi(req.routeOptions.url ?? req.url)) reply.headers(API_HEADERS);
+  });
   await app.register(helmet, {
     contentSecurityPolicy: {
       directives: { defaultSrc: ["'self'"], scriptSrc: ["'self'"], styleSrc: ["'self'", "'unsafe-inline'"], imgSrc: ["'self'", 'data:'], upgradeInsecureRequests: null },
@@ -85,7 +102,8 @@ export async function buildApp(deps: AppDeps, opts: { logger?: FastifyServerOpti
     timeWindow: 1000,
     keyGenerator: (req) => {
       const h = req.headers.authorization;
-      return h ? hashKey(h) : req.ip;
+      // The header itself (kept in memory only) keys the limit: no hash on every request.
+      return h ?? req.ip;
     },
     errorResponseBuilder: (_req, ctx) => {
       const e = new AppError(429, 'rate_limited', `rate limit of ${ctx.max} requests per second exceeded`);

@@ -51,10 +51,16 @@ describe('operations endpoints', () => {
 });
 
 describe('protection', () => {
-  it('sets security headers', async () => {
-    const res = await t.app.inject({ method: 'GET', url: '/healthz' });
-    expect(res.headers['x-content-type-options']).toBe('nosniff');
-    expect(res.headers['content-security-policy']).toContain("default-src 'self'");
+  it('sets security headers: strict and uncached on the API, helmet on the pages', async () => {
+    for (const url of ['/healthz', `/v1/pensioners/${syntheticId()}`]) {
+      const res = await t.app.inject({ method: 'GET', url, headers: auth(bureau) });
+      expect(res.headers['x-content-type-options'], url).toBe('nosniff');
+      expect(res.headers['cache-control'], url).toBe('no-store');
+      expect(res.headers['content-security-policy'], url).toContain("default-src 'none'");
+    }
+    const page = await t.app.inject({ method: 'GET', url: '/staff' });
+    expect(page.headers['content-security-policy']).toContain("default-src 'self'");
+    expect(page.headers['x-content-type-options']).toBe('nosniff');
   });
 
   it('limits the rate per key', async () => {
