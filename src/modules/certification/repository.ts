@@ -74,10 +74,13 @@ export function createCertificationRepository(pool: pg.Pool) {
       return res.rows[0];
     },
 
-    async viewsByNationalIds(nationalIds: string[], scope: string | null): Promise<CertificationRow[]> {
-      const res = await pool.query<CertificationRow>({
-        name: 'certifications_by_national_ids',
-        text: `${SELECT_VIEW} WHERE p.national_id = ANY($1::text[]) AND ($2::text IS NULL OR p.region_code LIKE $2 || '%')`,
+    /** Just what a batch status query answers: no evidence, no open check. */
+    async statusesByNationalIds(nationalIds: string[], scope: string | null) {
+      const res = await pool.query<Pick<CertificationRow, 'pensioner_id' | 'national_id' | 'state' | 'due_from' | 'certified_until'>>({
+        name: 'statuses_by_national_ids',
+        text: `SELECT p.id::text AS pensioner_id, p.national_id, c.state, c.due_from, c.certified_until
+          FROM pensioners p JOIN certifications c ON c.pensioner_id = p.id
+          WHERE p.national_id = ANY($1::text[]) AND ($2::text IS NULL OR p.region_code LIKE $2 || '%')`,
         values: [nationalIds, scope],
       });
       return res.rows;

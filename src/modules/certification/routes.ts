@@ -64,7 +64,7 @@ export async function certificationRoutes(app: FastifyInstance, deps: AppDeps) {
         else invalid.push({ index, code: 'invalid_national_id', message: `not a valid national ID` });
       });
       if (invalid.length) throw badRequest('invalid_national_id', `${invalid.length} national IDs are invalid`, invalid);
-      const rows = await certificationRepo.viewsByNationalIds([...new Set(ids)], req.principal.regionPrefix);
+      const rows = await certificationRepo.statusesByNationalIds([...new Set(ids)], req.principal.regionPrefix);
       const today = shanghaiDate(clock.now());
       const byId = new Map(rows.map((r) => [r.national_id, r]));
       await audit.record(rows.map((r) => ({ keyId: req.principal.keyId, role: req.principal.role, action: 'certification.query', pensionerId: r.pensioner_id })));
