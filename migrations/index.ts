@@ -7,6 +7,7 @@ import * as m20261125T170000 from './20261125T170000_staff.ts';
 import * as m20261125T180000 from './20261125T180000_certification_status.ts';
 import * as m20261125T190000 from './20261125T190000_text_codes.ts';
 import * as m20261125T200000 from './20261125T200000_report_indexes.ts';
+import * as m20261125T210000 from './20261125T210000_rescore_pending.ts';
 
 export const MIGRATIONS: Record<string, Migration> = {
   '20261125T150000_initial': m20261125T150000,
@@ -15,4 +16,5 @@ export const MIGRATIONS: Record<string, Migration> = {
   '20261125T180000_certification_status': m20261125T180000,
   '20261125T190000_text_codes': m20261125T190000,
   '20261125T200000_report_indexes': m20261125T200000,
+  '20261125T210000_rescore_pending': m20261125T210000,
 };

@@ -68,6 +68,26 @@ describe.each(['redis', 'postgres'] as const)('lifecycle through the %s queue', 
     expect(first).toMatchObject({ method: 'legacy', certifiedAt: '2025-10-01' });
   });
 
+  it('rescores a person once when several pushes touched them before the queue got there', async () => {
+    const id = await register();
+    await t.deps.queues.get('rescore').pause();
+    const first = await push([{ nationalId: id, source: 'bank', kind: 'counter', occurredAt: '2026-05-20T10:00:00+08:00', identityCheck: 'id_document' }]);
+    const second = await push([{ nationalId: id, source: 'hospital', kind: 'discharge', occurredAt: '2026-05-25T10:00:00+08:00', identityCheck: 'id_document' }]);
+    expect([first.accepted, second.accepted]).toEqual([1, 1]);
+    await t.deps.queues.get('rescore').resume();
+    const c = await until(() => certification(id), (c) => c.certifiedAt === '2026-05-25');
+    expect(c).toMatchObject({ method: 'auto', certifiedAt: '2026-05-25' });
+    const { id: pid } = await t.deps.db.selectFrom('pensioners').select('id').where('national_id', '=', id).executeTakeFirstOrThrow();
+    const jobs = await until(
+      async () => (await t.deps.queues.get('rescore').getJobs(['completed'], 0, 1000)).filter((j) => j.data.pensionerIds.join() === String(pid) && j.returnvalue),
+      (js) => js.length >= 2,
+    );
+    expect(jobs).toHaveLength(2);
+    const mine = jobs.map((j) => j.returnvalue);
+    expect(mine.reduce((n, r) => n + r.rescored, 0)).toBe(1);
+    expect(mine.reduce((n, r) => n + r.skipped, 0)).toBe(1);
+  });
+
   it('queues carry ids only, never personal data', async () => {
     const id = await register();
     await push([{ nationalId: id, source: 'hospital', kind: 'outpatient', occurredAt: '2026-05-15T10:30:00+08:00', identityCheck: 'id_document' }]);

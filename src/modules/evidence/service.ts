@@ -67,6 +67,8 @@ export function createEvidenceService(deps: { pool: pg.Pool; repo: EvidenceRepos
   /** Rescoring jobs carry ids only; one job per ≤1000 pensioners, ids that make re-enqueueing a no-op. */
   async function enqueueRescore(ids: string[], jobKey: string) {
     if (ids.length === 0) return 0;
+    // The pending set is what a rescore job claims; the job itself only says where to look.
+    await pool.query('INSERT INTO rescore_pending (pensioner_id) SELECT unnest($1::bigint[]) ON CONFLICT DO NOTHING', [ids]);
     const q = queues.get('rescore');
     const jobs = [];
     for (let i = 0; i < ids.length; i += RESCORE_JOB_SIZE) {
