@@ -13,6 +13,7 @@ import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
+import { benchNationalId } from './lib.ts';
 import { makeNationalId } from '../src/domain/national-id.ts';
 import { loadConfig } from '../src/config.ts';
 import { createDatabase, migrateToLatest } from '../src/infra/database.ts';
@@ -35,19 +36,11 @@ const NAIVE = arg('naive', 5000);
 const KEEP = args.includes('--keep');
 const ADMIN_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-const REGIONS = ['510104', '510105', '510106', '510107', '510108', '510112', '510113', '510114', '510115', '510116'];
 
 const log = (s: string) => process.stdout.write(`${s}\n`);
 const rate = (n: number, ms: number) => Math.round((n / ms) * 1000);
 
-function nid(i: number): string {
-  const region = REGIONS[i % REGIONS.length]!;
-  const k = Math.floor(i / REGIONS.length);
-  const d = k % 28;
-  const m = Math.floor(k / 28) % 12;
-  const y = 1926 + (Math.floor(k / 336) % 40);
-  return makeNationalId(region, `${y}-${String(m + 1).padStart(2, '0')}-${String(d + 1).padStart(2, '0')}`, Math.floor(k / (336 * 40)));
-}
+const nid = benchNationalId;
 
 async function admin(sql: string) {
   const c = new pg.Client({ connectionString: ADMIN_URL });

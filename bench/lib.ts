@@ -87,11 +87,13 @@ export function startProcess(script: string, env: Record<string, string | undefi
   return { child, exited: new Promise((r) => child.on('exit', r)) };
 }
 
-export async function waitFor(url: string, ms = 60_000): Promise<void> {
+/** Resolves once `url` answers: with a 2xx, or with anything at all when `anyStatus`. */
+export async function waitFor(url: string, ms = 60_000, o: { anyStatus?: boolean } = {}): Promise<void> {
   const end = Date.now() + ms;
   while (Date.now() < end) {
     try {
-      if ((await fetch(url)).ok) return;
+      const r = await fetch(url);
+      if (r.ok || o.anyStatus) return;
     } catch {
       /* not yet */
     }
@@ -129,20 +131,6 @@ export function rssOf(pid: number): number {
   }
 }
 
-/** Resolves once something answers HTTP on `url`, whatever the status. */
-export async function waitForListening(url: string, ms = 60_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    try {
-      await fetch(url);
-      return;
-    } catch {
-      await new Promise((r) => setTimeout(r, 200));
-    }
-  }
-  throw new Error(`${url} did not come up`);
-}
-
 export interface LookupComparison {
   bare: LoadResult;
   service: LoadResult;
@@ -178,7 +166,7 @@ export async function compareLookups(o: {
       requests: [{ setupRequest: (req: any) => ({ ...req, path: path(o.pick()) }) }],
     });
   try {
-    await waitForListening(`${bareBase}/p/x`);
+    await waitFor(`${bareBase}/p/x`, 60_000, { anyStatus: true });
     log('lookups: warming up…');
     await lookup(bareBase, (id) => `/p/${id}`, {}, Math.min(5, o.seconds)).catch(() => {});
     log(`lookups: bare Fastify + pg, ${o.seconds} s…`);
