@@ -22,3 +22,14 @@ export function pensionerBody(over: Record<string, unknown> = {}) {
 export function auth(key: string) {
   return { authorization: `Bearer ${key}` };
 }
+
+/** Registers one synthetic pensioner through the API and expects it to be new. */
+export async function registerPensioner(
+  app: { inject(o: object): Promise<{ statusCode: number; body: string }> },
+  key: string,
+  id: string,
+  over: Record<string, unknown> = {},
+): Promise<void> {
+  const res = await app.inject({ method: 'PUT', url: `/v1/pensioners/${id}`, headers: auth(key), payload: pensionerBody(over) });
+  if (res.statusCode !== 201) throw new Error(`registering a pensioner answered ${res.statusCode}: ${res.body}`);
+}

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestContext, type TestContext } from '../helpers/context.ts';
-import { auth, pensionerBody, syntheticId } from '../helpers/people.ts';
+import { auth, registerPensioner, syntheticId } from '../helpers/people.ts';
 
 let t: TestContext;
 let bureau: string;
@@ -8,10 +8,7 @@ let chengdu: string;
 let staff: string;
 const ids: Record<string, string> = {};
 
-async function register(id: string, over: Record<string, unknown>) {
-  const res = await t.app.inject({ method: 'PUT', url: `/v1/pensioners/${id}`, headers: auth(bureau), payload: pensionerBody(over) });
-  expect(res.statusCode).toBe(201);
-}
+const register = (id: string, over: Record<string, unknown>) => registerPensioner(t.app, bureau, id, over);
 
 beforeAll(async () => {
   // 2026-06-15 12:00 in Shanghai.

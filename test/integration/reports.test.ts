@@ -2,17 +2,14 @@
 // the silent-certification rate, the evidence mix of the month and manual-check workload.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestContext, type TestContext } from '../helpers/context.ts';
-import { auth, pensionerBody, syntheticId } from '../helpers/people.ts';
+import { auth, registerPensioner, syntheticId } from '../helpers/people.ts';
 
 let t: TestContext;
 let bureau: string;
 let chengdu: string;
 const ids: Record<string, string> = {};
 
-async function register(id: string, over: Record<string, unknown>) {
-  const res = await t.app.inject({ method: 'PUT', url: `/v1/pensioners/${id}`, headers: auth(bureau), payload: pensionerBody(over) });
-  expect(res.statusCode).toBe(201);
-}
+const register = (id: string, over: Record<string, unknown>) => registerPensioner(t.app, bureau, id, over);
 
 let ref = 0;
 async function addEvents(events: [nationalId: string, source: string, kind: string, occurredAt: string, identityCheck: string, deathDate?: string][]) {
