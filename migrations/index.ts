@@ -8,6 +8,7 @@ import * as m20261125T180000 from './20261125T180000_certification_status.ts';
 import * as m20261125T190000 from './20261125T190000_text_codes.ts';
 import * as m20261125T200000 from './20261125T200000_report_indexes.ts';
 import * as m20261125T210000 from './20261125T210000_rescore_pending.ts';
+import * as m20261125T220000 from './20261125T220000_drop_next_chunk.ts';
 
 export const MIGRATIONS: Record<string, Migration> = {
   '20261125T150000_initial': m20261125T150000,
@@ -17,4 +18,5 @@ export const MIGRATIONS: Record<string, Migration> = {
   '20261125T190000_text_codes': m20261125T190000,
   '20261125T200000_report_indexes': m20261125T200000,
   '20261125T210000_rescore_pending': m20261125T210000,
+  '20261125T220000_drop_next_chunk': m20261125T220000,
 };

@@ -78,7 +78,6 @@ export interface BatchesTable {
   unmatched: Generated<Int8>;
   rejected: Generated<Int8>;
   rejects: ColumnType<unknown, string | undefined, string>;
-  next_chunk: Generated<number>;
   error: string | null;
   key_id: string | null;
   received_at: Generated<Date>;
