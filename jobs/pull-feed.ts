@@ -1,9 +1,9 @@
 // The pull-feed processor and its schedulers: one BullMQ job scheduler per department
 // interface (cron in Asia/Shanghai). A job carries only the interface's name.
-// 429 → the queue pauses for Retry-After (worker.rateLimit) and the job runs again without
-// spending an attempt; 5xx and timeouts → the job's attempts with exponential backoff;
+// 429 → that interface's job waits out Retry-After in the delayed set and runs again without
+// spending an attempt (the other interfaces keep being pulled); 5xx and timeouts → the job's attempts with exponential backoff;
 // a malformed page → the run fails at once, the cursor stays where it was.
-import { UnrecoverableError, Worker, type Job } from 'bullmq';
+import { DelayedError, UnrecoverableError, type Job, type Worker } from 'bullmq';
 import type { AppDeps } from '../src/app-deps.ts';
 import { loadFeeds, type FeedInterface } from '../src/modules/feeds/config.ts';
 import { createFeedService, MalformedPageError, ThrottledError } from '../src/modules/feeds/service.ts';
@@ -22,9 +22,9 @@ export function createPullFeedWorker(deps: AppDeps, o: PullWorkerOptions = {}): 
   const feeds = new Map((o.feeds ?? loadFeeds(deps.config.feedsFile)).map((f) => [f.name, f]));
   const service = feedServiceOf(deps);
   const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-  const worker: Worker = deps.queues.worker<{ feed: string }>(
+  return deps.queues.worker<{ feed: string }>(
     'pull-feed',
-    async (job: Job<{ feed: string }>) => {
+    async (job: Job<{ feed: string }>, token?: string) => {
       const f = feeds.get(job.data.feed);
       if (!f) throw new UnrecoverableError(`no interface named ${job.data.feed} in the feeds configuration`);
       let last = 0;
@@ -39,8 +39,9 @@ export function createPullFeedWorker(deps: AppDeps, o: PullWorkerOptions = {}): 
         });
       } catch (e) {
         if (e instanceof ThrottledError) {
-          await worker.rateLimit(e.retryAfterMs);
-          throw Worker.RateLimitError();
+          // Delaying this job alone: worker.rateLimit would pause every interface's pulls.
+          await job.moveToDelayed(Date.now() + e.retryAfterMs, token);
+          throw new DelayedError();
         }
         if (e instanceof MalformedPageError) throw new UnrecoverableError(e.message);
         throw e;
@@ -48,7 +49,6 @@ export function createPullFeedWorker(deps: AppDeps, o: PullWorkerOptions = {}): 
     },
     { concurrency: o.concurrency ?? 2 },
   ) as Worker;
-  return worker;
 }
 
 export const PULL_JOB_OPTS = { attempts: 6, backoff: { type: 'exponential', delay: 5_000 }, removeOnComplete: 500, removeOnFail: 1000 };

@@ -102,6 +102,30 @@ describe('pulling an interface', () => {
     }
   });
 
+  it('a throttled interface waits alone: the other interfaces keep being pulled', async () => {
+    server.use(
+      pagingHandler('slowdown', 5, { onRequest: () => new HttpResponse(null, { status: 429, headers: { 'retry-after': '30' } }) }),
+      pagingHandler('open', 5),
+    );
+    const w = createPullFeedWorker(t.deps, { feeds: [feed('slowdown'), feed('open')], concurrency: 1 });
+    try {
+      const q = t.deps.queues.get('pull-feed');
+      const throttled = await q.add('pull', { feed: 'slowdown' }, { attempts: 4 });
+      for (let i = 0; (await throttled.getState()) !== 'delayed'; i++) {
+        if (i > 200) throw new Error('the throttled pull never went into the delayed set');
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      const started = Date.now();
+      const { state } = await runJob(w, 'open');
+      expect(state).toBe('completed');
+      expect(Date.now() - started).toBeLessThan(5_000);
+      expect(await throttled.getState()).toBe('delayed');
+      await throttled.remove();
+    } finally {
+      await w.close();
+    }
+  });
+
   it('backs off on 5xx and timeouts, then succeeds', async () => {
     server.use(
       pagingHandler('flaky', 5, {
