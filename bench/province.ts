@@ -1,8 +1,10 @@
-// npm run bench [-- --pensioners 100000 --seed 1 --dir DIR --parallel 4 --seconds 15 --no-redis --keep-db]
+// npm run bench [-- --pensioners 100000 --seed 1 --dir DIR --parallel 4 --seconds 15 --no-redis --keep-db
+//                   --visits 25 --unreachable 0.05]
 // The province end to end, through the public API of a running service (API and worker in
 // their own processes, the service clock set to the simulation's end): register the
 // registry, upload every department file in arrival order, wait for ingestion and
-// rescoring, run the daily sweep; then measure throughput against the same machine's floors
+// rescoring, run the daily sweep; read what data alone decided; let service-point staff work
+// the manual-check queue (bench/staff-visits.ts); then measure throughput against the same machine's floors
 // (raw COPY + merge, bare Fastify + pg lookup, set-based SQL recompute) and the decisions
 // against the simulation's truth. The truth is read by this script only, never by the service.
 import { parseArgs } from 'node:util';
@@ -21,6 +23,7 @@ import { createKeyRepository } from '../src/modules/auth/repository.ts';
 import { loadDefaultPolicy } from '../src/domain/policy.ts';
 import { addMonthsToMonth, firstDayOfMonth, monthOf, shanghaiDate, type YearMonth } from '../src/domain/calendar.ts';
 import { runInstant } from '../src/domain/payroll.ts';
+import { workManualChecks, type CountyStaff, type WorldPerson } from './staff-visits.ts';
 import { compareLookups, freshDatabase, pendingJobs, rawCopyMergeCeiling, rssOf, sqlRecompute, startProcess, waitFor, waitForQueuesIdle } from './lib.ts';
 
 const { values: args } = parseArgs({
@@ -35,6 +38,10 @@ const { values: args } = parseArgs({
     connections: { type: 'string', default: '50' },
     port: { type: 'string', default: '3111' },
     'keep-db': { type: 'boolean', default: false },
+    /** Staff visits per 1000 pensioners per month (0: nobody works the manual-check queue). */
+    visits: { type: 'string', default: '25' },
+    /** Chance that a visit finds nobody at home. */
+    unreachable: { type: 'string', default: '0.05' },
   },
 });
 const N = Number(args.pensioners);
@@ -165,6 +172,8 @@ async function* pages<T>(p: string): AsyncGenerator<T[]> {
 const REGISTER_CHUNK = 100_000;
 let tPhase = Date.now();
 const registration = { created: 0, updated: 0, rejected: 0, seconds: 0 };
+/** Pensioners per county: each county's staff capacity is proportional to it. */
+const pensionersByCounty = new Map<string, number>();
 {
   const b = bar('register [{bar}] {percentage}% | {value}/{total} pensioners', M.registry.lines);
   const rl = createInterface({ input: createReadStream(path.join(DIR, M.registry.path)), crlfDelay: Infinity });
@@ -181,7 +190,10 @@ const registration = { created: 0, updated: 0, rejected: 0, seconds: 0 };
     chunk = [];
   };
   for await (const line of rl) {
-    if (line) chunk.push(line);
+    if (!line) continue;
+    chunk.push(line);
+    const county = (JSON.parse(line) as { regionCode: string }).regionCode;
+    pensionersByCounty.set(county, (pensionersByCounty.get(county) ?? 0) + 1);
     if (chunk.length >= REGISTER_CHUNK) await send();
   }
   await send();
@@ -380,6 +392,64 @@ const state = new Map<string, CertItem>();
   }
   b.stop();
 }
+
+// ---- 7b. service-point staff work the manual-check queue -------------------------------
+// What data alone decided is read above; staff visits are action, counted separately. The
+// world knows who has died (and when) and who is in custody; everyone else is alive.
+const world = new Map<string, WorldPerson>();
+{
+  const rl = createInterface({ input: createReadStream(path.join(DIR, M.truth.path)), crlfDelay: Infinity });
+  for await (const line of rl) {
+    if (!line) continue;
+    const t = JSON.parse(line) as { nationalId: string; deathDate: string | null; custodialPeriods: { start: string; end: string | null }[] };
+    const inCustody = t.custodialPeriods.some((c) => c.start <= M.end && (c.end === null || c.end >= M.end));
+    if (t.deathDate !== null || inCustody) world.set(t.nationalId, { deathDate: t.deathDate, inCustody });
+  }
+}
+const VISITS = Number(args.visits);
+const STAFF_MONTHS = Math.round((Date.parse(M.end) - Date.parse(M.start)) / (30.4375 * 86_400_000));
+const counties: CountyStaff[] = [];
+{
+  const keys = createDatabase(url, { max: 1 });
+  const a = createAuthService(createKeyRepository(keys.db));
+  for (const [regionCode, n] of [...pensionersByCounty].sort((x, y) => y[1] - x[1])) {
+    counties.push({
+      regionCode,
+      pensioners: n,
+      staffKey: (await a.createKey({ role: 'staff', name: `bench-staff-${regionCode}`, region: regionCode })).secret,
+      bureauKey: (await a.createKey({ role: 'bureau', name: `bench-queue-${regionCode}`, region: regionCode })).secret,
+    });
+  }
+  await keys.close();
+}
+const today = shanghaiDate(serviceNow());
+let staff: Awaited<ReturnType<typeof workManualChecks>> | null = null;
+const statusAfterVisits = new Map<string, string>();
+if (VISITS > 0) {
+  const b = bar('staff visits [{bar}] {value}/{total} visits', counties.reduce((n, c) => n + Math.round((c.pensioners * VISITS * STAFF_MONTHS) / 1000), 0));
+  staff = await workManualChecks({
+    base: BASE,
+    counties,
+    visitsPerThousandPerMonth: VISITS,
+    months: STAFF_MONTHS,
+    unreachable: Number(args.unreachable),
+    seed: SEED,
+    today,
+    world: (id) => world.get(id) ?? { deathDate: null, inCustody: false },
+    onVisit: () => b.increment(),
+  });
+  b.stop();
+  log(`staff: ${staff.visits.toLocaleString()} visits of ${staff.capacity.toLocaleString()} possible in ${staff.seconds.toFixed(1)} s (alive ${staff.foundAlive}, deceased ${staff.foundDeceased}, unreachable ${staff.unreachable}, errors ${staff.errors})`);
+  for (const e of staff.firstErrors) log(`  staff error: ${e}`);
+  const touched = [...staff.touched];
+  for (let i = 0; i < touched.length; i += 1000) {
+    const r = await fetch(`${BASE}/v1/certifications/query`, { method: 'POST', headers: { ...H, 'content-type': 'application/json' }, body: JSON.stringify({ nationalIds: touched.slice(i, i + 1000) }) });
+    if (!r.ok) throw new Error(`certification query: ${r.status} ${await r.text()}`);
+    for (const it of ((await r.json()) as { results: { nationalId: string; status: string }[] }).results) statusAfterVisits.set(it.nationalId, it.status);
+  }
+}
+world.clear();
+
 const checkCounts: Record<string, number> = {};
 const checkReasons: Record<string, number> = {};
 let checkPeople = new Set<string>();
@@ -392,7 +462,6 @@ for (const status of ['open', 'claimed', 'resolved']) {
     }
   }
 }
-const today = shanghaiDate(serviceNow());
 const thisMonth = monthOf(today);
 const summary = await getJson<Record<string, unknown>>('/v1/reports/summary');
 const payrollNext = await getJson<{ holds: unknown[]; resumptions: unknown[]; stops: { overpaidMonths: number }[] }>(`/v1/payroll/${addMonthsToMonth(thisMonth, 1)}`);
@@ -417,6 +486,9 @@ const q = {
   livingSuspended: 0,
   livingHeldForReview: 0,
   livingDeceased: 0,
+  livingByStatusAfterVisits: {} as Record<string, number>,
+  livingSuspendedAfterVisits: 0,
+  deceasedByStatusAfterVisits: {} as Record<string, number>,
   silentByPersona: {} as Record<string, { n: number; silent: number }>,
   deceased: 0,
   deceasedCertifiedAfterDeath: 0,
@@ -451,6 +523,9 @@ const inc = (o: Record<string, number>, k: string) => (o[k] = (o[k] ?? 0) + 1);
         continue;
       }
       q.livingConsidered++;
+      const after = statusAfterVisits.get(t.nationalId) ?? s.status;
+      inc(q.livingByStatusAfterVisits, after);
+      if (after === 'suspended') q.livingSuspendedAfterVisits++;
       const silent = s.method === 'auto' && (s.status === 'certified' || s.status === 'due');
       if (silent) q.livingSilent++;
       const p = (q.silentByPersona[t.persona] ??= { n: 0, silent: 0 });
@@ -461,6 +536,7 @@ const inc = (o: Record<string, number>, k: string) => (o[k] = (o[k] ?? 0) + 1);
       if (s.status === 'deceased') q.livingDeceased++;
     } else {
       q.deceased++;
+      inc(q.deceasedByStatusAfterVisits, statusAfterVisits.get(t.nationalId) ?? s.status);
       if (s.certifiedAt && t.deathDate && s.certifiedAt > t.deathDate) q.deceasedCertifiedAfterDeath++;
       if (t.deathRecordArrivesOn && t.deathRecordArrivesOn <= M.end) {
         q.deceasedWithRecord++;
@@ -501,6 +577,23 @@ const quality = {
   livingSuspendedShare: share(q.livingSuspended, q.livingConsidered),
   livingHeldForReview: q.livingHeldForReview,
   livingMarkedDeceased: q.livingDeceased,
+  afterStaffVisits: {
+    visitsPerThousandPerMonth: VISITS,
+    months: STAFF_MONTHS,
+    unreachableRate: Number(args.unreachable),
+    capacity: staff?.capacity ?? 0,
+    visits: staff?.visits ?? 0,
+    visitsPer1000: Number((((staff?.visits ?? 0) * 1000) / N).toFixed(1)),
+    foundAlive: staff?.foundAlive ?? 0,
+    foundDeceased: staff?.foundDeceased ?? 0,
+    unreachable: staff?.unreachable ?? 0,
+    errors: staff?.errors ?? 0,
+    seconds: Number((staff?.seconds ?? 0).toFixed(1)),
+    livingByStatus: q.livingByStatusAfterVisits,
+    livingSuspended: q.livingSuspendedAfterVisits,
+    livingSuspendedShare: share(q.livingSuspendedAfterVisits, q.livingConsidered),
+    deceasedByStatus: q.deceasedByStatusAfterVisits,
+  },
   deceased: q.deceased,
   deceasedCertifiedAfterDeath: q.deceasedCertifiedAfterDeath,
   deceasedWithRecord: q.deceasedWithRecord,
@@ -548,10 +641,12 @@ if (!args['keep-db']) {
 // ---- 10. the report -------------------------------------------------------------------
 const ingestRatio = ingest.eventsPerSecond / ceiling.eventsPerSecond;
 const rescoreRatio = sweepSeconds / sqlFloor.seconds;
+const suspendedAfter = quality.afterStaffVisits.livingSuspendedShare;
+const v = quality.afterStaffVisits;
 const goals = [
   { goal: 'living pensioners certified silently', value: quality.livingCertifiedSilentlyShare, target: '≥ 95%', met: quality.livingCertifiedSilentlyShare >= 0.95, fmt: pct, miss: `${pct(0.95 - quality.livingCertifiedSilentlyShare)} short` },
   { goal: 'deceased certified after their death', value: quality.deceasedCertifiedAfterDeath, target: '0', met: quality.deceasedCertifiedAfterDeath === 0, fmt: String, miss: `${quality.deceasedCertifiedAfterDeath} too many` },
-  { goal: 'living pensioners suspended', value: quality.livingSuspendedShare, target: '< 0.5%', met: quality.livingSuspendedShare < 0.005, fmt: pct, miss: `${pct(quality.livingSuspendedShare - 0.005)} over` },
+  { goal: `living pensioners suspended${VISITS > 0 ? ' after staff visits' : ''}`, value: suspendedAfter, target: '< 0.5%', met: suspendedAfter < 0.005, fmt: pct, miss: `${pct(suspendedAfter - 0.005)} over` },
   { goal: 'ingest events/s ÷ raw COPY+merge ceiling', value: ingestRatio, target: '≥ 0.5', met: ingestRatio >= 0.5, fmt: (x: number) => x.toFixed(2), miss: `${(0.5 - ingestRatio).toFixed(2)} short (${(0.5 / ingestRatio).toFixed(1)}× too slow)` },
   { goal: 'status lookups req/s ÷ bare Fastify + pg', value: lookups.ratio, target: '≥ 0.6', met: lookups.ratio >= 0.6, fmt: (x: number) => x.toFixed(2), miss: `${(0.6 - lookups.ratio).toFixed(2)} short (${(0.6 / lookups.ratio).toFixed(1)}× too slow)` },
   { goal: 'full rescoring (sweep) ÷ set-based SQL', value: rescoreRatio, target: '≤ 2×', met: rescoreRatio <= 2, fmt: (x: number) => `${x.toFixed(1)}×`, miss: `${(rescoreRatio / 2).toFixed(1)}× over the goal` },
@@ -597,7 +692,10 @@ ${goals.map((g) => `| ${g.goal} | ${g.target} | ${g.fmt(g.value as number)} | ${
 | peak RSS (VmHWM) API / worker | ${mib(rss.apiPeakBytes)} / ${mib(rss.workerPeakBytes)} |
 | living pensioners (in custody at the end, excluded) | ${quality.living.toLocaleString()} (${quality.livingInCustodyAtEnd}) |
 | living certified silently (auto, certified or due) | ${quality.livingCertifiedSilently.toLocaleString()} = ${pct(quality.livingCertifiedSilentlyShare)}; by persona ${Object.entries(quality.silentShareByPersona).map(([k, v]) => `${k} ${pct(v.share)}`).join(', ')} |
-| living suspended / under review / marked deceased | ${quality.livingSuspended} (${pct(quality.livingSuspendedShare)}) / ${quality.livingHeldForReview} / ${quality.livingMarkedDeceased} |
+| living suspended / under review / marked deceased, by data alone | ${quality.livingSuspended} (${pct(quality.livingSuspendedShare)}) / ${quality.livingHeldForReview} / ${quality.livingMarkedDeceased} |
+| staff visits (${v.visitsPerThousandPerMonth} per 1000 pensioners a month × ${v.months} months, ${pct(v.unreachableRate)} nobody at home; made at the end) | ${v.visits.toLocaleString()} of ${v.capacity.toLocaleString()} possible (${v.visitsPer1000} per 1000 pensioners) in ${v.seconds} s: alive ${v.foundAlive.toLocaleString()}, deceased ${v.foundDeceased.toLocaleString()}, nobody at home ${v.unreachable.toLocaleString()}${v.errors ? `, errors ${v.errors}` : ''} |
+| living after staff visits | suspended ${v.livingSuspended} (${pct(v.livingSuspendedShare)}); ${Object.entries(v.livingByStatus).map(([k, n]) => `${k} ${n}`).join(', ')} |
+| deceased after staff visits | ${Object.entries(v.deceasedByStatus).map(([k, n]) => `${k} ${n}`).join(', ')} |
 | deceased / certified after their death | ${quality.deceased} / ${quality.deceasedCertifiedAfterDeath} |
 | deaths recorded within the period: service status | ${quality.deceasedWithRecord}: ${Object.entries(quality.deceasedWithRecordByStatus).map(([k, v]) => `${k} ${v}`).join(', ')}; not acted on ${quality.deathsRecordedNotActedOn} |
 | deaths not (yet) recorded: service status | ${Object.entries(quality.deceasedWithoutRecordByStatus).map(([k, v]) => `${k} ${v}`).join(', ')} |

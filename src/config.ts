@@ -30,6 +30,8 @@ export interface Config {
   batchLimitBytes: number;
   shutdownTimeoutMs: number;
   claimTtlMinutes: number;
+  /** How long a batch's rescoring waits, so files arriving together rescore each person once. */
+  batchRescoreDelayMs: number;
   smsGatewayUrl: string | undefined;
   feedsFile: string | undefined;
   queuePrefix: string;
@@ -61,6 +63,7 @@ export function loadConfig(raw: NodeJS.ProcessEnv = process.env): Config {
       BATCH_LIMIT_BYTES: num({ default: 2 * 1024 * 1024 * 1024 }),
       SHUTDOWN_TIMEOUT_MS: num({ default: 15_000 }),
       CLAIM_TTL_MINUTES: num({ default: 30 }),
+      BATCH_RESCORE_DELAY_MS: num({ default: 30_000 }),
       SMS_GATEWAY_URL: url({ default: undefined }),
       FEEDS_FILE: str({ default: undefined }),
       QUEUE_PREFIX: str({ default: 'pc' }),
@@ -78,6 +81,10 @@ export function loadConfig(raw: NodeJS.ProcessEnv = process.env): Config {
   );
   const positive = (name: string, v: number) => {
     if (!Number.isFinite(v) || v <= 0) throw new ConfigError(`configuration error: ${name} is invalid: must be a positive number`);
+    return v;
+  };
+  const nonNegative = (name: string, v: number) => {
+    if (!Number.isFinite(v) || v < 0) throw new ConfigError(`configuration error: ${name} is invalid: must be zero or more`);
     return v;
   };
   const instant = (name: string, v: string | undefined) => {
@@ -101,6 +108,7 @@ export function loadConfig(raw: NodeJS.ProcessEnv = process.env): Config {
     batchLimitBytes: positive('BATCH_LIMIT_BYTES', e.BATCH_LIMIT_BYTES),
     shutdownTimeoutMs: positive('SHUTDOWN_TIMEOUT_MS', e.SHUTDOWN_TIMEOUT_MS),
     claimTtlMinutes: positive('CLAIM_TTL_MINUTES', e.CLAIM_TTL_MINUTES),
+    batchRescoreDelayMs: nonNegative('BATCH_RESCORE_DELAY_MS', e.BATCH_RESCORE_DELAY_MS),
     smsGatewayUrl: e.SMS_GATEWAY_URL,
     feedsFile: e.FEEDS_FILE,
     queuePrefix: e.QUEUE_PREFIX,

@@ -58,6 +58,7 @@ export async function createTestContext(
   const tdb = await createTestDatabase();
   const config: Config = {
     ...loadConfig({ DATABASE_URL: tdb.url, LOG_LEVEL: 'info' }),
+    batchRescoreDelayMs: 0, // tests look at a batch's rescoring right after it
     ...opts.config,
     queuePrefix: `t${randomBytes(4).toString('hex')}`,
   };

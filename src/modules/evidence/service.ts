@@ -46,8 +46,12 @@ function batchView(b: BatchRow) {
   };
 }
 
-export function createEvidenceService(deps: { pool: pg.Pool; repo: EvidenceRepository; queues: Queues; clock: Clock }) {
+export function createEvidenceService(deps: { pool: pg.Pool; repo: EvidenceRepository; queues: Queues; clock: Clock; batchRescoreDelayMs?: number }) {
   const { pool, repo, queues, clock } = deps;
+  // A file's rescoring waits a little: the people of files arriving together (a department's
+  // daily set, a backlog after an outage) are then rescored once, by the first job to claim
+  // them, instead of once per file. Pushes are rescored at once.
+  const batchDelay = deps.batchRescoreDelayMs ?? 0;
 
   async function tx<T>(fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
     const c = await pool.connect();
@@ -65,7 +69,7 @@ export function createEvidenceService(deps: { pool: pg.Pool; repo: EvidenceRepos
   }
 
   /** Rescoring jobs carry ids only; one job per ≤1000 pensioners, ids that make re-enqueueing a no-op. */
-  async function enqueueRescore(ids: string[], jobKey: string) {
+  async function enqueueRescore(ids: string[], jobKey: string, delay = 0) {
     if (ids.length === 0) return 0;
     // The pending set is what a rescore job claims; the job itself only says where to look.
     await pool.query('INSERT INTO rescore_pending (pensioner_id) SELECT unnest($1::bigint[]) ON CONFLICT DO NOTHING', [ids]);
@@ -75,7 +79,7 @@ export function createEvidenceService(deps: { pool: pg.Pool; repo: EvidenceRepos
       jobs.push({
         name: 'rescore',
         data: { pensionerIds: ids.slice(i, i + RESCORE_JOB_SIZE) },
-        opts: { jobId: `${jobKey}_${i / RESCORE_JOB_SIZE}`, attempts: 5, backoff: { type: 'exponential', delay: 1000 }, removeOnComplete: 10_000, removeOnFail: 10_000 },
+        opts: { jobId: `${jobKey}_${i / RESCORE_JOB_SIZE}`, delay, attempts: 5, backoff: { type: 'exponential', delay: 1000 }, removeOnComplete: 10_000, removeOnFail: 10_000 },
       });
     }
     for (let i = 0; i < jobs.length; i += 500) await q.addBulk(jobs.slice(i, i + 500));
@@ -207,7 +211,7 @@ export function createEvidenceService(deps: { pool: pg.Pool; repo: EvidenceRepos
       if (!b || b.status === 'uploading') return { status: 'missing' as const };
       if (b.status === 'failed') return { status: 'failed' as const };
       if (b.status === 'completed') {
-        await enqueueRescore(await repo.touched(pool, batchId), `batch_${batchId}`);
+        await enqueueRescore(await repo.touched(pool, batchId), `batch_${batchId}`, batchDelay);
         return { status: 'completed' as const };
       }
       await repo.markProcessing(pool, batchId, clock.now());
@@ -309,7 +313,7 @@ export function createEvidenceService(deps: { pool: pg.Pool; repo: EvidenceRepos
         if (!cur || cur.status !== 'processing' || Number(cur.records_done) !== done) throw new StaleProgress(batchId);
         await repo.complete(c, batchId, clock.now());
       });
-      const jobs = await enqueueRescore(await repo.touched(pool, batchId), `batch_${batchId}`);
+      const jobs = await enqueueRescore(await repo.touched(pool, batchId), `batch_${batchId}`, batchDelay);
       return { status: 'completed' as const, rescoreJobs: jobs };
     },
 
