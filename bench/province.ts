@@ -130,6 +130,8 @@ const serviceEnv = {
   QUEUE_PREFIX,
   CLOCK_START,
   MIGRATE_ON_START: 'false',
+  // A year of files arrives within minutes: rescore the people of files arriving together once.
+  BATCH_RESCORE_DELAY_MS: '30000',
 };
 const tServiceStart = Date.now();
 const serviceNow = () => new Date(lastArrival.getTime() + (Date.now() - tServiceStart));

@@ -63,7 +63,7 @@ export function loadConfig(raw: NodeJS.ProcessEnv = process.env): Config {
       BATCH_LIMIT_BYTES: num({ default: 2 * 1024 * 1024 * 1024 }),
       SHUTDOWN_TIMEOUT_MS: num({ default: 15_000 }),
       CLAIM_TTL_MINUTES: num({ default: 30 }),
-      BATCH_RESCORE_DELAY_MS: num({ default: 30_000 }),
+      BATCH_RESCORE_DELAY_MS: num({ default: 0 }),
       SMS_GATEWAY_URL: url({ default: undefined }),
       FEEDS_FILE: str({ default: undefined }),
       QUEUE_PREFIX: str({ default: 'pc' }),
