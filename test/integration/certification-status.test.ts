@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestContext, type TestContext } from '../helpers/context.ts';
+import pg from 'pg';
 import { auth, registerPensioner, syntheticId } from '../helpers/people.ts';
+import { LOOKUP_SQL } from '../../src/modules/certification/repository.ts';
 
 let t: TestContext;
 let bureau: string;
@@ -61,6 +63,33 @@ describe('status from the rolling 12-month rule', () => {
   it('masks the national ID for staff', async () => {
     const c = await certification(ids.three!, staff);
     expect(c.nationalId).toBe(`${ids.three!.slice(0, 6)}********${ids.three!.slice(-4)}`);
+  });
+});
+
+describe('the lookup plan', () => {
+  // A lookup must not read the registry's rows: they would compete with the certifications
+  // for shared buffers (README, "Performance and accuracy").
+  it('reads pensioners from the covering index alone once the table is vacuumed', async () => {
+    const c = new pg.Client({ connectionString: t.dbUrl });
+    await c.connect();
+    try {
+      await c.query('VACUUM ANALYZE pensioners');
+      await c.query('SET enable_seqscan = off'); // a handful of rows would otherwise be scanned whole
+      const nodes: { 'Node Type': string; 'Relation Name'?: string; 'Index Name'?: string }[] = [];
+      const walk = (n: any) => {
+        nodes.push(n);
+        for (const k of n.Plans ?? []) walk(k);
+      };
+      for (const scope of [null, '5101']) {
+        nodes.length = 0;
+        const res = await c.query(`EXPLAIN (FORMAT JSON) ${LOOKUP_SQL}`, [ids.three, scope]);
+        walk(res.rows[0]['QUERY PLAN'][0].Plan);
+        const onPensioners = nodes.filter((n) => n['Relation Name'] === 'pensioners');
+        expect(onPensioners.map((n) => [n['Node Type'], n['Index Name']])).toEqual([['Index Only Scan', 'pensioners_national_id_cover']]);
+      }
+    } finally {
+      await c.end();
+    }
   });
 });
 

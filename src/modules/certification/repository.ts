@@ -34,12 +34,10 @@ export interface CertificationRow {
   check_priority: number | null;
 }
 
-const SELECT_VIEW = `
-  SELECT p.id::text AS pensioner_id, p.national_id, p.name, p.region_code, p.phone, p.birth_date,
-    p.benefit_start_date, p.monthly_benefit_fen::text AS monthly_benefit_fen, p.pension_type, p.legacy_certified_at,
-    c.state, c.certified_at, c.certified_until, c.due_from, c.method, c.score, c.policy_version,
+const CERTIFICATION_COLUMNS = `c.state, c.certified_at, c.certified_until, c.due_from, c.method, c.score, c.policy_version,
     c.evidence, c.death_date, c.since,
-    mc.id AS check_id, mc.reason AS check_reason, mc.priority AS check_priority
+    mc.id AS check_id, mc.reason AS check_reason, mc.priority AS check_priority`;
+const FROM_VIEW = `
   FROM pensioners p
   JOIN certifications c ON c.pensioner_id = p.id
   LEFT JOIN LATERAL (
@@ -47,6 +45,26 @@ const SELECT_VIEW = `
     WHERE m.pensioner_id = p.id AND m.status <> 'resolved'
     ORDER BY priority DESC, opened_at LIMIT 1
   ) mc ON true`;
+
+const SELECT_VIEW = `
+  SELECT p.id::text AS pensioner_id, p.national_id, p.name, p.region_code, p.phone, p.birth_date,
+    p.benefit_start_date, p.monthly_benefit_fen::text AS monthly_benefit_fen, p.pension_type, p.legacy_certified_at,
+    ${CERTIFICATION_COLUMNS}${FROM_VIEW}`;
+
+/** What a status lookup shows: no registry fields besides the national ID. */
+export type CertificationViewRow = Pick<
+  CertificationRow,
+  | 'pensioner_id' | 'national_id' | 'state' | 'certified_at' | 'certified_until' | 'due_from' | 'method' | 'score'
+  | 'policy_version' | 'evidence' | 'death_date' | 'since' | 'check_id' | 'check_reason' | 'check_priority'
+>;
+
+// Only columns of pensioners_national_id_cover from pensioners, so the registry's rows are
+// not read (index-only scan): see migrations/20261125T230000_national_id_cover.ts.
+const BY_NATIONAL_ID = `WHERE p.national_id = $1 AND ($2::text IS NULL OR p.region_code LIKE $2 || '%')`;
+/** The status lookup ($1 national ID, $2 the caller's region prefix or null); exported for its plan test. */
+export const LOOKUP_SQL = `
+  SELECT p.id::text AS pensioner_id, p.national_id, ${CERTIFICATION_COLUMNS}${FROM_VIEW}
+  ${BY_NATIONAL_ID}`;
 
 /** SQL form of domain/cycle.ts calendarStatus (with the stored, calendar-independent states). */
 export function statusFilterSql(status: string, today: IsoDate) {
@@ -64,11 +82,21 @@ export function statusFilterSql(status: string, today: IsoDate) {
 
 export function createCertificationRepository(pool: pg.Pool) {
   return {
-    /** The hot path of status lookups: one prepared statement on the primary key's unique twin. */
+    /** A pensioner with the certification, for the registry's own read. */
     async viewByNationalId(nationalId: string, scope: string | null): Promise<CertificationRow | undefined> {
       const res = await pool.query<CertificationRow>({
+        name: 'pensioner_by_national_id',
+        text: `${SELECT_VIEW} ${BY_NATIONAL_ID}`,
+        values: [nationalId, scope],
+      });
+      return res.rows[0];
+    },
+
+    /** The hot path of status lookups: one prepared statement, pensioners read from the covering index only. */
+    async certificationByNationalId(nationalId: string, scope: string | null): Promise<CertificationViewRow | undefined> {
+      const res = await pool.query<CertificationViewRow>({
         name: 'certification_by_national_id',
-        text: `${SELECT_VIEW} WHERE p.national_id = $1 AND ($2::text IS NULL OR p.region_code LIKE $2 || '%')`,
+        text: LOOKUP_SQL,
         values: [nationalId, scope],
       });
       return res.rows[0];

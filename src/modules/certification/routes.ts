@@ -45,7 +45,7 @@ export async function certificationRoutes(app: FastifyInstance, deps: AppDeps) {
     { schema: { params: NationalIdParam, response: { 200: CertificationResponse } }, config: { roles: ['bureau', 'staff', 'admin'] } },
     async (req) => {
       const nid = requireNationalId(req.params.nationalId);
-      const row = await certificationRepo.viewByNationalId(nid, req.principal.regionPrefix);
+      const row = await certificationRepo.certificationByNationalId(nid, req.principal.regionPrefix);
       if (!row) throw notFound();
       await audit.record({ keyId: req.principal.keyId, role: req.principal.role, action: 'certification.read', pensionerId: row.pensioner_id });
       return certificationView(row, shanghaiDate(clock.now()), req.principal.role === 'staff');

@@ -2,13 +2,13 @@
 import { calendarStatus } from '../../domain/cycle.ts';
 import type { IsoDate } from '../../domain/calendar.ts';
 import { maskNationalId } from '../../domain/masking.ts';
-import type { CertificationRow } from './repository.ts';
+import type { CertificationRow, CertificationViewRow } from './repository.ts';
 
 export function statusOf(row: Pick<CertificationRow, 'state' | 'due_from' | 'certified_until'>, today: IsoDate): string {
   return row.state === 'active' ? calendarStatus({ dueFrom: row.due_from, certifiedUntil: row.certified_until }, today) : row.state;
 }
 
-export function certificationView(row: CertificationRow, today: IsoDate, masked: boolean) {
+export function certificationView(row: CertificationViewRow, today: IsoDate, masked: boolean) {
   const view: Record<string, unknown> = {
     nationalId: masked ? maskNationalId(row.national_id) : row.national_id,
     status: statusOf(row, today),
