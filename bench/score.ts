@@ -1,10 +1,12 @@
-// npm run bench:score [-- --pensioners 1000000 --events 10000000 --concurrency 2]
+// npm run bench:score [-- --pensioners 1000000 --events 10000000 --concurrency 2 --processes 2]
 // Full rescoring and sweep of every pensioner through the daily-sweep worker (BullMQ, real
 // queue), against one set-based SQL recompute of the same data in the same run
-// (bench/lib.ts sqlRecompute: the floor, not a rival).
+// (bench/lib.ts sqlRecompute: the floor, not a rival). --processes N runs N worker processes
+// (this one and N − 1 bench/sweep-worker.ts), as a deployment runs one per core.
 import { parseArgs } from 'node:util';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
+import { spawn, type ChildProcess } from 'node:child_process';
 import pg from 'pg';
 import { loadConfig } from '../src/config.ts';
 import { createDatabase } from '../src/infra/database.ts';
@@ -20,6 +22,7 @@ const { values: args } = parseArgs({
     pensioners: { type: 'string', default: '100000' },
     events: { type: 'string', default: '' },
     concurrency: { type: 'string', default: '2' },
+    processes: { type: 'string', default: '1' },
     redis: { type: 'string', default: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379' },
   },
 });
@@ -65,8 +68,22 @@ const database = createDatabase(url, { max: 10 });
 const queues = createQueues({ redisUrl: args.redis || undefined, databaseUrl: url, prefix: config.queuePrefix });
 const deps = createDeps({ config, db: database.db, pool: database.pool, queues, clock: startingClock(NOW), policy });
 const worker = createDailySweepWorker(deps, { concurrency: Number(args.concurrency) });
+const others: ChildProcess[] = [];
+for (let i = 1; i < Number(args.processes); i++) {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'bench/sweep-worker.ts'], {
+    env: { ...process.env, DATABASE_URL: url, REDIS_URL: args.redis, QUEUE_PREFIX: config.queuePrefix, CLOCK_START: NOW.toISOString(), SWEEP_CONCURRENCY: args.concurrency, LOG_LEVEL: 'warn' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  await new Promise<void>((resolve, reject) => {
+    child.stdout!.on('data', (b: Buffer) => (String(b).includes('ready') ? resolve() : undefined));
+    child.once('exit', () => reject(new Error('a sweep worker process exited')));
+  });
+  others.push(child);
+}
+// Peak RSS of the largest worker process.
+const childHwm = (p: ChildProcess) => Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${p.pid}/status`, 'utf8'))?.[1] ?? 0) * 1024;
 let peakRss = 0;
-const rssTimer = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 200);
+const rssTimer = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss, ...others.map(childHwm))), 200);
 const sweepStart = Date.now();
 await queues.get('daily-sweep').add('sweep', {}, { jobId: `bench-${Date.now()}` });
 let lastLog = 0;
@@ -84,6 +101,7 @@ clearInterval(rssTimer);
 const summary = await database.pool.query(`SELECT status, count(*)::int AS n, round(avg(score)::numeric, 3) AS avg_score FROM certifications GROUP BY status ORDER BY status`);
 const checks = await database.pool.query(`SELECT count(*)::int AS n FROM manual_checks`);
 await worker.close();
+await Promise.all(others.map((p) => new Promise((r) => (p.once('exit', r), p.kill('SIGTERM')))));
 await queues.close();
 await deps.audit.close();
 await database.close();
@@ -92,6 +110,8 @@ const result = {
   machine: { cores: cpus().length, node: process.version },
   pensioners: N,
   events: E,
+  workerProcesses: Number(args.processes),
+  concurrencyPerProcess: Number(args.concurrency),
   sqlRecomputeSeconds: Number(sqlSeconds.toFixed(1)),
   serviceSweepSeconds: Number(serviceSeconds.toFixed(1)),
   ratio: Number((serviceSeconds / sqlSeconds).toFixed(2)),
@@ -105,6 +125,7 @@ writeFileSync('bench-results/score.json', JSON.stringify(result, null, 2));
 const md = `| measure | value |
 |---|---|
 | pensioners / events | ${N} / ${E} |
+| sweep worker processes × concurrency | ${args.processes} × ${args.concurrency} |
 | set-based SQL recompute | ${result.sqlRecomputeSeconds} s |
 | service: full rescoring and sweep (queue, lifecycle, checks, reminders) | ${result.serviceSweepSeconds} s (${result.ratio}× of SQL; goal ≤ 2×) |
 | worker peak RSS | ${(peakRss / 1048576).toFixed(0)} MB |

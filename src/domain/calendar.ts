@@ -56,6 +56,8 @@ export function addDays(date: IsoDate, n: number): IsoDate {
 // database. Scoring converts millions of instants, and Intl time-zone lookups dominated it.
 const FIXED_OFFSET_FROM = Date.UTC(1992, 0, 1);
 const FIXED_OFFSET_MS = 8 * 3_600_000;
+// toISOString switches to six-digit years from 10000 on.
+const MAX_ISO_YEAR_MS = Date.UTC(9999, 11, 31, 16);
 
 /** The calendar date in Shanghai of an instant. */
 export function shanghaiDate(instant: Date): IsoDate {
@@ -114,5 +116,8 @@ export function daysBetween(a: IsoDate, b: IsoDate): number {
 
 /** An instant as ISO 8601 with the Shanghai offset: 2026-03-05T14:30:00.000+08:00. */
 export function toShanghaiIso(instant: Date): string {
+  const t = instant.getTime();
+  // Every stored decision's evidence goes through here: the same fixed-offset shortcut as shanghaiDate.
+  if (t >= FIXED_OFFSET_FROM && t < MAX_ISO_YEAR_MS) return `${new Date(t + FIXED_OFFSET_MS).toISOString().slice(0, 23)}+08:00`;
   return DateTime.fromJSDate(instant, { zone: ZONE }).toISO()!;
 }

@@ -105,6 +105,20 @@ function ageInYears(birthMs: number, at: Date): number {
   return (at.getTime() - birthMs) / YEAR_MS;
 }
 
+/**
+ * One pensioner's cumulative hazard at an instant (epoch ms). Scoring decays every event to
+ * many instants; taking H once per instant and per event, instead of twice per pair, is what
+ * keeps a sweep of millions cheap. survivalBetween(H(from), H(to)) is exactly survival(from, to).
+ */
+function hazardClock(policy: Policy, birthMs: number): (t: number) => number {
+  const h = hazardOf(policy.mortality);
+  return (t) => cumulativeHazard(h, (t - birthMs) / YEAR_MS);
+}
+
+function survivalBetween(fromMs: number, hFrom: number, toMs: number, hTo: number): number {
+  return toMs <= fromMs ? 1 : Math.exp(-Math.max(0, hTo - hFrom));
+}
+
 function survival(policy: Policy, birthMs: number, from: Date, to: Date): number {
   if (to.getTime() <= from.getTime()) return 1;
   const h = hazardOf(policy.mortality);
@@ -142,6 +156,12 @@ interface Candidate {
   contribution: number;
 }
 
+/** A candidate with its instant and the cumulative hazard there. */
+interface Timed extends Candidate {
+  t: number;
+  h: number;
+}
+
 /** Better evidence: larger contribution, then newer, then larger id (total, deterministic). */
 function better(a: Candidate, b: Candidate): boolean {
   if (a.contribution !== b.contribution) return a.contribution > b.contribution;
@@ -172,13 +192,16 @@ function combine(best: Map<Group, Candidate>): Score {
  * happened by `at` counts; weight-0 kinds (deaths, sentence starts) never contribute.
  */
 export function scoreAt(policy: Policy, birthDate: IsoDate, events: readonly EvidenceEvent[], at: Date): Score {
-  const birthMs = startOfShanghaiDay(birthDate).getTime();
+  const H = hazardClock(policy, startOfShanghaiDay(birthDate).getTime());
+  const atMs = at.getTime();
+  const hAt = H(atMs);
   const best = new Map<Group, Candidate>();
   for (const ev of events) {
-    if (ev.occurredAt.getTime() > at.getTime()) continue;
+    const t = ev.occurredAt.getTime();
+    if (t > atMs) continue;
     const weight = eventWeight(policy, ev);
     if (weight <= 0) continue;
-    const cand = { ev, weight, contribution: weight * survival(policy, birthMs, ev.occurredAt, at) };
+    const cand = { ev, weight, contribution: weight * survivalBetween(t, H(t), atMs, hAt) };
     const cur = best.get(groupOf(ev));
     if (!cur || better(cand, cur)) best.set(groupOf(ev), cand);
   }
@@ -204,43 +227,52 @@ export function autoCertifications(
   birthDate: IsoDate,
   events: readonly EvidenceEvent[],
 ): AutoCertification[] {
-  const birthMs = startOfShanghaiDay(birthDate).getTime();
-  const life = events
-    .map((ev) => ({ ev, weight: eventWeight(policy, ev) }))
-    .filter((c) => c.weight > 0)
-    .sort((a, b) => byOccurrence(a.ev, b.ev));
-  const byDate = new Map<IsoDate, AutoCertification>();
-  const best = new Map<Group, Candidate>();
+  const H = hazardClock(policy, startOfShanghaiDay(birthDate).getTime());
+  const life: Timed[] = [];
+  for (const ev of events) {
+    const weight = eventWeight(policy, ev);
+    if (weight > 0) life.push({ ev, weight, contribution: weight, t: ev.occurredAt.getTime(), h: H(ev.occurredAt.getTime()) });
+  }
+  life.sort((a, b) => byOccurrence(a.ev, b.ev));
+  // The last way each date was reached (a snapshot of the group bests) and when it was first known.
+  const byDate = new Map<IsoDate, { at: Date; best: Map<Group, Timed>; dating: EvidenceEvent; decidedAt: Date }>();
+  const best = new Map<Group, Timed>();
   let i = 0;
   while (i < life.length) {
     const at = life[i]!.ev.occurredAt;
+    const atMs = life[i]!.t;
+    const hAt = life[i]!.h;
     // Re-decay the group bests to this instant, then take in every event that happened at it.
-    for (const c of best.values()) c.contribution = c.weight * survival(policy, birthMs, c.ev.occurredAt, at);
-    while (i < life.length && life[i]!.ev.occurredAt.getTime() === at.getTime()) {
-      const { ev, weight } = life[i++]!;
-      const cand = { ev, weight, contribution: weight };
-      const cur = best.get(groupOf(ev));
-      if (!cur || better(cand, cur)) best.set(groupOf(ev), cand);
+    for (const c of best.values()) c.contribution = c.weight * survivalBetween(c.t, c.h, atMs, hAt);
+    while (i < life.length && life[i]!.t === atMs) {
+      const cand = { ...life[i++]! };
+      const cur = best.get(groupOf(cand.ev));
+      if (!cur || better(cand, cur)) best.set(groupOf(cand.ev), cand);
     }
-    // The score alone first: the explanation (sorted evidence) only when it certifies.
     let miss = 1;
     for (const c of best.values()) miss *= 1 - c.contribution;
     if (1 - miss < policy.threshold) continue;
-    const s = combine(best);
-    const contributors = [...best.values()];
-    const dating = contributors
-      .filter((c) => !isCardOnly(c.ev.identityCheck))
-      .sort((a, b) => byOccurrence(b.ev, a.ev))[0];
+    let dating: EvidenceEvent | undefined;
+    let received = -Infinity;
+    for (const c of best.values()) {
+      if (!isCardOnly(c.ev.identityCheck) && (!dating || byOccurrence(c.ev, dating) > 0)) dating = c.ev;
+      received = Math.max(received, c.ev.receivedAt.getTime());
+    }
     if (!dating) continue;
-    const certifiedAt = shanghaiDate(dating.ev.occurredAt);
-    const decidedAt = new Date(Math.max(...contributors.map((c) => c.ev.receivedAt.getTime())));
+    const certifiedAt = shanghaiDate(dating.occurredAt);
+    const decidedAt = new Date(received);
     // Reached again for the same date: the latest way explains it (e.g. a self-service face
     // check after a bank visit that day), but it was known since the earliest way.
     const seen = byDate.get(certifiedAt);
     const known = seen && seen.decidedAt < decidedAt ? seen.decidedAt : decidedAt;
-    byDate.set(certifiedAt, { ...s, certifiedAt, at, method: methodOf(dating.ev), datedBy: dating.ev.id, decidedAt: known });
+    const snapshot = new Map<Group, Timed>();
+    for (const [g, c] of best) snapshot.set(g, { ...c });
+    byDate.set(certifiedAt, { at, best: snapshot, dating, decidedAt: known });
   }
-  return [...byDate.values()].sort((a, b) => (a.certifiedAt < b.certifiedAt ? -1 : a.certifiedAt > b.certifiedAt ? 1 : 0));
+  // The explanation (sorted evidence) only for the way that stands for each date.
+  return [...byDate.entries()]
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([certifiedAt, r]) => ({ ...combine(r.best), certifiedAt, at: r.at, method: methodOf(r.dating), datedBy: r.dating.id, decidedAt: r.decidedAt }));
 }
 
 /** The latest auto-certification, or null when the evidence never reached the threshold. */

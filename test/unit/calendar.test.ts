@@ -11,6 +11,7 @@ import {
   monthOf,
   monthsBetween,
   shanghaiDate,
+  toShanghaiIso,
   daysInMonth,
   startOfShanghaiDay,
 } from '../../src/domain/calendar.ts';
@@ -99,6 +100,16 @@ describe('Shanghai calendar fast path', () => {
       }),
       { numRuns: 5000 },
     );
+  });
+
+  it('formats instants with the Shanghai offset as the tz database does', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: Date.UTC(1900, 0, 1), max: Date.UTC(2100, 0, 1) }), (t) => {
+        expect(toShanghaiIso(new Date(t))).toBe(DateTime.fromMillis(t, { zone: 'Asia/Shanghai' }).toISO());
+      }),
+      { numRuns: 5000 },
+    );
+    expect(toShanghaiIso(new Date('2026-03-05T06:30:00.123Z'))).toBe('2026-03-05T14:30:00.123+08:00');
   });
 
   it('starts days where the tz database does', () => {

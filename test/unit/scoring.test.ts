@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { KINDS, type EvidenceEvent, type IdentityCheck, type Kind, type Source } from '../../src/domain/evidence.ts';
 import { loadDefaultPolicy } from '../../src/domain/policy.ts';
-import { autoCertification, decay, eventWeight, hazardRate, scoreAt } from '../../src/domain/scoring.ts';
+import { autoCertification, autoCertifications, decay, eventWeight, hazardRate, scoreAt } from '../../src/domain/scoring.ts';
 
 const policy = loadDefaultPolicy();
 const BIRTH = '1950-06-01';
@@ -173,6 +173,21 @@ describe('autoCertification', () => {
       fc.property(fc.array(weakEvent, { maxLength: 30 }).map(withIds), (evs) => {
         expect(autoCertification(policy, BIRTH, evs)).toBeNull();
       }),
+    );
+  });
+  // The incremental scan (hazard taken once per instant, explanations built once per date)
+  // must say exactly what the score taken afresh at that instant says, decayed the plain way.
+  it('each certification is the score taken afresh at its instant', () => {
+    fc.assert(
+      fc.property(events, fc.constantFrom('1930-02-10', BIRTH, '1962-12-31'), (evs, born) => {
+        for (const c of autoCertifications(policy, born, evs)) {
+          const fresh = scoreAt(policy, born, evs, c.at);
+          expect(fresh.score).toBeGreaterThanOrEqual(policy.threshold);
+          expect({ score: c.score, evidence: c.evidence }).toEqual(fresh);
+          for (const e of fresh.evidence) expect(e.contribution).toBe(decay(policy, e.weight, born, e.occurredAt, c.at));
+        }
+      }),
+      { numRuns: 500 },
     );
   });
   it('does not depend on the order of events', () => {

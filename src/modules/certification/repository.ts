@@ -125,9 +125,14 @@ export function createCertificationRepository(pool: pg.Pool) {
       return res.rows;
     },
 
+    /** The stored outcome a rescore compares with: not the evidence, whose JSON is costly to read. */
     async current(q: Q, pensionerIds: string[]) {
       if (pensionerIds.length === 0) return [];
-      return q.selectFrom('certifications').selectAll().where('pensioner_id', '=', sql<string>`any(${pensionerIds}::bigint[])`).execute();
+      return q
+        .selectFrom('certifications')
+        .select(['pensioner_id', 'state', 'status', 'certified_at', 'method', 'death_date', 'policy_version'])
+        .where('pensioner_id', '=', sql<string>`any(${pensionerIds}::bigint[])`)
+        .execute();
     },
 
     /** Writes the decided states of many pensioners in one statement. */
