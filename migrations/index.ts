@@ -10,6 +10,7 @@ import * as m20261125T200000 from './20261125T200000_report_indexes.ts';
 import * as m20261125T210000 from './20261125T210000_rescore_pending.ts';
 import * as m20261125T220000 from './20261125T220000_drop_next_chunk.ts';
 import * as m20261125T230000 from './20261125T230000_national_id_cover.ts';
+import * as m20261126T000000 from './20261126T000000_decision_known_events.ts';
 
 export const MIGRATIONS: Record<string, Migration> = {
   '20261125T150000_initial': m20261125T150000,
@@ -21,4 +22,5 @@ export const MIGRATIONS: Record<string, Migration> = {
   '20261125T210000_rescore_pending': m20261125T210000,
   '20261125T220000_drop_next_chunk': m20261125T220000,
   '20261125T230000_national_id_cover': m20261125T230000,
+  '20261126T000000_decision_known_events': m20261126T000000,
 };

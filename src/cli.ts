@@ -1,23 +1,13 @@
 // Operators' command line: migrations, API keys, and (with later features) feed uploads.
 import { Command, CommanderError } from 'commander';
-import { loadConfig, ConfigError } from './config.ts';
-import { openDatabase } from './runtime.ts';
-import { createDatabase, migrateToLatest } from './infra/database.ts';
+import { ConfigError } from './config.ts';
+import { withDatabase } from './runtime.ts';
+import { migrateToLatest } from './infra/database.ts';
 import { createKeyRepository } from './modules/auth/repository.ts';
 import { createAuthService, KeyInputError } from './modules/auth/service.ts';
 import { CLI_EXTENSIONS } from './cli-extensions.ts';
-
-async function withDatabase<T>(fn: (db: ReturnType<typeof createDatabase>) => Promise<T>): Promise<T> {
-  const config = loadConfig();
-  const { url, embedded } = await openDatabase(config);
-  const database = createDatabase(url, { max: 2, applicationName: 'pension-cli' });
-  try {
-    return await fn(database);
-  } finally {
-    await database.close();
-    await embedded?.stop();
-  }
-}
+import { ReplayInputError } from './modules/certification/cli.ts';
+import { PolicyError } from './domain/policy.ts';
 
 const program = new Command('pension-cli').description('Operate the pension certification service').exitOverride();
 
@@ -71,7 +61,7 @@ for (const extend of CLI_EXTENSIONS) extend(program);
 
 program.parseAsync(process.argv).catch((e: unknown) => {
   if (e instanceof CommanderError) process.exit(e.exitCode);
-  const msg = e instanceof ConfigError || e instanceof KeyInputError ? (e as Error).message : `error: ${(e as Error).message}`;
+  const msg = e instanceof ConfigError || e instanceof KeyInputError || e instanceof ReplayInputError || e instanceof PolicyError ? (e as Error).message : `error: ${(e as Error).message}`;
   process.stderr.write(`${msg}\n`);
   process.exit(1);
 });

@@ -8,6 +8,7 @@ import { startingClock, systemClock, type Clock } from './infra/clock.ts';
 import { createDeps, type AppDeps } from './app-deps.ts';
 import { loadDefaultPolicy } from './domain/policy.ts';
 import { loadPolicyFile } from './domain/policy-file.ts';
+import { loadConfig } from './config.ts';
 
 export interface Runtime {
   deps: AppDeps;
@@ -51,4 +52,17 @@ export async function startRuntime(config: Config, opts: { clock?: Clock; migrat
       await embedded?.stop();
     },
   };
+}
+
+/** A short-lived database connection for operators' commands (the CLI). */
+export async function withDatabase<T>(fn: (db: Database) => Promise<T>): Promise<T> {
+  const config = loadConfig();
+  const { url, embedded } = await openDatabase(config);
+  const database = createDatabase(url, { max: 2, applicationName: 'pension-cli' });
+  try {
+    return await fn(database);
+  } finally {
+    await database.close();
+    await embedded?.stop();
+  }
 }

@@ -62,6 +62,7 @@ export interface DecisionsTable {
   evidence: ColumnType<unknown, string, string>;
   actor: string;
   detail: ColumnType<unknown, string | null, string | null> | null;
+  known_event_ids: string[] | null;
 }
 
 export interface BatchesTable {

@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { KINDS, type EvidenceEvent, type IdentityCheck, type Kind, type Source } from '../../src/domain/evidence.ts';
+import { type EvidenceEvent, type IdentityCheck, type Kind, type Source } from '../../src/domain/evidence.ts';
 import { loadDefaultPolicy } from '../../src/domain/policy.ts';
+import { evidenceEvent } from '../helpers/arbitraries.ts';
 import { autoCertification, autoCertifications, decay, eventWeight, hazardRate, scoreAt } from '../../src/domain/scoring.ts';
 
 const policy = loadDefaultPolicy();
@@ -22,21 +23,7 @@ const WEAK: [Source, Kind][] = [
 ];
 const instant = fc.integer({ min: Date.parse('2024-01-01T00:00:00Z'), max: Date.parse('2026-06-01T00:00:00Z') });
 const withIds = (evs: Omit<EvidenceEvent, 'id'>[]) => evs.map((e, i) => ({ ...e, id: `g${i}` }));
-const anyEvent = fc
-  .record({
-    source: fc.constantFrom(...LIFE_SOURCES),
-    pick: fc.nat(),
-    identityCheck: fc.constantFrom(...CHECKS),
-    t: instant,
-    lag: fc.integer({ min: 0, max: 30 * 86_400_000 }),
-  })
-  .map(({ source, pick, identityCheck, t, lag }) => ({
-    source,
-    kind: KINDS[source][pick % KINDS[source].length]! as Kind,
-    identityCheck,
-    occurredAt: new Date(t),
-    receivedAt: new Date(t + lag),
-  }));
+const anyEvent = evidenceEvent({ sources: LIFE_SOURCES, from: '2024-01-01T00:00:00Z', to: '2026-06-01T00:00:00Z', maxLagDays: 30 });
 const events = fc.array(anyEvent, { maxLength: 25 }).map(withIds);
 const weakEvent = fc.oneof(
   // card-only evidence of any kind

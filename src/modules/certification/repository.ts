@@ -157,17 +157,22 @@ export function createCertificationRepository(pool: pg.Pool) {
 
     async recordDecisions(
       q: Q,
-      rows: { pensionerId: string; at: Date; status: string; state: CertificationState; actor: string; detail?: unknown }[],
+      rows: { pensionerId: string; at: Date; status: string; state: CertificationState; actor: string; detail?: unknown; knownEventIds: string[] }[],
     ) {
       if (rows.length === 0) return;
       const col = <T>(f: (r: (typeof rows)[number]) => T) => rows.map(f);
       await sql`
-        INSERT INTO decisions (pensioner_id, decided_at, status, certified_at, certified_until, method, score, policy_version, evidence, actor, detail)
-        SELECT * FROM unnest(${col((r) => r.pensionerId)}::bigint[], ${col((r) => r.at)}::timestamptz[], ${col((r) => r.status)}::text[],
+        INSERT INTO decisions (pensioner_id, decided_at, status, certified_at, certified_until, method, score, policy_version, evidence, actor, detail, known_event_ids)
+        SELECT u.pensioner_id, u.decided_at, u.status, u.certified_at, u.certified_until, u.method, u.score, u.policy_version, u.evidence, u.actor, u.detail,
+          u.known::bigint[]
+        FROM unnest(${col((r) => r.pensionerId)}::bigint[], ${col((r) => r.at)}::timestamptz[], ${col((r) => r.status)}::text[],
           ${col((r) => r.state.certifiedAt)}::date[], ${col((r) => r.state.certifiedUntil)}::date[], ${col((r) => r.state.method)}::text[],
           ${col((r) => r.state.score)}::float8[], ${col((r) => r.state.policyVersion)}::text[],
           ${col((r) => JSON.stringify(r.state.evidence))}::jsonb[], ${col((r) => r.actor)}::text[],
-          ${col((r) => (r.detail === undefined ? null : JSON.stringify(r.detail)))}::jsonb[])`.execute(q);
+          ${col((r) => (r.detail === undefined ? null : JSON.stringify(r.detail)))}::jsonb[],
+          -- one array literal per decision: unnest would flatten a two-dimensional array
+          ${col((r) => `{${r.knownEventIds.join(',')}}`)}::text[])
+          AS u(pensioner_id, decided_at, status, certified_at, certified_until, method, score, policy_version, evidence, actor, detail, known)`.execute(q);
     },
   };
 }

@@ -91,7 +91,7 @@ export function createCertificationService(deps: { repo: CertificationRepository
       const before = new Map(current.map((c) => [String(c.pensioner_id), c as StoredOutcome]));
       const decided = facts.map((f) => {
         const decision = decideFor(policy, f, now);
-        return { pensionerId: f.pensionerId, regionCode: f.regionCode, decision, state: toState(decision, now) };
+        return { pensionerId: f.pensionerId, regionCode: f.regionCode, decision, state: toState(decision, now), knownEventIds: f.events.map((e) => e.id) };
       });
       const changed = decided.filter((d) => !sameOutcome(before.get(d.pensionerId), d.decision.status, d.state));
       await repo.save(q, decided.map((d) => ({ ...d, status: d.decision.status })));
@@ -104,6 +104,7 @@ export function createCertificationService(deps: { repo: CertificationRepository
           state: d.state,
           actor,
           detail: d.decision.review ? { review: d.decision.review } : undefined,
+          knownEventIds: d.knownEventIds,
         })),
       );
       const reviews = decided.filter((d) => d.decision.review);

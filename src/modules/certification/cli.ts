@@ -1,0 +1,56 @@
+// `decisions replay NATIONAL_ID [--archive DIR]`: replays every stored decision of one
+// pensioner under the policy version it records; prints one line per decision (ids,
+// instants, versions and field names, no personal data) and exits 1 if any differs.
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Command } from 'commander';
+import { withDatabase } from '../../runtime.ts';
+import { parseNationalId } from '../../domain/national-id.ts';
+import { loadDefaultPolicy } from '../../domain/policy.ts';
+import { loadPolicyArchive } from '../../domain/policy-file.ts';
+import { createAuditWriter } from '../audit/writer.ts';
+import { createCertificationRepository } from './repository.ts';
+import { createCertificationService } from './service.ts';
+import { createReplayService, type ReplayResult } from './replay.ts';
+
+export const DEFAULT_POLICY_ARCHIVE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../policy/archive');
+
+export class ReplayInputError extends Error {}
+
+export async function replayCommand(nationalId: string, o: { archive?: string }, out: NodeJS.WritableStream = process.stdout): Promise<ReplayResult[]> {
+  const id = parseNationalId(nationalId);
+  if (!id.ok) throw new ReplayInputError('not a valid national ID');
+  const archive = await loadPolicyArchive(o.archive ?? DEFAULT_POLICY_ARCHIVE);
+  return withDatabase(async (d) => {
+    const found = await d.pool.query<{ id: string }>('SELECT id::text AS id FROM pensioners WHERE national_id = $1', [id.value.nationalId]);
+    const pensionerId = found.rows[0]?.id;
+    if (!pensionerId) throw new ReplayInputError('no pensioner with that national ID');
+    const audit = createAuditWriter(d.pool);
+    try {
+      await audit.record({ keyId: null, role: 'operator', action: 'decisions.replay', pensionerId });
+    } finally {
+      await audit.close();
+    }
+    // Loading facts needs neither the current policy's checks nor the queue.
+    const certification = createCertificationService({ repo: createCertificationRepository(d.pool), policy: loadDefaultPolicy(), openChecks: async () => {} });
+    const results = await createReplayService({ db: d.db, loadFacts: certification.loadFacts, archive }).replayPensioner(pensionerId);
+    for (const r of results) {
+      const diff = r.differences.map((x) => x.field).join(',');
+      out.write(`decision ${r.decisionId} ${r.decidedAt} policy ${r.policyVersion} ${r.outcome}${diff ? ` ${diff}` : ''}\n`);
+    }
+    return results;
+  });
+}
+
+export function decisionCommands(program: Command) {
+  program
+    .command('decisions')
+    .description('stored certification decisions')
+    .command('replay <nationalId>')
+    .description('replay each stored decision of a pensioner under its archived policy version')
+    .option('--archive <dir>', 'the archive of policy versions', DEFAULT_POLICY_ARCHIVE)
+    .action(async (nationalId: string, o: { archive?: string }) => {
+      const results = await replayCommand(nationalId, o);
+      if (results.some((r) => r.outcome !== 'identical')) process.exitCode = 1;
+    });
+}
