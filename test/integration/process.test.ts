@@ -10,12 +10,13 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { syntheticId, pensionerBody } from '../helpers/people.ts';
 import { ADMIN_DATABASE_URL, REDIS_URL } from '../helpers/env.ts';
 import { createTestDatabase } from '../helpers/context.ts';
+import { freePort } from '../helpers/free-port.ts';
 
 const run = promisify(execFile);
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const TSX = path.join(ROOT, 'node_modules/.bin/tsx');
 const dataDir = mkdtempSync(path.join(tmpdir(), 'pc-embedded-'));
-const pgPort = 55000 + Math.floor(Math.random() * 1000);
+const pgPort = await freePort();
 
 function start(env: Record<string, string>) {
   const child = spawn(TSX, ['src/main.ts'], { cwd: ROOT, env: { ...process.env, DATABASE_URL: '', REDIS_URL: '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -50,7 +51,7 @@ afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
 describe('npm start on embedded defaults', () => {
   it('starts its own PostgreSQL, stops gracefully on SIGTERM, and keeps data across a restart', async () => {
-    const port = 41000 + Math.floor(Math.random() * 1000);
+    const port = await freePort();
     const env = { DATA_DIR: dataDir, EMBEDDED_PG_PORT: String(pgPort), PORT: String(port), LOG_LEVEL: 'warn' };
     const first = start(env);
     await waitReady(port, 90_000, first.output);
@@ -83,7 +84,7 @@ describe('with DATABASE_URL and REDIS_URL', () => {
   it('runs on the real servers; ROLE=api answers HTTP', async () => {
     const db = await createTestDatabase();
     try {
-      const port = 42000 + Math.floor(Math.random() * 1000);
+      const port = await freePort();
       const p = start({ DATABASE_URL: db.url, REDIS_URL, ROLE: 'api', PORT: String(port), LOG_LEVEL: 'warn', MIGRATE_ON_START: 'true', QUEUE_PREFIX: `proc${port}` });
       await waitReady(port, 30_000);
       expect(p.output()).toContain('queue=redis');
