@@ -6,11 +6,9 @@ import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { withDatabase } from '../../runtime.ts';
 import { parseNationalId } from '../../domain/national-id.ts';
-import { loadDefaultPolicy } from '../../domain/policy.ts';
 import { loadPolicyArchive } from '../../domain/policy-file.ts';
 import { createAuditWriter } from '../audit/writer.ts';
-import { createCertificationRepository } from './repository.ts';
-import { createCertificationService } from './service.ts';
+import { createPensionerRepository } from '../pensioners/repository.ts';
 import { createReplayService, type ReplayResult } from './replay.ts';
 
 export const DEFAULT_POLICY_ARCHIVE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../policy/archive');
@@ -22,8 +20,8 @@ export async function replayCommand(nationalId: string, o: { archive?: string },
   if (!id.ok) throw new ReplayInputError('not a valid national ID');
   const archive = await loadPolicyArchive(o.archive ?? DEFAULT_POLICY_ARCHIVE);
   return withDatabase(async (d) => {
-    const found = await d.pool.query<{ id: string }>('SELECT id::text AS id FROM pensioners WHERE national_id = $1', [id.value.nationalId]);
-    const pensionerId = found.rows[0]?.id;
+    const [found] = await createPensionerRepository().idsByNationalIds(d.db, [id.value.nationalId], null);
+    const pensionerId = found && String(found.id);
     if (!pensionerId) throw new ReplayInputError('no pensioner with that national ID');
     const audit = createAuditWriter(d.pool);
     try {
@@ -31,9 +29,7 @@ export async function replayCommand(nationalId: string, o: { archive?: string },
     } finally {
       await audit.close();
     }
-    // Loading facts needs neither the current policy's checks nor the queue.
-    const certification = createCertificationService({ repo: createCertificationRepository(d.pool), policy: loadDefaultPolicy(), openChecks: async () => {} });
-    const results = await createReplayService({ db: d.db, loadFacts: certification.loadFacts, archive }).replayPensioner(pensionerId);
+    const results = await createReplayService({ db: d.db, archive }).replayPensioner(pensionerId);
     for (const r of results) {
       const diff = r.differences.map((x) => x.field).join(',');
       out.write(`decision ${r.decisionId} ${r.decidedAt} policy ${r.policyVersion} ${r.outcome}${diff ? ` ${diff}` : ''}\n`);

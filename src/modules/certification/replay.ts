@@ -1,6 +1,7 @@
 // Replaying stored decisions: each is decided again from exactly the events it was taken
-// from (recorded with it; older decisions: those received by then), under the policy version it records (from the archive of
-// every version in force), and compared field by field with what was stored. An auditor's
+// from (recorded with it; older decisions: those received by then), under the policy
+// version it records (from the archive of every version in force), and compared field by
+// field with what was stored. An auditor's
 // question "would the rules as they stood then say the same?" gets a yes or the differences.
 import { isDeepStrictEqual } from 'node:util';
 import { sql, type Kysely } from 'kysely';
@@ -8,6 +9,7 @@ import type { DB } from '../../infra/db-types.ts';
 import type { Policy } from '../../domain/policy.ts';
 import type { IsoDate } from '../../domain/calendar.ts';
 import { decideFor, toState, type PensionerFacts } from './decide.ts';
+import { loadFacts } from './service.ts';
 
 export interface StoredDecision {
   id: string;
@@ -55,10 +57,10 @@ export function replayDecision(archive: ReadonlyMap<string, Policy>, facts: Pens
   return { ...base, outcome: differences.length ? 'different' : 'identical', differences };
 }
 
-export function createReplayService(deps: { db: Kysely<DB>; loadFacts: (q: Kysely<DB>, ids: string[]) => Promise<PensionerFacts[]>; archive: ReadonlyMap<string, Policy> }) {
+export function createReplayService(deps: { db: Kysely<DB>; archive: ReadonlyMap<string, Policy> }) {
   return {
     async replayPensioner(pensionerId: string): Promise<ReplayResult[]> {
-      const [facts] = await deps.loadFacts(deps.db, [pensionerId]);
+      const [facts] = await loadFacts(deps.db, [pensionerId]);
       if (!facts) return [];
       const rows = await sql<{ id: string; decided_ms: number; status: string; certified_at: string | null; certified_until: string | null; method: string | null; score: number; policy_version: string; evidence: unknown; known_event_ids: string[] | null }>`
         SELECT id::text AS id, (extract(epoch FROM decided_at) * 1000)::float8 AS decided_ms, status, certified_at::text AS certified_at,

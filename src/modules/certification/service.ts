@@ -35,45 +35,46 @@ function sameOutcome(a: StoredOutcome | undefined, status: string, b: Certificat
   return !!a && a.status === status && a.state === b.state && a.certified_at === b.certifiedAt && a.method === b.method && a.death_date === b.deathDate && a.policy_version === b.policyVersion;
 }
 
+/** Everything known about pensioners that their certification is decided from. */
+export async function loadFacts(q: Q, ids: string[]): Promise<PensionerFacts[]> {
+  const [people, events] = await Promise.all([
+    sql<{ id: string; region_code: string; birth_date: string; benefit_start_date: string; legacy_certified_at: string | null }>`
+      SELECT id::text AS id, region_code, birth_date, benefit_start_date, legacy_certified_at
+      FROM pensioners WHERE id = any(${ids}::bigint[])`.execute(q),
+    // Instants as epoch milliseconds: parsing timestamp text was the largest cost of a sweep.
+    sql<{ id: string; pensioner_id: string; source: Source; kind: string; occurred_ms: number; received_ms: number; identity_check: IdentityCheck; location: string | null; death_date: string | null }>`
+      SELECT id::text AS id, pensioner_id::text AS pensioner_id, source, kind,
+        (extract(epoch FROM occurred_at) * 1000)::float8 AS occurred_ms, (extract(epoch FROM received_at) * 1000)::float8 AS received_ms,
+        identity_check, location, death_date
+      FROM events WHERE pensioner_id = any(${ids}::bigint[])`.execute(q),
+  ]);
+  const byPerson = new Map<string, EvidenceEvent[]>();
+  for (const e of events.rows) {
+    let list = byPerson.get(e.pensioner_id);
+    if (!list) byPerson.set(e.pensioner_id, (list = []));
+    list.push({
+      id: e.id,
+      source: e.source,
+      kind: e.kind as EvidenceEvent['kind'],
+      occurredAt: new Date(e.occurred_ms),
+      receivedAt: new Date(e.received_ms),
+      identityCheck: e.identity_check,
+      location: e.location,
+      deathDate: e.death_date,
+    });
+  }
+  return people.rows.map((p) => ({
+    pensionerId: p.id,
+    regionCode: p.region_code,
+    birthDate: p.birth_date,
+    benefitStartDate: p.benefit_start_date,
+    legacyCertifiedAt: p.legacy_certified_at,
+    events: byPerson.get(p.id) ?? [],
+  }));
+}
+
 export function createCertificationService(deps: { repo: CertificationRepository; policy: Policy; openChecks: OpenChecks }) {
   const { repo, policy } = deps;
-
-  async function loadFacts(q: Q, ids: string[]): Promise<PensionerFacts[]> {
-    const [people, events] = await Promise.all([
-      sql<{ id: string; region_code: string; birth_date: string; benefit_start_date: string; legacy_certified_at: string | null }>`
-        SELECT id::text AS id, region_code, birth_date, benefit_start_date, legacy_certified_at
-        FROM pensioners WHERE id = any(${ids}::bigint[])`.execute(q),
-      // Instants as epoch milliseconds: parsing timestamp text was the largest cost of a sweep.
-      sql<{ id: string; pensioner_id: string; source: Source; kind: string; occurred_ms: number; received_ms: number; identity_check: IdentityCheck; location: string | null; death_date: string | null }>`
-        SELECT id::text AS id, pensioner_id::text AS pensioner_id, source, kind,
-          (extract(epoch FROM occurred_at) * 1000)::float8 AS occurred_ms, (extract(epoch FROM received_at) * 1000)::float8 AS received_ms,
-          identity_check, location, death_date
-        FROM events WHERE pensioner_id = any(${ids}::bigint[])`.execute(q),
-    ]);
-    const byPerson = new Map<string, EvidenceEvent[]>();
-    for (const e of events.rows) {
-      let list = byPerson.get(e.pensioner_id);
-      if (!list) byPerson.set(e.pensioner_id, (list = []));
-      list.push({
-        id: e.id,
-        source: e.source,
-        kind: e.kind as EvidenceEvent['kind'],
-        occurredAt: new Date(e.occurred_ms),
-        receivedAt: new Date(e.received_ms),
-        identityCheck: e.identity_check,
-        location: e.location,
-        deathDate: e.death_date,
-      });
-    }
-    return people.rows.map((p) => ({
-      pensionerId: p.id,
-      regionCode: p.region_code,
-      birthDate: p.birth_date,
-      benefitStartDate: p.benefit_start_date,
-      legacyCertifiedAt: p.legacy_certified_at,
-      events: byPerson.get(p.id) ?? [],
-    }));
-  }
 
   return {
     policy,
@@ -91,7 +92,7 @@ export function createCertificationService(deps: { repo: CertificationRepository
       const before = new Map(current.map((c) => [String(c.pensioner_id), c as StoredOutcome]));
       const decided = facts.map((f) => {
         const decision = decideFor(policy, f, now);
-        return { pensionerId: f.pensionerId, regionCode: f.regionCode, decision, state: toState(decision, now), knownEventIds: f.events.map((e) => e.id) };
+        return { pensionerId: f.pensionerId, regionCode: f.regionCode, decision, state: toState(decision, now), events: f.events };
       });
       const changed = decided.filter((d) => !sameOutcome(before.get(d.pensionerId), d.decision.status, d.state));
       await repo.save(q, decided.map((d) => ({ ...d, status: d.decision.status })));
@@ -104,7 +105,7 @@ export function createCertificationService(deps: { repo: CertificationRepository
           state: d.state,
           actor,
           detail: d.decision.review ? { review: d.decision.review } : undefined,
-          knownEventIds: d.knownEventIds,
+          knownEventIds: d.events.map((e) => e.id),
         })),
       );
       const reviews = decided.filter((d) => d.decision.review);
