@@ -130,8 +130,6 @@ const serviceEnv = {
   QUEUE_PREFIX,
   CLOCK_START,
   MIGRATE_ON_START: 'false',
-  // A year of files arrives within minutes: rescore the people of files arriving together once.
-  BATCH_RESCORE_DELAY_MS: '30000',
 };
 const tServiceStart = Date.now();
 const serviceNow = () => new Date(lastArrival.getTime() + (Date.now() - tServiceStart));
@@ -616,6 +614,8 @@ const quality = {
 checkPeople = new Set();
 
 // ---- 9. status lookups against the bare peer; RSS --------------------------------------
+// Measured on a quiet service, as the bare peer is: the visits' rescoring finishes first.
+await waitForQueuesIdle(queues, ['ingest-batch', 'rescore', 'daily-sweep']);
 const ids = [...state.keys()];
 const lookups = await compareLookups({
   databaseUrl: url,

@@ -32,6 +32,8 @@ export interface Config {
   claimTtlMinutes: number;
   /** How long a batch's rescoring waits, so files arriving together rescore each person once. */
   batchRescoreDelayMs: number;
+  /** How long rescoring may be held back while files are being merged (0: never held). */
+  rescoreDeferMaxMs: number;
   smsGatewayUrl: string | undefined;
   feedsFile: string | undefined;
   queuePrefix: string;
@@ -64,6 +66,7 @@ export function loadConfig(raw: NodeJS.ProcessEnv = process.env): Config {
       SHUTDOWN_TIMEOUT_MS: num({ default: 15_000 }),
       CLAIM_TTL_MINUTES: num({ default: 30 }),
       BATCH_RESCORE_DELAY_MS: num({ default: 0 }),
+      RESCORE_DEFER_MAX_MS: num({ default: 3_600_000 }),
       SMS_GATEWAY_URL: url({ default: undefined }),
       FEEDS_FILE: str({ default: undefined }),
       QUEUE_PREFIX: str({ default: 'pc' }),
@@ -109,6 +112,7 @@ export function loadConfig(raw: NodeJS.ProcessEnv = process.env): Config {
     shutdownTimeoutMs: positive('SHUTDOWN_TIMEOUT_MS', e.SHUTDOWN_TIMEOUT_MS),
     claimTtlMinutes: positive('CLAIM_TTL_MINUTES', e.CLAIM_TTL_MINUTES),
     batchRescoreDelayMs: nonNegative('BATCH_RESCORE_DELAY_MS', e.BATCH_RESCORE_DELAY_MS),
+    rescoreDeferMaxMs: nonNegative('RESCORE_DEFER_MAX_MS', e.RESCORE_DEFER_MAX_MS),
     smsGatewayUrl: e.SMS_GATEWAY_URL,
     feedsFile: e.FEEDS_FILE,
     queuePrefix: e.QUEUE_PREFIX,
