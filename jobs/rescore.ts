@@ -4,6 +4,9 @@ import { DelayedError, type Job, type Worker } from 'bullmq';
 import { sql } from 'kysely';
 import type { AppDeps } from '../src/app-deps.ts';
 
+/** Pensioners rescored together: a job's named ones, topped up from the pending backlog. */
+export const RESCORE_SET = 2000;
+
 export interface RescoreWorkerOptions {
   concurrency?: number;
   /** How often the worker looks whether ingestion is busy. */
@@ -25,12 +28,24 @@ export function createRescoreWorker(deps: AppDeps, o: RescoreWorkerOptions = {})
         throw new DelayedError();
       }
       const ids = (job.data.pensionerIds ?? []).filter((id) => /^\d+$/.test(id));
-      // Claim the named pensioners still pending: another job may have rescored them since
-      // with everything stored. Claim and rescore commit together, so a failure re-pends them.
+      // Claim the named pensioners still pending (another job may have rescored them since
+      // with everything stored), then top the set up from the rest of the pending backlog: after
+      // a backlog of files most jobs' people were claimed by earlier jobs, and full sets are far
+      // cheaper per person than many small ones. Rows another job holds are skipped, not waited
+      // for. Claim and rescore commit together, so a failure re-pends them.
       return deps.db.transaction().execute(async (trx) => {
-        const claimed = (await sql<{ id: string }>`DELETE FROM rescore_pending WHERE pensioner_id = any(${ids}::bigint[]) RETURNING pensioner_id::text AS id`.execute(trx)).rows.map((r) => r.id);
-        const { changed } = await deps.certification.rescore(trx, claimed, deps.clock.now(), 'system:rescore');
-        return { rescored: claimed.length, skipped: ids.length - claimed.length, changed };
+        const claimed = (
+          await sql<{ id: string }>`DELETE FROM rescore_pending WHERE pensioner_id IN (
+            SELECT pensioner_id FROM rescore_pending WHERE pensioner_id = any(${ids}::bigint[]) FOR UPDATE SKIP LOCKED)
+            RETURNING pensioner_id::text AS id`.execute(trx)
+        ).rows.map((r) => r.id);
+        const topUp = (
+          await sql<{ id: string }>`DELETE FROM rescore_pending WHERE pensioner_id IN (
+            SELECT pensioner_id FROM rescore_pending ORDER BY pensioner_id LIMIT ${RESCORE_SET - claimed.length} FOR UPDATE SKIP LOCKED)
+            RETURNING pensioner_id::text AS id`.execute(trx)
+        ).rows.map((r) => r.id);
+        const { changed } = await deps.certification.rescore(trx, [...claimed, ...topUp], deps.clock.now(), 'system:rescore');
+        return { rescored: claimed.length, skipped: ids.length - claimed.length, toppedUp: topUp.length, changed };
       });
     },
     { concurrency: o.concurrency ?? 2, lockDuration: 60_000 },

@@ -1,5 +1,6 @@
-// Rescoring yields to ingestion: while files are being merged the rescore worker takes no new
-// jobs, up to RESCORE_DEFER_MAX_MS; on both queue backends.
+// The rescore worker: it yields to ingestion (while files are being merged it takes no new
+// jobs, up to RESCORE_DEFER_MAX_MS), and a job tops its set up from the pending backlog; on
+// both queue backends.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Worker } from 'bullmq';
 import { createTestContext, type TestContext } from '../helpers/context.ts';
@@ -32,7 +33,7 @@ describe.each(['redis', 'postgres'] as const)('on the %s backend', (queue) => {
 
   beforeAll(async () => {
     t = await createTestContext({ queue, now: '2026-06-15T04:00:00Z' });
-    const people = ids(2, '510104', '1944-05-01');
+    const people = ids(4, '510104', '1944-05-01');
     await register(t, '', people);
     pids = (await t.deps.pool.query('SELECT id::text AS id FROM pensioners ORDER BY id')).rows.map((r) => r.id);
   }, 60_000);
@@ -71,6 +72,24 @@ describe.each(['redis', 'postgres'] as const)('on the %s backend', (queue) => {
     await until(pending, (p) => p.length === 0);
     expect(Date.now() - queued).toBeGreaterThanOrEqual(1000);
     expect(await t.deps.queues.get('ingest-batch').getJobState(file.id!)).toBe('waiting');
+    await file.remove();
+    await worker.close();
+    worker = undefined;
+  }, 30_000);
+
+  it('tops a job up with other pending pensioners, so a backlog is drained in full sets', async () => {
+    // pids[3] is pending from an earlier file whose own job has not run yet
+    await t.deps.pool.query('INSERT INTO rescore_pending (pensioner_id) VALUES ($1)', [pids[3]]);
+    worker = createRescoreWorker(t.deps, { yieldPollMs: 50 });
+    await t.deps.evidence.enqueueRescore([pids[2]!], 'push_topped');
+    await until(pending, (p) => p.length === 0);
+    const job = await until(
+      () => t.deps.queues.get('rescore').getJob('push_topped_0'),
+      (j) => !!j?.returnvalue,
+    );
+    expect(job!.returnvalue).toMatchObject({ rescored: 1, skipped: 0, toppedUp: 1 });
+    const stored = await t.deps.pool.query('SELECT count(*)::int AS n FROM certifications WHERE pensioner_id = any($1::bigint[])', [[pids[2], pids[3]]]);
+    expect(stored.rows[0].n).toBe(2);
     await worker.close();
     worker = undefined;
   }, 30_000);
