@@ -70,8 +70,8 @@ export async function loadPensioners(url: string, n: number, onProgress?: (done:
     await pipeline(rows, stream);
     await client.query('ALTER TABLE pensioners SET LOGGED').catch(() => {});
     await client.query(`
-      INSERT INTO certifications (pensioner_id, region_code, state, status, certified_at, certified_until, due_from, method, score, policy_version)
-      SELECT id, region_code, 'active', 'certified', legacy_certified_at, legacy_certified_at + interval '12 months', legacy_certified_at + interval '10 months', 'legacy', 0, 'legacy'
+      INSERT INTO certifications (pensioner_id, national_id, region_code, state, status, certified_at, certified_until, due_from, method, score, policy_version)
+      SELECT id, national_id, region_code, 'active', 'certified', legacy_certified_at, legacy_certified_at + interval '12 months', legacy_certified_at + interval '10 months', 'legacy', 0, 'legacy'
       FROM pensioners ON CONFLICT DO NOTHING`);
     await client.query('ANALYZE');
   } finally {
@@ -79,11 +79,14 @@ export async function loadPensioners(url: string, n: number, onProgress?: (done:
   }
 }
 
+/** Node flags the service runs with (Dockerfile, npm start): benches start it the same way. */
+export const SERVICE_NODE_FLAGS = ['--max-semi-space-size=64'];
+
 /** Runs a TypeScript entry point in its own Node process; an env value of `undefined` removes that variable. */
 export function startProcess(script: string, env: Record<string, string | undefined>): { child: ChildProcess; exited: Promise<number | null> } {
   const merged: Record<string, string | undefined> = { ...process.env, ...env };
   for (const k of Object.keys(merged)) if (merged[k] === undefined) delete merged[k];
-  const child = spawn(process.execPath, ['--import', 'tsx', script], { env: merged, stdio: ['ignore', 'inherit', 'inherit'] });
+  const child = spawn(process.execPath, [...SERVICE_NODE_FLAGS, '--import', 'tsx', script], { env: merged, stdio: ['ignore', 'inherit', 'inherit'] });
   return { child, exited: new Promise((r) => child.on('exit', r)) };
 }
 
@@ -359,4 +362,47 @@ export async function waitForQueuesIdle(queues: Queues, names: QueueName[], o: {
     if (pending === 0) return;
     await new Promise((r) => setTimeout(r, o.pollMs ?? 500));
   }
+}
+
+/**
+ * The development server runs with autovacuum off; a production server does not, and an
+ * index-only read of events (the covering index rescoring uses) depends on it. While a bench
+ * loads data this stands in for autovacuum with PostgreSQL's defaults: a table is vacuumed
+ * once rows inserted or dead since its last vacuum pass 1000 + 20% of its rows, analysed at
+ * 50 + 10%, and vacuum is throttled as autovacuum's is (cost limit 200, delay 2 ms).
+ */
+export function autovacuumStandIn(url: string, o: { everyMs?: number } = {}) {
+  const c = new pg.Client({ connectionString: url, application_name: 'bench-autovacuum' });
+  let stopped = false;
+  let vacuums = 0;
+  const run = (async () => {
+    await c.connect();
+    await c.query('SET vacuum_cost_limit = 200; SET vacuum_cost_delay = 2');
+    while (!stopped) {
+      const { rows } = await c.query<{ relname: string; live: string; inserted: string; dead: string; modified: string }>(
+        `SELECT relname, n_live_tup AS live, n_ins_since_vacuum AS inserted, n_dead_tup AS dead, n_mod_since_analyze AS modified
+         FROM pg_stat_user_tables WHERE schemaname = 'public'`,
+      );
+      for (const r of rows) {
+        if (stopped) break;
+        const live = Number(r.live);
+        const table = `"${r.relname.replaceAll('"', '""')}"`;
+        if (Number(r.inserted) > 1000 + 0.2 * live || Number(r.dead) > 50 + 0.2 * live) {
+          await c.query(`VACUUM ANALYZE ${table}`);
+          vacuums++;
+        } else if (Number(r.modified) > 50 + 0.1 * live) await c.query(`ANALYZE ${table}`);
+      }
+      await new Promise((r) => setTimeout(r, o.everyMs ?? 5000));
+    }
+  })();
+  return {
+    get vacuums() {
+      return vacuums;
+    },
+    async stop() {
+      stopped = true;
+      await run.catch(() => {});
+      await c.end().catch(() => {});
+    },
+  };
 }

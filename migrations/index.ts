@@ -11,6 +11,8 @@ import * as m20261125T210000 from './20261125T210000_rescore_pending.ts';
 import * as m20261125T220000 from './20261125T220000_drop_next_chunk.ts';
 import * as m20261125T230000 from './20261125T230000_national_id_cover.ts';
 import * as m20261126T000000 from './20261126T000000_decision_known_events.ts';
+import * as m20261126T010000 from './20261126T010000_certification_national_id.ts';
+import * as m20261126T020000 from './20261126T020000_events_pensioner_cover.ts';
 
 export const MIGRATIONS: Record<string, Migration> = {
   '20261125T150000_initial': m20261125T150000,
@@ -23,4 +25,6 @@ export const MIGRATIONS: Record<string, Migration> = {
   '20261125T220000_drop_next_chunk': m20261125T220000,
   '20261125T230000_national_id_cover': m20261125T230000,
   '20261126T000000_decision_known_events': m20261126T000000,
+  '20261126T010000_certification_national_id': m20261126T010000,
+  '20261126T020000_events_pensioner_cover': m20261126T020000,
 };

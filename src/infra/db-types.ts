@@ -33,6 +33,7 @@ export interface PensionersTable {
 
 export interface CertificationsTable {
   pensioner_id: Int8;
+  national_id: string;
   region_code: string;
   state: 'active' | 'deceased' | 'ineligible' | 'under_review';
   status: Generated<string>;

@@ -58,13 +58,19 @@ export type CertificationViewRow = Pick<
   | 'policy_version' | 'evidence' | 'death_date' | 'since' | 'check_id' | 'check_reason' | 'check_priority'
 >;
 
-// Only columns of pensioners_national_id_cover from pensioners, so the registry's rows are
-// not read (index-only scan): see migrations/20261125T230000_national_id_cover.ts.
 const BY_NATIONAL_ID = `WHERE p.national_id = $1 AND ($2::text IS NULL OR p.region_code LIKE $2 || '%')`;
+// The certification row carries the national ID and region, so a lookup reads one table
+// and never the registry: see migrations/20261126T010000_certification_national_id.ts.
 /** The status lookup ($1 national ID, $2 the caller's region prefix or null); exported for its plan test. */
 export const LOOKUP_SQL = `
-  SELECT p.id::text AS pensioner_id, p.national_id, ${CERTIFICATION_COLUMNS}${FROM_VIEW}
-  ${BY_NATIONAL_ID}`;
+  SELECT c.pensioner_id::text AS pensioner_id, c.national_id, ${CERTIFICATION_COLUMNS}
+  FROM certifications c
+  LEFT JOIN LATERAL (
+    SELECT id, reason, priority FROM manual_checks m
+    WHERE m.pensioner_id = c.pensioner_id AND m.status <> 'resolved'
+    ORDER BY priority DESC, opened_at LIMIT 1
+  ) mc ON true
+  WHERE c.national_id = $1 AND ($2::text IS NULL OR c.region_code LIKE $2 || '%')`;
 
 /** SQL form of domain/cycle.ts calendarStatus (with the stored, calendar-independent states). */
 export function statusFilterSql(status: string, today: IsoDate) {
@@ -92,7 +98,7 @@ export function createCertificationRepository(pool: pg.Pool) {
       return res.rows[0];
     },
 
-    /** The hot path of status lookups: one prepared statement, pensioners read from the covering index only. */
+    /** The hot path of status lookups: one prepared statement on the certification alone. */
     async certificationByNationalId(nationalId: string, scope: string | null): Promise<CertificationViewRow | undefined> {
       const res = await pool.query<CertificationViewRow>({
         name: 'certification_by_national_id',
@@ -106,9 +112,9 @@ export function createCertificationRepository(pool: pg.Pool) {
     async statusesByNationalIds(nationalIds: string[], scope: string | null) {
       const res = await pool.query<Pick<CertificationRow, 'pensioner_id' | 'national_id' | 'state' | 'due_from' | 'certified_until'>>({
         name: 'statuses_by_national_ids',
-        text: `SELECT p.id::text AS pensioner_id, p.national_id, c.state, c.due_from, c.certified_until
-          FROM pensioners p JOIN certifications c ON c.pensioner_id = p.id
-          WHERE p.national_id = ANY($1::text[]) AND ($2::text IS NULL OR p.region_code LIKE $2 || '%')`,
+        text: `SELECT c.pensioner_id::text AS pensioner_id, c.national_id, c.state, c.due_from, c.certified_until
+          FROM certifications c
+          WHERE c.national_id = ANY($1::text[]) AND ($2::text IS NULL OR c.region_code LIKE $2 || '%')`,
         values: [nationalIds, scope],
       });
       return res.rows;
@@ -135,44 +141,47 @@ export function createCertificationRepository(pool: pg.Pool) {
         .execute();
     },
 
-    /** Writes the decided states of many pensioners in one statement. */
-    async save(q: Q, rows: { pensionerId: string; regionCode: string; status: string; state: CertificationState }[]) {
-      if (rows.length === 0) return;
-      const col = <T>(f: (r: (typeof rows)[number]) => T) => rows.map(f);
-      await sql`
-        INSERT INTO certifications AS c (pensioner_id, region_code, state, status, certified_at, certified_until, due_from,
-          method, score, score_at, policy_version, evidence, death_date, since, updated_at)
-        SELECT u.*, now() FROM unnest(
-          ${col((r) => r.pensionerId)}::bigint[], ${col((r) => r.regionCode)}::text[], ${col((r) => r.state.state)}::text[], ${col((r) => r.status)}::text[],
-          ${col((r) => r.state.certifiedAt)}::date[], ${col((r) => r.state.certifiedUntil)}::date[], ${col((r) => r.state.dueFrom)}::date[],
-          ${col((r) => r.state.method)}::text[], ${col((r) => r.state.score)}::float8[], ${col((r) => r.state.scoreAt)}::timestamptz[],
-          ${col((r) => r.state.policyVersion)}::text[], ${col((r) => JSON.stringify(r.state.evidence))}::jsonb[],
-          ${col((r) => r.state.deathDate)}::date[], ${col((r) => r.state.since)}::date[]) AS u
-        ON CONFLICT (pensioner_id) DO UPDATE SET region_code = excluded.region_code, state = excluded.state, status = excluded.status,
-          certified_at = excluded.certified_at, certified_until = excluded.certified_until, due_from = excluded.due_from,
-          method = excluded.method, score = excluded.score, score_at = excluded.score_at,
-          policy_version = excluded.policy_version, evidence = excluded.evidence, death_date = excluded.death_date,
-          since = excluded.since, updated_at = now()`.execute(q);
-    },
-
-    async recordDecisions(
+    /**
+     * Writes the decided certifications of many pensioners and, for those whose outcome
+     * changed, the decision history rows — one statement, one JSON parameter. Serialising a
+     * sweep page as an array per column, and its evidence twice, cost more than deciding it.
+     */
+    async save(
       q: Q,
-      rows: { pensionerId: string; at: Date; status: string; state: CertificationState; actor: string; detail?: unknown; knownEventIds: string[] }[],
+      rows: { pensionerId: string; nationalId: string; regionCode: string; status: string; state: CertificationState; decision?: { detail?: unknown; knownEventIds: string[] } }[],
+      at: Date,
+      actor: string,
     ) {
       if (rows.length === 0) return;
-      const col = <T>(f: (r: (typeof rows)[number]) => T) => rows.map(f);
+      const json = JSON.stringify(
+        rows.map(({ pensionerId, nationalId, regionCode, status, state: s, decision }) => ({
+          pensioner_id: pensionerId, national_id: nationalId, region_code: regionCode, state: s.state, status,
+          certified_at: s.certifiedAt, certified_until: s.certifiedUntil, due_from: s.dueFrom, method: s.method,
+          score: s.score, score_at: s.scoreAt, policy_version: s.policyVersion, evidence: s.evidence,
+          death_date: s.deathDate, since: s.since,
+          decided: !!decision, detail: decision?.detail ?? null, known_event_ids: decision?.knownEventIds ?? null,
+        })),
+      );
       await sql`
+        WITH u AS (
+          SELECT * FROM json_to_recordset(${json}::json) AS u(pensioner_id bigint, national_id text, region_code text,
+            state text, status text, certified_at date, certified_until date, due_from date, method text, score float8,
+            score_at timestamptz, policy_version text, evidence jsonb, death_date date, since date,
+            decided boolean, detail jsonb, known_event_ids bigint[])
+        ), saved AS (
+          INSERT INTO certifications AS c (pensioner_id, national_id, region_code, state, status, certified_at, certified_until, due_from,
+            method, score, score_at, policy_version, evidence, death_date, since, updated_at)
+          SELECT pensioner_id, national_id, region_code, state, status, certified_at, certified_until, due_from,
+            method, score, score_at, policy_version, evidence, death_date, since, now() FROM u
+          ON CONFLICT (pensioner_id) DO UPDATE SET region_code = excluded.region_code, state = excluded.state, status = excluded.status,
+            certified_at = excluded.certified_at, certified_until = excluded.certified_until, due_from = excluded.due_from,
+            method = excluded.method, score = excluded.score, score_at = excluded.score_at,
+            policy_version = excluded.policy_version, evidence = excluded.evidence, death_date = excluded.death_date,
+            since = excluded.since, updated_at = now()
+        )
         INSERT INTO decisions (pensioner_id, decided_at, status, certified_at, certified_until, method, score, policy_version, evidence, actor, detail, known_event_ids)
-        SELECT u.pensioner_id, u.decided_at, u.status, u.certified_at, u.certified_until, u.method, u.score, u.policy_version, u.evidence, u.actor, u.detail,
-          u.known::bigint[]
-        FROM unnest(${col((r) => r.pensionerId)}::bigint[], ${col((r) => r.at)}::timestamptz[], ${col((r) => r.status)}::text[],
-          ${col((r) => r.state.certifiedAt)}::date[], ${col((r) => r.state.certifiedUntil)}::date[], ${col((r) => r.state.method)}::text[],
-          ${col((r) => r.state.score)}::float8[], ${col((r) => r.state.policyVersion)}::text[],
-          ${col((r) => JSON.stringify(r.state.evidence))}::jsonb[], ${col((r) => r.actor)}::text[],
-          ${col((r) => (r.detail === undefined ? null : JSON.stringify(r.detail)))}::jsonb[],
-          -- one array literal per decision: unnest would flatten a two-dimensional array
-          ${col((r) => `{${r.knownEventIds.join(',')}}`)}::text[])
-          AS u(pensioner_id, decided_at, status, certified_at, certified_until, method, score, policy_version, evidence, actor, detail, known)`.execute(q);
+        SELECT pensioner_id, ${at}::timestamptz, status, certified_at, certified_until, method, score, policy_version, evidence, ${actor}, detail, known_event_ids
+        FROM u WHERE decided`.execute(q);
     },
   };
 }

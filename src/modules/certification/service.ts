@@ -35,11 +35,14 @@ function sameOutcome(a: StoredOutcome | undefined, status: string, b: Certificat
   return !!a && a.status === status && a.state === b.state && a.certified_at === b.certifiedAt && a.method === b.method && a.death_date === b.deathDate && a.policy_version === b.policyVersion;
 }
 
+/** What a certification is decided from, with the national ID its row is looked up by. */
+export type StoredFacts = PensionerFacts & { nationalId: string };
+
 /** Everything known about pensioners that their certification is decided from. */
-export async function loadFacts(q: Q, ids: string[]): Promise<PensionerFacts[]> {
+export async function loadFacts(q: Q, ids: string[]): Promise<StoredFacts[]> {
   const [people, events] = await Promise.all([
-    sql<{ id: string; region_code: string; birth_date: string; benefit_start_date: string; legacy_certified_at: string | null }>`
-      SELECT id::text AS id, region_code, birth_date, benefit_start_date, legacy_certified_at
+    sql<{ id: string; national_id: string; region_code: string; birth_date: string; benefit_start_date: string; legacy_certified_at: string | null }>`
+      SELECT id::text AS id, national_id, region_code, birth_date, benefit_start_date, legacy_certified_at
       FROM pensioners WHERE id = any(${ids}::bigint[])`.execute(q),
     // Instants as epoch milliseconds: parsing timestamp text was the largest cost of a sweep.
     sql<{ id: string; pensioner_id: string; source: Source; kind: string; occurred_ms: number; received_ms: number; identity_check: IdentityCheck; location: string | null; death_date: string | null }>`
@@ -65,6 +68,7 @@ export async function loadFacts(q: Q, ids: string[]): Promise<PensionerFacts[]> 
   }
   return people.rows.map((p) => ({
     pensionerId: p.id,
+    nationalId: p.national_id,
     regionCode: p.region_code,
     birthDate: p.birth_date,
     benefitStartDate: p.benefit_start_date,
@@ -92,21 +96,22 @@ export function createCertificationService(deps: { repo: CertificationRepository
       const before = new Map(current.map((c) => [String(c.pensioner_id), c as StoredOutcome]));
       const decided = facts.map((f) => {
         const decision = decideFor(policy, f, now);
-        return { pensionerId: f.pensionerId, regionCode: f.regionCode, decision, state: toState(decision, now), events: f.events };
+        return { pensionerId: f.pensionerId, nationalId: f.nationalId, regionCode: f.regionCode, decision, state: toState(decision, now), events: f.events };
       });
-      const changed = decided.filter((d) => !sameOutcome(before.get(d.pensionerId), d.decision.status, d.state));
-      await repo.save(q, decided.map((d) => ({ ...d, status: d.decision.status })));
-      await repo.recordDecisions(
+      const changed = new Set(
+        decided.filter((d) => !sameOutcome(before.get(d.pensionerId), d.decision.status, d.state)).map((d) => d.pensionerId),
+      );
+      await repo.save(
         q,
-        changed.map((d) => ({
-          pensionerId: d.pensionerId,
-          at: now,
+        decided.map((d) => ({
+          ...d,
           status: d.decision.status,
-          state: d.state,
-          actor,
-          detail: d.decision.review ? { review: d.decision.review } : undefined,
-          knownEventIds: d.events.map((e) => e.id),
+          decision: changed.has(d.pensionerId)
+            ? { detail: d.decision.review ? { review: d.decision.review } : undefined, knownEventIds: d.events.map((e) => e.id) }
+            : undefined,
         })),
+        now,
+        actor,
       );
       const reviews = decided.filter((d) => d.decision.review);
       if (reviews.length) {
@@ -117,7 +122,7 @@ export function createCertificationService(deps: { repo: CertificationRepository
           'system:review',
         );
       }
-      return { changed: changed.length };
+      return { changed: changed.size };
     },
   };
 }
