@@ -24,7 +24,7 @@ import { loadDefaultPolicy } from '../src/domain/policy.ts';
 import { addMonthsToMonth, firstDayOfMonth, monthOf, shanghaiDate, type YearMonth } from '../src/domain/calendar.ts';
 import { runInstant } from '../src/domain/payroll.ts';
 import { workManualChecks, type CountyStaff, type WorldPerson } from './staff-visits.ts';
-import { compareLookups, freshDatabase, pendingJobs, rawCopyMergeCeiling, rssOf, sqlRecompute, startProcess, waitFor, waitForQueuesIdle } from './lib.ts';
+import { autovacuumStandIn, compareLookups, freshDatabase, pendingJobs, rawCopyMergeCeiling, rssOf, sqlRecompute, startProcess, waitFor, waitForQueuesIdle } from './lib.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -239,6 +239,8 @@ interface BatchStatus {
 }
 const batchIds: string[] = new Array(FILES.length);
 const finalStatus: BatchStatus[] = new Array(FILES.length);
+// Through ingestion and the sweep, as on a production server (bench/lib.ts).
+const autovacuum = autovacuumStandIn(url);
 tPhase = Date.now();
 const tIngestStart = tPhase;
 let tUploaded = 0;
@@ -363,6 +365,8 @@ let sweepSeconds: number;
   sweepSeconds = (Date.now() - t) / 1000;
   log(`daily sweep (every pensioner rescored, checks opened) in ${sweepSeconds.toFixed(1)} s`);
 }
+await autovacuum.stop();
+log(`autovacuum stand-in: ${autovacuum.vacuums} vacuums during ingestion and the sweep`);
 let sqlFloor: { seconds: number; pensioners: number };
 {
   const c = new pg.Client({ connectionString: url });

@@ -62,9 +62,21 @@ const MAX_ISO_YEAR_MS = Date.UTC(9999, 11, 31, 16);
 /** The calendar date in Shanghai of an instant. */
 export function shanghaiDate(instant: Date): IsoDate {
   const t = instant.getTime();
-  if (t >= FIXED_OFFSET_FROM) return new Date(t + FIXED_OFFSET_MS).toISOString().slice(0, 10);
+  if (t >= FIXED_OFFSET_FROM && t < MAX_ISO_YEAR_MS) {
+    // A sweep asks for the same few hundred days millions of times: formatting each was a
+    // large share of it, so the day's text is kept (bounded: a day is 10 bytes).
+    const day = Math.floor((t + FIXED_OFFSET_MS) / 86_400_000);
+    let text = dayTexts.get(day);
+    if (text === undefined) {
+      text = new Date(day * 86_400_000).toISOString().slice(0, 10);
+      if (dayTexts.size >= 100_000) dayTexts.clear();
+      dayTexts.set(day, text);
+    }
+    return text;
+  }
   return DateTime.fromJSDate(instant, { zone: ZONE }).toISODate()!;
 }
+const dayTexts = new Map<number, IsoDate>();
 
 const dayStarts = new Map<IsoDate, number>();
 

@@ -4,7 +4,7 @@ import { cycleDates, calendarStatus } from './cycle.ts';
 import { shanghaiDate, startOfShanghaiDay, type IsoDate } from './calendar.ts';
 import { byOccurrence, isCardOnly, isStaffAliveCheck, type EvidenceEvent } from './evidence.ts';
 import { isDeathRecord, type Policy } from './policy.ts';
-import { autoCertifications, scoreAt, type AutoMethod, type EvidenceContribution } from './scoring.ts';
+import { autoCertificationDates, scoreAt, type AutoMethod, type EvidenceContribution } from './scoring.ts';
 
 export type Status = 'certified' | 'due' | 'suspended' | 'deceased' | 'ineligible' | 'under_review';
 export type CertificationMethod = AutoMethod | 'legacy';
@@ -213,7 +213,7 @@ export function decide(policy: Policy, facts: Facts, now: Date): Decision {
   const life = events.filter(
     (ev) => !isDeathRecord(policy, ev) && (deathDate === null || dayOf(ev) <= deathDate),
   );
-  const autos = autoCertifications(policy, facts.birthDate, life);
+  const autos = autoCertificationDates(policy, facts.birthDate, life);
   const untilOf = (d: IsoDate) => cycleDates(d, policy).certifiedUntil;
   const legacy = facts.legacyCertifiedAt;
   const base = legacy && legacy > facts.benefitStartDate ? legacy : facts.benefitStartDate;
@@ -252,7 +252,7 @@ export function decide(policy: Policy, facts: Facts, now: Date): Decision {
   if (current.method !== 'legacy') {
     const auto = autos.find((a) => a.datedBy === current.eventId && a.certifiedAt === current.certifiedAt);
     const dating = life.find((ev) => ev.id === current.eventId);
-    const s = auto ?? (dating ? scoreAt(policy, facts.birthDate, life, dating.occurredAt) : null);
+    const s = auto?.explain() ?? (dating ? scoreAt(policy, facts.birthDate, life, dating.occurredAt) : null);
     scoreAtCertification = s?.score ?? null;
     certificationEvidence = s?.evidence ?? [];
   }

@@ -227,6 +227,21 @@ export function autoCertifications(
   birthDate: IsoDate,
   events: readonly EvidenceEvent[],
 ): AutoCertification[] {
+  return autoCertificationDates(policy, birthDate, events).map(({ explain, ...date }) => ({ ...explain(), ...date }));
+}
+
+/** An auto-certification whose score and sorted evidence are worked out only when asked for. */
+export type AutoCertificationDate = Omit<AutoCertification, keyof Score> & { explain(): Score };
+
+/**
+ * autoCertifications without the explanations: a decision explains only the certification
+ * that stands, and sorting the evidence of every earlier date was a large share of a sweep.
+ */
+export function autoCertificationDates(
+  policy: Policy,
+  birthDate: IsoDate,
+  events: readonly EvidenceEvent[],
+): AutoCertificationDate[] {
   const H = hazardClock(policy, startOfShanghaiDay(birthDate).getTime());
   const life: Timed[] = [];
   for (const ev of events) {
@@ -234,8 +249,10 @@ export function autoCertifications(
     if (weight > 0) life.push({ ev, weight, contribution: weight, t: ev.occurredAt.getTime(), h: H(ev.occurredAt.getTime()) });
   }
   life.sort((a, b) => byOccurrence(a.ev, b.ev));
-  // The last way each date was reached (a snapshot of the group bests) and when it was first known.
-  const byDate = new Map<IsoDate, { at: Date; best: Map<Group, Timed>; dating: EvidenceEvent; decidedAt: Date }>();
+  // The last instant each date was reached and when it was first known. The group bests at
+  // that instant are exactly what scoreAt finds there (decay keeps the order of candidates),
+  // so they are not copied for every instant, only recomputed for a date that is explained.
+  const byDate = new Map<IsoDate, { at: Date; dating: EvidenceEvent; decidedAt: Date }>();
   const best = new Map<Group, Timed>();
   let i = 0;
   while (i < life.length) {
@@ -265,14 +282,15 @@ export function autoCertifications(
     // check after a bank visit that day), but it was known since the earliest way.
     const seen = byDate.get(certifiedAt);
     const known = seen && seen.decidedAt < decidedAt ? seen.decidedAt : decidedAt;
-    const snapshot = new Map<Group, Timed>();
-    for (const [g, c] of best) snapshot.set(g, { ...c });
-    byDate.set(certifiedAt, { at, best: snapshot, dating, decidedAt: known });
+    byDate.set(certifiedAt, { at, dating, decidedAt: known });
   }
   // The explanation (sorted evidence) only for the way that stands for each date.
   return [...byDate.entries()]
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-    .map(([certifiedAt, r]) => ({ ...combine(r.best), certifiedAt, at: r.at, method: methodOf(r.dating), datedBy: r.dating.id, decidedAt: r.decidedAt }));
+    .map(([certifiedAt, r]) => ({
+      certifiedAt, at: r.at, method: methodOf(r.dating), datedBy: r.dating.id, decidedAt: r.decidedAt,
+      explain: () => scoreAt(policy, birthDate, events, r.at),
+    }));
 }
 
 /** The latest auto-certification, or null when the evidence never reached the threshold. */

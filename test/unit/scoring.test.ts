@@ -162,8 +162,8 @@ describe('autoCertification', () => {
       }),
     );
   });
-  // The incremental scan (hazard taken once per instant, explanations built once per date)
-  // must say exactly what the score taken afresh at that instant says, decayed the plain way.
+  // The incremental scan (hazard taken once per instant) decides when the threshold is
+  // reached; the score taken afresh at that instant, decayed the plain way, must agree.
   it('each certification is the score taken afresh at its instant', () => {
     fc.assert(
       fc.property(events, fc.constantFrom('1930-02-10', BIRTH, '1962-12-31'), (evs, born) => {
