@@ -284,7 +284,7 @@ export function autoCertificationDates(
     const known = seen && seen.decidedAt < decidedAt ? seen.decidedAt : decidedAt;
     byDate.set(certifiedAt, { at, dating, decidedAt: known });
   }
-  // The explanation (sorted evidence) only for the way that stands for each date.
+  // The explanation (sorted evidence) is worked out only for a date that is explained.
   return [...byDate.entries()]
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
     .map(([certifiedAt, r]) => ({
