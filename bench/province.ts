@@ -1,5 +1,5 @@
 // npm run bench [-- --pensioners 100000 --seed 1 --dir DIR --parallel 4 --seconds 15 --no-redis --keep-db
-//                   --visits 25 --unreachable 0.05]
+//                   --visits 25 --unreachable 0.05 --workers 1]
 // The province end to end, through the public API of a running service (API and worker in
 // their own processes, the service clock set to the simulation's end): register the
 // registry, upload every department file in arrival order, wait for ingestion and
@@ -40,6 +40,8 @@ const { values: args } = parseArgs({
     'keep-db': { type: 'boolean', default: false },
     /** Staff visits per 1000 pensioners per month (0: nobody works the manual-check queue). */
     visits: { type: 'string', default: '25' },
+    /** Worker processes (a deployment runs one per core). */
+    workers: { type: 'string', default: '1' },
     /** Chance that a visit finds nobody at home. */
     unreachable: { type: 'string', default: '0.05' },
   },
@@ -134,13 +136,13 @@ const serviceEnv = {
 const tServiceStart = Date.now();
 const serviceNow = () => new Date(lastArrival.getTime() + (Date.now() - tServiceStart));
 const api = startProcess('src/main.ts', { ...serviceEnv, ROLE: 'api', PORT: String(PORT) });
-const worker = startProcess('src/main.ts', { ...serviceEnv, ROLE: 'worker', PORT: String(PORT + 1) });
+const WORKERS = Math.max(1, Number(args.workers));
+const workers = Array.from({ length: WORKERS }, (_, i) => startProcess('src/main.ts', { ...serviceEnv, ROLE: 'worker', PORT: String(PORT + 10 + i) }));
 let stopping = false;
 process.on('exit', () => {
-  api.child.kill('SIGKILL');
-  worker.child.kill('SIGKILL');
+  for (const p of [api, ...workers]) p.child.kill('SIGKILL');
 });
-for (const [name, p] of [['api', api], ['worker', worker]] as const) {
+for (const [name, p] of [['api', api] as const, ...workers.map((w, i) => [`worker ${i + 1}`, w] as const)]) {
   void p.exited.then((code) => {
     if (!stopping) {
       log(`the ${name} process exited (${code}) during the benchmark`);
@@ -631,12 +633,11 @@ const lookups = await compareLookups({
   barePort: PORT + 2,
   log,
 });
-const rss = { apiPeakBytes: rssOf(api.child.pid!), workerPeakBytes: rssOf(worker.child.pid!) };
+const rss = { apiPeakBytes: rssOf(api.child.pid!), workerPeakBytes: Math.max(...workers.map((w) => rssOf(w.child.pid!))) };
 
 stopping = true;
-api.child.kill('SIGTERM');
-worker.child.kill('SIGTERM');
-await Promise.all([api.exited, worker.exited]);
+for (const p of [api, ...workers]) p.child.kill('SIGTERM');
+await Promise.all([api, ...workers].map((p) => p.exited));
 await queues.close();
 if (!args['keep-db']) {
   const c = new pg.Client({ connectionString: new URL(url).toString().replace(`/${DB_NAME}`, '/postgres') });
@@ -661,7 +662,7 @@ function pct(x: number) {
   return `${(100 * x).toFixed(2)}%`;
 }
 const result = {
-  machine: { cores: cpus().length, memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version, queue: REDIS_URL ? 'redis' : 'postgres' },
+  machine: { cores: cpus().length, memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version, queue: REDIS_URL ? 'redis' : 'postgres', workerProcesses: WORKERS },
   simulation: { dir: DIR, pensioners: M.pensioners, seed: M.seed, start: M.start, end: M.end, files: FILES.length, lines: totalLines, simulatedSeconds, clockStart: CLOCK_START },
   registration,
   ceiling,
@@ -678,7 +679,7 @@ writeFileSync('bench-results/province.json', JSON.stringify(result, null, 2));
 const mib = (b: number) => `${(b / 1048576).toFixed(0)} MB`;
 const md = `# Province benchmark: ${M.pensioners.toLocaleString()} pensioners (seed ${M.seed}, ${M.start} .. ${M.end})
 
-${result.machine.cores} cores, ${result.machine.memoryGiB} GiB, Node ${process.version}, queue on ${result.machine.queue}; API and worker in separate processes, service clock from ${CLOCK_START}.
+${result.machine.cores} cores, ${result.machine.memoryGiB} GiB, Node ${process.version}, queue on ${result.machine.queue}; API and ${WORKERS === 1 ? 'worker' : `${WORKERS} worker processes`} in separate processes, service clock from ${CLOCK_START}.
 
 | goal | target | measured | met |
 |---|---|---|---|
@@ -695,7 +696,7 @@ ${goals.map((g) => `| ${g.goal} | ${g.target} | ${g.fmt(g.value as number)} | ${
 | daily sweep (full rescoring, lifecycle, checks) | ${sweepSeconds.toFixed(1)} s |
 | set-based SQL recompute (score only) | ${sqlFloor.seconds.toFixed(1)} s |
 | status lookups: service / bare | ${lookups.service.requestsPerSecond} / ${lookups.bare.requestsPerSecond} req/s; p99 ${lookups.service.p99} / ${lookups.bare.p99} ms |
-| peak RSS (VmHWM) API / worker | ${mib(rss.apiPeakBytes)} / ${mib(rss.workerPeakBytes)} |
+| peak RSS (VmHWM) API / largest worker | ${mib(rss.apiPeakBytes)} / ${mib(rss.workerPeakBytes)} |
 | living pensioners (in custody at the end, excluded) | ${quality.living.toLocaleString()} (${quality.livingInCustodyAtEnd}) |
 | living certified silently (auto, certified or due) | ${quality.livingCertifiedSilently.toLocaleString()} = ${pct(quality.livingCertifiedSilentlyShare)}; by persona ${Object.entries(quality.silentShareByPersona).map(([k, v]) => `${k} ${pct(v.share)}`).join(', ')} |
 | living suspended / under review / marked deceased, by data alone | ${quality.livingSuspended} (${pct(quality.livingSuspendedShare)}) / ${quality.livingHeldForReview} / ${quality.livingMarkedDeceased} |
