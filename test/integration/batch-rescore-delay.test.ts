@@ -4,7 +4,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Worker } from 'bullmq';
 import { createTestContext, type TestContext } from '../helpers/context.ts';
 import { auth } from '../helpers/people.ts';
-import { ids, register, waitForBatch } from '../helpers/ingest.ts';
+import { ids, register, rescoreJobsOfBatch, waitForBatch } from '../helpers/ingest.ts';
 import { createIngestBatchWorker } from '../../jobs/ingest-batch.ts';
 
 let t: TestContext;
@@ -33,7 +33,7 @@ it('delays the rescoring of a batch, not of a push', async () => {
   expect(up.statusCode).toBe(202);
   const batchId = up.json().batchId as string;
   await waitForBatch(t, admin, batchId);
-  const [job] = await rescoreJobs(`batch_${batchId}`);
+  const [job] = await rescoreJobsOfBatch(t, batchId);
   expect(job!.opts.delay).toBe(DELAY);
   expect(await job!.getState()).toBe('delayed');
 

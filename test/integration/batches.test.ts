@@ -5,7 +5,7 @@ import iconv from 'iconv-lite';
 import type { Worker } from 'bullmq';
 import { createTestContext, type TestContext } from '../helpers/context.ts';
 import { auth } from '../helpers/people.ts';
-import { ids, register, waitForBatch } from '../helpers/ingest.ts';
+import { ids, register, rescoreJobsOfBatch, waitForBatch } from '../helpers/ingest.ts';
 import { createIngestBatchWorker } from '../../jobs/ingest-batch.ts';
 import { makeNationalId } from '../../src/domain/national-id.ts';
 
@@ -76,8 +76,7 @@ describe('CSV batches', () => {
     const chunks = await t.deps.pool.query('SELECT count(*)::int AS n FROM batch_chunks WHERE batch_id = $1', [batchId]);
     expect(chunks.rows[0].n).toBe(0);
     // the touched pensioners are queued for rescoring, ids only
-    const jobs = await t.deps.queues.get('rescore').getJobs(['waiting', 'prioritized', 'delayed', 'active', 'completed', 'failed']);
-    const mine = jobs.filter((j) => j.id!.startsWith(`batch_${batchId}`));
+    const mine = await rescoreJobsOfBatch(t, batchId);
     expect(mine).toHaveLength(1);
     expect((mine[0]!.data as { pensionerIds: string[] }).pensionerIds).toHaveLength(3);
   });
