@@ -16,12 +16,26 @@ export interface CycleDates {
   dueFrom: IsoDate;
 }
 
-export function cycleDates(certifiedAt: IsoDate, rules: CycleRules = DEFAULT_CYCLE): CycleDates {
-  return {
-    certifiedAt,
-    certifiedUntil: addMonths(certifiedAt, rules.cycleMonths),
-    dueFrom: addMonths(certifiedAt, rules.cycleMonths - rules.reminderMonths),
-  };
+// A decision works out the cycle of every candidate certification date, and a sweep of a
+// million people asks for the same few hundred dates: the answers are kept per pair of rules
+// (by value: a regional policy is a fresh object in every decision).
+const known = new Map<number, Map<IsoDate, Readonly<CycleDates>>>();
+
+export function cycleDates(certifiedAt: IsoDate, rules: CycleRules = DEFAULT_CYCLE): Readonly<CycleDates> {
+  const rulesKey = rules.cycleMonths * 1000 + rules.reminderMonths;
+  let byDate = known.get(rulesKey);
+  if (!byDate) known.set(rulesKey, (byDate = new Map()));
+  let dates = byDate.get(certifiedAt);
+  if (!dates) {
+    dates = Object.freeze({
+      certifiedAt,
+      certifiedUntil: addMonths(certifiedAt, rules.cycleMonths),
+      dueFrom: addMonths(certifiedAt, rules.cycleMonths - rules.reminderMonths),
+    });
+    if (byDate.size >= 100_000) byDate.clear();
+    byDate.set(certifiedAt, dates);
+  }
+  return dates;
 }
 
 export type CalendarStatus = 'certified' | 'due' | 'suspended';
