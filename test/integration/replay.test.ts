@@ -1,7 +1,7 @@
 // `decisions replay`: a pensioner's stored decisions, taken under two policy versions as
 // evidence arrived, each replay identically under the version it records.
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createTestContext, type TestContext } from '../helpers/context.ts';
@@ -47,6 +47,7 @@ beforeAll(async () => {
   await t.deps.db.transaction().execute((trx) => t.deps.certification.rescore(trx, [pensionerId], t.clock.now(), 'test'));
 });
 afterAll(async () => {
+  if (archiveDir) rmSync(archiveDir, { recursive: true, force: true });
   if (savedUrl === undefined) delete process.env.DATABASE_URL;
   else process.env.DATABASE_URL = savedUrl;
   await t?.close();

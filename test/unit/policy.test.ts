@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { writeFile, mkdtemp } from 'node:fs/promises';
+import { writeFile, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { effectivePolicy, loadDefaultPolicy, parsePolicy, PolicyError } from '../../src/domain/policy.ts';
@@ -101,5 +101,6 @@ describe('loadPolicyFile', () => {
     const bad = join(dir, 'bad.json');
     await writeFile(bad, '{ nope');
     await expect(loadPolicyFile(bad)).rejects.toThrow(PolicyError);
+    await rm(dir, { recursive: true, force: true });
   });
 });

@@ -2,7 +2,7 @@
 // received when it was taken.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { KINDS, type Source } from '../../src/domain/evidence.ts';
@@ -104,5 +104,6 @@ describe('the policy archive', () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'policy-archive-'));
     writeFileSync(path.join(dir, '2024.1.json'), JSON.stringify(policyJson));
     await expect(loadPolicyArchive(dir)).rejects.toThrow(/2024\.1\.json holds version 2026\.1/);
+    rmSync(dir, { recursive: true, force: true });
   });
 });
