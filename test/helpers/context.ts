@@ -3,6 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
 import pg from 'pg';
+import { Redis } from 'ioredis';
 import { loadConfig, type Config } from '../../src/config.ts';
 import { createDatabase } from '../../src/infra/database.ts';
 import { createQueues } from '../../src/infra/queue.ts';
@@ -21,6 +22,19 @@ export interface TestContext {
   logs: string[];
   key(role: Role, opts?: { region?: string; sources?: string[]; name?: string }): Promise<string>;
   close(): Promise<void>;
+}
+
+/** Removes a test's queue keys, so runs do not pile up keys in the shared Redis. */
+export async function dropRedisKeys(prefix: string): Promise<void> {
+  const redis = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  try {
+    await redis.connect();
+    for await (const keys of redis.scanStream({ match: `${prefix}:*`, count: 500 })) {
+      if ((keys as string[]).length) await redis.unlink(...(keys as string[]));
+    }
+  } finally {
+    redis.disconnect();
+  }
 }
 
 async function admin<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
@@ -97,6 +111,7 @@ export async function createTestContext(
       await deps.audit.close();
       await database.close();
       await tdb.drop();
+      if ((opts.queue ?? 'redis') === 'redis') await dropRedisKeys(config.queuePrefix);
     },
   };
 }

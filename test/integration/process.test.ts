@@ -9,7 +9,7 @@ import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { syntheticId, pensionerBody } from '../helpers/people.ts';
 import { ADMIN_DATABASE_URL, REDIS_URL } from '../helpers/env.ts';
-import { createTestDatabase } from '../helpers/context.ts';
+import { createTestDatabase, dropRedisKeys } from '../helpers/context.ts';
 import { freePort } from '../helpers/free-port.ts';
 
 const run = promisify(execFile);
@@ -83,8 +83,8 @@ describe('npm start on embedded defaults', () => {
 describe('with DATABASE_URL and REDIS_URL', () => {
   it('runs on the real servers; ROLE=api answers HTTP', async () => {
     const db = await createTestDatabase();
+    const port = await freePort();
     try {
-      const port = await freePort();
       const p = start({ DATABASE_URL: db.url, REDIS_URL, ROLE: 'api', PORT: String(port), LOG_LEVEL: 'warn', MIGRATE_ON_START: 'true', QUEUE_PREFIX: `proc${port}` });
       await waitReady(port, 30_000);
       expect(p.output()).toContain('queue=redis');
@@ -92,6 +92,7 @@ describe('with DATABASE_URL and REDIS_URL', () => {
       expect(await p.exited).toBe(0);
     } finally {
       await db.drop();
+      await dropRedisKeys(`proc${port}`);
     }
   }, 60_000);
 
