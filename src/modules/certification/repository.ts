@@ -143,23 +143,24 @@ export function createCertificationRepository(pool: pg.Pool) {
 
     /**
      * Writes the decided certifications of many pensioners and, for those whose outcome
-     * changed, the decision history rows — one statement, one JSON parameter. Serialising a
-     * sweep page as an array per column, and its evidence twice, cost more than deciding it.
+     * changed (`history` given), the decision history rows: one statement, one JSON
+     * parameter. Serialising a sweep page as an array per column, and its evidence twice,
+     * cost more than deciding it.
      */
     async save(
       q: Q,
-      rows: { pensionerId: string; nationalId: string; regionCode: string; status: string; state: CertificationState; decision?: { detail?: unknown; knownEventIds: string[] } }[],
+      rows: { pensionerId: string; nationalId: string; regionCode: string; status: string; state: CertificationState; history?: { detail?: unknown; knownEventIds: string[] } }[],
       at: Date,
       actor: string,
     ) {
       if (rows.length === 0) return;
       const json = JSON.stringify(
-        rows.map(({ pensionerId, nationalId, regionCode, status, state: s, decision }) => ({
+        rows.map(({ pensionerId, nationalId, regionCode, status, state: s, history }) => ({
           pensioner_id: pensionerId, national_id: nationalId, region_code: regionCode, state: s.state, status,
           certified_at: s.certifiedAt, certified_until: s.certifiedUntil, due_from: s.dueFrom, method: s.method,
           score: s.score, score_at: s.scoreAt, policy_version: s.policyVersion, evidence: s.evidence,
           death_date: s.deathDate, since: s.since,
-          decided: !!decision, detail: decision?.detail ?? null, known_event_ids: decision?.knownEventIds ?? null,
+          decided: !!history, detail: history?.detail ?? null, known_event_ids: history?.knownEventIds ?? null,
         })),
       );
       await sql`

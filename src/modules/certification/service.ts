@@ -104,9 +104,12 @@ export function createCertificationService(deps: { repo: CertificationRepository
       await repo.save(
         q,
         decided.map((d) => ({
-          ...d,
+          pensionerId: d.pensionerId,
+          nationalId: d.nationalId,
+          regionCode: d.regionCode,
+          state: d.state,
           status: d.decision.status,
-          decision: changed.has(d.pensionerId)
+          history: changed.has(d.pensionerId)
             ? { detail: d.decision.review ? { review: d.decision.review } : undefined, knownEventIds: d.events.map((e) => e.id) }
             : undefined,
         })),
