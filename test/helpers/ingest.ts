@@ -33,17 +33,8 @@ export async function waitForBatch(t: TestContext, key: string, batchId: string,
   }
 }
 
-/**
- * The rescore jobs a batch queued. A batch shows `completed` as soon as its last chunk
- * commits and its rescoring is queued just after (a re-run of a completed batch queues it
- * again), so a test that has seen `completed` waits briefly for the jobs.
- */
-export async function rescoreJobsOfBatch(t: TestContext, batchId: string, timeoutMs = 10_000) {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const jobs = await t.deps.queues.get('rescore').getJobs(['waiting', 'prioritized', 'delayed', 'active', 'completed', 'failed']);
-    const mine = jobs.filter((j) => j.id!.startsWith(`batch_${batchId}`));
-    if (mine.length || Date.now() > until) return mine;
-    await new Promise((r) => setTimeout(r, 20));
-  }
+/** The rescore jobs a batch queued (queued before the batch shows completed). */
+export async function rescoreJobsOfBatch(t: TestContext, batchId: string) {
+  const jobs = await t.deps.queues.get('rescore').getJobs(['waiting', 'prioritized', 'delayed', 'active', 'completed', 'failed']);
+  return jobs.filter((j) => j.id!.startsWith(`batch_${batchId}`));
 }

@@ -308,12 +308,15 @@ export function createEvidenceService(deps: { pool: pg.Pool; repo: EvidenceRepos
         }
         throw e;
       }
+      // Rescoring is queued before the batch shows completed, so a feed that sees `completed`
+      // knows its people are queued. Job ids are per batch: queuing again (a superseded run,
+      // a re-run after a crash) adds nothing.
+      const jobs = await enqueueRescore(await repo.touched(pool, batchId), `batch_${batchId}`, batchDelay);
       await tx(async (c) => {
         const cur = await repo.get(c, batchId, true);
         if (!cur || cur.status !== 'processing' || Number(cur.records_done) !== done) throw new StaleProgress(batchId);
         await repo.complete(c, batchId, clock.now());
       });
-      const jobs = await enqueueRescore(await repo.touched(pool, batchId), `batch_${batchId}`, batchDelay);
       return { status: 'completed' as const, rescoreJobs: jobs };
     },
 
