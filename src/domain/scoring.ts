@@ -215,27 +215,17 @@ function methodOf(ev: EvidenceEvent): AutoMethod {
   return 'auto';
 }
 
+/** An auto-certification whose score and sorted evidence are worked out only when asked for. */
+export type AutoCertificationDate = Omit<AutoCertification, keyof Score> & { explain(): Score };
+
 /**
  * Every auto-certification in the history, one per certification date (the latest way it
  * was reached), oldest first. The score is taken at each instant where evidence occurred,
  * over all evidence up to then; when it reaches the threshold the certification is dated at
  * the newest contributing event that is not card-only — a card used after a death must never
- * date (and so prolong) a certification. Input order does not matter.
- */
-export function autoCertifications(
-  policy: Policy,
-  birthDate: IsoDate,
-  events: readonly EvidenceEvent[],
-): AutoCertification[] {
-  return autoCertificationDates(policy, birthDate, events).map(({ explain, ...date }) => ({ ...explain(), ...date }));
-}
-
-/** An auto-certification whose score and sorted evidence are worked out only when asked for. */
-export type AutoCertificationDate = Omit<AutoCertification, keyof Score> & { explain(): Score };
-
-/**
- * autoCertifications without the explanations: a decision explains only the certification
- * that stands, and sorting the evidence of every earlier date was a large share of a sweep.
+ * date (and so prolong) a certification. Input order does not matter. A decision explains
+ * only the certification that stands, so each date's score and sorted evidence are worked
+ * out on demand (sorting the evidence of every earlier date was a large share of a sweep).
  */
 export function autoCertificationDates(
   policy: Policy,
@@ -291,13 +281,4 @@ export function autoCertificationDates(
       certifiedAt, at: r.at, method: methodOf(r.dating), datedBy: r.dating.id, decidedAt: r.decidedAt,
       explain: () => scoreAt(policy, birthDate, events, r.at),
     }));
-}
-
-/** The latest auto-certification, or null when the evidence never reached the threshold. */
-export function autoCertification(
-  policy: Policy,
-  birthDate: IsoDate,
-  events: readonly EvidenceEvent[],
-): AutoCertification | null {
-  return autoCertifications(policy, birthDate, events).at(-1) ?? null;
 }

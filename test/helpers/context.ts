@@ -37,7 +37,8 @@ export async function dropRedisKeys(prefix: string): Promise<void> {
   }
 }
 
-async function admin<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
+/** Runs `fn` on a connection to the admin database (creating and dropping test databases). */
+export async function admin<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
   const c = new pg.Client({ connectionString: ADMIN_DATABASE_URL });
   await c.connect();
   try {

@@ -4,35 +4,26 @@ import { randomBytes } from 'node:crypto';
 import { Kysely, Migrator, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import { MIGRATIONS } from '../../migrations/index.ts';
-import { ADMIN_DATABASE_URL, databaseUrl } from '../helpers/env.ts';
+import { databaseUrl } from '../helpers/env.ts';
+import { admin } from '../helpers/context.ts';
 import { syntheticId } from '../helpers/people.ts';
 
 const name = `pc_t_${randomBytes(6).toString('hex')}`;
 let db: Kysely<any>;
 let migrator: Migrator;
 
-async function admin(query: string) {
-  const c = new pg.Client({ connectionString: ADMIN_DATABASE_URL });
-  await c.connect();
-  try {
-    await c.query(query);
-  } finally {
-    await c.end();
-  }
-}
-
 const indexes = async (table: string) =>
   (await sql<{ indexname: string }>`SELECT indexname FROM pg_indexes WHERE tablename = ${table}`.execute(db)).rows.map((r) => r.indexname);
 
 beforeAll(async () => {
-  await admin(`CREATE DATABASE ${name} TEMPLATE template0`);
+  await admin((c) => c.query(`CREATE DATABASE ${name} TEMPLATE template0`));
   db = new Kysely({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: databaseUrl(name), max: 2 }) }) });
   migrator = new Migrator({ db, provider: { getMigrations: async () => MIGRATIONS } });
 });
 
 afterAll(async () => {
   await db?.destroy();
-  await admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+  await admin((c) => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
 });
 
 describe('certifications carry the national ID (20261126T010000)', () => {

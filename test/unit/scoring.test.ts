@@ -3,7 +3,16 @@ import { describe, expect, it } from 'vitest';
 import { type EvidenceEvent, type IdentityCheck, type Kind, type Source } from '../../src/domain/evidence.ts';
 import { loadDefaultPolicy } from '../../src/domain/policy.ts';
 import { evidenceEvent } from '../helpers/arbitraries.ts';
-import { autoCertification, autoCertifications, decay, eventWeight, hazardRate, scoreAt } from '../../src/domain/scoring.ts';
+import { autoCertificationDates, decay, eventWeight, hazardRate, scoreAt, type AutoCertification } from '../../src/domain/scoring.ts';
+import type { IsoDate } from '../../src/domain/calendar.ts';
+import type { Policy } from '../../src/domain/policy.ts';
+
+/** Every auto-certification with its explanation worked out. */
+function autoCertifications(p: Policy, born: IsoDate, evs: readonly EvidenceEvent[]): AutoCertification[] {
+  return autoCertificationDates(p, born, evs).map(({ explain, ...date }) => ({ ...explain(), ...date }));
+}
+/** The latest auto-certification, or null when the evidence never reached the threshold. */
+const autoCertification = (p: Policy, born: IsoDate, evs: readonly EvidenceEvent[]) => autoCertifications(p, born, evs).at(-1) ?? null;
 
 const policy = loadDefaultPolicy();
 const BIRTH = '1950-06-01';

@@ -37,14 +37,16 @@ export interface CertificationRow {
 const CERTIFICATION_COLUMNS = `c.state, c.certified_at, c.certified_until, c.due_from, c.method, c.score, c.policy_version,
     c.evidence, c.death_date, c.since,
     mc.id AS check_id, mc.reason AS check_reason, mc.priority AS check_priority`;
-const FROM_VIEW = `
-  FROM pensioners p
-  JOIN certifications c ON c.pensioner_id = p.id
+/** The most urgent open manual check of the certification `c`, as `mc`. */
+const OPEN_CHECK = `
   LEFT JOIN LATERAL (
     SELECT id, reason, priority FROM manual_checks m
-    WHERE m.pensioner_id = p.id AND m.status <> 'resolved'
+    WHERE m.pensioner_id = c.pensioner_id AND m.status <> 'resolved'
     ORDER BY priority DESC, opened_at LIMIT 1
   ) mc ON true`;
+const FROM_VIEW = `
+  FROM pensioners p
+  JOIN certifications c ON c.pensioner_id = p.id${OPEN_CHECK}`;
 
 const SELECT_VIEW = `
   SELECT p.id::text AS pensioner_id, p.national_id, p.name, p.region_code, p.phone, p.birth_date,
@@ -64,12 +66,7 @@ const BY_NATIONAL_ID = `WHERE p.national_id = $1 AND ($2::text IS NULL OR p.regi
 /** The status lookup ($1 national ID, $2 the caller's region prefix or null); exported for its plan test. */
 export const LOOKUP_SQL = `
   SELECT c.pensioner_id::text AS pensioner_id, c.national_id, ${CERTIFICATION_COLUMNS}
-  FROM certifications c
-  LEFT JOIN LATERAL (
-    SELECT id, reason, priority FROM manual_checks m
-    WHERE m.pensioner_id = c.pensioner_id AND m.status <> 'resolved'
-    ORDER BY priority DESC, opened_at LIMIT 1
-  ) mc ON true
+  FROM certifications c${OPEN_CHECK}
   WHERE c.national_id = $1 AND ($2::text IS NULL OR c.region_code LIKE $2 || '%')`;
 
 /** SQL form of domain/cycle.ts calendarStatus (with the stored, calendar-independent states). */

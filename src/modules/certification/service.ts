@@ -96,11 +96,10 @@ export function createCertificationService(deps: { repo: CertificationRepository
       const before = new Map(current.map((c) => [String(c.pensioner_id), c as StoredOutcome]));
       const decided = facts.map((f) => {
         const decision = decideFor(policy, f, now);
-        return { pensionerId: f.pensionerId, nationalId: f.nationalId, regionCode: f.regionCode, decision, state: toState(decision, now), events: f.events };
+        const state = toState(decision, now);
+        const changed = !sameOutcome(before.get(f.pensionerId), decision.status, state);
+        return { pensionerId: f.pensionerId, nationalId: f.nationalId, regionCode: f.regionCode, decision, state, changed, events: f.events };
       });
-      const changed = new Set(
-        decided.filter((d) => !sameOutcome(before.get(d.pensionerId), d.decision.status, d.state)).map((d) => d.pensionerId),
-      );
       await repo.save(
         q,
         decided.map((d) => ({
@@ -109,7 +108,7 @@ export function createCertificationService(deps: { repo: CertificationRepository
           regionCode: d.regionCode,
           state: d.state,
           status: d.decision.status,
-          history: changed.has(d.pensionerId)
+          history: d.changed
             ? { detail: d.decision.review ? { review: d.decision.review } : undefined, knownEventIds: d.events.map((e) => e.id) }
             : undefined,
         })),
@@ -125,7 +124,7 @@ export function createCertificationService(deps: { repo: CertificationRepository
           'system:review',
         );
       }
-      return { changed: changed.size };
+      return { changed: decided.filter((d) => d.changed).length };
     },
   };
 }
