@@ -54,7 +54,11 @@ await waitFor(`http://127.0.0.1:${SERVICE_PORT}/readyz`);
 await new Promise((r) => setTimeout(r, 1000));
 
 const auth = { authorization: `Bearer ${secret}` };
-const { bare: bareResult, service: serviceResult, ratio } = await compareLookups({
+const {
+  bare: bareResult,
+  service: serviceResult,
+  ratio,
+} = await compareLookups({
   databaseUrl: url,
   serviceBase: `http://127.0.0.1:${SERVICE_PORT}`,
   secret,

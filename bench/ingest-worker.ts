@@ -13,4 +13,11 @@ const deps = createDeps({ config, db: database.db, pool: database.pool, queues, 
 const w = createIngestBatchWorker(deps, { concurrency: 1 });
 await w.waitUntilReady();
 process.stdout.write('ready\n');
-process.on('SIGTERM', () => void queues.close().then(() => database.close()).then(() => process.exit(0)));
+process.on(
+  'SIGTERM',
+  () =>
+    void queues
+      .close()
+      .then(() => database.close())
+      .then(() => process.exit(0)),
+);

@@ -118,14 +118,18 @@ async function main() {
 
     // Raw ceiling: COPY (server does the parsing) into unlogged staging + one set-based merge.
     t0 = Date.now();
-    await pc.query(`CREATE UNLOGGED TABLE ceiling_stage (national_id text, patient_name text, kind text, occurred_at timestamptz, source_ref text, identity_check text, hospital text)`);
+    await pc.query(
+      `CREATE UNLOGGED TABLE ceiling_stage (national_id text, patient_name text, kind text, occurred_at timestamptz, source_ref text, identity_check text, hospital text)`,
+    );
     await pipeline(createReadStream(file), pc.query(copyFrom(`COPY ceiling_stage FROM STDIN WITH (FORMAT csv, HEADER true)`)));
     const tCopy = Date.now() - t0;
     const merged = await pc.query(`INSERT INTO events (pensioner_id, source, kind, source_ref, occurred_at, identity_check, received_at)
       SELECT p.id, 'hospital', s.kind, s.source_ref, s.occurred_at, s.identity_check, now() FROM ceiling_stage s JOIN pensioners p ON p.national_id = s.national_id
       ON CONFLICT (source, source_ref) DO NOTHING`);
     const tCeiling = Date.now() - t0;
-    log(`ceiling: ${rate(EVENTS, tCeiling).toLocaleString()} events/s (${(tCeiling / 1000).toFixed(1)} s: COPY ${(tCopy / 1000).toFixed(1)} s, merge ${((tCeiling - tCopy) / 1000).toFixed(1)} s; ${merged.rowCount} stored)`);
+    log(
+      `ceiling: ${rate(EVENTS, tCeiling).toLocaleString()} events/s (${(tCeiling / 1000).toFixed(1)} s: COPY ${(tCopy / 1000).toFixed(1)} s, merge ${((tCeiling - tCopy) / 1000).toFixed(1)} s; ${merged.rowCount} stored)`,
+    );
     const ceilingRows = merged.rowCount ?? 0;
     await pc.query('DROP TABLE ceiling_stage');
     await pc.query('TRUNCATE events');
@@ -164,7 +168,10 @@ async function main() {
     }, 200);
     t0 = Date.now();
     const sink = { write: () => true } as unknown as NodeJS.WritableStream;
-    const b = (await uploadFile(file, { source: 'hospital', url: `http://127.0.0.1:${port}`, key: secret, quiet: true, pollMs: 100 }, sink)) as Record<string, number | string>;
+    const b = (await uploadFile(file, { source: 'hospital', url: `http://127.0.0.1:${port}`, key: secret, quiet: true, pollMs: 100 }, sink)) as Record<
+      string,
+      number | string
+    >;
     const tUploaded = Date.now();
     // Completed means the rescore jobs are queued (the worker enqueues them before the job ends).
     const touched = await database.pool.query('SELECT count(DISTINCT pensioner_id)::int AS n FROM events');
@@ -180,7 +187,9 @@ async function main() {
     log(
       `end to end (upload → rescoring queued): ${rate(EVENTS, tE2E).toLocaleString()} events/s (${(tE2E / 1000).toFixed(1)} s; ${b.status}: accepted ${b.accepted}, duplicates ${b.duplicates}, unmatched ${b.unmatched}, rejected ${b.rejected}; ${expectJobs} rescore jobs; ${((tUploaded - t0) / 1000).toFixed(1)} s until the counts were read)`,
     );
-    const tl = await database.pool.query(`SELECT extract(epoch FROM processing_started_at - received_at) AS up, extract(epoch FROM completed_at - processing_started_at) AS proc FROM batches`);
+    const tl = await database.pool.query(
+      `SELECT extract(epoch FROM processing_started_at - received_at) AS up, extract(epoch FROM completed_at - processing_started_at) AS proc FROM batches`,
+    );
     log(`  upload (streamed into PostgreSQL) ${Number(tl.rows[0].up).toFixed(1)} s, processing ${Number(tl.rows[0].proc).toFixed(1)} s`);
     log(`  stored rows match the ceiling run: ${Number(b.accepted) === ceilingRows ? 'yes' : `NO (${b.accepted} vs ${ceilingRows})`}`);
     log(`  = ${((tCeiling / tE2E) * 100).toFixed(0)}% of the ceiling; worker peak RSS ${(peak / 1048576).toFixed(0)} MB (node ${heapFlags.join(' ')})`);
@@ -191,8 +200,17 @@ async function main() {
     await database.pool.query('TRUNCATE events');
     const sample: string[] = [];
     for (let n = 0; n < NAIVE; n++) {
-      const id = ids[Math.floor(((n * 7919) % PENSIONERS))]!;
-      sample.push(JSON.stringify({ nationalId: id, source: 'hospital', kind: 'admission', occurredAt: '2026-05-01T08:00:00+08:00', sourceRef: `N-${n}`, identityCheck: 'id_document' }));
+      const id = ids[Math.floor((n * 7919) % PENSIONERS)]!;
+      sample.push(
+        JSON.stringify({
+          nationalId: id,
+          source: 'hospital',
+          kind: 'admission',
+          occurredAt: '2026-05-01T08:00:00+08:00',
+          sourceRef: `N-${n}`,
+          identityCheck: 'id_document',
+        }),
+      );
     }
     const conn = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
     const naiveQ = new Queue('bench-naive', { connection: conn, prefix });
@@ -216,7 +234,8 @@ async function main() {
       },
       { connection: new Redis(REDIS_URL, { maxRetriesPerRequest: null }), prefix, concurrency: 8 },
     );
-    for (let n = 0; n < sample.length; n += 1000) await naiveQ.addBulk(sample.slice(n, n + 1000).map((e) => ({ name: 'e', data: { e }, opts: { removeOnComplete: true } })));
+    for (let n = 0; n < sample.length; n += 1000)
+      await naiveQ.addBulk(sample.slice(n, n + 1000).map((e) => ({ name: 'e', data: { e }, opts: { removeOnComplete: true } })));
     while (processed < sample.length) await new Promise((r) => setTimeout(r, 50));
     const tNaive = Date.now() - t0;
     log(`naive peer (one event per job, concurrency 8, ${NAIVE.toLocaleString()} events): ${rate(NAIVE, tNaive).toLocaleString()} events/s`);

@@ -52,7 +52,9 @@ export async function loadPensioners(url: string, n: number, onProgress?: (done:
   await client.connect();
   try {
     await client.query('ALTER TABLE pensioners SET UNLOGGED').catch(() => {});
-    const stream = client.query(copyFrom('COPY pensioners (national_id, name, region_code, birth_date, benefit_start_date, monthly_benefit_fen, legacy_certified_at) FROM STDIN'));
+    const stream = client.query(
+      copyFrom('COPY pensioners (national_id, name, region_code, birth_date, benefit_start_date, monthly_benefit_fen, legacy_certified_at) FROM STDIN'),
+    );
     let i = 0;
     const rows = new Readable({
       read() {
@@ -216,7 +218,10 @@ function csvHeader(path: string, charset: string): string[] {
     const buf = Buffer.alloc(4096);
     const n = readSync(fd, buf, 0, buf.length, 0);
     const text = iconv.decode(buf.subarray(0, n), charset);
-    return text.split(/\r?\n/, 1)[0]!.split(',').map((h) => h.trim());
+    return text
+      .split(/\r?\n/, 1)[0]!
+      .split(',')
+      .map((h) => h.trim());
   } finally {
     closeSync(fd);
   }
@@ -256,7 +261,9 @@ export async function rawCopyMergeCeiling(
       const encoding = /gbk/i.test(f.charset) ? 'GBK' : 'UTF8';
       await pipeline(
         createReadStream(f.path),
-        client.query(copyFrom(`COPY ${g.table} (line) FROM STDIN WITH (FORMAT csv, DELIMITER E'\\x1f', QUOTE E'\\x1e', HEADER ${csv}, ENCODING '${encoding}')`)),
+        client.query(
+          copyFrom(`COPY ${g.table} (line) FROM STDIN WITH (FORMAT csv, DELIMITER E'\\x1f', QUOTE E'\\x1e', HEADER ${csv}, ENCODING '${encoding}')`),
+        ),
       );
       o.onFile?.(++done);
     }
@@ -309,8 +316,12 @@ export async function rawCopyMergeCeiling(
  * the lifecycle (deaths, reviews, custody), checks or reminders. The floor, not a rival.
  */
 export async function sqlRecompute(client: pg.ClientBase, policy: Policy, now: Date): Promise<{ seconds: number; pensioners: number }> {
-  const weights = Object.entries(policy.weights).flatMap(([s, kinds]) => Object.entries(kinds).map(([k, w]) => `('${s}','${k}',${w})`)).join(',');
-  const caps = Object.entries(policy.identityCaps).map(([k, w]) => `('${k}',${w})`).join(',');
+  const weights = Object.entries(policy.weights)
+    .flatMap(([s, kinds]) => Object.entries(kinds).map(([k, w]) => `('${s}','${k}',${w})`))
+    .join(',');
+  const caps = Object.entries(policy.identityCaps)
+    .map(([k, w]) => `('${k}',${w})`)
+    .join(',');
   const t0 = Date.now();
   await client.query('DROP TABLE IF EXISTS sql_scores');
   await client.query(

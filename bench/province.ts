@@ -24,7 +24,18 @@ import { loadDefaultPolicy } from '../src/domain/policy.ts';
 import { addMonthsToMonth, firstDayOfMonth, monthOf, shanghaiDate, type YearMonth } from '../src/domain/calendar.ts';
 import { runInstant } from '../src/domain/payroll.ts';
 import { workManualChecks, type CountyStaff, type WorldPerson } from './staff-visits.ts';
-import { autovacuumStandIn, compareLookups, freshDatabase, pendingJobs, rawCopyMergeCeiling, rssOf, sqlRecompute, startProcess, waitFor, waitForQueuesIdle } from './lib.ts';
+import {
+  autovacuumStandIn,
+  compareLookups,
+  freshDatabase,
+  pendingJobs,
+  rawCopyMergeCeiling,
+  rssOf,
+  sqlRecompute,
+  startProcess,
+  waitFor,
+  waitForQueuesIdle,
+} from './lib.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -59,7 +70,10 @@ const QUEUE_PREFIX = `benchprov${Date.now().toString(36)}`;
 const log = (s: string) => process.stderr.write(`${s}\n`);
 const sec = (ms: number) => Number((ms / 1000).toFixed(1));
 const bar = (format: string, total: number) => {
-  const b = new cliProgress.SingleBar({ stream: process.stderr, format, hideCursor: true, etaBuffer: 50, noTTYOutput: true, notTTYSchedule: 10_000 }, cliProgress.Presets.shades_classic);
+  const b = new cliProgress.SingleBar(
+    { stream: process.stderr, format, hideCursor: true, etaBuffer: 50, noTTYOutput: true, notTTYSchedule: 10_000 },
+    cliProgress.Presets.shades_classic,
+  );
   b.start(total, 0);
   return b;
 };
@@ -182,7 +196,11 @@ const pensionersByCounty = new Map<string, number>();
   let chunk: string[] = [];
   const send = async () => {
     if (chunk.length === 0) return;
-    const r = await fetch(`${BASE}/v1/pensioners/bulk`, { method: 'POST', headers: { ...H, 'content-type': 'application/x-ndjson' }, body: chunk.join('\n') + '\n' });
+    const r = await fetch(`${BASE}/v1/pensioners/bulk`, {
+      method: 'POST',
+      headers: { ...H, 'content-type': 'application/x-ndjson' },
+      body: chunk.join('\n') + '\n',
+    });
     const a = (await r.json()) as { created: number; updated: number; rejected: unknown[] };
     if (r.status !== 200) throw new Error(`bulk registration: ${r.status} ${JSON.stringify(a)}`);
     registration.created += a.created;
@@ -221,7 +239,9 @@ let ceiling;
     },
   );
   b.stop();
-  log(`ceiling: ${ceiling.stored.toLocaleString()} events stored in ${ceiling.seconds.toFixed(1)} s (COPY ${ceiling.copySeconds.toFixed(1)} s, merge ${ceiling.mergeSeconds.toFixed(1)} s) = ${ceiling.eventsPerSecond.toLocaleString()} events/s`);
+  log(
+    `ceiling: ${ceiling.stored.toLocaleString()} events stored in ${ceiling.seconds.toFixed(1)} s (COPY ${ceiling.copySeconds.toFixed(1)} s, merge ${ceiling.mergeSeconds.toFixed(1)} s) = ${ceiling.eventsPerSecond.toLocaleString()} events/s`,
+  );
   const c = new pg.Client({ connectionString: url });
   await c.connect();
   await c.query('TRUNCATE events');
@@ -393,7 +413,16 @@ const state = new Map<string, CertItem>();
 {
   const b = bar('read state [{bar}] {value}/{total} certifications', N);
   for await (const items of pages<CertItem>('/v1/certifications')) {
-    for (const it of items) state.set(it.nationalId, { nationalId: it.nationalId, status: it.status, certifiedAt: it.certifiedAt, certifiedUntil: it.certifiedUntil, method: it.method, score: it.score, deathDate: it.deathDate });
+    for (const it of items)
+      state.set(it.nationalId, {
+        nationalId: it.nationalId,
+        status: it.status,
+        certifiedAt: it.certifiedAt,
+        certifiedUntil: it.certifiedUntil,
+        method: it.method,
+        score: it.score,
+        deathDate: it.deathDate,
+      });
     b.update(state.size);
   }
   b.stop();
@@ -432,7 +461,10 @@ const today = shanghaiDate(serviceNow());
 let staff: Awaited<ReturnType<typeof workManualChecks>> | null = null;
 const statusAfterVisits = new Map<string, string>();
 if (VISITS > 0) {
-  const b = bar('staff visits [{bar}] {value}/{total} visits', counties.reduce((n, c) => n + Math.round((c.pensioners * VISITS * STAFF_MONTHS) / 1000), 0));
+  const b = bar(
+    'staff visits [{bar}] {value}/{total} visits',
+    counties.reduce((n, c) => n + Math.round((c.pensioners * VISITS * STAFF_MONTHS) / 1000), 0),
+  );
   staff = await workManualChecks({
     base: BASE,
     counties,
@@ -445,11 +477,17 @@ if (VISITS > 0) {
     onVisit: () => b.increment(),
   });
   b.stop();
-  log(`staff: ${staff.visits.toLocaleString()} visits of ${staff.capacity.toLocaleString()} possible in ${staff.seconds.toFixed(1)} s (alive ${staff.foundAlive}, deceased ${staff.foundDeceased}, unreachable ${staff.unreachable}, errors ${staff.errors})`);
+  log(
+    `staff: ${staff.visits.toLocaleString()} visits of ${staff.capacity.toLocaleString()} possible in ${staff.seconds.toFixed(1)} s (alive ${staff.foundAlive}, deceased ${staff.foundDeceased}, unreachable ${staff.unreachable}, errors ${staff.errors})`,
+  );
   for (const e of staff.firstErrors) log(`  staff error: ${e}`);
   const touched = [...staff.touched];
   for (let i = 0; i < touched.length; i += 1000) {
-    const r = await fetch(`${BASE}/v1/certifications/query`, { method: 'POST', headers: { ...H, 'content-type': 'application/json' }, body: JSON.stringify({ nationalIds: touched.slice(i, i + 1000) }) });
+    const r = await fetch(`${BASE}/v1/certifications/query`, {
+      method: 'POST',
+      headers: { ...H, 'content-type': 'application/json' },
+      body: JSON.stringify({ nationalIds: touched.slice(i, i + 1000) }),
+    });
     if (!r.ok) throw new Error(`certification query: ${r.status} ${await r.text()}`);
     for (const it of ((await r.json()) as { results: { nationalId: string; status: string }[] }).results) statusAfterVisits.set(it.nationalId, it.status);
   }
@@ -470,7 +508,9 @@ for (const status of ['open', 'claimed', 'resolved']) {
 }
 const thisMonth = monthOf(today);
 const summary = await getJson<Record<string, unknown>>('/v1/reports/summary');
-const payrollNext = await getJson<{ holds: unknown[]; resumptions: unknown[]; stops: { overpaidMonths: number }[] }>(`/v1/payroll/${addMonthsToMonth(thisMonth, 1)}`);
+const payrollNext = await getJson<{ holds: unknown[]; resumptions: unknown[]; stops: { overpaidMonths: number }[] }>(
+  `/v1/payroll/${addMonthsToMonth(thisMonth, 1)}`,
+);
 
 // ---- 8. decision quality against the truth ------------------------------------------------
 interface Truth {
@@ -608,13 +648,23 @@ const quality = {
   deathsRecordedNotActedOn: q.deathsNotActedOn,
   overpaymentMonths: {
     n: q.overpaymentMonths.length,
-    mean: Number(share(q.overpaymentMonths.reduce((a, b) => a + b, 0), q.overpaymentMonths.length).toFixed(2)),
+    mean: Number(
+      share(
+        q.overpaymentMonths.reduce((a, b) => a + b, 0),
+        q.overpaymentMonths.length,
+      ).toFixed(2),
+    ),
     max: q.overpaymentMonths.reduce((a, b) => Math.max(a, b), 0),
     histogram: q.overpaymentMonths.reduce<Record<number, number>>((h, m) => ((h[m] = (h[m] ?? 0) + 1), h), {}),
     method:
       'per deceased pensioner whose record arrived within the simulation and whom the service shows as deceased or under review (both stop payment at the next run): months from the month after the death up to (not including) the first payroll run after the record arrived (truth deathRecordArrivesOn at the death file’s arrival time; runs at 00:00 on the 1st, Asia/Shanghai), counting a month only if the certification the service holds covered its 1st',
   },
-  manualChecks: { ...checkCounts, people: checkPeople.size, byReason: checkReasons, per1000: Number(((1000 * Object.values(checkCounts).reduce((a, b) => a + b, 0)) / N).toFixed(1)) },
+  manualChecks: {
+    ...checkCounts,
+    people: checkPeople.size,
+    byReason: checkReasons,
+    per1000: Number(((1000 * Object.values(checkCounts).reduce((a, b) => a + b, 0)) / N).toFixed(1)),
+  },
   missingFromService: q.missingFromService,
 };
 checkPeople = new Set();
@@ -641,7 +691,10 @@ await Promise.all([api, ...workers].map((p) => p.exited));
 await queues.close();
 if (!args['keep-db']) {
   const c = new pg.Client({ connectionString: new URL(url).toString().replace(`/${DB_NAME}`, '/postgres') });
-  await c.connect().then(() => c.query(`DROP DATABASE IF EXISTS ${DB_NAME} WITH (FORCE)`)).catch(() => {});
+  await c
+    .connect()
+    .then(() => c.query(`DROP DATABASE IF EXISTS ${DB_NAME} WITH (FORCE)`))
+    .catch(() => {});
   await c.end().catch(() => {});
 }
 
@@ -651,27 +704,98 @@ const rescoreRatio = sweepSeconds / sqlFloor.seconds;
 const suspendedAfter = quality.afterStaffVisits.livingSuspendedShare;
 const v = quality.afterStaffVisits;
 const goals = [
-  { goal: 'living pensioners certified silently', value: quality.livingCertifiedSilentlyShare, target: '≥ 95%', met: quality.livingCertifiedSilentlyShare >= 0.95, fmt: pct, miss: `${pct(0.95 - quality.livingCertifiedSilentlyShare)} short` },
-  { goal: 'deceased certified after their death', value: quality.deceasedCertifiedAfterDeath, target: '0', met: quality.deceasedCertifiedAfterDeath === 0, fmt: String, miss: `${quality.deceasedCertifiedAfterDeath} too many` },
-  { goal: `living pensioners suspended${VISITS > 0 ? ' after staff visits' : ''}`, value: suspendedAfter, target: '< 0.5%', met: suspendedAfter < 0.005, fmt: pct, miss: `${pct(suspendedAfter - 0.005)} over` },
-  { goal: 'ingest events/s ÷ raw COPY+merge ceiling', value: ingestRatio, target: '≥ 0.5', met: ingestRatio >= 0.5, fmt: (x: number) => x.toFixed(2), miss: `${(0.5 - ingestRatio).toFixed(2)} short (${(0.5 / ingestRatio).toFixed(1)}× too slow)` },
-  { goal: 'status lookups req/s ÷ bare Fastify + pg', value: lookups.ratio, target: '≥ 0.6', met: lookups.ratio >= 0.6, fmt: (x: number) => x.toFixed(2), miss: `${(0.6 - lookups.ratio).toFixed(2)} short (${(0.6 / lookups.ratio).toFixed(1)}× too slow)` },
-  { goal: 'full rescoring (sweep) ÷ set-based SQL', value: rescoreRatio, target: '≤ 2×', met: rescoreRatio <= 2, fmt: (x: number) => `${x.toFixed(1)}×`, miss: `${(rescoreRatio / 2).toFixed(1)}× over the goal` },
+  {
+    goal: 'living pensioners certified silently',
+    value: quality.livingCertifiedSilentlyShare,
+    target: '≥ 95%',
+    met: quality.livingCertifiedSilentlyShare >= 0.95,
+    fmt: pct,
+    miss: `${pct(0.95 - quality.livingCertifiedSilentlyShare)} short`,
+  },
+  {
+    goal: 'deceased certified after their death',
+    value: quality.deceasedCertifiedAfterDeath,
+    target: '0',
+    met: quality.deceasedCertifiedAfterDeath === 0,
+    fmt: String,
+    miss: `${quality.deceasedCertifiedAfterDeath} too many`,
+  },
+  {
+    goal: `living pensioners suspended${VISITS > 0 ? ' after staff visits' : ''}`,
+    value: suspendedAfter,
+    target: '< 0.5%',
+    met: suspendedAfter < 0.005,
+    fmt: pct,
+    miss: `${pct(suspendedAfter - 0.005)} over`,
+  },
+  {
+    goal: 'ingest events/s ÷ raw COPY+merge ceiling',
+    value: ingestRatio,
+    target: '≥ 0.5',
+    met: ingestRatio >= 0.5,
+    fmt: (x: number) => x.toFixed(2),
+    miss: `${(0.5 - ingestRatio).toFixed(2)} short (${(0.5 / ingestRatio).toFixed(1)}× too slow)`,
+  },
+  {
+    goal: 'status lookups req/s ÷ bare Fastify + pg',
+    value: lookups.ratio,
+    target: '≥ 0.6',
+    met: lookups.ratio >= 0.6,
+    fmt: (x: number) => x.toFixed(2),
+    miss: `${(0.6 - lookups.ratio).toFixed(2)} short (${(0.6 / lookups.ratio).toFixed(1)}× too slow)`,
+  },
+  {
+    goal: 'full rescoring (sweep) ÷ set-based SQL',
+    value: rescoreRatio,
+    target: '≤ 2×',
+    met: rescoreRatio <= 2,
+    fmt: (x: number) => `${x.toFixed(1)}×`,
+    miss: `${(rescoreRatio / 2).toFixed(1)}× over the goal`,
+  },
 ];
 function pct(x: number) {
   return `${(100 * x).toFixed(2)}%`;
 }
 const result = {
-  machine: { cores: cpus().length, memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version, queue: REDIS_URL ? 'redis' : 'postgres', workerProcesses: WORKERS },
-  simulation: { dir: DIR, pensioners: M.pensioners, seed: M.seed, start: M.start, end: M.end, files: FILES.length, lines: totalLines, simulatedSeconds, clockStart: CLOCK_START },
+  machine: {
+    cores: cpus().length,
+    memoryGiB: Math.round(totalmem() / 2 ** 30),
+    node: process.version,
+    queue: REDIS_URL ? 'redis' : 'postgres',
+    workerProcesses: WORKERS,
+  },
+  simulation: {
+    dir: DIR,
+    pensioners: M.pensioners,
+    seed: M.seed,
+    start: M.start,
+    end: M.end,
+    files: FILES.length,
+    lines: totalLines,
+    simulatedSeconds,
+    clockStart: CLOCK_START,
+  },
   registration,
   ceiling,
   ingest: { ...ingest, ratioToCeiling: Number(ingestRatio.toFixed(3)), parallelUploads: PARALLEL },
-  rescoring: { sweepSeconds: Number(sweepSeconds.toFixed(1)), sqlRecomputeSeconds: Number(sqlFloor.seconds.toFixed(1)), ratio: Number(rescoreRatio.toFixed(2)), rescoreTailAfterLastBatchSeconds: ingest.rescoreTailSeconds },
+  rescoring: {
+    sweepSeconds: Number(sweepSeconds.toFixed(1)),
+    sqlRecomputeSeconds: Number(sqlFloor.seconds.toFixed(1)),
+    ratio: Number(rescoreRatio.toFixed(2)),
+    rescoreTailAfterLastBatchSeconds: ingest.rescoreTailSeconds,
+  },
   lookups,
   rss,
   quality,
-  service: { reportsSummary: summary, payrollNextMonth: { month: addMonthsToMonth(thisMonth, 1), holds: payrollNext.holds.length, resumptions: payrollNext.resumptions.length, stops: payrollNext.stops.length } },
+  service: {
+    reportsSummary: summary,
+    payrollNextMonth: {
+      month: addMonthsToMonth(thisMonth, 1),
+      holds: payrollNext.holds.length,
+      resumptions: payrollNext.resumptions.length,
+      stops: payrollNext.stops.length,
+    },
+  },
   goals: goals.map((g) => ({ goal: g.goal, target: g.target, value: g.value, met: g.met })),
 };
 mkdirSync('bench-results', { recursive: true });
@@ -698,14 +822,26 @@ ${goals.map((g) => `| ${g.goal} | ${g.target} | ${g.fmt(g.value as number)} | ${
 | status lookups: service / bare | ${lookups.service.requestsPerSecond} / ${lookups.bare.requestsPerSecond} req/s; p99 ${lookups.service.p99} / ${lookups.bare.p99} ms |
 | peak RSS (VmHWM) API / largest worker | ${mib(rss.apiPeakBytes)} / ${mib(rss.workerPeakBytes)} |
 | living pensioners (in custody at the end, excluded) | ${quality.living.toLocaleString()} (${quality.livingInCustodyAtEnd}) |
-| living certified silently (auto, certified or due) | ${quality.livingCertifiedSilently.toLocaleString()} = ${pct(quality.livingCertifiedSilentlyShare)}; by persona ${Object.entries(quality.silentShareByPersona).map(([k, v]) => `${k} ${pct(v.share)}`).join(', ')} |
+| living certified silently (auto, certified or due) | ${quality.livingCertifiedSilently.toLocaleString()} = ${pct(quality.livingCertifiedSilentlyShare)}; by persona ${Object.entries(
+  quality.silentShareByPersona,
+)
+  .map(([k, v]) => `${k} ${pct(v.share)}`)
+  .join(', ')} |
 | living suspended / under review / marked deceased, by data alone | ${quality.livingSuspended} (${pct(quality.livingSuspendedShare)}) / ${quality.livingHeldForReview} / ${quality.livingMarkedDeceased} |
 | staff visits (${v.visitsPerThousandPerMonth} per 1000 pensioners a month × ${v.months} months, ${pct(v.unreachableRate)} nobody at home; made at the end) | ${v.visits.toLocaleString()} of ${v.capacity.toLocaleString()} possible (${v.visitsPer1000} per 1000 pensioners) in ${v.seconds} s: alive ${v.foundAlive.toLocaleString()}, deceased ${v.foundDeceased.toLocaleString()}, nobody at home ${v.unreachable.toLocaleString()}${v.errors ? `, errors ${v.errors}` : ''} |
-| living after staff visits | suspended ${v.livingSuspended} (${pct(v.livingSuspendedShare)}); ${Object.entries(v.livingByStatus).map(([k, n]) => `${k} ${n}`).join(', ')} |
-| deceased after staff visits | ${Object.entries(v.deceasedByStatus).map(([k, n]) => `${k} ${n}`).join(', ')} |
+| living after staff visits | suspended ${v.livingSuspended} (${pct(v.livingSuspendedShare)}); ${Object.entries(v.livingByStatus)
+  .map(([k, n]) => `${k} ${n}`)
+  .join(', ')} |
+| deceased after staff visits | ${Object.entries(v.deceasedByStatus)
+  .map(([k, n]) => `${k} ${n}`)
+  .join(', ')} |
 | deceased / certified after their death | ${quality.deceased} / ${quality.deceasedCertifiedAfterDeath} |
-| deaths recorded within the period: service status | ${quality.deceasedWithRecord}: ${Object.entries(quality.deceasedWithRecordByStatus).map(([k, v]) => `${k} ${v}`).join(', ')}; not acted on ${quality.deathsRecordedNotActedOn} |
-| deaths not (yet) recorded: service status | ${Object.entries(quality.deceasedWithoutRecordByStatus).map(([k, v]) => `${k} ${v}`).join(', ')} |
+| deaths recorded within the period: service status | ${quality.deceasedWithRecord}: ${Object.entries(quality.deceasedWithRecordByStatus)
+  .map(([k, v]) => `${k} ${v}`)
+  .join(', ')}; not acted on ${quality.deathsRecordedNotActedOn} |
+| deaths not (yet) recorded: service status | ${Object.entries(quality.deceasedWithoutRecordByStatus)
+  .map(([k, v]) => `${k} ${v}`)
+  .join(', ')} |
 | months of overpayment before a death is acted on | mean ${quality.overpaymentMonths.mean}, max ${quality.overpaymentMonths.max} (n = ${quality.overpaymentMonths.n}) |
 | manual checks opened per 1000 pensioners | ${quality.manualChecks.per1000} (${JSON.stringify(checkReasons)}) |
 

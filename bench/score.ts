@@ -74,7 +74,15 @@ const worker = createDailySweepWorker(deps, { concurrency: Number(args.concurren
 const others: ChildProcess[] = [];
 for (let i = 1; i < Number(args.processes); i++) {
   const child = spawn(process.execPath, [...SERVICE_NODE_FLAGS, '--import', 'tsx', 'bench/sweep-worker.ts'], {
-    env: { ...process.env, DATABASE_URL: url, REDIS_URL: args.redis, QUEUE_PREFIX: config.queuePrefix, CLOCK_START: NOW.toISOString(), SWEEP_CONCURRENCY: args.concurrency, LOG_LEVEL: 'warn' },
+    env: {
+      ...process.env,
+      DATABASE_URL: url,
+      REDIS_URL: args.redis,
+      QUEUE_PREFIX: config.queuePrefix,
+      CLOCK_START: NOW.toISOString(),
+      SWEEP_CONCURRENCY: args.concurrency,
+      LOG_LEVEL: 'warn',
+    },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   await new Promise<void>((resolve, reject) => {
@@ -101,7 +109,9 @@ for (;;) {
 }
 const serviceSeconds = (Date.now() - sweepStart) / 1000;
 clearInterval(rssTimer);
-const summary = await database.pool.query(`SELECT status, count(*)::int AS n, round(avg(score)::numeric, 3) AS avg_score FROM certifications GROUP BY status ORDER BY status`);
+const summary = await database.pool.query(
+  `SELECT status, count(*)::int AS n, round(avg(score)::numeric, 3) AS avg_score FROM certifications GROUP BY status ORDER BY status`,
+);
 const checks = await database.pool.query(`SELECT count(*)::int AS n FROM manual_checks`);
 await worker.close();
 await Promise.all(others.map((p) => new Promise((r) => (p.once('exit', r), p.kill('SIGTERM')))));

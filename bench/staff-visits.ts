@@ -76,7 +76,18 @@ export function countyCapacity(pensioners: number, perThousandPerMonth: number, 
 
 export async function workManualChecks(o: StaffOptions): Promise<StaffResult> {
   const t0 = Date.now();
-  const r: StaffResult = { capacity: 0, visits: 0, foundAlive: 0, foundDeceased: 0, unreachable: 0, alreadyResolved: 0, errors: 0, firstErrors: [], touched: new Set(), seconds: 0 };
+  const r: StaffResult = {
+    capacity: 0,
+    visits: 0,
+    foundAlive: 0,
+    foundDeceased: 0,
+    unreachable: 0,
+    alreadyResolved: 0,
+    errors: 0,
+    firstErrors: [],
+    touched: new Set(),
+    seconds: 0,
+  };
   const fail = (s: string) => {
     r.errors++;
     if (r.firstErrors.length < 5) r.firstErrors.push(s);
@@ -104,7 +115,10 @@ export async function workManualChecks(o: StaffOptions): Promise<StaffResult> {
     const who = o.world(item.nationalId);
     const servicePointId = `sp-${c.regionCode}`;
     const dead = who.deathDate !== null && who.deathDate <= o.today;
-    const away = !dead && (who.inCustody || hash32(o.seed ^ hash32(n + 1, 0x51af), hash32(Number(item.nationalId.slice(0, 9)), Number(item.nationalId.slice(9, 17)))) / 2 ** 32 < o.unreachable);
+    const away =
+      !dead &&
+      (who.inCustody ||
+        hash32(o.seed ^ hash32(n + 1, 0x51af), hash32(Number(item.nationalId.slice(0, 9)), Number(item.nationalId.slice(9, 17)))) / 2 ** 32 < o.unreachable);
     if (away) {
       const claim = await call(`/v1/manual-checks/${item.id}/claim`, c.staffKey, { servicePointId });
       if (claim.status === 409) {

@@ -14,4 +14,13 @@ const deps = createDeps({ config, db: database.db, pool: database.pool, queues, 
 const w = createDailySweepWorker(deps, { concurrency: Number(process.env.SWEEP_CONCURRENCY ?? 2) });
 await w.waitUntilReady();
 process.stdout.write('ready\n');
-process.on('SIGTERM', () => void w.close().then(() => queues.close()).then(() => deps.audit.close()).then(() => database.close()).then(() => process.exit(0)));
+process.on(
+  'SIGTERM',
+  () =>
+    void w
+      .close()
+      .then(() => queues.close())
+      .then(() => deps.audit.close())
+      .then(() => database.close())
+      .then(() => process.exit(0)),
+);

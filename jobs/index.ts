@@ -9,7 +9,13 @@ import { createDailySweepWorker, scheduleDailySweep } from './daily-sweep.ts';
 
 export type WorkerFactory = (deps: AppDeps) => Worker | Worker[] | Promise<Worker | Worker[]>;
 
-const FACTORIES: WorkerFactory[] = [(d) => createIngestBatchWorker(d), (d) => createPullFeedWorker(d), (d) => createNotifyWorker(d), (d) => createRescoreWorker(d), (d) => createDailySweepWorker(d)];
+const FACTORIES: WorkerFactory[] = [
+  (d) => createIngestBatchWorker(d),
+  (d) => createPullFeedWorker(d),
+  (d) => createNotifyWorker(d),
+  (d) => createRescoreWorker(d),
+  (d) => createDailySweepWorker(d),
+];
 
 export async function startWorkers(deps: AppDeps): Promise<Worker[]> {
   const out: Worker[] = [];

@@ -45,5 +45,9 @@ export const SWEEP_JOB = 'sweep';
 export async function scheduleIngestSweep(deps: AppDeps): Promise<void> {
   await deps.queues
     .get('ingest-batch')
-    .upsertJobScheduler('ingest-batch-sweep', { pattern: '*/5 * * * *', tz: 'Asia/Shanghai' }, { name: SWEEP_JOB, data: {}, opts: { removeOnComplete: 100, removeOnFail: 100 } });
+    .upsertJobScheduler(
+      'ingest-batch-sweep',
+      { pattern: '*/5 * * * *', tz: 'Asia/Shanghai' },
+      { name: SWEEP_JOB, data: {}, opts: { removeOnComplete: 100, removeOnFail: 100 } },
+    );
 }

@@ -65,7 +65,13 @@ export function createDeps(base: { config: Config; db: Kysely<DB>; pool: pg.Pool
     clock,
   });
   const manualChecks = createManualCheckService({ db, repo: manualCheckRepo, servicePoint, audit, clock, claimTtlMinutes: base.config.claimTtlMinutes });
-  const evidence = createEvidenceService({ pool, repo: createEvidenceRepository(), queues: base.queues, clock, batchRescoreDelayMs: base.config.batchRescoreDelayMs });
+  const evidence = createEvidenceService({
+    pool,
+    repo: createEvidenceRepository(),
+    queues: base.queues,
+    clock,
+    batchRescoreDelayMs: base.config.batchRescoreDelayMs,
+  });
   const sweep = createSweepService({
     db,
     certification,

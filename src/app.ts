@@ -32,7 +32,18 @@ export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '
 
 /** Feature route plugins; each takes the app and the shared dependencies. */
 export type RouteModule = (app: FastifyInstance, deps: AppDeps) => Promise<void>;
-const ROUTES: RouteModule[] = [healthRoutes, pensionerRoutes, certificationRoutes, decisionHistoryRoutes, manualCheckRoutes, servicePointRoutes, staffPageRoutes, evidenceRoutes, payrollRoutes, reportsRoutes];
+const ROUTES: RouteModule[] = [
+  healthRoutes,
+  pensionerRoutes,
+  certificationRoutes,
+  decisionHistoryRoutes,
+  manualCheckRoutes,
+  servicePointRoutes,
+  staffPageRoutes,
+  evidenceRoutes,
+  payrollRoutes,
+  reportsRoutes,
+];
 
 export async function buildApp(deps: AppDeps, opts: { logger?: FastifyServerOptions['logger']; extraRoutes?: RouteModule[] } = {}) {
   const app = Fastify({
@@ -57,7 +68,8 @@ export async function buildApp(deps: AppDeps, opts: { logger?: FastifyServerOpti
     if (err instanceof AppError) return reply.code(err.statusCode).send(errorBody(err.code, err.message, err.details));
     if (err.validation) {
       const details = err.validation.map((v: any) => ({
-        field: (v.instancePath || '').replace(/^\//, '').replaceAll('/', '.') || v.params?.missingProperty || v.params?.additionalProperty || err.validationContext,
+        field:
+          (v.instancePath || '').replace(/^\//, '').replaceAll('/', '.') || v.params?.missingProperty || v.params?.additionalProperty || err.validationContext,
         message: v.keyword === 'additionalProperties' ? `unknown field: ${v.params.additionalProperty}` : v.message,
       }));
       return reply.code(400).send(errorBody('invalid_request', `invalid ${err.validationContext ?? 'request'}: ${details[0]?.message ?? ''}`, details));
@@ -68,7 +80,15 @@ export async function buildApp(deps: AppDeps, opts: { logger?: FastifyServerOpti
       return reply.code(500).send(errorBody('internal_error', 'internal error'));
     }
     const code =
-      status === 413 ? 'body_too_large' : status === 415 ? 'unsupported_media_type' : status === 429 ? 'rate_limited' : err.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || err.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' ? 'malformed_json' : 'bad_request';
+      status === 413
+        ? 'body_too_large'
+        : status === 415
+          ? 'unsupported_media_type'
+          : status === 429
+            ? 'rate_limited'
+            : err.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || err.code === 'FST_ERR_CTP_EMPTY_JSON_BODY'
+              ? 'malformed_json'
+              : 'bad_request';
     return reply.code(status).send(errorBody(code, err.message));
   });
   app.setNotFoundHandler((_req, reply) => reply.code(404).send(errorBody('not_found', 'no such route')));
@@ -93,7 +113,13 @@ export async function buildApp(deps: AppDeps, opts: { logger?: FastifyServerOpti
   });
   await app.register(helmet, {
     contentSecurityPolicy: {
-      directives: { defaultSrc: ["'self'"], scriptSrc: ["'self'"], styleSrc: ["'self'", "'unsafe-inline'"], imgSrc: ["'self'", 'data:'], upgradeInsecureRequests: null },
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", 'data:'],
+        upgradeInsecureRequests: null,
+      },
     },
   });
   await app.register(rateLimit, {

@@ -34,7 +34,12 @@ keys
         role: o.role,
         name: o.name,
         region: o.region ?? null,
-        sources: o.sources ? o.sources.split(',').map((s) => s.trim()).filter(Boolean) : null,
+        sources: o.sources
+          ? o.sources
+              .split(',')
+              .map((s) => s.trim())
+              .filter(Boolean)
+          : null,
       });
     });
     process.stdout.write(`created ${o.role} key ${id} for ${o.name}${o.region ? ` (region ${o.region})` : ''}\n${secret}\n`);
@@ -45,7 +50,9 @@ keys
   .action(async () => {
     const rows = await withDatabase((d) => createKeyRepository(d.db).list());
     for (const r of rows) {
-      process.stdout.write(`${r.id}\t${r.role}\t${r.region_prefix ?? '*'}\t${(r.sources ?? []).join(',') || '-'}\t${r.revoked_at ? 'revoked' : 'active'}\t${r.name}\n`);
+      process.stdout.write(
+        `${r.id}\t${r.role}\t${r.region_prefix ?? '*'}\t${(r.sources ?? []).join(',') || '-'}\t${r.revoked_at ? 'revoked' : 'active'}\t${r.name}\n`,
+      );
     }
   });
 keys
@@ -61,7 +68,10 @@ for (const extend of CLI_EXTENSIONS) extend(program);
 
 program.parseAsync(process.argv).catch((e: unknown) => {
   if (e instanceof CommanderError) process.exit(e.exitCode);
-  const msg = e instanceof ConfigError || e instanceof KeyInputError || e instanceof ReplayInputError || e instanceof PolicyError ? (e as Error).message : `error: ${(e as Error).message}`;
+  const msg =
+    e instanceof ConfigError || e instanceof KeyInputError || e instanceof ReplayInputError || e instanceof PolicyError
+      ? (e as Error).message
+      : `error: ${(e as Error).message}`;
   process.stderr.write(`${msg}\n`);
   process.exit(1);
 });

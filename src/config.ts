@@ -93,7 +93,8 @@ export function loadConfig(raw: NodeJS.ProcessEnv = process.env): Config {
   const instant = (name: string, v: string | undefined) => {
     if (v === undefined) return undefined;
     const d = new Date(v);
-    if (!/^\d{4}-\d{2}-\d{2}T/.test(v) || Number.isNaN(d.getTime())) throw new ConfigError(`configuration error: ${name} is invalid: must be an ISO 8601 instant`);
+    if (!/^\d{4}-\d{2}-\d{2}T/.test(v) || Number.isNaN(d.getTime()))
+      throw new ConfigError(`configuration error: ${name} is invalid: must be an ISO 8601 instant`);
     return d;
   };
   return {

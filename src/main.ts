@@ -21,7 +21,9 @@ async function main() {
   if (config.role !== 'api') await ensureSchedules(runtime.deps);
   if (app) await app.listen({ port: config.port, host: config.host });
   const log = (msg: string) => process.stdout.write(`${JSON.stringify({ level: 30, time: Date.now(), msg })}\n`);
-  log(`started role=${config.role} database=${config.databaseUrl ? 'external' : 'embedded'} queue=${runtime.queues.kind}${app ? ` http=${config.host}:${config.port}` : ''}`);
+  log(
+    `started role=${config.role} database=${config.databaseUrl ? 'external' : 'embedded'} queue=${runtime.queues.kind}${app ? ` http=${config.host}:${config.port}` : ''}`,
+  );
 
   let stopping = false;
   const stop = async (signal: string) => {

@@ -39,7 +39,14 @@ export async function startRuntime(config: Config, opts: { clock?: Clock; migrat
     throw e;
   }
   const queues = createQueues({ redisUrl: config.redisUrl, databaseUrl: url, prefix: config.queuePrefix });
-  const deps = createDeps({ config, db: database.db, pool: database.pool, queues, clock: opts.clock ?? (config.clockStart ? startingClock(config.clockStart) : systemClock), policy });
+  const deps = createDeps({
+    config,
+    db: database.db,
+    pool: database.pool,
+    queues,
+    clock: opts.clock ?? (config.clockStart ? startingClock(config.clockStart) : systemClock),
+    policy,
+  });
   return {
     deps,
     database,

@@ -1,15 +1,7 @@
 // Evidence: one record from a department saying something about a pensioner at `occurredAt`.
 // The vocabulary (sources, kinds, identity checks) is fixed by the interface contract.
 
-export const SOURCES = [
-  'hospital',
-  'travel',
-  'bank',
-  'death',
-  'judicial',
-  'service_point',
-  'self_service',
-] as const;
+export const SOURCES = ['hospital', 'travel', 'bank', 'death', 'judicial', 'service_point', 'self_service'] as const;
 export type Source = (typeof SOURCES)[number];
 
 export const KINDS = {

@@ -78,9 +78,7 @@ export interface Decision {
 // ---- death -----------------------------------------------------------------------------
 
 type Standing =
-  | { state: 'alive' }
-  | { state: 'deceased'; deathDate: IsoDate }
-  | { state: 'under_review'; deathDate: IsoDate; reason: ReviewReason; eventId: string };
+  { state: 'alive' } | { state: 'deceased'; deathDate: IsoDate } | { state: 'under_review'; deathDate: IsoDate; reason: ReviewReason; eventId: string };
 
 // Shanghai day of an event, memoised: the death timeline asks for it many times.
 const days = new WeakMap<EvidenceEvent, IsoDate>();
@@ -119,9 +117,7 @@ function deathStanding(policy: Policy, events: readonly EvidenceEvent[]): Standi
   }
   const deathDate = minDate(dates);
   if (deathDate === undefined) return { state: 'alive' };
-  const conflicts = events.filter(
-    (ev) => !isDeathRecord(policy, ev) && (after(ev) || ev === staff) && dayOf(ev) > deathDate,
-  );
+  const conflicts = events.filter((ev) => !isDeathRecord(policy, ev) && (after(ev) || ev === staff) && dayOf(ev) > deathDate);
   if (conflicts.length === 0) return { state: 'deceased', deathDate };
   const identified = conflicts.find((ev) => ev.source === 'service_point' || !isCardOnly(ev.identityCheck));
   return identified
@@ -135,16 +131,15 @@ function deathStanding(policy: Policy, events: readonly EvidenceEvent[]): Standi
  */
 function deathTimeline(policy: Policy, events: readonly EvidenceEvent[], now: Date) {
   const timeline: { at: Date; state: DeathState }[] = [];
-  const firstDeath = Math.min(
-    ...events.filter((ev) => isDeathRecord(policy, ev)).map((ev) => ev.receivedAt.getTime()),
-  );
+  const firstDeath = Math.min(...events.filter((ev) => isDeathRecord(policy, ev)).map((ev) => ev.receivedAt.getTime()));
   if (!Number.isFinite(firstDeath)) return timeline;
-  const instants = [...new Set(events.map((ev) => ev.receivedAt.getTime()))]
-    .filter((t) => t >= firstDeath && t <= now.getTime())
-    .sort((a, b) => a - b);
+  const instants = [...new Set(events.map((ev) => ev.receivedAt.getTime()))].filter((t) => t >= firstDeath && t <= now.getTime()).sort((a, b) => a - b);
   let last: DeathState = 'alive';
   for (const t of instants) {
-    const state = deathStanding(policy, events.filter((ev) => ev.receivedAt.getTime() <= t)).state;
+    const state = deathStanding(
+      policy,
+      events.filter((ev) => ev.receivedAt.getTime() <= t),
+    ).state;
     if (state !== last) timeline.push({ at: new Date(t), state });
     last = state;
   }
@@ -210,9 +205,7 @@ export function decide(policy: Policy, facts: Facts, now: Date): Decision {
   const timeline = deathTimeline(policy, events, now);
   const deathDate = standing.state === 'alive' ? null : standing.deathDate;
 
-  const life = events.filter(
-    (ev) => !isDeathRecord(policy, ev) && (deathDate === null || dayOf(ev) <= deathDate),
-  );
+  const life = events.filter((ev) => !isDeathRecord(policy, ev) && (deathDate === null || dayOf(ev) <= deathDate));
   const autos = autoCertificationDates(policy, facts.birthDate, life);
   const untilOf = (d: IsoDate) => cycleDates(d, policy).certifiedUntil;
   const legacy = facts.legacyCertifiedAt;

@@ -22,10 +22,7 @@ export function checkCharacter(first17: string): string {
 }
 
 /** Normalises (upper-case X) and validates; `asOf` bounds the birth date (no one is born in the future). */
-export function parseNationalId(
-  raw: string,
-  asOf?: string,
-): { ok: true; value: ParsedNationalId } | { ok: false; error: NationalIdError } {
+export function parseNationalId(raw: string, asOf?: string): { ok: true; value: ParsedNationalId } | { ok: false; error: NationalIdError } {
   const id = raw.trim().toUpperCase();
   const m = SHAPE.exec(id);
   if (!m) return { ok: false, error: 'shape' };

@@ -15,16 +15,7 @@
 //   stop        — the person is deceased and M is the first run after the death was recorded;
 //                 overpaidMonths = months after the month of death that were paid before M
 //   none        — paid as usual, or not (yet/any longer) a payee
-import {
-  addDays,
-  addMonthsToMonth,
-  firstDayOfMonth,
-  monthOf,
-  shanghaiDate,
-  startOfShanghaiDay,
-  type IsoDate,
-  type YearMonth,
-} from './calendar.ts';
+import { addDays, addMonthsToMonth, firstDayOfMonth, monthOf, shanghaiDate, startOfShanghaiDay, type IsoDate, type YearMonth } from './calendar.ts';
 import type { Decision, DeathState } from './lifecycle.ts';
 
 export type HoldStatus = 'suspended' | 'under_review' | 'ineligible';
@@ -35,11 +26,7 @@ export type PayrollAction =
   | { action: 'stop'; deathDate: IsoDate; overpaidMonths: number; overpaymentAmountFen: bigint }
   | { action: 'none' };
 
-type RunOutcome =
-  | { kind: 'not_payee' }
-  | { kind: 'paid' }
-  | { kind: 'stopped' }
-  | { kind: 'held'; status: HoldStatus; since: IsoDate };
+type RunOutcome = { kind: 'not_payee' } | { kind: 'paid' } | { kind: 'stopped' } | { kind: 'held'; status: HoldStatus; since: IsoDate };
 
 /** The instant the run of a month takes place. */
 export function runInstant(month: YearMonth): Date {
@@ -72,7 +59,11 @@ export function runOutcome(d: Decision, month: YearMonth): RunOutcome {
   if (month === monthOf(d.benefitStartDate)) return { kind: 'paid' };
   const known = d.periods.filter((p) => p.decidedAt <= run);
   if (known.some((p) => p.certifiedAt <= day && day <= p.certifiedUntil)) return { kind: 'paid' };
-  const lapsed = known.map((p) => p.certifiedUntil).filter((u) => u < day).sort().at(-1);
+  const lapsed = known
+    .map((p) => p.certifiedUntil)
+    .filter((u) => u < day)
+    .sort()
+    .at(-1);
   return { kind: 'held', status: 'suspended', since: lapsed ? addDays(lapsed, 1) : day };
 }
 

@@ -1,17 +1,7 @@
 // The certification policy is configuration, versioned: every decision records the version
 // it was taken under so that it can be explained and replayed. Pure: no I/O here.
 import policyJson from '../../policy/default.json' with { type: 'json' };
-import {
-  IDENTITY_CHECKS,
-  KINDS,
-  SOURCES,
-  isKnownKind,
-  isKnownSource,
-  type EvidenceEvent,
-  type IdentityCheck,
-  type KindOf,
-  type Source,
-} from './evidence.ts';
+import { IDENTITY_CHECKS, KINDS, SOURCES, isKnownKind, isKnownSource, type EvidenceEvent, type IdentityCheck, type KindOf, type Source } from './evidence.ts';
 
 export type Weights = { [S in Source]: Record<KindOf<S>, number> };
 export type PartialWeights = { [S in Source]?: Partial<Record<KindOf<S>, number>> };
@@ -160,17 +150,7 @@ function regionOverride(v: unknown, path: string, cycleMonths: number): RegionOv
 
 /** Validates a policy document; throws PolicyError naming the offending field path. */
 export function parsePolicy(json: unknown): Policy {
-  const o = obj(json, '', [
-    'version',
-    'threshold',
-    'cycleMonths',
-    'reminderMonths',
-    'weights',
-    'identityCaps',
-    'mortality',
-    'deathKinds',
-    'regions',
-  ]);
+  const o = obj(json, '', ['version', 'threshold', 'cycleMonths', 'reminderMonths', 'weights', 'identityCaps', 'mortality', 'deathKinds', 'regions']);
   if (typeof o.version !== 'string' || o.version.trim() === '') {
     throw new PolicyError('version', 'must be a non-empty string');
   }

@@ -227,11 +227,7 @@ export type AutoCertificationDate = Omit<AutoCertification, keyof Score> & { exp
  * only the certification that stands, so each date's score and sorted evidence are worked
  * out on demand (sorting the evidence of every earlier date was a large share of a sweep).
  */
-export function autoCertificationDates(
-  policy: Policy,
-  birthDate: IsoDate,
-  events: readonly EvidenceEvent[],
-): AutoCertificationDate[] {
+export function autoCertificationDates(policy: Policy, birthDate: IsoDate, events: readonly EvidenceEvent[]): AutoCertificationDate[] {
   const H = hazardClock(policy, startOfShanghaiDay(birthDate).getTime());
   const life: Timed[] = [];
   for (const ev of events) {
@@ -278,7 +274,11 @@ export function autoCertificationDates(
   return [...byDate.entries()]
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
     .map(([certifiedAt, r]) => ({
-      certifiedAt, at: r.at, method: methodOf(r.dating), datedBy: r.dating.id, decidedAt: r.decidedAt,
+      certifiedAt,
+      at: r.at,
+      method: methodOf(r.dating),
+      datedBy: r.dating.id,
+      decidedAt: r.decidedAt,
       explain: () => scoreAt(policy, birthDate, events, r.at),
     }));
 }

@@ -16,11 +16,7 @@ export interface QueueBackendOptions {
 export interface Queues {
   kind: 'redis' | 'postgres';
   get(name: QueueName): Queue;
-  worker<T = unknown, R = unknown>(
-    name: QueueName,
-    processor: Processor<T, R>,
-    opts?: Partial<Omit<WorkerOptions, 'connection'>>,
-  ): Worker<T, R>;
+  worker<T = unknown, R = unknown>(name: QueueName, processor: Processor<T, R>, opts?: Partial<Omit<WorkerOptions, 'connection'>>): Worker<T, R>;
   /** Job counts per queue, for readiness and metrics. */
   depths(): Promise<Record<string, Record<string, number>>>;
   ping(timeoutMs?: number): Promise<void>;

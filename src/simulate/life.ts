@@ -23,10 +23,43 @@ export interface Activity {
 }
 
 export const ACTIVITY: Record<Persona, Activity> = {
-  urban_active: { railTrips: 2, flightTrips: 0.4, counter: 3, mobileFace: 5, atm: 3, cashPoint: 0, relativesCard: 0, outpatient: 1.2, stays: 0.08, diesInHospital: 0.35 },
-  rural: { railTrips: 0.15, flightTrips: 0, counter: 0.6, mobileFace: 0, atm: 1, cashPoint: 9, relativesCard: 0, outpatient: 0.4, stays: 0.12, diesInHospital: 0.25 },
+  urban_active: {
+    railTrips: 2,
+    flightTrips: 0.4,
+    counter: 3,
+    mobileFace: 5,
+    atm: 3,
+    cashPoint: 0,
+    relativesCard: 0,
+    outpatient: 1.2,
+    stays: 0.08,
+    diesInHospital: 0.35,
+  },
+  rural: {
+    railTrips: 0.15,
+    flightTrips: 0,
+    counter: 0.6,
+    mobileFace: 0,
+    atm: 1,
+    cashPoint: 9,
+    relativesCard: 0,
+    outpatient: 0.4,
+    stays: 0.12,
+    diesInHospital: 0.25,
+  },
   frail: { railTrips: 0, flightTrips: 0, counter: 0, mobileFace: 0, atm: 0, cashPoint: 0, relativesCard: 2.5, outpatient: 3, stays: 1, diesInHospital: 0.6 },
-  isolated: { railTrips: 0, flightTrips: 0, counter: 0, mobileFace: 0, atm: 0, cashPoint: 0.5, relativesCard: 0, outpatient: 0.2, stays: 0.05, diesInHospital: 0.15 },
+  isolated: {
+    railTrips: 0,
+    flightTrips: 0,
+    counter: 0,
+    mobileFace: 0,
+    atm: 0,
+    cashPoint: 0.5,
+    relativesCard: 0,
+    outpatient: 0.2,
+    stays: 0.05,
+    diesInHospital: 0.15,
+  },
 };
 
 /** Relatives' withdrawals per year with a dead person's card. */
@@ -124,21 +157,70 @@ export class Life {
     const a = this.activity;
     const { home, days } = this;
     for (const d of this.poissonDays(a.counter, 0, days)) {
-      if (this.free(d)) this.push({ source: 'bank', kind: 'counter', day: d, sec: this.when(9, 17), check: 'id_document', location: home, place: this.branch, detail: this.withdrawal(5, 50) });
+      if (this.free(d))
+        this.push({
+          source: 'bank',
+          kind: 'counter',
+          day: d,
+          sec: this.when(9, 17),
+          check: 'id_document',
+          location: home,
+          place: this.branch,
+          detail: this.withdrawal(5, 50),
+        });
     }
     for (const d of this.poissonDays(a.mobileFace, 0, days)) {
-      if (this.free(d)) this.push({ source: 'bank', kind: 'mobile_face', day: d, sec: this.when(7, 23), check: 'biometric', location: home, place: '手机银行', detail: this.withdrawal(1, 30) });
+      if (this.free(d))
+        this.push({
+          source: 'bank',
+          kind: 'mobile_face',
+          day: d,
+          sec: this.when(7, 23),
+          check: 'biometric',
+          location: home,
+          place: '手机银行',
+          detail: this.withdrawal(1, 30),
+        });
     }
     for (const d of this.poissonDays(a.atm, 0, days)) {
-      if (this.free(d)) this.push({ source: 'bank', kind: 'atm', day: d, sec: this.when(6, 23), check: 'card_pin', location: home, place: this.atmName, detail: this.withdrawal(2, 30) });
+      if (this.free(d))
+        this.push({
+          source: 'bank',
+          kind: 'atm',
+          day: d,
+          sec: this.when(6, 23),
+          check: 'card_pin',
+          location: home,
+          place: this.atmName,
+          detail: this.withdrawal(2, 30),
+        });
     }
     for (const d of this.poissonDays(a.cashPoint, 0, days)) {
-      if (this.free(d)) this.push({ source: 'bank', kind: 'cash_point', day: d, sec: this.when(8, 19), check: 'card_pin', location: home, place: this.cashPoint, detail: this.withdrawal(1, 10) });
+      if (this.free(d))
+        this.push({
+          source: 'bank',
+          kind: 'cash_point',
+          day: d,
+          sec: this.when(8, 19),
+          check: 'card_pin',
+          location: home,
+          place: this.cashPoint,
+          detail: this.withdrawal(1, 10),
+        });
     }
     for (const d of this.poissonDays(a.relativesCard, 0, days)) {
       if (!this.free(d)) continue;
       const atm = this.region.kind !== 'rural' && this.rng.chance(0.6);
-      this.push({ source: 'bank', kind: atm ? 'atm' : 'cash_point', day: d, sec: this.when(8, 20), check: 'card_pin', location: home, place: atm ? this.atmName : this.cashPoint, detail: this.withdrawal(2, 20) });
+      this.push({
+        source: 'bank',
+        kind: atm ? 'atm' : 'cash_point',
+        day: d,
+        sec: this.when(8, 20),
+        check: 'card_pin',
+        location: home,
+        place: atm ? this.atmName : this.cashPoint,
+        detail: this.withdrawal(2, 20),
+      });
     }
   }
 
@@ -152,12 +234,30 @@ export class Life {
   private stay(admitDay: number, diesThere: boolean): void {
     const h = this.hospital();
     const ward = this.rng.pick(HOSPITAL_DEPARTMENTS);
-    this.push({ source: 'hospital', kind: 'admission', day: admitDay, sec: this.when(0, 24), check: 'id_document', location: h.location, place: h.name, detail: ward });
+    this.push({
+      source: 'hospital',
+      kind: 'admission',
+      day: admitDay,
+      sec: this.when(0, 24),
+      check: 'id_document',
+      location: h.location,
+      place: h.name,
+      detail: ward,
+    });
     if (diesThere) return;
     const frail = this.persona === 'frail';
     const discharge = admitDay + this.rng.int(frail ? 3 : 2, frail ? 25 : 15);
     if (this.free(discharge)) {
-      this.push({ source: 'hospital', kind: 'discharge', day: discharge, sec: this.when(9, 17), check: 'id_document', location: h.location, place: h.name, detail: ward });
+      this.push({
+        source: 'hospital',
+        kind: 'discharge',
+        day: discharge,
+        sec: this.when(9, 17),
+        check: 'id_document',
+        location: h.location,
+        place: h.name,
+        detail: ward,
+      });
     }
   }
 
@@ -166,7 +266,16 @@ export class Life {
     for (const d of this.poissonDays(a.outpatient, 0, this.days)) {
       if (!this.free(d)) continue;
       const h = this.rng.chance(0.85) ? { name: this.localHospital, location: this.home } : this.hospital();
-      this.push({ source: 'hospital', kind: 'outpatient', day: d, sec: this.when(8, 17), check: this.rng.chance(0.7) ? 'id_document' : 'none', location: h.location, place: h.name, detail: this.rng.pick(OUTPATIENT_DEPARTMENTS) });
+      this.push({
+        source: 'hospital',
+        kind: 'outpatient',
+        day: d,
+        sec: this.when(8, 17),
+        check: this.rng.chance(0.7) ? 'id_document' : 'none',
+        location: h.location,
+        place: h.name,
+        detail: this.rng.pick(OUTPATIENT_DEPARTMENTS),
+      });
     }
     for (const d of this.poissonDays(a.stays, 0, this.days)) if (this.free(d)) this.stay(d, false);
     if (this.deathDay !== null && this.rng.chance(a.diesInHospital)) {
@@ -184,13 +293,24 @@ export class Life {
     const from = homeStations.length > 0 && rng.chance(0.8) ? rng.pick(homeStations) : rng.pick(chengdu);
     const fromCity = from.region.slice(0, 4);
     const to = rng.pick(stations(`${mode}:not:${fromCity}`, (s) => s.kind === mode && s.region.slice(0, 4) !== fromCity));
-    const number = air ? `${rng.pick(['3U', 'CA', 'MU', 'CZ', 'EU', 'TV'])}${rng.int(1000, 9999)}` : `${rng.pick(['G', 'G', 'D', 'C', 'K'])}${rng.int(1, 8999)}`;
+    const number = air
+      ? `${rng.pick(['3U', 'CA', 'MU', 'CZ', 'EU', 'TV'])}${rng.int(1000, 9999)}`
+      : `${rng.pick(['G', 'G', 'D', 'C', 'K'])}${rng.int(1, 8999)}`;
     const back = air ? `${number.slice(0, 2)}${rng.int(1000, 9999)}` : `${number[0]}${rng.int(1, 8999)}`;
     const kind = air ? 'flight_boarding' : 'rail_boarding';
     if (rng.chance(0.6)) {
       const bought = d - rng.int(1, 20);
       if (this.free(bought)) {
-        this.push({ source: 'travel', kind: 'ticket_purchase', day: bought, sec: this.when(7, 23), check: rng.chance(0.7) ? 'none' : 'id_document', location: home, place: rng.chance(0.8) ? '12306' : from.name, detail: number });
+        this.push({
+          source: 'travel',
+          kind: 'ticket_purchase',
+          day: bought,
+          sec: this.when(7, 23),
+          check: rng.chance(0.7) ? 'none' : 'id_document',
+          location: home,
+          place: rng.chance(0.8) ? '12306' : from.name,
+          detail: number,
+        });
       }
     }
     this.push({ source: 'travel', kind, day: d, sec: this.when(6, 22), check: this.gate(air), location: from.region, place: from.name, detail: number });
@@ -214,10 +334,28 @@ export class Life {
     const urban = this.region.kind === 'urban';
     for (const d of this.poissonDays(CARD_AFTER_DEATH_RATE, deathDay + this.rng.int(3, 40), this.days)) {
       if (this.rng.chance(0.08)) {
-        this.push({ source: 'bank', kind: 'counter', day: d, sec: this.when(9, 17), check: 'none', location: this.home, place: this.branch, detail: this.withdrawal(5, 40) });
+        this.push({
+          source: 'bank',
+          kind: 'counter',
+          day: d,
+          sec: this.when(9, 17),
+          check: 'none',
+          location: this.home,
+          place: this.branch,
+          detail: this.withdrawal(5, 40),
+        });
       } else {
         const atm = urban && this.rng.chance(0.7);
-        this.push({ source: 'bank', kind: atm ? 'atm' : 'cash_point', day: d, sec: this.when(7, 21), check: 'card_pin', location: this.home, place: atm ? this.atmName : this.cashPoint, detail: this.withdrawal(2, 30) });
+        this.push({
+          source: 'bank',
+          kind: atm ? 'atm' : 'cash_point',
+          day: d,
+          sec: this.when(7, 21),
+          check: 'card_pin',
+          location: this.home,
+          place: atm ? this.atmName : this.cashPoint,
+          detail: this.withdrawal(2, 30),
+        });
       }
     }
   }
@@ -237,11 +375,22 @@ export class Life {
       );
     }
     if (this.rng.chance(0.65)) records.push({ kind: 'cremation', delay: [2, 7], place: `${this.region.city}殡仪馆`, location: this.home });
-    if (this.rng.chance(0.7)) records.push({ kind: 'household_deregistration', delay: [7, 60], place: `${this.region.fullName}公安局户政科`, location: this.home });
+    if (this.rng.chance(0.7))
+      records.push({ kind: 'household_deregistration', delay: [7, 60], place: `${this.region.fullName}公安局户政科`, location: this.home });
     if (records.length === 0) records.push({ kind: 'death_certificate', delay: [0, 3], place: this.localHospital, location: this.home });
     for (const r of records) {
       const day = deathDay + this.rng.int(r.delay[0], r.delay[1]);
-      this.push({ source: 'death', kind: r.kind, day, sec: this.when(9, 17), check: 'id_document', location: r.location, deathDay, place: r.place, detail: '' });
+      this.push({
+        source: 'death',
+        kind: r.kind,
+        day,
+        sec: this.when(9, 17),
+        check: 'id_document',
+        location: r.location,
+        deathDay,
+        place: r.place,
+        detail: '',
+      });
     }
   }
 
@@ -249,9 +398,27 @@ export class Life {
     for (const c of this.custody) {
       const court = `${this.short}人民法院`;
       const prison = this.sex === 'female' ? FEMALE_PRISON : this.rng.pick(PRISONS);
-      this.push({ source: 'judicial', kind: 'custodial_sentence_start', day: c.start, sec: this.when(9, 17), check: 'id_document', location: this.home, place: court, detail: prison });
+      this.push({
+        source: 'judicial',
+        kind: 'custodial_sentence_start',
+        day: c.start,
+        sec: this.when(9, 17),
+        check: 'id_document',
+        location: this.home,
+        place: court,
+        detail: prison,
+      });
       if (c.end !== null) {
-        this.push({ source: 'judicial', kind: 'release', day: c.end, sec: this.when(8, 11), check: 'id_document', location: this.home, place: court, detail: prison });
+        this.push({
+          source: 'judicial',
+          kind: 'release',
+          day: c.end,
+          sec: this.when(8, 11),
+          check: 'id_document',
+          location: this.home,
+          place: court,
+          detail: prison,
+        });
       }
     }
   }

@@ -175,7 +175,6 @@ export interface SimPerson {
 
 // ---------------------------------------------------------------- context
 
-
 /** Precomputed tables for one run; `resetPass()` before regenerating the population. */
 export class SimulationContext {
   readonly options: ResolvedOptions;
@@ -245,7 +244,13 @@ export class SimulationContext {
       return r.weight * f[r.kind];
     };
     this.regionPickers = Object.fromEntries(
-      PERSONAS.map((p) => [p, new WeightedPicker(SICHUAN_REGIONS, SICHUAN_REGIONS.map((r) => regionWeight(p, r)))]),
+      PERSONAS.map((p) => [
+        p,
+        new WeightedPicker(
+          SICHUAN_REGIONS,
+          SICHUAN_REGIONS.map((r) => regionWeight(p, r)),
+        ),
+      ]),
     ) as Record<Persona, WeightedPicker<RegionInfo>>;
     const strangers = [...SICHUAN_REGIONS, ...OTHER_REGIONS];
     this.strangerRegions = new WeightedPicker(
@@ -400,8 +405,7 @@ export class SimulationContext {
         : p.persona === 'urban_active'
           ? rng.pick(['enterprise', 'enterprise', 'enterprise', 'public', 'resident'] as const)
           : rng.pick(['enterprise', 'resident', 'enterprise', 'resident', 'public'] as const);
-    const fen =
-      type === 'resident' ? rng.int(15_000, 45_000) : type === 'enterprise' ? rng.int(180_000, 480_000) : rng.int(380_000, 850_000);
+    const fen = type === 'resident' ? rng.int(15_000, 45_000) : type === 'enterprise' ? rng.int(180_000, 480_000) : rng.int(380_000, 850_000);
     const retireAge = type === 'resident' || p.sex === 'male' ? 60 : type === 'public' ? 55 : rng.chance(0.5) ? 50 : 55;
     // Paid from the month after reaching retirement age.
     let benefitMonth = monthIndexOf(p.birthDate) + 12 * retireAge + 1;
@@ -420,9 +424,12 @@ export class SimulationContext {
     };
     const r = rng.next();
     let certified: IsoDate | undefined;
-    if (this.startN - dayNumber(benefitStart) <= 200) certified = benefitStart; // certified in the first payment month
-    else if (r < 0.03) certified = isoOfDayNumber(this.startN - rng.int(366, 480)); // already lapsed
-    else if (r < 0.035) certified = undefined; // a gap in the legacy data
+    if (this.startN - dayNumber(benefitStart) <= 200)
+      certified = benefitStart; // certified in the first payment month
+    else if (r < 0.03)
+      certified = isoOfDayNumber(this.startN - rng.int(366, 480)); // already lapsed
+    else if (r < 0.035)
+      certified = undefined; // a gap in the legacy data
     else certified = isoOfDayNumber(this.startN - rng.int(1, 365));
     if (certified !== undefined) record.lastCertifiedAt = certified < benefitStart ? benefitStart : certified;
     const phoneShare = PHONE_SHARE[p.persona];

@@ -59,9 +59,7 @@ export const ALL_REGIONS: readonly RegionInfo[] = [...SICHUAN_REGIONS, ...OTHER_
 const BY_CODE = new Map(ALL_REGIONS.map((r) => [r.code, r]));
 
 /** Region code → short Chinese display name. */
-export const REGION_NAMES: Readonly<Record<string, string>> = Object.freeze(
-  Object.fromEntries(ALL_REGIONS.map((r) => [r.code, r.name])),
-);
+export const REGION_NAMES: Readonly<Record<string, string>> = Object.freeze(Object.fromEntries(ALL_REGIONS.map((r) => [r.code, r.name])));
 
 export function regionInfo(code: string): RegionInfo | undefined {
   return BY_CODE.get(code);

@@ -7,16 +7,7 @@ import type { Writable } from 'node:stream';
 import iconv from 'iconv-lite';
 import type { IsoDate } from '../domain/calendar.ts';
 import { FEED_FORMATS, SOURCES_IN_ORDER, feedPath, feedEvent, serializeLine, type FeedEvent } from './format.ts';
-import {
-  PERSONAS,
-  SimulationContext,
-  type FeedLine,
-  type LineClass,
-  type Persona,
-  type SimPerson,
-  type SimulationOptions,
-  type Source,
-} from './model.ts';
+import { PERSONAS, SimulationContext, type FeedLine, type LineClass, type Persona, type SimPerson, type SimulationOptions, type Source } from './model.ts';
 
 export { SimulationContext, feedEvent, serializeLine, FEED_FORMATS };
 export type { FeedEvent, FeedLine, SimPerson, SimulationOptions };
@@ -177,10 +168,7 @@ export function* generatePeople(ctx: SimulationContext): Generator<SimPerson> {
  * Generates the province described by `options` and writes it to `sink`: registry.ndjson,
  * truth.ndjson, feeds/* and manifest.json. Same options ⇒ same bytes.
  */
-export async function simulateProvince(
-  options: SimulationOptions & WriteOptions,
-  sink: SimulationSink,
-): Promise<SimulationSummary> {
+export async function simulateProvince(options: SimulationOptions & WriteOptions, sink: SimulationSink): Promise<SimulationSummary> {
   const ctx = new SimulationContext(options);
   const windowDays = Math.max(1, Math.floor(options.windowDays ?? 92));
   const passes = Math.max(1, Math.ceil(ctx.days / windowDays));

@@ -39,28 +39,55 @@ describe.skipIf(!HAVE_CHROMIUM)('the service-point page', () => {
 
     walkIn = syntheticId('510104', '1948-02-11');
     visited = syntheticId('510105', '1941-09-30');
-    for (const [nid, region, name] of [[walkIn, '510104', '王建国'], [visited, '510105', '刘桂兰']] as const) {
-      const res = await t.app.inject({ method: 'PUT', url: `/v1/pensioners/${nid}`, headers: auth(bureau), payload: pensionerBody({ name, regionCode: region, lastCertifiedAt: '2025-05-01' }) });
+    for (const [nid, region, name] of [
+      [walkIn, '510104', '王建国'],
+      [visited, '510105', '刘桂兰'],
+    ] as const) {
+      const res = await t.app.inject({
+        method: 'PUT',
+        url: `/v1/pensioners/${nid}`,
+        headers: auth(bureau),
+        payload: pensionerBody({ name, regionCode: region, lastCertifiedAt: '2025-05-01' }),
+      });
       expect(res.statusCode).toBe(201);
     }
     const ev = await t.app.inject({
       method: 'POST',
       url: '/v1/events',
       headers: auth(feed),
-      payload: [{ nationalId: walkIn, source: 'hospital', kind: 'discharge', occurredAt: '2026-03-05T10:00:00+08:00', sourceRef: 'HIS-2026-0001', identityCheck: 'card_pin', location: '510104' }],
+      payload: [
+        {
+          nationalId: walkIn,
+          source: 'hospital',
+          kind: 'discharge',
+          occurredAt: '2026-03-05T10:00:00+08:00',
+          sourceRef: 'HIS-2026-0001',
+          identityCheck: 'card_pin',
+          location: '510104',
+        },
+      ],
     });
     expect(ev.statusCode, ev.body).toBe(202);
     const pid = await t.deps.db.selectFrom('pensioners').select('id').where('national_id', '=', visited).executeTakeFirstOrThrow();
-    await t.deps.db.transaction().execute((trx) =>
-      t.deps.manualChecks.openManualChecks(trx, [{ pensionerId: String(pid.id), regionCode: '510105', reason: 'suspended', priority: 75 }]),
-    );
+    await t.deps.db
+      .transaction()
+      .execute((trx) => t.deps.manualChecks.openManualChecks(trx, [{ pensionerId: String(pid.id), regionCode: '510105', reason: 'suspended', priority: 75 }]));
 
     await t.app.listen({ host: '127.0.0.1', port: 0 });
     base = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
     });
     const context = await browser.newContext({ viewport: { width: 1366, height: 768 }, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' });
     page = await context.newPage();

@@ -103,7 +103,12 @@ export async function createTestContext(
     dbName: tdb.name,
     logs,
     async key(role, o = {}) {
-      const { secret } = await deps.auth.createKey({ role, name: o.name ?? `${role}-test`, region: o.region ?? null, sources: o.sources ?? (role === 'feed' ? ['hospital', 'travel', 'bank', 'death', 'judicial'] : null) });
+      const { secret } = await deps.auth.createKey({
+        role,
+        name: o.name ?? `${role}-test`,
+        region: o.region ?? null,
+        sources: o.sources ?? (role === 'feed' ? ['hospital', 'travel', 'bank', 'death', 'judicial'] : null),
+      });
       return secret;
     },
     async close() {

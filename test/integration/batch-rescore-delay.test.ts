@@ -41,7 +41,9 @@ it('delays the rescoring of a batch, not of a push', async () => {
     method: 'POST',
     url: '/v1/events',
     headers: auth(admin),
-    payload: [{ nationalId: people[2], source: 'hospital', kind: 'admission', occurredAt: '2026-06-03T10:00:00+08:00', sourceRef: 'D-3', identityCheck: 'id_document' }],
+    payload: [
+      { nationalId: people[2], source: 'hospital', kind: 'admission', occurredAt: '2026-06-03T10:00:00+08:00', sourceRef: 'D-3', identityCheck: 'id_document' },
+    ],
   });
   expect(push.json().accepted).toBe(1);
   const [pushed] = await rescoreJobs('push_');

@@ -63,7 +63,12 @@ it('resumes after SIGKILL with the same counts, rows and rescoring as a clean ru
   // The clean run.
   const cleanKey = await clean.key('feed', { sources: ['hospital'] });
   const cleanWorker = createIngestBatchWorker(clean.deps, { chunkLines: 1000 });
-  const up1 = await clean.app.inject({ method: 'POST', url: '/v1/feeds/hospital/batches', headers: { ...auth(cleanKey), 'content-type': 'text/csv' }, payload: text });
+  const up1 = await clean.app.inject({
+    method: 'POST',
+    url: '/v1/feeds/hospital/batches',
+    headers: { ...auth(cleanKey), 'content-type': 'text/csv' },
+    payload: text,
+  });
   expect(up1.statusCode).toBe(202);
   const expected = await outcome(clean, cleanKey, up1.json().batchId);
   await cleanWorker.close();
@@ -73,11 +78,25 @@ it('resumes after SIGKILL with the same counts, rows and rescoring as a clean ru
 
   // The killed run: a child process works on the batch and is SIGKILLed mid-way.
   const key = await killed.key('feed', { sources: ['hospital'] });
-  const up2 = await killed.app.inject({ method: 'POST', url: '/v1/feeds/hospital/batches', headers: { ...auth(key), 'content-type': 'text/csv' }, payload: text });
+  const up2 = await killed.app.inject({
+    method: 'POST',
+    url: '/v1/feeds/hospital/batches',
+    headers: { ...auth(key), 'content-type': 'text/csv' },
+    payload: text,
+  });
   const batchId = up2.json().batchId;
   // One process (node with the tsx loader), so SIGKILL kills the worker itself.
   const child = spawn(process.execPath, ['--import', 'tsx', 'test/helpers/ingest-worker-child.ts'], {
-    env: { ...process.env, DATABASE_URL: killed.dbUrl, REDIS_URL, QUEUE_PREFIX: killed.deps.config.queuePrefix, CLOCK: NOW, INGEST_CHUNK_LINES: '1000', INGEST_CHUNK_DELAY_MS: '150', LOG_LEVEL: 'silent' },
+    env: {
+      ...process.env,
+      DATABASE_URL: killed.dbUrl,
+      REDIS_URL,
+      QUEUE_PREFIX: killed.deps.config.queuePrefix,
+      CLOCK: NOW,
+      INGEST_CHUNK_LINES: '1000',
+      INGEST_CHUNK_DELAY_MS: '150',
+      LOG_LEVEL: 'silent',
+    },
     stdio: ['ignore', 'pipe', 'inherit'],
     detached: false,
   });

@@ -82,7 +82,12 @@ describe('CSV batches', () => {
   });
 
   it('reads a GBK file with Chinese names', async () => {
-    const text = ['national_id,姓名,kind,occurred_at,source_ref,identity_check', `${people[5]},欧阳明,counter,2026-06-01T10:00:00+08:00,G-1,id_document`, `${people[6]},张*,mobile_face,2026-06-01T11:00:00+08:00,G-2,biometric`, `${people[7]},李四,teleport,2026-06-01T11:00:00+08:00,G-3,biometric`].join('\n');
+    const text = [
+      'national_id,姓名,kind,occurred_at,source_ref,identity_check',
+      `${people[5]},欧阳明,counter,2026-06-01T10:00:00+08:00,G-1,id_document`,
+      `${people[6]},张*,mobile_face,2026-06-01T11:00:00+08:00,G-2,biometric`,
+      `${people[7]},李四,teleport,2026-06-01T11:00:00+08:00,G-3,biometric`,
+    ].join('\n');
     const gbk = iconv.encode(text, 'gbk');
     expect(gbk.includes(Buffer.from('欧阳明'))).toBe(false); // really not UTF-8
     const res = await upload(feed, 'bank', gbk, 'text/csv; charset=GBK');
@@ -103,7 +108,9 @@ describe('CSV batches', () => {
     expect(b2).toEqual(b1);
     expect(b2.accepted).toBe(1);
     // the second copy left nothing behind: no other batch row, no stored chunks
-    const n = await t.deps.pool.query(`SELECT (SELECT count(*) FROM batches WHERE status = 'uploading')::int AS uploading, (SELECT count(*) FROM batch_chunks)::int AS chunks`);
+    const n = await t.deps.pool.query(
+      `SELECT (SELECT count(*) FROM batches WHERE status = 'uploading')::int AS uploading, (SELECT count(*) FROM batch_chunks)::int AS chunks`,
+    );
     expect(n.rows[0]).toEqual({ uploading: 0, chunks: 0 });
   });
 
@@ -143,11 +150,32 @@ describe('CSV batches', () => {
 describe('NDJSON batches', () => {
   it('ignores extra fields, takes the source from the path, and rejects malformed lines', async () => {
     const lines = [
-      JSON.stringify({ nationalId: people[13], kind: 'admission', occurredAt: '2026-06-01T10:00:00+08:00', sourceRef: 'N-1', identityCheck: 'id_document', patientName: '张三' }),
+      JSON.stringify({
+        nationalId: people[13],
+        kind: 'admission',
+        occurredAt: '2026-06-01T10:00:00+08:00',
+        sourceRef: 'N-1',
+        identityCheck: 'id_document',
+        patientName: '张三',
+      }),
       '{not json',
       '',
-      JSON.stringify({ nationalId: people[14], source: 'bank', kind: 'counter', occurredAt: '2026-06-01T10:00:00+08:00', sourceRef: 'N-2', identityCheck: 'id_document' }),
-      JSON.stringify({ nationalId: people[14], source: 'hospital', kind: 'outpatient', occurredAt: '2026-06-01T10:00:00Z', sourceRef: 'N-3', identityCheck: 'card_pin' }),
+      JSON.stringify({
+        nationalId: people[14],
+        source: 'bank',
+        kind: 'counter',
+        occurredAt: '2026-06-01T10:00:00+08:00',
+        sourceRef: 'N-2',
+        identityCheck: 'id_document',
+      }),
+      JSON.stringify({
+        nationalId: people[14],
+        source: 'hospital',
+        kind: 'outpatient',
+        occurredAt: '2026-06-01T10:00:00Z',
+        sourceRef: 'N-3',
+        identityCheck: 'card_pin',
+      }),
       '[1,2]',
     ];
     const res = await upload(otherFeed, 'hospital', lines.join('\n'), 'application/x-ndjson');
@@ -166,7 +194,11 @@ describe('access', () => {
   it('refuses a source the key was not created for, and shows a feed only its own batches', async () => {
     const res = await upload(otherFeed, 'bank', 'national_id\n');
     expect(res.statusCode).toBe(403);
-    const mine = await upload(feed, 'hospital', `national_id,kind,occurred_at,source_ref,identity_check\n${people[15]},admission,2026-06-01T10:00:00+08:00,A-1,none\n`);
+    const mine = await upload(
+      feed,
+      'hospital',
+      `national_id,kind,occurred_at,source_ref,identity_check\n${people[15]},admission,2026-06-01T10:00:00+08:00,A-1,none\n`,
+    );
     const id = mine.json().batchId;
     expect((await t.app.inject({ method: 'GET', url: `/v1/feeds/batches/${id}`, headers: auth(otherFeed) })).statusCode).toBe(404);
     expect((await t.app.inject({ method: 'GET', url: `/v1/feeds/batches/${id}`, headers: auth(admin) })).statusCode).toBe(200);

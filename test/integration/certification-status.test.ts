@@ -99,7 +99,12 @@ describe('a pensioner who moves region', () => {
     const id = syntheticId('510104', '1954-02-02');
     await register(id, { lastCertifiedAt: '2026-03-15' });
     expect((await t.app.inject({ url: `/v1/pensioners/${id}/certification`, headers: auth(chengdu) })).statusCode).toBe(200);
-    const move = await t.app.inject({ method: 'PUT', url: `/v1/pensioners/${id}`, headers: auth(bureau), payload: pensionerBody({ lastCertifiedAt: '2026-03-15', regionCode: '510703' }) });
+    const move = await t.app.inject({
+      method: 'PUT',
+      url: `/v1/pensioners/${id}`,
+      headers: auth(bureau),
+      payload: pensionerBody({ lastCertifiedAt: '2026-03-15', regionCode: '510703' }),
+    });
     expect(move.statusCode).toBe(200);
     expect((await t.app.inject({ url: `/v1/pensioners/${id}/certification`, headers: auth(chengdu) })).statusCode).toBe(404);
     const batch = await t.app.inject({ method: 'POST', url: '/v1/certifications/query', headers: auth(chengdu), payload: { nationalIds: [id] } });
@@ -122,11 +127,26 @@ describe('batch query', () => {
   });
 
   it('scopes to the key region and refuses over 1000 or invalid IDs', async () => {
-    const scoped = await t.app.inject({ method: 'POST', url: '/v1/certifications/query', headers: auth(chengdu), payload: { nationalIds: [ids.three, ids.thirteen] } });
+    const scoped = await t.app.inject({
+      method: 'POST',
+      url: '/v1/certifications/query',
+      headers: auth(chengdu),
+      payload: { nationalIds: [ids.three, ids.thirteen] },
+    });
     expect(scoped.json().notFound).toEqual([ids.thirteen]);
-    const tooMany = await t.app.inject({ method: 'POST', url: '/v1/certifications/query', headers: auth(bureau), payload: { nationalIds: Array(1001).fill(ids.three) } });
+    const tooMany = await t.app.inject({
+      method: 'POST',
+      url: '/v1/certifications/query',
+      headers: auth(bureau),
+      payload: { nationalIds: Array(1001).fill(ids.three) },
+    });
     expect(tooMany.statusCode).toBe(400);
-    const invalid = await t.app.inject({ method: 'POST', url: '/v1/certifications/query', headers: auth(bureau), payload: { nationalIds: [ids.three, '123'] } });
+    const invalid = await t.app.inject({
+      method: 'POST',
+      url: '/v1/certifications/query',
+      headers: auth(bureau),
+      payload: { nationalIds: [ids.three, '123'] },
+    });
     expect(invalid.statusCode).toBe(400);
     expect(invalid.json().error).toMatchObject({ code: 'invalid_national_id', details: [{ index: 1 }] });
     const staffTry = await t.app.inject({ method: 'POST', url: '/v1/certifications/query', headers: auth(staff), payload: { nationalIds: [ids.three] } });
@@ -150,7 +170,11 @@ describe('lists', () => {
     let cursor: string | null = null;
     let pages = 0;
     do {
-      const res: { statusCode: number; json(): any } = await t.app.inject({ method: 'GET', url: `/v1/certifications?limit=2${cursor ? `&cursor=${cursor}` : ''}`, headers: auth(bureau) });
+      const res: { statusCode: number; json(): any } = await t.app.inject({
+        method: 'GET',
+        url: `/v1/certifications?limit=2${cursor ? `&cursor=${cursor}` : ''}`,
+        headers: auth(bureau),
+      });
       expect(res.statusCode).toBe(200);
       const body: { items: { certifiedUntil: string }[]; nextCursor: string | null } = res.json();
       seen.push(...body.items.map((i: { certifiedUntil: string }) => i.certifiedUntil));

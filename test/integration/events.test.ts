@@ -38,7 +38,12 @@ describe('POST /v1/events', () => {
   it('accepts valid events, counts duplicates and unmatched, stores only pensioners', async () => {
     const stranger = makeNationalId('110101', '1950-01-01', 7);
     const a = ev({ sourceRef: 'H-1' });
-    const res = await push(hospitalFeed, [a, ev({ sourceRef: 'H-2', nationalId: people[1], kind: 'discharge' }), ev({ sourceRef: 'H-3', nationalId: stranger }), { ...a }]);
+    const res = await push(hospitalFeed, [
+      a,
+      ev({ sourceRef: 'H-2', nationalId: people[1], kind: 'discharge' }),
+      ev({ sourceRef: 'H-3', nationalId: stranger }),
+      { ...a },
+    ]);
     expect(res.statusCode).toBe(202);
     expect(res.json()).toEqual({ accepted: 2, duplicates: 1, unmatched: 1, rejected: [] });
     const again = await push(hospitalFeed, [a]);
@@ -46,7 +51,9 @@ describe('POST /v1/events', () => {
     const rows = await t.deps.pool.query(`SELECT source_ref FROM events WHERE source = 'hospital' AND source_ref IN ('H-1','H-2','H-3') ORDER BY 1`);
     expect(rows.rows.map((r) => r.source_ref)).toEqual(['H-1', 'H-2']);
     // nothing about the stranger is kept anywhere
-    const any = await t.deps.pool.query(`SELECT count(*)::int AS n FROM events e JOIN pensioners p ON p.id = e.pensioner_id WHERE p.national_id = $1`, [stranger]);
+    const any = await t.deps.pool.query(`SELECT count(*)::int AS n FROM events e JOIN pensioners p ON p.id = e.pensioner_id WHERE p.national_id = $1`, [
+      stranger,
+    ]);
     expect(any.rows[0].n).toBe(0);
   });
 
@@ -85,7 +92,10 @@ describe('POST /v1/events', () => {
   });
 
   it('accepts a future time up to the injected clock, not the wall clock', async () => {
-    const res = await push(admin, [ev({ occurredAt: '2026-06-15T11:59:59+08:00', sourceRef: 'CLK-1' }), ev({ occurredAt: '2026-06-15T12:00:01+08:00', sourceRef: 'CLK-2' })]);
+    const res = await push(admin, [
+      ev({ occurredAt: '2026-06-15T11:59:59+08:00', sourceRef: 'CLK-1' }),
+      ev({ occurredAt: '2026-06-15T12:00:01+08:00', sourceRef: 'CLK-2' }),
+    ]);
     expect(res.json().accepted).toBe(1);
     expect(res.json().rejected).toEqual([{ index: 1, code: 'future_timestamp', message: expect.any(String) }]);
   });
@@ -99,9 +109,17 @@ describe('POST /v1/events', () => {
     const n = await t.deps.pool.query(`SELECT count(*)::int AS n FROM events WHERE source_ref IN ('U-1','U-2')`);
     expect(n.rows[0].n).toBe(0);
     expect((await push(admin, { events: [] })).statusCode).toBe(400);
-    const many = await push(admin, Array.from({ length: 1001 }, (_, i) => ev({ sourceRef: `M-${i}` })));
+    const many = await push(
+      admin,
+      Array.from({ length: 1001 }, (_, i) => ev({ sourceRef: `M-${i}` })),
+    );
     expect(many.statusCode).toBe(400);
-    const malformed = await t.app.inject({ method: 'POST', url: '/v1/events', headers: { ...auth(admin), 'content-type': 'application/json' }, payload: '[{"nationalId": ' });
+    const malformed = await t.app.inject({
+      method: 'POST',
+      url: '/v1/events',
+      headers: { ...auth(admin), 'content-type': 'application/json' },
+      payload: '[{"nationalId": ',
+    });
     expect(malformed.statusCode).toBe(400);
     expect(malformed.json().error.code).toBe('malformed_json');
   });

@@ -25,12 +25,18 @@ function page(from: number, n: number) {
 }
 
 const feed = (name: string, over: Partial<FeedInterface> = {}): FeedInterface => ({
-  ...parseFeeds([{ name, source: 'travel', baseUrl: `http://platform.test/${name}/events`, token: 'secret-token', pageSize: 10, ratePerSecond: 100, timeoutMs: 500 }])[0]!,
+  ...parseFeeds([
+    { name, source: 'travel', baseUrl: `http://platform.test/${name}/events`, token: 'secret-token', pageSize: 10, ratePerSecond: 100, timeoutMs: 500 },
+  ])[0]!,
   ...over,
 });
 
 /** An interface with `total` events served 10 a page; cursor = offset. */
-function pagingHandler(name: string, total: number, hooks: { onRequest?: (n: number, req: Request) => Response | Promise<Response | undefined> | undefined } = {}) {
+function pagingHandler(
+  name: string,
+  total: number,
+  hooks: { onRequest?: (n: number, req: Request) => Response | Promise<Response | undefined> | undefined } = {},
+) {
   let n = 0;
   return http.get(`http://platform.test/${name}/events`, async ({ request }) => {
     n++;
@@ -88,7 +94,9 @@ describe('pulling an interface', () => {
   });
 
   it('waits out a 429 with Retry-After through the queue, without spending an attempt', async () => {
-    server.use(pagingHandler('throttled', 5, { onRequest: (n) => (n === 1 ? new HttpResponse(null, { status: 429, headers: { 'retry-after': '1' } }) : undefined) }));
+    server.use(
+      pagingHandler('throttled', 5, { onRequest: (n) => (n === 1 ? new HttpResponse(null, { status: 429, headers: { 'retry-after': '1' } }) : undefined) }),
+    );
     const w = createPullFeedWorker(t.deps, { feeds: [feed('throttled')] });
     try {
       const started = Date.now();
@@ -151,7 +159,11 @@ describe('pulling an interface', () => {
   });
 
   it('a malformed page fails the run and leaves the cursor after the last good page', async () => {
-    server.use(pagingHandler('garbage', 30, { onRequest: (n) => (n === 2 ? new HttpResponse('<html>maintenance</html>', { status: 200, headers: { 'content-type': 'text/html' } }) : undefined) }));
+    server.use(
+      pagingHandler('garbage', 30, {
+        onRequest: (n) => (n === 2 ? new HttpResponse('<html>maintenance</html>', { status: 200, headers: { 'content-type': 'text/html' } }) : undefined),
+      }),
+    );
     const w = createPullFeedWorker(t.deps, { feeds: [feed('garbage')] });
     try {
       const { state, job } = await runJob(w, 'garbage');
@@ -172,7 +184,11 @@ describe('pulling an interface', () => {
       http.get('http://platform.test/mixed/events', ({ request }) =>
         new URL(request.url).searchParams.get('since')
           ? HttpResponse.json({ events: [], nextCursor: 'b', hasMore: false })
-          : HttpResponse.json({ events: [...page(100, 2), { ...page(102, 1)[0], kind: 'teleport' }, { ...page(103, 1)[0], source: 'bank' }], nextCursor: 'b', hasMore: false }),
+          : HttpResponse.json({
+              events: [...page(100, 2), { ...page(102, 1)[0], kind: 'teleport' }, { ...page(103, 1)[0], source: 'bank' }],
+              nextCursor: 'b',
+              hasMore: false,
+            }),
       ),
     );
     const r = await feedServiceOf(t.deps).pull(feed('mixed'));

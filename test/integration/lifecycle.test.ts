@@ -37,7 +37,12 @@ describe.each(['redis', 'postgres'] as const)('lifecycle through the %s queue', 
 
   async function register(over: Record<string, unknown> = {}, birth = '1950-01-01') {
     const id = syntheticId('510104', birth);
-    const res = await t.app.inject({ method: 'PUT', url: `/v1/pensioners/${id}`, headers: auth(bureau), payload: pensionerBody({ lastCertifiedAt: '2025-10-01', ...over }) });
+    const res = await t.app.inject({
+      method: 'PUT',
+      url: `/v1/pensioners/${id}`,
+      headers: auth(bureau),
+      payload: pensionerBody({ lastCertifiedAt: '2025-10-01', ...over }),
+    });
     expect(res.statusCode).toBe(201);
     return id;
   }
@@ -55,8 +60,13 @@ describe.each(['redis', 'postgres'] as const)('lifecycle through the %s queue', 
 
   it('a hospital discharge two months ago certifies until 12 months after it', async () => {
     const id = await register();
-    await push([{ nationalId: id, source: 'hospital', kind: 'discharge', occurredAt: '2026-04-15T10:30:00+08:00', identityCheck: 'id_document', location: '510104' }]);
-    const c = await until(() => certification(id), (c) => c.method === 'auto');
+    await push([
+      { nationalId: id, source: 'hospital', kind: 'discharge', occurredAt: '2026-04-15T10:30:00+08:00', identityCheck: 'id_document', location: '510104' },
+    ]);
+    const c = await until(
+      () => certification(id),
+      (c) => c.method === 'auto',
+    );
     expect(c).toMatchObject({ status: 'certified', certifiedAt: '2026-04-15', certifiedUntil: '2027-04-15', method: 'auto', policyVersion: '2026.1' });
     expect(c.score).toBeGreaterThan(0.9);
     expect(c.evidence).toEqual([expect.objectContaining({ source: 'hospital', kind: 'discharge', occurredAt: '2026-04-15T10:30:00.000+08:00' })]);
@@ -72,14 +82,20 @@ describe.each(['redis', 'postgres'] as const)('lifecycle through the %s queue', 
     const id = await register();
     await t.deps.queues.get('rescore').pause();
     const first = await push([{ nationalId: id, source: 'bank', kind: 'counter', occurredAt: '2026-05-20T10:00:00+08:00', identityCheck: 'id_document' }]);
-    const second = await push([{ nationalId: id, source: 'hospital', kind: 'discharge', occurredAt: '2026-05-25T10:00:00+08:00', identityCheck: 'id_document' }]);
+    const second = await push([
+      { nationalId: id, source: 'hospital', kind: 'discharge', occurredAt: '2026-05-25T10:00:00+08:00', identityCheck: 'id_document' },
+    ]);
     expect([first.accepted, second.accepted]).toEqual([1, 1]);
     await t.deps.queues.get('rescore').resume();
-    const c = await until(() => certification(id), (c) => c.certifiedAt === '2026-05-25');
+    const c = await until(
+      () => certification(id),
+      (c) => c.certifiedAt === '2026-05-25',
+    );
     expect(c).toMatchObject({ method: 'auto', certifiedAt: '2026-05-25' });
     const { id: pid } = await t.deps.db.selectFrom('pensioners').select('id').where('national_id', '=', id).executeTakeFirstOrThrow();
     const jobs = await until(
-      async () => (await t.deps.queues.get('rescore').getJobs(['completed'], 0, 1000)).filter((j) => j.data.pensionerIds.join() === String(pid) && j.returnvalue),
+      async () =>
+        (await t.deps.queues.get('rescore').getJobs(['completed'], 0, 1000)).filter((j) => j.data.pensionerIds.join() === String(pid) && j.returnvalue),
       (js) => js.length >= 2,
     );
     expect(jobs).toHaveLength(2);
@@ -104,19 +120,30 @@ describe.each(['redis', 'postgres'] as const)('lifecycle through the %s queue', 
       { nationalId: id, source: 'bank', kind: 'atm', occurredAt: '2026-06-01T09:00:00+08:00', identityCheck: 'card_pin' },
       { nationalId: id, source: 'bank', kind: 'cash_point', occurredAt: '2026-06-10T09:00:00+08:00', identityCheck: 'card_pin' },
     ]);
-    const c = await until(() => certification(id), (c) => c.evidence.length >= 1);
+    const c = await until(
+      () => certification(id),
+      (c) => c.evidence.length >= 1,
+    );
     expect(c).toMatchObject({ status: 'due', certifiedAt: '2025-07-01', method: 'legacy' });
     expect(c.score).toBeLessThan(0.9);
   });
 
   it('a cremation record makes the person deceased; card use after it opens a review', async () => {
     const id = await register();
-    await push([{ nationalId: id, source: 'death', kind: 'cremation', occurredAt: '2026-05-03T09:00:00+08:00', deathDate: '2026-05-01', identityCheck: 'id_document' }]);
-    const dead = await until(() => certification(id), (c) => c.status === 'deceased');
+    await push([
+      { nationalId: id, source: 'death', kind: 'cremation', occurredAt: '2026-05-03T09:00:00+08:00', deathDate: '2026-05-01', identityCheck: 'id_document' },
+    ]);
+    const dead = await until(
+      () => certification(id),
+      (c) => c.status === 'deceased',
+    );
     expect(dead).toMatchObject({ status: 'deceased', deathDate: '2026-05-01' });
 
     await push([{ nationalId: id, source: 'bank', kind: 'cash_point', occurredAt: '2026-06-02T18:00:00+08:00', identityCheck: 'card_pin' }]);
-    const review = await until(() => certification(id), (c) => c.status === 'under_review');
+    const review = await until(
+      () => certification(id),
+      (c) => c.status === 'under_review',
+    );
     expect(review.status).toBe('under_review');
     expect(review.openCheck).toMatchObject({ reason: 'suspected_card_misuse' });
   });
@@ -126,17 +153,34 @@ describe.each(['redis', 'postgres'] as const)('lifecycle through the %s queue', 
     const lapsed = await register({ lastCertifiedAt: '2025-01-10' }, '1930-03-03');
     await t.deps.queues.get('daily-sweep').add('sweep', {});
     const checks = await until(
-      () => t.deps.db.selectFrom('manual_checks').innerJoin('pensioners', 'pensioners.id', 'manual_checks.pensioner_id').select(['national_id', 'reason', 'priority']).where('reason', '=', 'certification_due').execute(),
+      () =>
+        t.deps.db
+          .selectFrom('manual_checks')
+          .innerJoin('pensioners', 'pensioners.id', 'manual_checks.pensioner_id')
+          .select(['national_id', 'reason', 'priority'])
+          .where('reason', '=', 'certification_due')
+          .execute(),
       (rows) => rows.some((r) => r.national_id === lapsed) && rows.some((r) => r.national_id === due),
     );
     const p = (nid: string) => checks.find((c) => c.national_id === nid)!.priority;
     expect(p(lapsed)).toBeGreaterThan(p(due));
-    const suspended = await t.deps.db.selectFrom('decisions').innerJoin('pensioners', 'pensioners.id', 'decisions.pensioner_id').select(['status']).where('national_id', '=', lapsed).execute();
+    const suspended = await t.deps.db
+      .selectFrom('decisions')
+      .innerJoin('pensioners', 'pensioners.id', 'decisions.pensioner_id')
+      .select(['status'])
+      .where('national_id', '=', lapsed)
+      .execute();
     expect(suspended.map((d) => d.status)).toContain('suspended');
     // Sweeping twice the same day changes nothing.
-    const before = await t.deps.db.selectFrom('manual_checks').select((e) => e.fn.countAll().as('n')).executeTakeFirstOrThrow();
+    const before = await t.deps.db
+      .selectFrom('manual_checks')
+      .select((e) => e.fn.countAll().as('n'))
+      .executeTakeFirstOrThrow();
     await t.deps.sweep.sweepPage('1', '100000', t.clock.now());
-    const after = await t.deps.db.selectFrom('manual_checks').select((e) => e.fn.countAll().as('n')).executeTakeFirstOrThrow();
+    const after = await t.deps.db
+      .selectFrom('manual_checks')
+      .select((e) => e.fn.countAll().as('n'))
+      .executeTakeFirstOrThrow();
     expect(after.n).toEqual(before.n);
   });
 });

@@ -40,12 +40,7 @@ async function pensionerId(nid: string): Promise<string> {
 }
 
 async function auditRows(action: string, pid: string) {
-  return t.deps.db
-    .selectFrom('audit_log')
-    .selectAll()
-    .where('action', '=', action)
-    .where('pensioner_id', '=', pid)
-    .execute();
+  return t.deps.db.selectFrom('audit_log').selectAll().where('action', '=', action).where('pensioner_id', '=', pid).execute();
 }
 
 // The context the helpers below talk to: `t`, or the queue block's own database.
@@ -95,7 +90,11 @@ describe('in-person checks', () => {
       payload: { servicePointId: 'SP-510104-01', outcome: 'alive', method: 'home_visit', note: '老人在家，精神很好' },
     });
     expect(res.statusCode).toBe(201);
-    const ev = await t.deps.db.selectFrom('events').selectAll().where('pensioner_id', '=', await pensionerId(nid)).executeTakeFirstOrThrow();
+    const ev = await t.deps.db
+      .selectFrom('events')
+      .selectAll()
+      .where('pensioner_id', '=', await pensionerId(nid))
+      .executeTakeFirstOrThrow();
     expect(ev).toMatchObject({ kind: 'home_visit', identity_check: 'id_document' });
     expect(res.json().certification).toMatchObject({ status: 'certified', method: 'home_visit', certifiedAt: '2026-06-15' });
   });
@@ -111,11 +110,21 @@ describe('in-person checks', () => {
     expect(future.json().error.code).toBe('invalid_death_date');
     const aliveWithDate = await t.app.inject({ method: 'POST', url, headers: auth(staffA), payload: { ...base, outcome: 'alive', deathDate: '2026-06-01' } });
     expect(aliveWithDate.statusCode).toBe(400);
-    expect(await t.deps.db.selectFrom('events').select('id').where('pensioner_id', '=', await pensionerId(nid)).execute()).toHaveLength(0);
+    expect(
+      await t.deps.db
+        .selectFrom('events')
+        .select('id')
+        .where('pensioner_id', '=', await pensionerId(nid))
+        .execute(),
+    ).toHaveLength(0);
 
     const ok = await t.app.inject({ method: 'POST', url, headers: auth(staffA), payload: { ...base, deathDate: '2026-05-20' } });
     expect(ok.statusCode, ok.body).toBe(201);
-    const ev = await t.deps.db.selectFrom('events').selectAll().where('pensioner_id', '=', await pensionerId(nid)).executeTakeFirstOrThrow();
+    const ev = await t.deps.db
+      .selectFrom('events')
+      .selectAll()
+      .where('pensioner_id', '=', await pensionerId(nid))
+      .executeTakeFirstOrThrow();
     expect(ev).toMatchObject({ source: 'service_point', kind: 'deceased', death_date: '2026-05-20', identity_check: 'id_document' });
     const cert = await t.app.inject({ method: 'GET', url: `/v1/pensioners/${nid}/certification`, headers: auth(bureau) });
     expect(cert.json()).toMatchObject({ status: 'deceased', deathDate: '2026-05-20' });
@@ -183,7 +192,12 @@ describe('the manual-check queue', () => {
     qMianyang = await queueT.key('staff', { region: '5107' });
     const reg = async (name: string, region: string) => {
       const nid = syntheticId(region);
-      await queueT.app.inject({ method: 'PUT', url: `/v1/pensioners/${nid}`, headers: auth(qBureau), payload: pensionerBody({ regionCode: region, lastCertifiedAt: '2025-06-01' }) });
+      await queueT.app.inject({
+        method: 'PUT',
+        url: `/v1/pensioners/${nid}`,
+        headers: auth(qBureau),
+        payload: pensionerBody({ regionCode: region, lastCertifiedAt: '2025-06-01' }),
+      });
       ids[name] = nid;
       return nid;
     };
@@ -330,9 +344,14 @@ describe('the manual-check queue', () => {
     queueT.clock.set(NOW);
   });
 
-  it('resolving alive certifies at once and answers the person\'s other open checks', async () => {
+  it("resolving alive certifies at once and answers the person's other open checks", async () => {
     const nid = ids.mid!;
-    const flagged = await queueT.app.inject({ method: 'POST', url: `/v1/pensioners/${nid}/flags`, headers: auth(qStaff), payload: { reason: 'suspected_misuse' } });
+    const flagged = await queueT.app.inject({
+      method: 'POST',
+      url: `/v1/pensioners/${nid}/flags`,
+      headers: auth(qStaff),
+      payload: { reason: 'suspected_misuse' },
+    });
     expect(flagged.statusCode).toBe(201);
     const check = (await list(qStaff)).items.find((i) => i.nationalId.endsWith(nid.slice(-4)) && i.reason === 'due')!;
     // Whoever holds it from the previous test (claimed at NOW + 31 min) lets it expire.
@@ -345,7 +364,11 @@ describe('the manual-check queue', () => {
     expect((await claim(check.id, qStaff2)).json().error.code).toBe('check_resolved');
 
     const person = await queueT.deps.db.selectFrom('pensioners').select('id').where('national_id', '=', nid).executeTakeFirstOrThrow();
-    const rows = await queueT.deps.db.selectFrom('manual_checks').select(['reason', 'status', 'outcome']).where('pensioner_id', '=', String(person.id)).execute();
+    const rows = await queueT.deps.db
+      .selectFrom('manual_checks')
+      .select(['reason', 'status', 'outcome'])
+      .where('pensioner_id', '=', String(person.id))
+      .execute();
     expect(rows.every((r) => r.status === 'resolved' && r.outcome === 'alive')).toBe(true);
     const ev = await sql<{ kind: string; source: string }>`SELECT kind, source FROM events`.execute(queueT.deps.db);
     expect(ev.rows).toEqual([{ source: 'service_point', kind: 'home_visit' }]);
@@ -364,7 +387,9 @@ describe('the manual-check queue', () => {
     const ok = await resolve(far.id, qMianyang, { outcome: 'deceased', deathDate: '2026-04-02', method: 'home_visit' });
     expect(ok.statusCode, ok.body).toBe(200);
     expect(ok.json().certification).toMatchObject({ status: 'deceased' });
-    expect((await queueT.app.inject({ method: 'GET', url: '/v1/manual-checks/00000000-0000-0000-0000-000000000000', headers: auth(qStaff) })).statusCode).toBe(404);
+    expect((await queueT.app.inject({ method: 'GET', url: '/v1/manual-checks/00000000-0000-0000-0000-000000000000', headers: auth(qStaff) })).statusCode).toBe(
+      404,
+    );
     expect((await queueT.app.inject({ method: 'GET', url: '/v1/manual-checks/nope', headers: auth(qStaff) })).statusCode).toBe(400);
     expect((await claim(far.id, qStaff, { servicePointId: 'SP', extra: 1 })).statusCode).toBe(400);
   });
@@ -373,16 +398,33 @@ describe('the manual-check queue', () => {
 describe('evidence and the page', () => {
   it('recent evidence names places and is audited', async () => {
     const nid = await register('510104');
-    await t.app.inject({ method: 'POST', url: `/v1/pensioners/${nid}/in-person-checks`, headers: auth(staffA), payload: { servicePointId: 'SP-1', outcome: 'alive', method: 'biometric' } });
+    await t.app.inject({
+      method: 'POST',
+      url: `/v1/pensioners/${nid}/in-person-checks`,
+      headers: auth(staffA),
+      payload: { servicePointId: 'SP-1', outcome: 'alive', method: 'biometric' },
+    });
     const res = await t.app.inject({ method: 'GET', url: `/v1/pensioners/${nid}/evidence`, headers: auth(staffA) });
     expect(res.statusCode).toBe(200);
-    expect(res.json()).toMatchObject({ regionName: '成都市锦江区', items: [{ source: 'service_point', kind: 'in_person', identityCheck: 'biometric', location: '510104', locationName: '成都市锦江区' }] });
+    expect(res.json()).toMatchObject({
+      regionName: '成都市锦江区',
+      items: [{ source: 'service_point', kind: 'in_person', identityCheck: 'biometric', location: '510104', locationName: '成都市锦江区' }],
+    });
     expect(res.json().nationalId).not.toBe(nid);
     expect(await auditRows('evidence.read', await pensionerId(nid))).toHaveLength(1);
-    await t.app.inject({ method: 'POST', url: `/v1/pensioners/${nid}/in-person-checks`, headers: auth(staffA), payload: { servicePointId: 'SP-1', outcome: 'alive', method: 'home_visit' } });
+    await t.app.inject({
+      method: 'POST',
+      url: `/v1/pensioners/${nid}/in-person-checks`,
+      headers: auth(staffA),
+      payload: { servicePointId: 'SP-1', outcome: 'alive', method: 'home_visit' },
+    });
     const first = await t.app.inject({ method: 'GET', url: `/v1/pensioners/${nid}/evidence?limit=1`, headers: auth(staffA) });
     expect(first.json().items).toHaveLength(1);
-    const second = await t.app.inject({ method: 'GET', url: `/v1/pensioners/${nid}/evidence?limit=1&cursor=${first.json().nextCursor}`, headers: auth(staffA) });
+    const second = await t.app.inject({
+      method: 'GET',
+      url: `/v1/pensioners/${nid}/evidence?limit=1&cursor=${first.json().nextCursor}`,
+      headers: auth(staffA),
+    });
     expect(second.json()).toMatchObject({ items: [{ kind: expect.any(String) }], nextCursor: null });
     expect(new Set([first.json().items[0].kind, second.json().items[0].kind])).toEqual(new Set(['in_person', 'home_visit']));
     expect((await t.app.inject({ method: 'GET', url: `/v1/pensioners/${nid}/evidence`, headers: auth(staffMianyang) })).statusCode).toBe(404);

@@ -57,7 +57,9 @@ describe('certifications carry the national ID (20261126T010000)', () => {
       VALUES (${third}, '测试', '510105', '1951-03-03', '2015-01-01', 300000)`.execute(db);
     await expect(
       sql`INSERT INTO certifications (pensioner_id, national_id, region_code, state, certified_at, certified_until, due_from, method, score, policy_version)
-        SELECT id, ${ids[1]}, region_code, 'active', '2026-01-01', '2027-01-01', '2026-11-01', 'legacy', 0, 'legacy' FROM pensioners WHERE national_id = ${third}`.execute(db),
+        SELECT id, ${ids[1]}, region_code, 'active', '2026-01-01', '2027-01-01', '2026-11-01', 'legacy', 0, 'legacy' FROM pensioners WHERE national_id = ${third}`.execute(
+        db,
+      ),
     ).rejects.toThrow(/certifications_national_id/);
 
     const down = await migrator.migrateTo('20261126T000000_decision_known_events');

@@ -17,7 +17,10 @@ afterAll(async () => t?.close());
 const INFRASTRUCTURE = /^\/(docs\/|staff\/)/;
 
 it('documents exactly the routes the app serves', () => {
-  const doc = parse(readFileSync(new URL('../../openapi.yaml', import.meta.url), 'utf8')) as { openapi: string; paths: Record<string, Record<string, unknown>> };
+  const doc = parse(readFileSync(new URL('../../openapi.yaml', import.meta.url), 'utf8')) as {
+    openapi: string;
+    paths: Record<string, Record<string, unknown>>;
+  };
   expect(doc.openapi).toMatch(/^3\.1/);
   const documented = new Set<string>();
   for (const [path, ops] of Object.entries(doc.paths)) {
@@ -26,7 +29,9 @@ it('documents exactly the routes the app serves', () => {
     }
   }
   const served = new Set(
-    t.app.servedRoutes.filter((r) => !INFRASTRUCTURE.test(r.url) && r.url !== '*' && r.url !== '/docs/').map((r) => `${r.method} ${r.url.replace(/\/$/, '') || '/'}`),
+    t.app.servedRoutes
+      .filter((r) => !INFRASTRUCTURE.test(r.url) && r.url !== '*' && r.url !== '/docs/')
+      .map((r) => `${r.method} ${r.url.replace(/\/$/, '') || '/'}`),
   );
   expect([...served].filter((r) => !documented.has(r)).sort(), 'served but not documented').toEqual([]);
   expect([...documented].filter((r) => !served.has(r)).sort(), 'documented but not served').toEqual([]);

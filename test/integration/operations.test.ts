@@ -28,7 +28,9 @@ describe('operations endpoints', () => {
     const config = loadConfig({ DATABASE_URL: 'postgres://postgres@127.0.0.1:1/none' });
     const database = createDatabase(config.databaseUrl!, { max: 1 });
     const queues = createQueues({ redisUrl: 'redis://127.0.0.1:1', databaseUrl: config.databaseUrl!, prefix: 'down' });
-    const app = await buildApp(createDeps({ config, db: database.db, pool: database.pool, queues, clock: fixedClock('2026-01-01T00:00:00Z') }), { logger: false });
+    const app = await buildApp(createDeps({ config, db: database.db, pool: database.pool, queues, clock: fixedClock('2026-01-01T00:00:00Z') }), {
+      logger: false,
+    });
     try {
       const res = await app.inject({ method: 'GET', url: '/readyz' });
       expect(res.statusCode).toBe(503);
@@ -83,7 +85,12 @@ describe('protection', () => {
     });
     expect(huge.statusCode).toBe(413);
     expect(huge.json().error.code).toBe('body_too_large');
-    const bad = await t.app.inject({ method: 'PUT', url: `/v1/pensioners/${syntheticId()}`, headers: { ...auth(bureau), 'content-type': 'application/json' }, payload: '{"name":' });
+    const bad = await t.app.inject({
+      method: 'PUT',
+      url: `/v1/pensioners/${syntheticId()}`,
+      headers: { ...auth(bureau), 'content-type': 'application/json' },
+      payload: '{"name":',
+    });
     expect(bad.statusCode).toBe(400);
     expect(bad.json().error.code).toBe('malformed_json');
     const unknownRoute = await t.app.inject({ method: 'GET', url: '/v1/nothing', headers: auth(bureau) });

@@ -72,10 +72,32 @@ beforeAll(async () => {
   await register(ids.mianyang, { lastCertifiedAt: '2025-05-01', regionCode: '510703' });
 
   await addEvents([
-    { nationalId: ids.resumed, source: 'hospital', kind: 'discharge', occurredAt: '2026-06-12T10:00:00+08:00', receivedAt: '2026-06-14T02:00:00+08:00', identityCheck: 'id_document' },
+    {
+      nationalId: ids.resumed,
+      source: 'hospital',
+      kind: 'discharge',
+      occurredAt: '2026-06-12T10:00:00+08:00',
+      receivedAt: '2026-06-14T02:00:00+08:00',
+      identityCheck: 'id_document',
+    },
     // Died 2026-03-20; the cremation record arrived 2026-06-10: April, May and June were paid.
-    { nationalId: ids.deceased, source: 'death', kind: 'cremation', occurredAt: '2026-03-22T09:00:00+08:00', receivedAt: '2026-06-10T09:00:00+08:00', identityCheck: 'id_document', deathDate: '2026-03-20' },
-    { nationalId: ids.jailed, source: 'judicial', kind: 'custodial_sentence_start', occurredAt: '2026-05-20T09:00:00+08:00', receivedAt: '2026-05-21T09:00:00+08:00', identityCheck: 'id_document' },
+    {
+      nationalId: ids.deceased,
+      source: 'death',
+      kind: 'cremation',
+      occurredAt: '2026-03-22T09:00:00+08:00',
+      receivedAt: '2026-06-10T09:00:00+08:00',
+      identityCheck: 'id_document',
+      deathDate: '2026-03-20',
+    },
+    {
+      nationalId: ids.jailed,
+      source: 'judicial',
+      kind: 'custodial_sentence_start',
+      occurredAt: '2026-05-20T09:00:00+08:00',
+      receivedAt: '2026-05-21T09:00:00+08:00',
+      identityCheck: 'id_document',
+    },
   ]);
 });
 afterAll(async () => t?.close());
@@ -110,7 +132,17 @@ describe('GET /v1/payroll/{month}', () => {
         method: 'POST',
         url: '/v1/events',
         headers: auth(admin),
-        payload: [{ nationalId: id, source: 'death', kind: 'cremation', occurredAt: '2026-05-03T10:00:00+08:00', sourceRef: 'CR-2026-0001', identityCheck: 'id_document', deathDate: '2026-04-30' }],
+        payload: [
+          {
+            nationalId: id,
+            source: 'death',
+            kind: 'cremation',
+            occurredAt: '2026-05-03T10:00:00+08:00',
+            sourceRef: 'CR-2026-0001',
+            identityCheck: 'id_document',
+            deathDate: '2026-04-30',
+          },
+        ],
       });
       expect(push.statusCode).toBe(202);
       expect(push.json().accepted).toBe(1);

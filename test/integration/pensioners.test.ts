@@ -90,13 +90,26 @@ describe('keys, roles and regions', () => {
 
   it('answers 404 for a person outside the key region, and refuses registering outside it', async () => {
     const id = syntheticId('510107');
-    expect((await t.app.inject({ method: 'PUT', url: `/v1/pensioners/${id}`, headers: auth(bureauChengdu), payload: pensionerBody({ regionCode: '510107' }) })).statusCode).toBe(201);
+    expect(
+      (await t.app.inject({ method: 'PUT', url: `/v1/pensioners/${id}`, headers: auth(bureauChengdu), payload: pensionerBody({ regionCode: '510107' }) }))
+        .statusCode,
+    ).toBe(201);
     expect((await t.app.inject({ method: 'GET', url: `/v1/pensioners/${id}`, headers: auth(bureauMianyang) })).statusCode).toBe(404);
     expect((await t.app.inject({ method: 'GET', url: `/v1/pensioners/${id}/certification`, headers: auth(bureauMianyang) })).statusCode).toBe(404);
-    const outside = await t.app.inject({ method: 'PUT', url: `/v1/pensioners/${syntheticId('510703')}`, headers: auth(bureauChengdu), payload: pensionerBody({ regionCode: '510703' }) });
+    const outside = await t.app.inject({
+      method: 'PUT',
+      url: `/v1/pensioners/${syntheticId('510703')}`,
+      headers: auth(bureauChengdu),
+      payload: pensionerBody({ regionCode: '510703' }),
+    });
     expect(outside.statusCode).toBe(403);
     // Moving someone registered elsewhere is not possible from a region that cannot see them.
-    const moved = await t.app.inject({ method: 'PUT', url: `/v1/pensioners/${id}`, headers: auth(bureauMianyang), payload: pensionerBody({ regionCode: '510703' }) });
+    const moved = await t.app.inject({
+      method: 'PUT',
+      url: `/v1/pensioners/${id}`,
+      headers: auth(bureauMianyang),
+      payload: pensionerBody({ regionCode: '510703' }),
+    });
     expect(moved.statusCode).toBe(404);
   });
 

@@ -85,7 +85,15 @@ describe('with DATABASE_URL and REDIS_URL', () => {
     const db = await createTestDatabase();
     const port = await freePort();
     try {
-      const p = start({ DATABASE_URL: db.url, REDIS_URL, ROLE: 'api', PORT: String(port), LOG_LEVEL: 'warn', MIGRATE_ON_START: 'true', QUEUE_PREFIX: `proc${port}` });
+      const p = start({
+        DATABASE_URL: db.url,
+        REDIS_URL,
+        ROLE: 'api',
+        PORT: String(port),
+        LOG_LEVEL: 'warn',
+        MIGRATE_ON_START: 'true',
+        QUEUE_PREFIX: `proc${port}`,
+      });
       await waitReady(port, 30_000);
       expect(p.output()).toContain('queue=redis');
       p.child.kill('SIGTERM');
@@ -119,11 +127,15 @@ describe('configuration', () => {
     [{ DATABASE_URL: 'mysql://x' }, 'DATABASE_URL'],
     [{ ROLE: 'both', DATABASE_URL: ADMIN_DATABASE_URL }, 'ROLE'],
     [{ RATE_LIMIT_PER_SECOND: '-1', DATABASE_URL: ADMIN_DATABASE_URL }, 'RATE_LIMIT_PER_SECOND'],
-  ])('a bad value stops the process with one line naming it (%o)', async (env, name) => {
-    const p = start(env as Record<string, string>);
-    expect(await p.exited).toBe(1);
-    const lines = p.output().trim().split('\n');
-    expect(lines).toHaveLength(1);
-    expect(lines[0]).toContain(name);
-  }, 30_000);
+  ])(
+    'a bad value stops the process with one line naming it (%o)',
+    async (env, name) => {
+      const p = start(env as Record<string, string>);
+      expect(await p.exited).toBe(1);
+      const lines = p.output().trim().split('\n');
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toContain(name);
+    },
+    30_000,
+  );
 });

@@ -88,7 +88,14 @@ beforeAll(async () => {
   // 2026-06-15 12:00 in Shanghai; everyone below is due (certified until 2026-07-15).
   t = await createTestContext({ now: '2026-06-15T04:00:00Z', config: { smsGatewayUrl: GATEWAY } });
   bureau = await t.key('bureau');
-  const phones: Record<string, string | undefined> = { ok: '13800000001', flaky: '13800000002', rejected: '13800000003', slow: '13800000004', nophone: undefined, stale: '13800000005' };
+  const phones: Record<string, string | undefined> = {
+    ok: '13800000001',
+    flaky: '13800000002',
+    rejected: '13800000003',
+    slow: '13800000004',
+    nophone: undefined,
+    stale: '13800000005',
+  };
   let n = 0;
   for (const [name, phone] of Object.entries(phones)) {
     const nationalId = syntheticId('510104', `1951-0${1 + (n++ % 9)}-11`);
@@ -113,7 +120,10 @@ describe('reminders through the SMS gateway', () => {
     expect(r).toMatchObject({ status: 'sent', attempts: 1 });
     expect(r!.sent_at).toBeInstanceOf(Date);
     expect(sentTo(people.ok!.phone!)).toEqual([
-      { idempotencyKey: `remind-${k.pensionerId}-${k.dueFrom}`, body: { to: people.ok!.phone, template: 'certification_due', params: { dueDate: '2026-07-15' } } },
+      {
+        idempotencyKey: `remind-${k.pensionerId}-${k.dueFrom}`,
+        body: { to: people.ok!.phone, template: 'certification_due', params: { dueDate: '2026-07-15' } },
+      },
     ]);
     expect(await audited('reminder.sent', 1)).toEqual([{ pensioner_id: k.pensionerId, detail: { dueFrom: k.dueFrom, attempts: 1 } }]);
   });
@@ -137,7 +147,10 @@ describe('reminders through the SMS gateway', () => {
     await queueReminders(t.deps.db, [flaky, slow], t.deps.queues, { backoffMs: 50 });
     expect(await settled(flaky)).toMatchObject({ status: 'sent', attempts: 2 });
     expect(await settled(slow)).toMatchObject({ status: 'sent', attempts: 2 });
-    for (const [p, k] of [[people.flaky!, flaky], [people.slow!, slow]] as const) {
+    for (const [p, k] of [
+      [people.flaky!, flaky],
+      [people.slow!, slow],
+    ] as const) {
       const sent = sentTo(p.phone!);
       expect(sent).toHaveLength(2);
       expect(new Set(sent.map((s) => s.idempotencyKey))).toEqual(new Set([`remind-${k.pensionerId}-${k.dueFrom}`]));

@@ -36,14 +36,20 @@ beforeAll(async () => {
 
   // February, under 2025.1: a bank counter visit (0.92) is below its 0.93 threshold.
   await push([{ nationalId: id, source: 'bank', kind: 'counter', occurredAt: '2026-02-03T10:00:00+08:00', identityCheck: 'id_document', sourceRef: 'b-1' }]);
-  const earlier = createCertificationService({ repo: createCertificationRepository(t.deps.pool), policy: parsePolicy(earlierJson), openChecks: async () => {} });
+  const earlier = createCertificationService({
+    repo: createCertificationRepository(t.deps.pool),
+    policy: parsePolicy(earlierJson),
+    openChecks: async () => {},
+  });
   await t.deps.db.transaction().execute((trx) => earlier.rescore(trx, [pensionerId], t.clock.now(), 'test'));
 
   // April, under 2026.1 (0.9): the same counter visit now certifies, then a train boarding arrives.
   t.clock.set('2026-04-01T04:00:00Z');
   await t.deps.db.transaction().execute((trx) => t.deps.certification.rescore(trx, [pensionerId], t.clock.now(), 'test'));
   t.clock.set('2026-05-20T04:00:00Z');
-  await push([{ nationalId: id, source: 'travel', kind: 'rail_boarding', occurredAt: '2026-05-18T08:00:00+08:00', identityCheck: 'id_document', sourceRef: 't-1' }]);
+  await push([
+    { nationalId: id, source: 'travel', kind: 'rail_boarding', occurredAt: '2026-05-18T08:00:00+08:00', identityCheck: 'id_document', sourceRef: 't-1' },
+  ]);
   await t.deps.db.transaction().execute((trx) => t.deps.certification.rescore(trx, [pensionerId], t.clock.now(), 'test'));
 });
 afterAll(async () => {

@@ -35,7 +35,14 @@ beforeAll(async () => {
   t = await createTestContext({ now: '2026-06-15T04:00:00Z' });
   bureau = await t.key('bureau');
   chengdu = await t.key('bureau', { region: '5101' });
-  for (const [name, birth] of Object.entries({ legacy: '1950-01-01', hospital: '1950-02-02', travel: '1950-03-03', due: '1950-04-04', lapsed: '1950-05-05', dead: '1950-06-06' })) {
+  for (const [name, birth] of Object.entries({
+    legacy: '1950-01-01',
+    hospital: '1950-02-02',
+    travel: '1950-03-03',
+    due: '1950-04-04',
+    lapsed: '1950-05-05',
+    dead: '1950-06-06',
+  })) {
     ids[name] = syntheticId('510104', birth);
   }
   ids.mianyang = syntheticId('510703', '1950-07-07');

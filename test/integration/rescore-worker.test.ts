@@ -44,7 +44,8 @@ describe.each(['redis', 'postgres'] as const)('on the %s backend', (queue) => {
 
   const pending = async () => (await t.deps.pool.query('SELECT pensioner_id::text AS id FROM rescore_pending ORDER BY 1')).rows.map((r) => r.id);
   // A file waiting to be merged: no ingest worker runs in this test, so it stays waiting.
-  const busyIngestion = () => t.deps.queues.get('ingest-batch').add('ingest-batch', { batchId: '00000000-0000-0000-0000-000000000000' }, { jobId: `busy-${Date.now()}` });
+  const busyIngestion = () =>
+    t.deps.queues.get('ingest-batch').add('ingest-batch', { batchId: '00000000-0000-0000-0000-000000000000' }, { jobId: `busy-${Date.now()}` });
 
   it('waits while a file is being merged, then rescores', async () => {
     const file = await busyIngestion();

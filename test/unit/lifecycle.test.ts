@@ -6,13 +6,7 @@ import { loadDefaultPolicy } from '../../src/domain/policy.ts';
 
 const policy = loadDefaultPolicy();
 let seq = 0;
-function ev(
-  source: Source,
-  kind: Kind,
-  at: string,
-  identityCheck: IdentityCheck = 'id_document',
-  extra: Partial<EvidenceEvent> = {},
-): EvidenceEvent {
+function ev(source: Source, kind: Kind, at: string, identityCheck: IdentityCheck = 'id_document', extra: Partial<EvidenceEvent> = {}): EvidenceEvent {
   const occurredAt = new Date(at);
   return { id: `e${String(++seq).padStart(4, '0')}`, source, kind, occurredAt, receivedAt: occurredAt, identityCheck, ...extra };
 }
@@ -196,8 +190,7 @@ describe('replay', () => {
     .map(({ source, pick, identityCheck, t, lag, deathLag }) => {
       const kind = KINDS[source][pick % KINDS[source].length]! as Kind;
       const occurredAt = new Date(t);
-      const deathDate =
-        deathLag === undefined ? null : new Date(t - deathLag * 86_400_000 + 8 * 3_600_000).toISOString().slice(0, 10);
+      const deathDate = deathLag === undefined ? null : new Date(t - deathLag * 86_400_000 + 8 * 3_600_000).toISOString().slice(0, 10);
       return { source, kind, identityCheck, occurredAt, receivedAt: new Date(t + lag), deathDate };
     });
   const history = fc.array(event, { maxLength: 20 }).map((evs) => evs.map((e, i) => ({ ...e, id: `r${i}` })));
@@ -205,11 +198,15 @@ describe('replay', () => {
 
   it('gives the identical decision twice and for any order of the facts', () => {
     fc.assert(
-      fc.property(history.chain((h) => fc.tuple(fc.constant(h), fc.shuffledSubarray(h, { minLength: h.length }))), now, ([a, b], t) => {
-        const first = decide(policy, facts(a), t);
-        expect(decide(policy, facts(a), t)).toEqual(first);
-        expect(decide(policy, facts(b), t)).toEqual(first);
-      }),
+      fc.property(
+        history.chain((h) => fc.tuple(fc.constant(h), fc.shuffledSubarray(h, { minLength: h.length }))),
+        now,
+        ([a, b], t) => {
+          const first = decide(policy, facts(a), t);
+          expect(decide(policy, facts(a), t)).toEqual(first);
+          expect(decide(policy, facts(b), t)).toEqual(first);
+        },
+      ),
       { numRuns: 200 },
     );
   });

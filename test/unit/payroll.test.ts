@@ -58,10 +58,9 @@ describe('suspension and resumption', () => {
 
 describe('death', () => {
   const died = (receivedAt: string) =>
-    facts(
-      [ev('death', 'death_certificate', '2026-02-01T02:00:00Z', 'id_document', { deathDate: '2026-01-28', receivedAt: new Date(receivedAt) })],
-      { legacyCertifiedAt: '2025-12-01' },
-    );
+    facts([ev('death', 'death_certificate', '2026-02-01T02:00:00Z', 'id_document', { deathDate: '2026-01-28', receivedAt: new Date(receivedAt) })], {
+      legacyCertifiedAt: '2025-12-01',
+    });
   it('stops at the first run after the death was recorded, with the months paid after the month of death', () => {
     const f = died('2026-04-15T02:00:00Z');
     expect(run(f, '2026-04')).toEqual({ action: 'none' });
@@ -79,9 +78,7 @@ describe('death', () => {
   });
   it('held months are not overpaid', () => {
     // Certification lapsed 2026-03-15; April and May were held when the death was recorded in May.
-    const f = facts([
-      ev('death', 'death_certificate', '2026-05-20T02:00:00Z', 'id_document', { deathDate: '2026-01-28' }),
-    ]);
+    const f = facts([ev('death', 'death_certificate', '2026-05-20T02:00:00Z', 'id_document', { deathDate: '2026-01-28' })]);
     expect(run(f, '2026-06')).toMatchObject({ action: 'stop', overpaidMonths: 2 });
   });
   it('card use after death holds for review; a staff visit resumes with back pay', () => {
@@ -166,9 +163,8 @@ describe('money', () => {
     expect(parseYuan('12')).toBe(1200n);
     expect(() => formatYuan(1.5)).toThrow(RangeError);
   });
-  it.each(['', '-1', '1.234', '1e3', ' 1', '1 ', '.5', '1.', '01', 'abc', '1,000.00', '+3', 'NaN', '0x10'])(
-    'rejects %j',
-    (s) => expect(() => parseYuan(s)).toThrow(RangeError),
+  it.each(['', '-1', '1.234', '1e3', ' 1', '1 ', '.5', '1.', '01', 'abc', '1,000.00', '+3', 'NaN', '0x10'])('rejects %j', (s) =>
+    expect(() => parseYuan(s)).toThrow(RangeError),
   );
   it('round-trips any amount of fen', () => {
     fc.assert(

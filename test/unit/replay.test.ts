@@ -33,23 +33,32 @@ function stored(policy: Policy, facts: PensionerFacts, at: Date, id = '1'): Stor
   const s = toState(d, at);
   // Stored evidence comes back from jsonb: a JSON round trip, keys reordered.
   const evidence = JSON.parse(JSON.stringify(s.evidence)).map((e: Record<string, unknown>) => Object.fromEntries(Object.entries(e).reverse()));
-  return { id, decidedAt: at, knownEventIds: facts.events.map((e) => e.id), status: d.status, certifiedAt: s.certifiedAt, certifiedUntil: s.certifiedUntil, method: s.method, score: s.score, policyVersion: s.policyVersion, evidence };
+  return {
+    id,
+    decidedAt: at,
+    knownEventIds: facts.events.map((e) => e.id),
+    status: d.status,
+    certifiedAt: s.certifiedAt,
+    certifiedUntil: s.certifiedUntil,
+    method: s.method,
+    score: s.score,
+    policyVersion: s.policyVersion,
+    evidence,
+  };
 }
 
 const event = evidenceEvent({ sources: Object.keys(KINDS) as Source[], from: '2024-06-01T00:00:00Z', to: '2026-06-01T00:00:00Z', maxLagDays: 40 }).map((e) => ({
   ...e,
   deathDate: null,
 }));
-const person = fc.array(event, { maxLength: 15 }).map(
-  (evs): PensionerFacts => ({
-    pensionerId: '7',
-    regionCode: '510104',
-    birthDate: '1948-02-29',
-    benefitStartDate: '2008-03-01',
-    legacyCertifiedAt: '2024-09-30',
-    events: evs.map((e, i) => ({ ...e, id: `r${i}` })),
-  }),
-);
+const person = fc.array(event, { maxLength: 15 }).map((evs): PensionerFacts => ({
+  pensionerId: '7',
+  regionCode: '510104',
+  birthDate: '1948-02-29',
+  benefitStartDate: '2008-03-01',
+  legacyCertifiedAt: '2024-09-30',
+  events: evs.map((e, i) => ({ ...e, id: `r${i}` })),
+}));
 const instant = fc.integer({ min: Date.parse('2025-01-01T00:00:00Z'), max: Date.parse('2026-09-01T00:00:00Z') }).map((t) => new Date(t));
 
 describe('replaying a stored decision', () => {
@@ -76,7 +85,17 @@ describe('replaying a stored decision', () => {
       birthDate: '1948-02-29',
       benefitStartDate: '2008-03-01',
       legacyCertifiedAt: '2024-09-30',
-      events: [{ id: 'c1', source: 'bank', kind: 'counter', identityCheck: 'id_document', occurredAt: new Date('2026-02-01T02:00:00Z'), receivedAt: new Date('2026-02-02T00:00:00Z'), deathDate: null }],
+      events: [
+        {
+          id: 'c1',
+          source: 'bank',
+          kind: 'counter',
+          identityCheck: 'id_document',
+          occurredAt: new Date('2026-02-01T02:00:00Z'),
+          receivedAt: new Date('2026-02-02T00:00:00Z'),
+          deathDate: null,
+        },
+      ],
     };
     // A counter visit (0.92) certifies under today's threshold (0.9) but not under 2025.1's (0.93, counter 0.9).
     const underCurrent = stored(current, facts, at);
@@ -88,7 +107,14 @@ describe('replaying a stored decision', () => {
   });
 
   it('says so when the version it records is not archived', () => {
-    const facts: PensionerFacts = { pensionerId: '7', regionCode: '510104', birthDate: '1948-02-29', benefitStartDate: '2008-03-01', legacyCertifiedAt: null, events: [] };
+    const facts: PensionerFacts = {
+      pensionerId: '7',
+      regionCode: '510104',
+      birthDate: '1948-02-29',
+      benefitStartDate: '2008-03-01',
+      legacyCertifiedAt: null,
+      events: [],
+    };
     const s = { ...stored(current, facts, new Date('2026-03-01T04:00:00Z')), policyVersion: '2019.9' };
     expect(replayDecision(archive, facts, s)).toMatchObject({ outcome: 'policy_not_archived', differences: [] });
   });

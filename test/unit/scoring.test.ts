@@ -36,7 +36,10 @@ const anyEvent = evidenceEvent({ sources: LIFE_SOURCES, from: '2024-01-01T00:00:
 const events = fc.array(anyEvent, { maxLength: 25 }).map(withIds);
 const weakEvent = fc.oneof(
   // card-only evidence of any kind
-  anyEvent.map((e) => ({ ...e, identityCheck: e.identityCheck === 'biometric' || e.identityCheck === 'id_document' ? ('card_pin' as const) : e.identityCheck })),
+  anyEvent.map((e) => ({
+    ...e,
+    identityCheck: e.identityCheck === 'biometric' || e.identityCheck === 'id_document' ? ('card_pin' as const) : e.identityCheck,
+  })),
   // weak kinds, whatever the identity check
   fc.record({ w: fc.constantFrom(...WEAK), identityCheck: fc.constantFrom(...CHECKS), t: instant }).map(({ w, identityCheck, t }) => ({
     source: w[0],
@@ -92,11 +95,7 @@ describe('decay by mortality', () => {
 describe('scoreAt', () => {
   it('combines independent sources by noisy-OR, one best per source', () => {
     const t = '2026-01-10T02:00:00Z';
-    const s = scoreAt(policy, BIRTH, [
-      ev('hospital', 'outpatient', t),
-      ev('hospital', 'outpatient', t),
-      ev('travel', 'ticket_purchase', t),
-    ], new Date(t));
+    const s = scoreAt(policy, BIRTH, [ev('hospital', 'outpatient', t), ev('hospital', 'outpatient', t), ev('travel', 'ticket_purchase', t)], new Date(t));
     expect(s.score).toBeCloseTo(1 - 0.5 * 0.6, 12);
     expect(s.evidence.map((e) => e.source)).toEqual(['hospital', 'travel']);
   });
@@ -124,9 +123,12 @@ describe('scoreAt', () => {
   });
   it('does not depend on the order of events', () => {
     fc.assert(
-      fc.property(events.chain((evs) => fc.tuple(fc.constant(evs), fc.shuffledSubarray(evs, { minLength: evs.length }))), ([a, b]) => {
-        expect(scoreAt(policy, BIRTH, b, AT)).toEqual(scoreAt(policy, BIRTH, a, AT));
-      }),
+      fc.property(
+        events.chain((evs) => fc.tuple(fc.constant(evs), fc.shuffledSubarray(evs, { minLength: evs.length }))),
+        ([a, b]) => {
+          expect(scoreAt(policy, BIRTH, b, AT)).toEqual(scoreAt(policy, BIRTH, a, AT));
+        },
+      ),
     );
   });
 });
@@ -188,9 +190,12 @@ describe('autoCertification', () => {
   });
   it('does not depend on the order of events', () => {
     fc.assert(
-      fc.property(events.chain((evs) => fc.tuple(fc.constant(evs), fc.shuffledSubarray(evs, { minLength: evs.length }))), ([a, b]) => {
-        expect(autoCertification(policy, BIRTH, b)).toEqual(autoCertification(policy, BIRTH, a));
-      }),
+      fc.property(
+        events.chain((evs) => fc.tuple(fc.constant(evs), fc.shuffledSubarray(evs, { minLength: evs.length }))),
+        ([a, b]) => {
+          expect(autoCertification(policy, BIRTH, b)).toEqual(autoCertification(policy, BIRTH, a));
+        },
+      ),
     );
   });
 });

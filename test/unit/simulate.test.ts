@@ -5,24 +5,9 @@ import iconv from 'iconv-lite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ageOn } from '../../src/domain/calendar.ts';
 import { isValidNationalId, parseNationalId } from '../../src/domain/national-id.ts';
-import {
-  DEFAULT_OPTIONS,
-  MORTALITY_MULTIPLIER,
-  PERSONAS,
-  annualDeathProbability,
-  personaWeights,
-  type Persona,
-} from '../../src/simulate/model.ts';
+import { DEFAULT_OPTIONS, MORTALITY_MULTIPLIER, PERSONAS, annualDeathProbability, personaWeights, type Persona } from '../../src/simulate/model.ts';
 import { REGION_NAMES, SICHUAN_REGIONS, regionName } from '../../src/simulate/regions.ts';
-import {
-  SimulationContext,
-  directorySink,
-  feedEvent,
-  generatePeople,
-  simulateProvince,
-  type Manifest,
-  type SimPerson,
-} from '../../src/simulate/simulate.ts';
+import { SimulationContext, directorySink, feedEvent, generatePeople, simulateProvince, type Manifest, type SimPerson } from '../../src/simulate/simulate.ts';
 
 const dirs: string[] = [];
 function tempDir(): string {
@@ -132,7 +117,7 @@ describe('simulateProvince: files', () => {
       const text = f.charset === 'gbk' ? iconv.decode(raw, 'gbk') : raw.toString('utf8');
       const lines = text.split('\n').filter((l) => l !== '');
       for (const line of f.contentType === 'text/csv' ? lines.slice(1) : lines) {
-        const id = f.contentType === 'text/csv' ? line.split(',')[0] ?? '' : (/"nationalId":"([^"]*)"/.exec(line)?.[1] ?? '');
+        const id = f.contentType === 'text/csv' ? (line.split(',')[0] ?? '') : (/"nationalId":"([^"]*)"/.exec(line)?.[1] ?? '');
         if (id !== '' && !isValidNationalId(id)) invalid++;
       }
     }
@@ -153,9 +138,16 @@ describe('simulateProvince: files', () => {
     expect(raw.toString('utf8')).toContain('\uFFFD');
     // Names in the bank file are the registry's names.
     const names = new Set(
-      readFileSync(path.join(a, 'registry.ndjson'), 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as { name: string }).name),
+      readFileSync(path.join(a, 'registry.ndjson'), 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => (JSON.parse(l) as { name: string }).name),
     );
-    const rows = text.trim().split('\n').slice(1).map((l) => l.split(','));
+    const rows = text
+      .trim()
+      .split('\n')
+      .slice(1)
+      .map((l) => l.split(','));
     expect(rows.some((r) => names.has(r[6] ?? ''))).toBe(true);
   });
 

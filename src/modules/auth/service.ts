@@ -21,7 +21,13 @@ export function createAuthService(repo: KeyRepository, now: () => number = Date.
       if (sources && input.role !== 'feed') throw new KeyInputError('--sources applies to feed keys only');
       for (const s of sources ?? []) if (!isKnownSource(s)) throw new KeyInputError(`unknown source: ${s}; one of ${SOURCES.join(', ')}`);
       const secret = newKeySecret();
-      const id = await repo.insert({ name: input.name.trim(), role: input.role as Role, regionPrefix: input.region || null, sources, keyHash: hashKey(secret) });
+      const id = await repo.insert({
+        name: input.name.trim(),
+        role: input.role as Role,
+        regionPrefix: input.region || null,
+        sources,
+        keyHash: hashKey(secret),
+      });
       return { id, secret };
     },
     async authenticate(secret: string): Promise<Principal | undefined> {

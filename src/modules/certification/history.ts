@@ -30,7 +30,19 @@ export async function decisionHistoryRoutes(app: FastifyInstance, deps: AppDeps)
       if (!person) throw notFound();
       const limit = req.query.limit ?? 100;
       const after = decodeCursor(req.query.cursor, 1);
-      const rows = await sql<{ id: string; decided_at: Date; status: string; certified_at: string | null; certified_until: string | null; method: string | null; score: number; policy_version: string; evidence: unknown; actor: string; detail: unknown }>`
+      const rows = await sql<{
+        id: string;
+        decided_at: Date;
+        status: string;
+        certified_at: string | null;
+        certified_until: string | null;
+        method: string | null;
+        score: number;
+        policy_version: string;
+        evidence: unknown;
+        actor: string;
+        detail: unknown;
+      }>`
         SELECT id::text AS id, decided_at, status, certified_at, certified_until, method, score, policy_version, evidence, actor, detail
         FROM decisions WHERE pensioner_id = ${person.id} ${after ? sql`AND id < ${after[0]}::bigint` : sql``}
         ORDER BY id DESC LIMIT ${limit + 1}`.execute(deps.db);

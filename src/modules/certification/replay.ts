@@ -62,7 +62,18 @@ export function createReplayService(deps: { db: Kysely<DB>; archive: ReadonlyMap
     async replayPensioner(pensionerId: string): Promise<ReplayResult[]> {
       const [facts] = await loadFacts(deps.db, [pensionerId]);
       if (!facts) return [];
-      const rows = await sql<{ id: string; decided_ms: number; status: string; certified_at: string | null; certified_until: string | null; method: string | null; score: number; policy_version: string; evidence: unknown; known_event_ids: string[] | null }>`
+      const rows = await sql<{
+        id: string;
+        decided_ms: number;
+        status: string;
+        certified_at: string | null;
+        certified_until: string | null;
+        method: string | null;
+        score: number;
+        policy_version: string;
+        evidence: unknown;
+        known_event_ids: string[] | null;
+      }>`
         SELECT id::text AS id, (extract(epoch FROM decided_at) * 1000)::float8 AS decided_ms, status, certified_at::text AS certified_at,
           certified_until::text AS certified_until, method, score, policy_version, evidence, known_event_ids::text[] AS known_event_ids
         FROM decisions WHERE pensioner_id = ${pensionerId}::bigint ORDER BY decided_at, id`.execute(deps.db);

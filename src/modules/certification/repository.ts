@@ -56,8 +56,21 @@ const SELECT_VIEW = `
 /** What a status lookup shows: no registry fields besides the national ID. */
 export type CertificationViewRow = Pick<
   CertificationRow,
-  | 'pensioner_id' | 'national_id' | 'state' | 'certified_at' | 'certified_until' | 'due_from' | 'method' | 'score'
-  | 'policy_version' | 'evidence' | 'death_date' | 'since' | 'check_id' | 'check_reason' | 'check_priority'
+  | 'pensioner_id'
+  | 'national_id'
+  | 'state'
+  | 'certified_at'
+  | 'certified_until'
+  | 'due_from'
+  | 'method'
+  | 'score'
+  | 'policy_version'
+  | 'evidence'
+  | 'death_date'
+  | 'since'
+  | 'check_id'
+  | 'check_reason'
+  | 'check_priority'
 >;
 
 const BY_NATIONAL_ID = `WHERE p.national_id = $1 AND ($2::text IS NULL OR p.region_code LIKE $2 || '%')`;
@@ -146,18 +159,38 @@ export function createCertificationRepository(pool: pg.Pool) {
      */
     async save(
       q: Q,
-      rows: { pensionerId: string; nationalId: string; regionCode: string; status: string; state: CertificationState; history?: { detail?: unknown; knownEventIds: string[] } }[],
+      rows: {
+        pensionerId: string;
+        nationalId: string;
+        regionCode: string;
+        status: string;
+        state: CertificationState;
+        history?: { detail?: unknown; knownEventIds: string[] };
+      }[],
       at: Date,
       actor: string,
     ) {
       if (rows.length === 0) return;
       const json = JSON.stringify(
         rows.map(({ pensionerId, nationalId, regionCode, status, state: s, history }) => ({
-          pensioner_id: pensionerId, national_id: nationalId, region_code: regionCode, state: s.state, status,
-          certified_at: s.certifiedAt, certified_until: s.certifiedUntil, due_from: s.dueFrom, method: s.method,
-          score: s.score, score_at: s.scoreAt, policy_version: s.policyVersion, evidence: s.evidence,
-          death_date: s.deathDate, since: s.since,
-          decided: !!history, detail: history?.detail ?? null, known_event_ids: history?.knownEventIds ?? null,
+          pensioner_id: pensionerId,
+          national_id: nationalId,
+          region_code: regionCode,
+          state: s.state,
+          status,
+          certified_at: s.certifiedAt,
+          certified_until: s.certifiedUntil,
+          due_from: s.dueFrom,
+          method: s.method,
+          score: s.score,
+          score_at: s.scoreAt,
+          policy_version: s.policyVersion,
+          evidence: s.evidence,
+          death_date: s.deathDate,
+          since: s.since,
+          decided: !!history,
+          detail: history?.detail ?? null,
+          known_event_ids: history?.knownEventIds ?? null,
         })),
       );
       await sql`

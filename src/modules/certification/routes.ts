@@ -28,14 +28,8 @@ export const CertificationResponse = Type.Object({
   openCheck: Type.Optional(Type.Object({ id: Type.String(), reason: Type.String(), priority: Type.Integer() })),
 });
 
-const QueryBody = Type.Object(
-  { nationalIds: Type.Array(Type.String({ maxLength: 32 }), { maxItems: 1000 }) },
-  { additionalProperties: false },
-);
-const ListQuery = Type.Object(
-  { status: Type.Optional(Type.Union(STATUSES.map((s) => Type.Literal(s)))), ...PageQuery },
-  { additionalProperties: false },
-);
+const QueryBody = Type.Object({ nationalIds: Type.Array(Type.String({ maxLength: 32 }), { maxItems: 1000 }) }, { additionalProperties: false });
+const ListQuery = Type.Object({ status: Type.Optional(Type.Union(STATUSES.map((s) => Type.Literal(s)))), ...PageQuery }, { additionalProperties: false });
 
 export async function certificationRoutes(app: FastifyInstance, deps: AppDeps) {
   const { certificationRepo, audit, clock, db } = deps;
@@ -67,7 +61,9 @@ export async function certificationRoutes(app: FastifyInstance, deps: AppDeps) {
       const rows = await certificationRepo.statusesByNationalIds([...new Set(ids)], req.principal.regionPrefix);
       const today = shanghaiDate(clock.now());
       const byId = new Map(rows.map((r) => [r.national_id, r]));
-      await audit.record(rows.map((r) => ({ keyId: req.principal.keyId, role: req.principal.role, action: 'certification.query', pensionerId: r.pensioner_id })));
+      await audit.record(
+        rows.map((r) => ({ keyId: req.principal.keyId, role: req.principal.role, action: 'certification.query', pensionerId: r.pensioner_id })),
+      );
       const results = [];
       const notFoundIds = [];
       for (const id of ids) {
@@ -97,7 +93,9 @@ export async function certificationRoutes(app: FastifyInstance, deps: AppDeps) {
       });
       const page = rows.slice(0, limit);
       const last = page[page.length - 1];
-      await audit.record(page.map((r) => ({ keyId: req.principal.keyId, role: req.principal.role, action: 'certification.list', pensionerId: r.pensioner_id })));
+      await audit.record(
+        page.map((r) => ({ keyId: req.principal.keyId, role: req.principal.role, action: 'certification.list', pensionerId: r.pensioner_id })),
+      );
       return {
         items: page.map((r) => certificationView(r, today, false)),
         nextCursor: rows.length > limit && last ? encodeCursor([last.certified_until, last.pensioner_id]) : null,

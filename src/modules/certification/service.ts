@@ -32,7 +32,15 @@ interface StoredOutcome {
 }
 
 function sameOutcome(a: StoredOutcome | undefined, status: string, b: CertificationState) {
-  return !!a && a.status === status && a.state === b.state && a.certified_at === b.certifiedAt && a.method === b.method && a.death_date === b.deathDate && a.policy_version === b.policyVersion;
+  return (
+    !!a &&
+    a.status === status &&
+    a.state === b.state &&
+    a.certified_at === b.certifiedAt &&
+    a.method === b.method &&
+    a.death_date === b.deathDate &&
+    a.policy_version === b.policyVersion
+  );
 }
 
 /** What a certification is decided from, with the national ID its row is looked up by. */
@@ -45,7 +53,17 @@ export async function loadFacts(q: Q, ids: string[]): Promise<StoredFacts[]> {
       SELECT id::text AS id, national_id, region_code, birth_date, benefit_start_date, legacy_certified_at
       FROM pensioners WHERE id = any(${ids}::bigint[])`.execute(q),
     // Instants as epoch milliseconds: parsing timestamp text was the largest cost of a sweep.
-    sql<{ id: string; pensioner_id: string; source: Source; kind: string; occurred_ms: number; received_ms: number; identity_check: IdentityCheck; location: string | null; death_date: string | null }>`
+    sql<{
+      id: string;
+      pensioner_id: string;
+      source: Source;
+      kind: string;
+      occurred_ms: number;
+      received_ms: number;
+      identity_check: IdentityCheck;
+      location: string | null;
+      death_date: string | null;
+    }>`
       SELECT id::text AS id, pensioner_id::text AS pensioner_id, source, kind,
         (extract(epoch FROM occurred_at) * 1000)::float8 AS occurred_ms, (extract(epoch FROM received_at) * 1000)::float8 AS received_ms,
         identity_check, location, death_date
@@ -108,9 +126,7 @@ export function createCertificationService(deps: { repo: CertificationRepository
           regionCode: d.regionCode,
           state: d.state,
           status: d.decision.status,
-          history: d.changed
-            ? { detail: d.decision.review ? { review: d.decision.review } : undefined, knownEventIds: d.events.map((e) => e.id) }
-            : undefined,
+          history: d.changed ? { detail: d.decision.review ? { review: d.decision.review } : undefined, knownEventIds: d.events.map((e) => e.id) } : undefined,
         })),
         now,
         actor,
@@ -119,7 +135,12 @@ export function createCertificationService(deps: { repo: CertificationRepository
       if (reviews.length) {
         await deps.openChecks(
           q,
-          reviews.map((d) => ({ pensionerId: d.pensionerId, regionCode: d.regionCode, reason: d.decision.review!.reason, priority: REVIEW_PRIORITY[d.decision.review!.reason] })),
+          reviews.map((d) => ({
+            pensionerId: d.pensionerId,
+            regionCode: d.regionCode,
+            reason: d.decision.review!.reason,
+            priority: REVIEW_PRIORITY[d.decision.review!.reason],
+          })),
           now,
           'system:review',
         );

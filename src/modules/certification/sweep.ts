@@ -35,10 +35,20 @@ export function createSweepService(deps: SweepDeps) {
 
     async sweepPage(fromId: string, toId: string, now: Date) {
       const today = shanghaiDate(now);
-      const ids = (await sql<{ id: string }>`SELECT id::text AS id FROM pensioners WHERE id BETWEEN ${fromId}::bigint AND ${toId}::bigint`.execute(db)).rows.map((r) => r.id);
+      const ids = (
+        await sql<{ id: string }>`SELECT id::text AS id FROM pensioners WHERE id BETWEEN ${fromId}::bigint AND ${toId}::bigint`.execute(db)
+      ).rows.map((r) => r.id);
       if (ids.length === 0) return { pensioners: 0, changed: 0, checks: 0, reminders: 0 };
       const { changed } = await db.transaction().execute((trx) => certification.rescore(trx, ids, now, 'system:sweep'));
-      const ending = await sql<{ pensioner_id: string; region_code: string; status: string; score: number; certified_until: string; due_from: string; birth_date: string }>`
+      const ending = await sql<{
+        pensioner_id: string;
+        region_code: string;
+        status: string;
+        score: number;
+        certified_until: string;
+        due_from: string;
+        birth_date: string;
+      }>`
         SELECT c.pensioner_id::text AS pensioner_id, c.region_code, c.status, c.score, c.certified_until, c.due_from, p.birth_date
         FROM certifications c JOIN pensioners p ON p.id = c.pensioner_id
         WHERE c.pensioner_id BETWEEN ${fromId}::bigint AND ${toId}::bigint AND c.status IN ('due', 'suspended')`.execute(db);

@@ -28,7 +28,9 @@ export async function uploadFile(file: string, o: UploadOptions, out: NodeJS.Wri
     throw new UploadError(`cannot read ${file}`);
   }
   const type = o.type ?? (/\.(ndjson|jsonl)$/i.test(file) ? 'application/x-ndjson' : 'text/csv');
-  const bar = o.quiet ? null : new cliProgress.SingleBar({ format: 'upload |{bar}| {percentage}% {value}/{total} MiB', hideCursor: true }, cliProgress.Presets.shades_classic);
+  const bar = o.quiet
+    ? null
+    : new cliProgress.SingleBar({ format: 'upload |{bar}| {percentage}% {value}/{total} MiB', hideCursor: true }, cliProgress.Presets.shades_classic);
   const mib = (n: number) => Math.round((n / 1048576) * 10) / 10;
   bar?.start(mib(size), 0);
   let sent = 0;
@@ -48,7 +50,8 @@ export async function uploadFile(file: string, o: UploadOptions, out: NodeJS.Wri
   } as RequestInit);
   bar?.stop();
   const answer = (await res.json().catch(() => ({}))) as { batchId?: string; status?: string; error?: { code: string; message: string } };
-  if (res.status !== 202 || !answer.batchId) throw new UploadError(`upload refused (${res.status}): ${answer.error ? `${answer.error.code}: ${answer.error.message}` : 'no answer'}`);
+  if (res.status !== 202 || !answer.batchId)
+    throw new UploadError(`upload refused (${res.status}): ${answer.error ? `${answer.error.code}: ${answer.error.message}` : 'no answer'}`);
   out.write(`batch ${answer.batchId} ${answer.status}\n`);
 
   for (;;) {

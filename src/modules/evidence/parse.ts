@@ -53,7 +53,8 @@ export function headerMap(header: string[]): Map<number, EventField> {
   });
   const have = new Set(map.values());
   const missing = EVENT_FIELDS.filter((f) => !['source', 'location', 'deathDate'].includes(f) && !have.has(f));
-  if (missing.length) throw new FileFormatError('missing_column', `CSV header lacks column(s): ${missing.map((f) => SNAKE[f]).join(', ')} (header names are snake_case)`);
+  if (missing.length)
+    throw new FileFormatError('missing_column', `CSV header lacks column(s): ${missing.map((f) => SNAKE[f]).join(', ')} (header names are snake_case)`);
   return map;
 }
 
@@ -104,7 +105,10 @@ async function* csvRecords(text: AsyncIterable<string>): AsyncGenerator<ParsedRe
     on_skip: (err: { message: string; code?: string } | undefined) => {
       const line = lastEnd + 1;
       lastEnd = line;
-      queue.push({ line, error: { code: 'malformed_line', message: `malformed CSV record: ${err?.message?.replace(/ at line \d+.*$/, '') ?? 'unparseable'}` } });
+      queue.push({
+        line,
+        error: { code: 'malformed_line', message: `malformed CSV record: ${err?.message?.replace(/ at line \d+.*$/, '') ?? 'unparseable'}` },
+      });
       return undefined;
     },
   } as any);

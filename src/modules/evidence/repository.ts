@@ -136,7 +136,10 @@ export function createEvidenceRepository() {
 
     // --- batches ---
 
-    async createUpload(c: pg.ClientBase, b: { id: string; source: string; contentType: string; charset: string; keyId: string | null; regionPrefix: string | null; receivedAt: Date }) {
+    async createUpload(
+      c: pg.ClientBase,
+      b: { id: string; source: string; contentType: string; charset: string; keyId: string | null; regionPrefix: string | null; receivedAt: Date },
+    ) {
       await c.query(
         `INSERT INTO batches (id, source, content_type, charset, status, key_id, region_prefix, received_at) VALUES ($1,$2,$3,$4,'uploading',$5,$6,$7)`,
         [b.id, b.source, b.contentType, b.charset, b.keyId, b.regionPrefix, b.receivedAt],
@@ -171,15 +174,33 @@ export function createEvidenceRepository() {
     },
 
     async markProcessing(c: pg.Pool, batchId: string, at: Date) {
-      await c.query(`UPDATE batches SET status = 'processing', processing_started_at = $2 WHERE id = $1 AND status IN ('received','processing')`, [batchId, at]);
+      await c.query(`UPDATE batches SET status = 'processing', processing_started_at = $2 WHERE id = $1 AND status IN ('received','processing')`, [
+        batchId,
+        at,
+      ]);
     },
 
     async recordChunk(
       c: pg.ClientBase,
       batchId: string,
-      d: { seq: number; records: number; lines: number; accepted: number; duplicates: number; unmatched: number; rejected: number; newRejects: Reject[]; touched: string[] },
+      d: {
+        seq: number;
+        records: number;
+        lines: number;
+        accepted: number;
+        duplicates: number;
+        unmatched: number;
+        rejected: number;
+        newRejects: Reject[];
+        touched: string[];
+      },
     ) {
-      if (d.touched.length) await c.query('INSERT INTO batch_touched (batch_id, seq, pensioner_ids) VALUES ($1, $2, $3::bigint[]) ON CONFLICT DO NOTHING', [batchId, d.seq, d.touched]);
+      if (d.touched.length)
+        await c.query('INSERT INTO batch_touched (batch_id, seq, pensioner_ids) VALUES ($1, $2, $3::bigint[]) ON CONFLICT DO NOTHING', [
+          batchId,
+          d.seq,
+          d.touched,
+        ]);
       await c.query(
         `UPDATE batches SET records_done = records_done + $2, lines = lines + $3, accepted = accepted + $4, duplicates = duplicates + $5,
            unmatched = unmatched + $6, rejected = rejected + $7, rejects = rejects || $8::jsonb WHERE id = $1`,

@@ -10,22 +10,18 @@ const KNOWN = new Set<string>(EVENT_FIELDS);
 export async function evidenceRoutes(app: FastifyInstance, deps: AppDeps) {
   const { evidence, config } = deps;
 
-  app.post(
-    '/v1/events',
-    { config: { roles: ['feed', 'admin'] } },
-    async (req, reply) => {
-      const body = req.body;
-      if (!Array.isArray(body)) throw badRequest('invalid_request', 'the body must be a JSON array of events');
-      if (body.length > MAX_PUSH) throw badRequest('too_many_events', `at most ${MAX_PUSH} events per request (got ${body.length}); send files as batches`);
-      const details: { field: string; message: string }[] = [];
-      body.forEach((e, i) => {
-        if (typeof e !== 'object' || e === null || Array.isArray(e)) details.push({ field: String(i), message: 'each event must be a JSON object' });
-        else for (const k of Object.keys(e)) if (!KNOWN.has(k)) details.push({ field: `${i}.${k}`, message: `unknown field: ${k}` });
-      });
-      if (details.length) throw badRequest('invalid_request', `invalid body: ${details[0]!.message} (element ${details[0]!.field.split('.')[0]})`, details);
-      return reply.code(202).send(await evidence.push(body, req.principal));
-    },
-  );
+  app.post('/v1/events', { config: { roles: ['feed', 'admin'] } }, async (req, reply) => {
+    const body = req.body;
+    if (!Array.isArray(body)) throw badRequest('invalid_request', 'the body must be a JSON array of events');
+    if (body.length > MAX_PUSH) throw badRequest('too_many_events', `at most ${MAX_PUSH} events per request (got ${body.length}); send files as batches`);
+    const details: { field: string; message: string }[] = [];
+    body.forEach((e, i) => {
+      if (typeof e !== 'object' || e === null || Array.isArray(e)) details.push({ field: String(i), message: 'each event must be a JSON object' });
+      else for (const k of Object.keys(e)) if (!KNOWN.has(k)) details.push({ field: `${i}.${k}`, message: `unknown field: ${k}` });
+    });
+    if (details.length) throw badRequest('invalid_request', `invalid body: ${details[0]!.message} (element ${details[0]!.field.split('.')[0]})`, details);
+    return reply.code(202).send(await evidence.push(body, req.principal));
+  });
 
   app.post<{ Params: { source: string } }>(
     '/v1/feeds/:source/batches',
@@ -36,9 +32,7 @@ export async function evidenceRoutes(app: FastifyInstance, deps: AppDeps) {
     },
   );
 
-  app.get<{ Params: { batchId: string } }>(
-    '/v1/feeds/batches/:batchId',
-    { config: { roles: ['feed', 'admin'] } },
-    async (req) => evidence.status(req.params.batchId, req.principal),
+  app.get<{ Params: { batchId: string } }>('/v1/feeds/batches/:batchId', { config: { roles: ['feed', 'admin'] } }, async (req) =>
+    evidence.status(req.params.batchId, req.principal),
   );
 }

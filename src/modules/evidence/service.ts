@@ -79,7 +79,14 @@ export function createEvidenceService(deps: { pool: pg.Pool; repo: EvidenceRepos
       jobs.push({
         name: 'rescore',
         data: { pensionerIds: ids.slice(i, i + RESCORE_JOB_SIZE) },
-        opts: { jobId: `${jobKey}_${i / RESCORE_JOB_SIZE}`, delay, attempts: 5, backoff: { type: 'exponential', delay: 1000 }, removeOnComplete: 10_000, removeOnFail: 10_000 },
+        opts: {
+          jobId: `${jobKey}_${i / RESCORE_JOB_SIZE}`,
+          delay,
+          attempts: 5,
+          backoff: { type: 'exponential', delay: 1000 },
+          removeOnComplete: 10_000,
+          removeOnFail: 10_000,
+        },
       });
     }
     for (let i = 0; i < jobs.length; i += 500) await q.addBulk(jobs.slice(i, i + 500));
@@ -287,7 +294,10 @@ export function createEvidenceService(deps: { pool: pg.Pool; repo: EvidenceRepos
           if ((n & 1023) === 0) await new Promise<void>((r) => setImmediate(r));
           recs++;
           lines++;
-          const c = 'error' in r ? { ok: false as const, ...r.error } : validateEvent(r.raw, { now, pathSource: b.source, naming: b.content_type === 'text/csv' ? 'snake' : 'camel' });
+          const c =
+            'error' in r
+              ? { ok: false as const, ...r.error }
+              : validateEvent(r.raw, { now, pathSource: b.source, naming: b.content_type === 'text/csv' ? 'snake' : 'camel' });
           if (c.ok) {
             valid++;
             buf.push(copyLine(c.value));

@@ -93,7 +93,8 @@ export function validateEvent(raw: RawEvent, ctx: ValidateContext): Checked {
 
   const ref = r.sourceRef!;
   // eslint-disable-next-line no-control-regex
-  if (ref.length > MAX_REF || /[\u0000-\u001f\u007f]/.test(ref)) return fail('invalid_field', `${name('sourceRef')} must be at most ${MAX_REF} printable characters`);
+  if (ref.length > MAX_REF || /[\u0000-\u001f\u007f]/.test(ref))
+    return fail('invalid_field', `${name('sourceRef')} must be at most ${MAX_REF} printable characters`);
   if (!isKnownIdentityCheck(r.identityCheck!)) return fail('invalid_field', `${name('identityCheck')} must be one of ${IDENTITY_CHECKS.join(', ')}`);
 
   let location: string | null = null;

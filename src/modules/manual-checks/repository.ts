@@ -129,7 +129,11 @@ export function createManualCheckRepository() {
     },
 
     /** Closes a check the caller holds (claim not expired); none when it does not. */
-    async resolve(q: Q, id: string, f: { keyId: string; now: Date; outcome: string; note: string | null; servicePointId: string | null; scope: string | null }) {
+    async resolve(
+      q: Q,
+      id: string,
+      f: { keyId: string; now: Date; outcome: string; note: string | null; servicePointId: string | null; scope: string | null },
+    ) {
       const rows = await returning(
         q,
         sql`UPDATE manual_checks m SET status = 'resolved', resolved_at = ${f.now}, resolved_by = ${f.keyId}::uuid,
@@ -143,7 +147,11 @@ export function createManualCheckRepository() {
     },
 
     /** Nobody could be reached: back to the queue, higher up, with the attempt counted. */
-    async reopen(q: Q, id: string, f: { keyId: string; now: Date; escalation: number; note: string | null; servicePointId: string | null; scope: string | null }) {
+    async reopen(
+      q: Q,
+      id: string,
+      f: { keyId: string; now: Date; escalation: number; note: string | null; servicePointId: string | null; scope: string | null },
+    ) {
       const rows = await returning(
         q,
         sql`UPDATE manual_checks m SET status = 'open', claimed_by = NULL, claimed_at = NULL, claim_expires_at = NULL,

@@ -30,7 +30,10 @@ export async function manualCheckRoutes(app: FastifyInstance, deps: AppDeps) {
       const body = req.body ?? {};
       if (!validClaim(body)) {
         const e = validClaim.errors?.[0];
-        const msg = e?.keyword === 'additionalProperties' ? `unknown field: ${(e.params as { additionalProperty: string }).additionalProperty}` : `servicePointId ${e?.message ?? 'is invalid'}`;
+        const msg =
+          e?.keyword === 'additionalProperties'
+            ? `unknown field: ${(e.params as { additionalProperty: string }).additionalProperty}`
+            : `servicePointId ${e?.message ?? 'is invalid'}`;
         throw badRequest('invalid_request', `invalid body: ${msg}`);
       }
       return manualChecks.claim(req.params.id, body.servicePointId ?? null, req.principal);

@@ -86,7 +86,13 @@ export function createManualCheckService(deps: {
       const page = rows.slice(0, limit);
       const last = page[page.length - 1];
       await audit.record(
-        page.map((r) => ({ keyId: who.keyId, role: who.role, action: 'manual_check.list', pensionerId: r.pensioner_id, detail: { checkId: r.id, at: now.toISOString() } })),
+        page.map((r) => ({
+          keyId: who.keyId,
+          role: who.role,
+          action: 'manual_check.list',
+          pensionerId: r.pensioner_id,
+          detail: { checkId: r.id, at: now.toISOString() },
+        })),
       );
       return {
         items: page.map((r) => checkView(r, now, viewer(who))),

@@ -79,7 +79,8 @@ export function createPayrollService(deps: { db: Kysely<DB>; repo: PayrollReposi
             }
           }
         });
-      const byId = (a: Row<{ nationalId: string }>, b: Row<{ nationalId: string }>) => (a.item.nationalId < b.item.nationalId ? -1 : a.item.nationalId > b.item.nationalId ? 1 : 0);
+      const byId = (a: Row<{ nationalId: string }>, b: Row<{ nationalId: string }>) =>
+        a.item.nationalId < b.item.nationalId ? -1 : a.item.nationalId > b.item.nationalId ? 1 : 0;
       const all = [holds, resumptions, stops].map((rows) => rows.sort(byId));
       return {
         month,

@@ -19,10 +19,8 @@ export async function pensionerRoutes(app: FastifyInstance, deps: AppDeps) {
     },
   );
 
-  app.post(
-    '/v1/pensioners/bulk',
-    { config: { roles: ['bureau', 'admin'] }, bodyLimit: config.batchLimitBytes },
-    async (req) => pensioners.registerBulk(req.body as Readable, req.principal, config.batchLimitBytes),
+  app.post('/v1/pensioners/bulk', { config: { roles: ['bureau', 'admin'] }, bodyLimit: config.batchLimitBytes }, async (req) =>
+    pensioners.registerBulk(req.body as Readable, req.principal, config.batchLimitBytes),
   );
 
   app.get<{ Params: { nationalId: string } }>(

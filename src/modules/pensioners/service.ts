@@ -49,7 +49,12 @@ export function createPensionerService(deps: {
     const now = clock.now();
     return db.transaction().execute(async (trx) => {
       const result = await repo.upsert(trx, rows, who.regionPrefix);
-      await certification.rescore(trx, result.map((r) => r.id), now, `key:${who.keyId}`);
+      await certification.rescore(
+        trx,
+        result.map((r) => r.id),
+        now,
+        `key:${who.keyId}`,
+      );
       return result;
     });
   }
@@ -88,14 +93,20 @@ export function createPensionerService(deps: {
       const flush = async () => {
         if (chunk.length === 0) return;
         const lines = new Map(chunk.map((c) => [c.rec.nationalId, c.line]));
-        const result = await store(chunk.map((c) => c.rec), who);
+        const result = await store(
+          chunk.map((c) => c.rec),
+          who,
+        );
         const stored = new Set(result.map((r) => r.nationalId));
         for (const r of result) {
           if (r.inserted) created++;
           else updated++;
         }
-        for (const [nid, line] of lines) if (!stored.has(nid)) reject({ line, code: 'not_found', message: 'pensioner is registered outside the region of this key' });
-        await audit.record(result.map((r) => ({ keyId: who.keyId, role: who.role, action: r.inserted ? 'pensioner.create' : 'pensioner.update', pensionerId: r.id })));
+        for (const [nid, line] of lines)
+          if (!stored.has(nid)) reject({ line, code: 'not_found', message: 'pensioner is registered outside the region of this key' });
+        await audit.record(
+          result.map((r) => ({ keyId: who.keyId, role: who.role, action: r.inserted ? 'pensioner.create' : 'pensioner.update', pensionerId: r.id })),
+        );
         chunk = [];
         inChunk.clear();
       };

@@ -26,7 +26,13 @@ export async function reportsRoutes(app: FastifyInstance, deps: AppDeps) {
       if (scope === false) return emptySummary(req.query.region ?? null, month, shanghaiDate(now));
       const summary = await reports.summary(scope, month, now);
       // Aggregates only, no person's data: one audit row for the read.
-      await deps.audit.record({ keyId: req.principal.keyId, role: req.principal.role, action: 'reports.summary', pensionerId: null, detail: { region: scope, month } });
+      await deps.audit.record({
+        keyId: req.principal.keyId,
+        role: req.principal.role,
+        action: 'reports.summary',
+        pensionerId: null,
+        detail: { region: scope, month },
+      });
       return summary;
     },
   );

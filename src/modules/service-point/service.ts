@@ -76,7 +76,15 @@ export function createServicePointService(deps: {
   async function applyOutcome(
     trx: Trx,
     p: PersonRef,
-    o: { outcome: 'alive' | 'deceased'; method: Method; deathDate: string | null; now: Date; who: Principal; servicePointId: string | null; exceptCheckId: string | null },
+    o: {
+      outcome: 'alive' | 'deceased';
+      method: Method;
+      deathDate: string | null;
+      now: Date;
+      who: Principal;
+      servicePointId: string | null;
+      exceptCheckId: string | null;
+    },
   ) {
     const { kind, identityCheck } = staffEventOf(o.outcome, o.method);
     const ev = await events.insert(trx, { pensionerId: p.id, kind, identityCheck, occurredAt: o.now, location: p.regionCode, deathDate: o.deathDate });
@@ -106,9 +114,11 @@ export function createServicePointService(deps: {
       const now = clock.now();
       const p = await person(db, nationalId, who.regionPrefix);
       const deathDate = checkDeathDate(body.outcome, body.deathDate, p, shanghaiDate(now));
-      const applied = await db.transaction().execute((trx) =>
-        applyOutcome(trx, p, { outcome: body.outcome, method: body.method, deathDate, now, who, servicePointId: body.servicePointId, exceptCheckId: null }),
-      );
+      const applied = await db
+        .transaction()
+        .execute((trx) =>
+          applyOutcome(trx, p, { outcome: body.outcome, method: body.method, deathDate, now, who, servicePointId: body.servicePointId, exceptCheckId: null }),
+        );
       await audit.record({
         keyId: who.keyId,
         role: who.role,
@@ -151,7 +161,13 @@ export function createServicePointService(deps: {
       const rows = await events.recent(db, p.id, limit + 1, after && { occurredAt: after[0]!, id: after[1]! });
       const page = rows.slice(0, limit);
       const last = page[page.length - 1];
-      await audit.record({ keyId: who.keyId, role: who.role, action: 'evidence.read', pensionerId: p.id, detail: { at: clock.now().toISOString(), count: page.length } });
+      await audit.record({
+        keyId: who.keyId,
+        role: who.role,
+        action: 'evidence.read',
+        pensionerId: p.id,
+        detail: { at: clock.now().toISOString(), count: page.length },
+      });
       return {
         nationalId: who.role === 'staff' ? maskNationalId(p.nationalId) : p.nationalId,
         regionCode: p.regionCode,

@@ -187,10 +187,14 @@ function renderPerson() {
 
   const why = (c.evidence ?? []).map((ev) => el('li', { text: evidenceWords(ev, placeOf(ev, evidence.items)) }));
   if (why.length === 0) {
-    why.push(el('li', { text: c.method === 'legacy' ? `沿用原系统的认证记录（${plainDate(c.certifiedAt)}），目前还没有新的生活轨迹数据。` : '暂无可用的认证依据。' }));
+    why.push(
+      el('li', { text: c.method === 'legacy' ? `沿用原系统的认证记录（${plainDate(c.certifiedAt)}），目前还没有新的生活轨迹数据。` : '暂无可用的认证依据。' }),
+    );
   }
   $('p-why').replaceChildren(...why);
-  const recent = evidence.items.map((ev) => el('li', { text: evidenceWords(ev, ev.locationName) + (ev.deathDate ? `（死亡日期 ${plainDate(ev.deathDate)}）` : '') }));
+  const recent = evidence.items.map((ev) =>
+    el('li', { text: evidenceWords(ev, ev.locationName) + (ev.deathDate ? `（死亡日期 ${plainDate(ev.deathDate)}）` : '') }),
+  );
   if (recent.length === 0) recent.push(el('li', { text: '没有收到过此人的记录。' }));
   $('p-recent').replaceChildren(...recent);
   $('person').hidden = false;
@@ -315,7 +319,13 @@ function fillItem(li, c) {
   const err = el('p', { class: 'error', role: 'alert', hidden: true });
   const parts = [title, who, meta];
   if (c.status === 'open') {
-    parts.push(el('button', { type: 'button', class: 'claim', 'aria-label': `认领：${reasonWords(c.reason)}，${c.name}`, onclick: (e) => claim(li, c, e.currentTarget, err) }, '认领'));
+    parts.push(
+      el(
+        'button',
+        { type: 'button', class: 'claim', 'aria-label': `认领：${reasonWords(c.reason)}，${c.name}`, onclick: (e) => claim(li, c, e.currentTarget, err) },
+        '认领',
+      ),
+    );
   } else if (c.status === 'claimed' && c.claimedByYou) {
     parts.push(resolveForm(li, c, err));
   }
@@ -340,23 +350,33 @@ async function claim(li, c, button, err) {
 function resolveForm(li, c, err) {
   const id = (s) => `r-${c.id}-${s}`;
   const d = drafts.get(c.id) ?? { outcome: 'alive', method: 'home_visit', deathDate: '', note: '' };
-  const outcome = el('select', { id: id('outcome'), name: 'outcome' },
-    ...['alive', 'deceased', 'unreachable'].map((v) => el('option', { value: v, selected: d.outcome === v }, OUTCOME[v])));
-  const method = el('select', { id: id('method'), name: 'method' },
+  const outcome = el(
+    'select',
+    { id: id('outcome'), name: 'outcome' },
+    ...['alive', 'deceased', 'unreachable'].map((v) => el('option', { value: v, selected: d.outcome === v }, OUTCOME[v])),
+  );
+  const method = el(
+    'select',
+    { id: id('method'), name: 'method' },
     el('option', { value: 'home_visit', selected: d.method === 'home_visit' }, '上门走访'),
     el('option', { value: 'id_document', selected: d.method === 'id_document' }, '查验本人身份证件'),
-    el('option', { value: 'biometric', selected: d.method === 'biometric' }, '人脸识别比对'));
+    el('option', { value: 'biometric', selected: d.method === 'biometric' }, '人脸识别比对'),
+  );
   const death = el('input', { id: id('death'), name: 'deathDate', type: 'date', value: d.deathDate });
   const note = el('textarea', { id: id('note'), name: 'note', rows: 2, maxlength: 1000 });
   note.value = d.note;
   const deathField = el('div', { class: 'field', hidden: d.outcome !== 'deceased' }, el('label', { for: id('death'), text: '死亡日期' }), death);
   const methodField = el('div', { class: 'field', hidden: d.outcome === 'unreachable' }, el('label', { for: id('method'), text: '核验方式' }), method);
   const submit = el('button', { type: 'submit' }, '提交处理结果');
-  const form = el('form', { class: 'resolve', novalidate: true, 'aria-label': `处理任务：${reasonWords(c.reason)}，${c.name}` },
+  const form = el(
+    'form',
+    { class: 'resolve', novalidate: true, 'aria-label': `处理任务：${reasonWords(c.reason)}，${c.name}` },
     el('div', { class: 'field' }, el('label', { for: id('outcome'), text: '处理结果' }), outcome),
-    methodField, deathField,
+    methodField,
+    deathField,
     el('div', { class: 'field' }, el('label', { for: id('note'), text: '备注（可不填）' }), note),
-    submit);
+    submit,
+  );
   const save = () => {
     drafts.set(c.id, { outcome: outcome.value, method: method.value, deathDate: death.value, note: note.value });
     deathField.hidden = outcome.value !== 'deceased';
@@ -385,9 +405,10 @@ function resolveForm(li, c, err) {
         const done = await api('POST', `/v1/manual-checks/${c.id}/resolve`, body);
         drafts.delete(c.id);
         fillItem(li, done);
-        const msg = done.status === 'resolved'
-          ? `已办结：${OUTCOME[done.outcome] ?? done.outcome}。${done.certification ? `现在的状态：${statusSentence(done.certification)}。` : ''}`
-          : `已记录“联系不上”，任务已放回队列，优先级提高到 ${done.priority}。`;
+        const msg =
+          done.status === 'resolved'
+            ? `已办结：${OUTCOME[done.outcome] ?? done.outcome}。${done.certification ? `现在的状态：${statusSentence(done.certification)}。` : ''}`
+            : `已记录“联系不上”，任务已放回队列，优先级提高到 ${done.priority}。`;
         li.append(el('p', { class: 'done', role: 'status', text: msg }));
         li.setAttribute('tabindex', '-1');
         li.focus();

@@ -70,7 +70,9 @@ export function plainDate(date) {
 }
 
 export function plainTime(iso) {
-  return new Intl.DateTimeFormat('zh-CN', { timeZone: SH, year: 'numeric', month: 'numeric', day: 'numeric', hour: '2-digit', minute: '2-digit' }).format(new Date(iso));
+  return new Intl.DateTimeFormat('zh-CN', { timeZone: SH, year: 'numeric', month: 'numeric', day: 'numeric', hour: '2-digit', minute: '2-digit' }).format(
+    new Date(iso),
+  );
 }
 
 /** 一条依据：“2026年3月 住院结算, 成都市锦江区” */
