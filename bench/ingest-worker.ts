@@ -9,7 +9,7 @@ import { createIngestBatchWorker } from '../jobs/ingest-batch.ts';
 const config = loadConfig();
 const database = createDatabase(config.databaseUrl!, { max: 4, applicationName: 'bench-ingest-worker' });
 const queues = createQueues({ redisUrl: config.redisUrl, databaseUrl: config.databaseUrl!, prefix: config.queuePrefix });
-const deps = createDeps({ config, db: database.db, pool: database.pool, queues, clock: systemClock });
+const deps = createDeps({ config, database, queues, clock: systemClock });
 const w = createIngestBatchWorker(deps, { concurrency: 1 });
 await w.waitUntilReady();
 process.stdout.write('ready\n');

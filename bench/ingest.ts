@@ -140,7 +140,7 @@ async function main() {
     const config = { ...loadConfig({ DATABASE_URL: url, REDIS_URL, LOG_LEVEL: 'warn' }), queuePrefix: prefix, rateLimitPerSecond: 100_000 };
     const database = createDatabase(url, { max: 10 });
     const queues = createQueues({ redisUrl: REDIS_URL, databaseUrl: url, prefix });
-    const deps = createDeps({ config, db: database.db, pool: database.pool, queues, clock: systemClock });
+    const deps = createDeps({ config, database, queues, clock: systemClock });
     const app = await buildApp(deps, { logger: false });
     await app.listen({ port: 0, host: '127.0.0.1' });
     const port = (app.server.address() as { port: number }).port;

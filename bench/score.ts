@@ -69,7 +69,7 @@ await c.end();
 const config = { ...loadConfig({ DATABASE_URL: url, REDIS_URL: args.redis }), queuePrefix: `benchscore${Date.now()}` };
 const database = createDatabase(url, { max: 10 });
 const queues = createQueues({ redisUrl: args.redis || undefined, databaseUrl: url, prefix: config.queuePrefix });
-const deps = createDeps({ config, db: database.db, pool: database.pool, queues, clock: startingClock(NOW), policy });
+const deps = createDeps({ config, database, queues, clock: startingClock(NOW), policy });
 const worker = createDailySweepWorker(deps, { concurrency: Number(args.concurrency) });
 const others: ChildProcess[] = [];
 for (let i = 1; i < Number(args.processes); i++) {

@@ -10,7 +10,7 @@ import { createDailySweepWorker } from '../jobs/daily-sweep.ts';
 const config = loadConfig();
 const database = createDatabase(config.databaseUrl!, { max: 10, applicationName: 'bench-sweep-worker' });
 const queues = createQueues({ redisUrl: config.redisUrl, databaseUrl: config.databaseUrl!, prefix: config.queuePrefix });
-const deps = createDeps({ config, db: database.db, pool: database.pool, queues, clock: startingClock(config.clockStart!) });
+const deps = createDeps({ config, database, queues, clock: startingClock(config.clockStart!) });
 const w = createDailySweepWorker(deps, { concurrency: Number(process.env.SWEEP_CONCURRENCY ?? 2) });
 await w.waitUntilReady();
 process.stdout.write('ready\n');

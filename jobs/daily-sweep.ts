@@ -1,37 +1,30 @@
 // The daily sweep at 02:00 Shanghai time: one job fans out into pages of pensioner ids.
-import type { Job, Worker } from 'bullmq';
-import type { AppDeps } from '../src/app-deps.ts';
+import type { Worker } from 'bullmq';
+import type { Clock } from '../src/infra/clock.ts';
+import type { Queues } from '../src/infra/queue.ts';
 import { shanghaiDate } from '../src/domain/calendar.ts';
+import type { SweepService } from '../src/modules/certification/sweep.ts';
 
-export const SWEEP_SCHEDULE = { pattern: '0 2 * * *', tz: 'Asia/Shanghai' } as const;
+export interface DailySweepDeps {
+  queues: Queues;
+  clock: Clock;
+  sweep: Pick<SweepService, 'pages' | 'sweepPage'>;
+}
 
-type SweepJob = { day?: string; fromId?: string; toId?: string };
-
-export function createDailySweepWorker(deps: AppDeps, o: { concurrency?: number } = {}): Worker {
-  return deps.queues.worker<SweepJob>(
+export function createDailySweepWorker(deps: DailySweepDeps, o: { concurrency?: number } = {}): Worker {
+  return deps.queues.worker(
     'daily-sweep',
-    async (job: Job<SweepJob>) => {
+    async (job) => {
       if (job.name === 'sweep-page') return deps.sweep.sweepPage(job.data.fromId!, job.data.toId!, deps.clock.now());
       const day = shanghaiDate(deps.clock.now());
       const pages = await deps.sweep.pages();
-      const q = deps.queues.get('daily-sweep');
-      for (let i = 0; i < pages.length; i += 500) {
-        await q.addBulk(
-          pages.slice(i, i + 500).map((p) => ({
-            name: 'sweep-page',
-            data: { day, ...p },
-            opts: { jobId: `sweep_${day}_${p.fromId}`, attempts: 5, backoff: { type: 'exponential', delay: 5000 }, removeOnComplete: 5000, removeOnFail: 5000 },
-          })),
-        );
-      }
+      // One job id per day and page: a second fan-out the same day adds nothing.
+      await deps.queues.add(
+        'daily-sweep',
+        pages.map((p) => ({ name: 'sweep-page', data: { day, ...p }, jobId: `sweep_${day}_${p.fromId}` })),
+      );
       return { day, pages: pages.length };
     },
-    { concurrency: o.concurrency ?? 2, lockDuration: 120_000 },
-  );
-}
-
-export async function scheduleDailySweep(deps: AppDeps): Promise<void> {
-  await deps.queues
-    .get('daily-sweep')
-    .upsertJobScheduler('daily-sweep', SWEEP_SCHEDULE, { name: 'sweep', data: {}, opts: { removeOnComplete: 100, removeOnFail: 100 } });
+    o.concurrency ? { concurrency: o.concurrency } : {},
+  ) as Worker;
 }

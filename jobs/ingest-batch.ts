@@ -1,9 +1,9 @@
 // The ingest-batch processor: the job carries only {batchId}; the file is in PostgreSQL.
 // At-least-once delivery is safe: progress is committed with each chunk, so a re-run
 // (stalled job, sweep, retry) resumes after the last committed chunk.
-import type { Job, Worker } from 'bullmq';
-import type { AppDeps } from '../src/app-deps.ts';
-import { StaleProgress, type IngestOptions } from '../src/modules/evidence/service.ts';
+import type { Worker } from 'bullmq';
+import type { Queues } from '../src/infra/queue.ts';
+import { StaleProgress, type EvidenceService, type IngestOptions } from '../src/modules/evidence/service.ts';
 
 export interface IngestWorkerOptions extends IngestOptions {
   concurrency?: number;
@@ -11,14 +11,23 @@ export interface IngestWorkerOptions extends IngestOptions {
   stalledInterval?: number;
 }
 
-export function createIngestBatchWorker(deps: AppDeps, o: IngestWorkerOptions = {}): Worker {
-  const chunkLines = o.chunkLines ?? (Number(process.env.INGEST_CHUNK_LINES) || 20_000);
-  return deps.queues.worker<{ batchId: string }>(
+export interface IngestBatchDeps {
+  queues: Queues;
+  config: { ingestChunkLines: number };
+  evidence: Pick<EvidenceService, 'processBatch' | 'sweep'>;
+}
+
+export function createIngestBatchWorker(deps: IngestBatchDeps, o: IngestWorkerOptions = {}): Worker {
+  const chunkLines = o.chunkLines ?? deps.config.ingestChunkLines;
+  const overrides = Object.fromEntries(
+    Object.entries({ concurrency: o.concurrency, lockDuration: o.lockDuration, stalledInterval: o.stalledInterval }).filter(([, v]) => v !== undefined),
+  );
+  return deps.queues.worker(
     'ingest-batch',
-    async (job: Job<{ batchId: string }>) => {
-      if (job.name === SWEEP_JOB) return { requeued: await deps.evidence.sweep() };
+    async (job) => {
+      if (job.name === 'sweep') return { requeued: await deps.evidence.sweep() };
       try {
-        return await deps.evidence.processBatch(job.data.batchId, {
+        return await deps.evidence.processBatch(job.data.batchId!, {
           chunkLines,
           afterChunk: async (id, done) => {
             await job.updateProgress({ recordsDone: done }).catch(() => {});
@@ -30,24 +39,6 @@ export function createIngestBatchWorker(deps: AppDeps, o: IngestWorkerOptions = 
         throw e;
       }
     },
-    {
-      concurrency: o.concurrency ?? 2,
-      lockDuration: o.lockDuration ?? 60_000,
-      stalledInterval: o.stalledInterval ?? 30_000,
-      maxStalledCount: 100,
-    },
-  );
-}
-
-export const SWEEP_JOB = 'sweep';
-
-/** Every 5 minutes: batches left received/processing with no live job are enqueued again. */
-export async function scheduleIngestSweep(deps: AppDeps): Promise<void> {
-  await deps.queues
-    .get('ingest-batch')
-    .upsertJobScheduler(
-      'ingest-batch-sweep',
-      { pattern: '*/5 * * * *', tz: 'Asia/Shanghai' },
-      { name: SWEEP_JOB, data: {}, opts: { removeOnComplete: 100, removeOnFail: 100 } },
-    );
+    overrides,
+  ) as Worker;
 }

@@ -3,33 +3,34 @@
 // 429 → that interface's job waits out Retry-After in the delayed set and runs again without
 // spending an attempt (the other interfaces keep being pulled); 5xx and timeouts → the job's attempts with exponential backoff;
 // a malformed page → the run fails at once, the cursor stays where it was.
-import { DelayedError, UnrecoverableError, type Job, type Worker } from 'bullmq';
-import type { AppDeps } from '../src/app-deps.ts';
-import { loadFeeds, type FeedInterface } from '../src/modules/feeds/config.ts';
-import { createFeedService, MalformedPageError, ThrottledError } from '../src/modules/feeds/service.ts';
-import { createEvidenceRepository } from '../src/modules/evidence/repository.ts';
+import { DelayedError, UnrecoverableError, type Worker } from 'bullmq';
+import type { Queues } from '../src/infra/queue.ts';
+import { JOBS, SCHEDULE_TZ } from '../src/infra/jobs.ts';
+import type { FeedInterface } from '../src/modules/feeds/config.ts';
+import { MalformedPageError, ThrottledError, type FeedService } from '../src/modules/feeds/service.ts';
 
 export interface PullWorkerOptions {
-  feeds?: FeedInterface[];
   concurrency?: number;
 }
 
-export function feedServiceOf(deps: AppDeps) {
-  return createFeedService({ pool: deps.pool, repo: createEvidenceRepository(), clock: deps.clock, enqueueRescore: deps.evidence.enqueueRescore });
+export interface PullFeedDeps {
+  queues: Queues;
+  feeds: Pick<FeedService, 'pull'>;
+  /** The department interfaces of FEEDS_FILE, read and checked at start. */
+  feedInterfaces: FeedInterface[];
 }
 
-export function createPullFeedWorker(deps: AppDeps, o: PullWorkerOptions = {}): Worker {
-  const feeds = new Map((o.feeds ?? loadFeeds(deps.config.feedsFile)).map((f) => [f.name, f]));
-  const service = feedServiceOf(deps);
+export function createPullFeedWorker(deps: PullFeedDeps, o: PullWorkerOptions = {}): Worker {
+  const feeds = new Map(deps.feedInterfaces.map((f) => [f.name, f]));
   const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-  return deps.queues.worker<{ feed: string }>(
+  return deps.queues.worker(
     'pull-feed',
-    async (job: Job<{ feed: string }>, token?: string) => {
+    async (job, token) => {
       const f = feeds.get(job.data.feed);
       if (!f) throw new UnrecoverableError(`no interface named ${job.data.feed} in the feeds configuration`);
       let last = 0;
       try {
-        return await service.pull(f, {
+        return await deps.feeds.pull(f, {
           // Pace requests to the interface's agreed rate.
           beforePage: async () => {
             const wait = last + 1000 / f.ratePerSecond - Date.now();
@@ -47,19 +48,21 @@ export function createPullFeedWorker(deps: AppDeps, o: PullWorkerOptions = {}): 
         throw e;
       }
     },
-    { concurrency: o.concurrency ?? 2 },
+    o.concurrency ? { concurrency: o.concurrency } : {},
   ) as Worker;
 }
 
-export const PULL_JOB_OPTS = { attempts: 6, backoff: { type: 'exponential', delay: 5_000 }, removeOnComplete: 500, removeOnFail: 1000 };
-
-export async function schedulePulls(deps: AppDeps, feeds: FeedInterface[] = loadFeeds(deps.config.feedsFile)): Promise<void> {
-  const q = deps.queues.get('pull-feed');
-  const wanted = new Set(feeds.map((f) => `pull-${f.name}`));
-  for (const f of feeds) {
-    await q.upsertJobScheduler(`pull-${f.name}`, { pattern: f.schedule, tz: 'Asia/Shanghai' }, { name: 'pull', data: { feed: f.name }, opts: PULL_JOB_OPTS });
+/** One scheduler per interface; interfaces removed from the configuration stop being pulled. */
+export async function schedulePulls(queues: Queues, interfaces: FeedInterface[]): Promise<void> {
+  const q = queues.get('pull-feed');
+  const wanted = new Set(interfaces.map((f) => `pull-${f.name}`));
+  for (const f of interfaces) {
+    await q.upsertJobScheduler(
+      `pull-${f.name}`,
+      { pattern: f.schedule, tz: SCHEDULE_TZ },
+      { name: 'pull', data: { feed: f.name }, opts: JOBS['pull-feed'].job },
+    );
   }
-  // Interfaces removed from the configuration stop being pulled.
   for (const s of await q.getJobSchedulers(0, -1)) {
     if (s.key.startsWith('pull-') && !wanted.has(s.key)) await q.removeJobScheduler(s.key);
   }

@@ -1,11 +1,8 @@
-// Rescoring of the pensioners a batch or push touched: the job carries their ids only.
-// Recomputing from all stored evidence makes a re-delivered job harmless.
-import { DelayedError, type Job, type Worker } from 'bullmq';
-import { sql } from 'kysely';
-import type { AppDeps } from '../src/app-deps.ts';
-
-/** Pensioners rescored together: a job's named ones, topped up from the pending backlog. */
-export const RESCORE_SET = 2000;
+// Rescoring of the pensioners a batch or push touched: the job carries their ids only; the
+// rescoring service claims them (and more of the pending backlog) and rescores them.
+import { DelayedError, type Worker } from 'bullmq';
+import type { Queues } from '../src/infra/queue.ts';
+import type { RescoringService } from '../src/modules/rescoring/service.ts';
 
 export interface RescoreWorkerOptions {
   concurrency?: number;
@@ -15,41 +12,28 @@ export interface RescoreWorkerOptions {
   maxDeferMs?: number;
 }
 
-export function createRescoreWorker(deps: AppDeps, o: RescoreWorkerOptions = {}): Worker {
+export interface RescoreDeps {
+  queues: Queues;
+  config: { rescoreDeferMaxMs: number };
+  rescoring: Pick<RescoringService, 'rescorePending'>;
+}
+
+export function createRescoreWorker(deps: RescoreDeps, o: RescoreWorkerOptions = {}): Worker {
   const maxDeferMs = o.maxDeferMs ?? deps.config.rescoreDeferMaxMs;
   const pollMs = o.yieldPollMs ?? 1000;
-  const gate = maxDeferMs > 0 ? ingestionGate(deps, maxDeferMs) : null;
-  const worker = deps.queues.worker<{ pensionerIds: string[] }>(
+  const gate = maxDeferMs > 0 ? ingestionGate(deps.queues, maxDeferMs) : null;
+  const worker = deps.queues.worker(
     'rescore',
-    async (job: Job<{ pensionerIds: string[] }>, token?: string) => {
+    async (job, token) => {
       // A fetch already under way when the worker paused still hands over its job.
       if (gate?.holding) {
         await job.moveToDelayed(Date.now() + pollMs, token);
         throw new DelayedError();
       }
-      const ids = (job.data.pensionerIds ?? []).filter((id) => /^\d+$/.test(id));
-      // Claim the named pensioners still pending (another job may have rescored them since
-      // with everything stored), then top the set up from the rest of the pending backlog: after
-      // a backlog of files most jobs' people were claimed by earlier jobs, and full sets are far
-      // cheaper per person than many small ones. Rows another job holds are skipped, not waited
-      // for. Claim and rescore commit together, so a failure re-pends them.
-      return deps.db.transaction().execute(async (trx) => {
-        const claimed = (
-          await sql<{ id: string }>`DELETE FROM rescore_pending WHERE pensioner_id IN (
-            SELECT pensioner_id FROM rescore_pending WHERE pensioner_id = any(${ids}::bigint[]) FOR UPDATE SKIP LOCKED)
-            RETURNING pensioner_id::text AS id`.execute(trx)
-        ).rows.map((r) => r.id);
-        const topUp = (
-          await sql<{ id: string }>`DELETE FROM rescore_pending WHERE pensioner_id IN (
-            SELECT pensioner_id FROM rescore_pending ORDER BY pensioner_id LIMIT ${RESCORE_SET - claimed.length} FOR UPDATE SKIP LOCKED)
-            RETURNING pensioner_id::text AS id`.execute(trx)
-        ).rows.map((r) => r.id);
-        const { changed } = await deps.certification.rescore(trx, [...claimed, ...topUp], deps.clock.now(), 'system:rescore');
-        return { rescored: claimed.length, skipped: ids.length - claimed.length, toppedUp: topUp.length, changed };
-      });
+      return deps.rescoring.rescorePending(job.data.pensionerIds ?? []);
     },
-    { concurrency: o.concurrency ?? 2, lockDuration: 60_000 },
-  );
+    o.concurrency ? { concurrency: o.concurrency } : {},
+  ) as Worker;
   gate?.attach(worker, pollMs);
   return worker;
 }
@@ -66,9 +50,9 @@ export function holdRescoring(s: { ingestionBusy: boolean; oldestWaitingMs: numb
  * rescores each person once, after them. Holding pauses the worker rather than moving jobs,
  * so thousands of waiting jobs cost nothing; queue time is the queue's clock (real time).
  */
-function ingestionGate(deps: AppDeps, maxDeferMs: number) {
-  const ingest = deps.queues.get('ingest-batch');
-  const rescore = deps.queues.get('rescore');
+function ingestionGate(queues: Queues, maxDeferMs: number) {
+  const ingest = queues.get('ingest-batch');
+  const rescore = queues.get('rescore');
   const gate = {
     holding: false,
     attach(worker: Worker, pollMs: number) {

@@ -1,58 +1,87 @@
-// Everything the HTTP app and the workers are built from; tests build it with their own
-// database, queue prefix and clock.
+// The composition root: the one place services are built. Routes and jobs receive what they
+// use from here; tests build it with their own database, queue prefix and clock.
 import type { Kysely } from 'kysely';
 import type pg from 'pg';
 import type { Config } from './config.ts';
 import type { DB } from './infra/db-types.ts';
 import type { Clock } from './infra/clock.ts';
 import type { Queues } from './infra/queue.ts';
+import type { Database, Transact } from './infra/database.ts';
+import { createLogger, type Logger } from './infra/logger.ts';
 import { loadDefaultPolicy, type Policy } from './domain/policy.ts';
 import { createAuditWriter, type AuditWriter } from './modules/audit/writer.ts';
 import { createKeyRepository } from './modules/auth/repository.ts';
 import { createAuthService, type AuthService } from './modules/auth/service.ts';
 import { createCertificationRepository, type CertificationRepository } from './modules/certification/repository.ts';
 import { createCertificationService, type CertificationService } from './modules/certification/service.ts';
-import { queueReminders } from './modules/reminders/service.ts';
 import { createSweepService, type SweepService } from './modules/certification/sweep.ts';
+import { createReminderService, queueReminders, type ReminderService } from './modules/reminders/service.ts';
 import { createPensionerRepository } from './modules/pensioners/repository.ts';
 import { createPensionerService, type PensionerService } from './modules/pensioners/service.ts';
 import { createEvidenceRepository } from './modules/evidence/repository.ts';
 import { createEvidenceService, type EvidenceService } from './modules/evidence/service.ts';
+import { createFeedService, type FeedService } from './modules/feeds/service.ts';
+import { loadFeeds, type FeedInterface } from './modules/feeds/config.ts';
 import { createManualCheckRepository } from './modules/manual-checks/repository.ts';
 import { createManualCheckService, type ManualCheckService } from './modules/manual-checks/service.ts';
 import { createStaffEventRepository } from './modules/service-point/repository.ts';
 import { createServicePointService, type ServicePointService } from './modules/service-point/service.ts';
+import { createPayrollRepository } from './modules/payroll/repository.ts';
+import { createPayrollService, type PayrollService } from './modules/payroll/service.ts';
+import { createReportsRepository } from './modules/reports/repository.ts';
+import { createReportsService, type ReportsService } from './modules/reports/service.ts';
+import { createRescorePendingRepository } from './modules/rescoring/repository.ts';
+import { createRescoringService, type RescoringService } from './modules/rescoring/service.ts';
 
 export interface AppDeps {
   config: Config;
   policy: Policy;
   db: Kysely<DB>;
   pool: pg.Pool;
+  transaction: Transact;
   queues: Queues;
   clock: Clock;
+  logger: Logger;
   audit: AuditWriter;
   auth: AuthService;
   pensioners: PensionerService;
   certificationRepo: CertificationRepository;
   certification: CertificationService;
+  rescoring: RescoringService;
   sweep: SweepService;
   evidence: EvidenceService;
+  feeds: FeedService;
+  /** The department interfaces of FEEDS_FILE, read and checked at start. */
+  feedInterfaces: FeedInterface[];
   servicePoint: ServicePointService;
   manualChecks: ManualCheckService;
+  reminders: ReminderService;
+  payroll: PayrollService;
+  reports: ReportsService;
 }
 
-export function createDeps(base: { config: Config; db: Kysely<DB>; pool: pg.Pool; queues: Queues; clock: Clock; policy?: Policy }): AppDeps {
-  const { db, pool, clock } = base;
+export interface DepsBase {
+  config: Config;
+  database: Pick<Database, 'db' | 'pool' | 'transaction'>;
+  queues: Queues;
+  clock: Clock;
+  logger?: Logger;
+  policy?: Policy;
+}
+
+export function createDeps(base: DepsBase): AppDeps {
+  const { config, clock, queues } = base;
+  const { db, pool, transaction } = base.database;
+  const logger = base.logger ?? createLogger(config.logLevel);
   const policy = base.policy ?? loadDefaultPolicy();
   const manualCheckRepo = createManualCheckRepository();
+  const openChecks = manualCheckRepo.open;
   const audit = createAuditWriter(pool);
   const auth = createAuthService(createKeyRepository(db));
   const certificationRepo = createCertificationRepository(pool);
-  const certification = createCertificationService({
-    repo: certificationRepo,
-    policy,
-    openChecks: (q, rows, now, openedBy) => manualCheckRepo.open(q, rows, now, openedBy),
-  });
+  const certification = createCertificationService({ repo: certificationRepo, policy, openChecks });
+  const rescoring = createRescoringService({ transaction, pending: createRescorePendingRepository(), queues, clock, rescore: certification.rescore });
+  const requestRescore = (ids: string[], key: string, delay?: number) => rescoring.request(db, ids, key, delay);
   const pensioners = createPensionerService({ db, repo: createPensionerRepository(), certification, audit, clock });
   const servicePoint = createServicePointService({
     db,
@@ -64,19 +93,37 @@ export function createDeps(base: { config: Config; db: Kysely<DB>; pool: pg.Pool
     audit,
     clock,
   });
-  const manualChecks = createManualCheckService({ db, repo: manualCheckRepo, servicePoint, audit, clock, claimTtlMinutes: base.config.claimTtlMinutes });
-  const evidence = createEvidenceService({
-    pool,
-    repo: createEvidenceRepository(),
-    queues: base.queues,
-    clock,
-    batchRescoreDelayMs: base.config.batchRescoreDelayMs,
-  });
-  const sweep = createSweepService({
+  const manualChecks = createManualCheckService({ db, repo: manualCheckRepo, servicePoint, audit, clock, claimTtlMinutes: config.claimTtlMinutes });
+  const evidenceRepo = createEvidenceRepository();
+  const evidence = createEvidenceService({ pool, repo: evidenceRepo, queues, clock, batchRescoreDelayMs: config.batchRescoreDelayMs, requestRescore });
+  const feeds = createFeedService({ pool, repo: evidenceRepo, clock, enqueueRescore: requestRescore });
+  const sweep = createSweepService({ db, certification, openChecks, queueReminders: (q, rows) => queueReminders(q, rows, queues) });
+  const reminders = createReminderService({ db, audit, clock, smsGatewayUrl: config.smsGatewayUrl });
+  const payroll = createPayrollService({ db, repo: createPayrollRepository(), certification });
+  const reports = createReportsService({ db, repo: createReportsRepository() });
+  return {
+    config,
     db,
+    pool,
+    transaction,
+    queues,
+    clock,
+    logger,
+    policy,
+    audit,
+    auth,
+    pensioners,
+    certificationRepo,
     certification,
-    openChecks: (q, rows, now, openedBy) => manualCheckRepo.open(q, rows, now, openedBy),
-    queueReminders: (q, rows) => queueReminders(q, rows, base.queues),
-  });
-  return { ...base, policy, sweep, audit, auth, pensioners, certificationRepo, certification, servicePoint, manualChecks, evidence };
+    rescoring,
+    sweep,
+    evidence,
+    feeds,
+    feedInterfaces: loadFeeds(config.feedsFile),
+    servicePoint,
+    manualChecks,
+    reminders,
+    payroll,
+    reports,
+  };
 }

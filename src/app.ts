@@ -1,16 +1,16 @@
 // Builds the Fastify app from its dependencies; no listen here, so tests inject requests.
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyInstance } from 'fastify';
 import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { AppDeps } from './app-deps.ts';
-import { AppError, errorBody } from './http/errors.ts';
+import { AppError, errorBody, knownError } from './http/errors.ts';
 import { authPlugin } from './http/auth-plugin.ts';
 import { metricsPlugin } from './http/metrics.ts';
-import { loggerOptions } from './infra/logger.ts';
+import { compileRequestSchema, fieldErrors } from './infra/validation.ts';
 import { healthRoutes } from './modules/health/routes.ts';
 import { pensionerRoutes } from './modules/pensioners/routes.ts';
 import { certificationRoutes } from './modules/certification/routes.ts';
@@ -45,14 +45,15 @@ const ROUTES: RouteModule[] = [
   reportsRoutes,
 ];
 
-export async function buildApp(deps: AppDeps, opts: { logger?: FastifyServerOptions['logger']; extraRoutes?: RouteModule[] } = {}) {
+export async function buildApp(deps: AppDeps, opts: { logger?: false; extraRoutes?: RouteModule[] } = {}) {
   const app = Fastify({
-    logger: opts.logger ?? loggerOptions(deps.config.logLevel),
+    ...(opts.logger === false ? { logger: false } : { loggerInstance: deps.logger }),
     bodyLimit: deps.config.bodyLimitBytes,
     trustProxy: deps.config.trustProxy,
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: true } },
     routerOptions: { maxParamLength: 200 },
   });
+
+  app.setValidatorCompiler(({ schema }) => compileRequestSchema(schema));
 
   // The routes served, for the test that holds them against openapi.yaml.
   const served: { method: string; url: string }[] = [];
@@ -65,13 +66,10 @@ export async function buildApp(deps: AppDeps, opts: { logger?: FastifyServerOpti
   app.addContentTypeParser(['application/x-ndjson', 'text/csv'], (_req, payload, done) => done(null, payload));
 
   app.setErrorHandler((err: any, req, reply) => {
-    if (err instanceof AppError) return reply.code(err.statusCode).send(errorBody(err.code, err.message, err.details));
+    const known = knownError(err);
+    if (known) return reply.code(known.status).send(known.body);
     if (err.validation) {
-      const details = err.validation.map((v: any) => ({
-        field:
-          (v.instancePath || '').replace(/^\//, '').replaceAll('/', '.') || v.params?.missingProperty || v.params?.additionalProperty || err.validationContext,
-        message: v.keyword === 'additionalProperties' ? `unknown field: ${v.params.additionalProperty}` : v.message,
-      }));
+      const details = fieldErrors(err.validation, err.validationContext);
       return reply.code(400).send(errorBody('invalid_request', `invalid ${err.validationContext ?? 'request'}: ${details[0]?.message ?? ''}`, details));
     }
     const status = typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
@@ -137,7 +135,7 @@ export async function buildApp(deps: AppDeps, opts: { logger?: FastifyServerOpti
     },
   });
   await app.register(metricsPlugin, { queues: deps.queues });
-  await app.register(authPlugin, { auth: deps.auth });
+  await app.register(authPlugin, { authenticate: (secret) => deps.auth.authenticate(secret) });
 
   await app.register(swagger, { mode: 'static', specification: { path: path.join(ROOT, 'openapi.yaml'), baseDir: ROOT } });
   await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });

@@ -34,6 +34,12 @@ export interface Config {
   batchRescoreDelayMs: number;
   /** How long rescoring may be held back while files are being merged (0: never held). */
   rescoreDeferMaxMs: number;
+  /** Records merged per committed chunk of a batch. */
+  ingestChunkLines: number;
+  /** Writes each chunk's COPY and merge times to stderr (profiling ingestion). */
+  ingestTrace: boolean;
+  /** With an external database, whether the process migrates on start (embedded always does). */
+  migrateOnStart: boolean;
   smsGatewayUrl: string | undefined;
   feedsFile: string | undefined;
   queuePrefix: string;
@@ -67,6 +73,9 @@ export function loadConfig(raw: NodeJS.ProcessEnv = process.env): Config {
       CLAIM_TTL_MINUTES: num({ default: 30 }),
       BATCH_RESCORE_DELAY_MS: num({ default: 0 }),
       RESCORE_DEFER_MAX_MS: num({ default: 3_600_000 }),
+      INGEST_CHUNK_LINES: num({ default: 20_000 }),
+      INGEST_TRACE: bool({ default: false }),
+      MIGRATE_ON_START: bool({ default: false }),
       SMS_GATEWAY_URL: url({ default: undefined }),
       FEEDS_FILE: str({ default: undefined }),
       QUEUE_PREFIX: str({ default: 'pc' }),
@@ -114,6 +123,9 @@ export function loadConfig(raw: NodeJS.ProcessEnv = process.env): Config {
     claimTtlMinutes: positive('CLAIM_TTL_MINUTES', e.CLAIM_TTL_MINUTES),
     batchRescoreDelayMs: nonNegative('BATCH_RESCORE_DELAY_MS', e.BATCH_RESCORE_DELAY_MS),
     rescoreDeferMaxMs: nonNegative('RESCORE_DEFER_MAX_MS', e.RESCORE_DEFER_MAX_MS),
+    ingestChunkLines: positive('INGEST_CHUNK_LINES', e.INGEST_CHUNK_LINES),
+    ingestTrace: e.INGEST_TRACE,
+    migrateOnStart: e.MIGRATE_ON_START,
     smsGatewayUrl: e.SMS_GATEWAY_URL,
     feedsFile: e.FEEDS_FILE,
     queuePrefix: e.QUEUE_PREFIX,

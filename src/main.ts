@@ -17,8 +17,8 @@ async function main() {
   }
   const runtime = await startRuntime(config);
   const app = config.role !== 'worker' ? await buildApp(runtime.deps) : undefined;
-  const workers = config.role !== 'api' ? await startWorkers(runtime.deps) : [];
-  if (config.role !== 'api') await ensureSchedules(runtime.deps);
+  const workers = config.role !== 'api' ? startWorkers(runtime.deps) : [];
+  if (config.role !== 'api') await ensureSchedules(runtime.deps.queues, runtime.deps.feedInterfaces);
   if (app) await app.listen({ port: config.port, host: config.host });
   const log = (msg: string) => process.stdout.write(`${JSON.stringify({ level: 30, time: Date.now(), msg })}\n`);
   log(

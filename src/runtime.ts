@@ -9,6 +9,7 @@ import { createDeps, type AppDeps } from './app-deps.ts';
 import { loadDefaultPolicy } from './domain/policy.ts';
 import { loadPolicyFile } from './domain/policy-file.ts';
 import { loadConfig } from './config.ts';
+import { createLogger } from './infra/logger.ts';
 
 export interface Runtime {
   deps: AppDeps;
@@ -30,7 +31,7 @@ export async function startRuntime(config: Config, opts: { clock?: Clock; migrat
   const { url, embedded } = await openDatabase(config);
   const database = createDatabase(url, { max: config.role === 'worker' ? 10 : 30 });
   try {
-    if (opts.migrate ?? (!config.databaseUrl || process.env.MIGRATE_ON_START === 'true')) await migrateToLatest(database.db);
+    if (opts.migrate ?? (!config.databaseUrl || config.migrateOnStart)) await migrateToLatest(database.db);
     const pending = await pendingMigrations(database.db);
     if (pending.length) throw new Error(`database schema is behind (${pending.join(', ')}): run \`npm run migrate\` first`);
   } catch (e) {
@@ -38,12 +39,13 @@ export async function startRuntime(config: Config, opts: { clock?: Clock; migrat
     await embedded?.stop();
     throw e;
   }
-  const queues = createQueues({ redisUrl: config.redisUrl, databaseUrl: url, prefix: config.queuePrefix });
+  const logger = createLogger(config.logLevel);
+  const queues = createQueues({ redisUrl: config.redisUrl, databaseUrl: url, prefix: config.queuePrefix, logger });
   const deps = createDeps({
     config,
-    db: database.db,
-    pool: database.pool,
+    database,
     queues,
+    logger,
     clock: opts.clock ?? (config.clockStart ? startingClock(config.clockStart) : systemClock),
     policy,
   });

@@ -3,8 +3,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { AppError } from './errors.ts';
-import type { AuthService } from '../modules/auth/service.ts';
-import type { Principal, Role } from '../modules/auth/keys.ts';
+import type { Principal, Role } from '../domain/principal.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -15,7 +14,7 @@ declare module 'fastify' {
   }
 }
 
-export const authPlugin = fp(async function auth(app: FastifyInstance, opts: { auth: AuthService }) {
+export const authPlugin = fp(async function auth(app: FastifyInstance, opts: { authenticate: (secret: string) => Promise<Principal | null | undefined> }) {
   app.decorateRequest('principal', null as unknown as Principal);
   app.addHook('onRequest', async (req: FastifyRequest) => {
     const roles = req.routeOptions.config.roles;
@@ -23,14 +22,9 @@ export const authPlugin = fp(async function auth(app: FastifyInstance, opts: { a
     const header = req.headers.authorization;
     const m = header ? /^Bearer\s+(\S+)$/i.exec(header) : null;
     if (!m) throw new AppError(401, 'unauthorized', 'missing or malformed Authorization: Bearer <key>');
-    const principal = await opts.auth.authenticate(m[1]!);
+    const principal = await opts.authenticate(m[1]!);
     if (!principal) throw new AppError(401, 'unauthorized', 'unknown or revoked API key');
     req.principal = principal;
     if (!roles.includes(principal.role)) throw new AppError(403, 'forbidden', `a ${principal.role} key may not use this route`);
   });
 });
-
-/** The principal of an authenticated route. */
-export function principalOf(req: FastifyRequest): Principal {
-  return req.principal;
-}

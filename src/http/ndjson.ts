@@ -2,7 +2,7 @@
 // line length, UTF-8 BOM and CRLF tolerated, line numbers as an editor shows them.
 import { Transform, type Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
-import { AppError } from './errors.ts';
+import { DomainError } from '../domain/errors.ts';
 
 export interface Line {
   line: number;
@@ -15,7 +15,7 @@ export function limitBytes(limit: number): Transform {
   return new Transform({
     transform(chunk: Buffer, _enc, cb) {
       seen += chunk.length;
-      if (seen > limit) cb(new AppError(413, 'body_too_large', `request body exceeds ${limit} bytes`));
+      if (seen > limit) cb(new DomainError('too_large', 'body_too_large', `request body exceeds ${limit} bytes`));
       else cb(null, chunk);
     },
   });
@@ -32,7 +32,7 @@ export async function* readLines(body: Readable, opts: { maxBytes: number; maxLi
   for await (const chunk of body) {
     const buf = chunk as Buffer;
     seen += buf.length;
-    if (seen > opts.maxBytes) throw new AppError(413, 'body_too_large', `request body exceeds ${opts.maxBytes} bytes`);
+    if (seen > opts.maxBytes) throw new DomainError('too_large', 'body_too_large', `request body exceeds ${opts.maxBytes} bytes`);
     let text = decoder.write(buf);
     if (first) {
       if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);

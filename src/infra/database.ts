@@ -7,10 +7,56 @@ import type { DB } from './db-types.ts';
 // Calendar dates stay 'YYYY-MM-DD' strings: a JS Date would shift them by the process time zone.
 pg.types.setTypeParser(pg.types.builtins.DATE, (v) => v);
 
+/** What every repository method runs its SQL on: the pool's Kysely, or a transaction's. */
+export type Executor = Kysely<DB>;
+
+export interface TransactionOptions {
+  /** Runs the whole function again after a deadlock or serialization failure, up to this many times; only for functions that can be re-run (no request body consumed). */
+  retries?: number;
+}
+export type Transact = <T>(fn: (trx: Executor) => Promise<T>, opts?: TransactionOptions) => Promise<T>;
+
 export interface Database {
   pool: pg.Pool;
   db: Kysely<DB>;
+  /** The one way to run a transaction: Kysely for SQL, and its pg client through pgClient(trx) for COPY. */
+  transaction: Transact;
   close(): Promise<void>;
+}
+
+const clients = new WeakMap<Executor, pg.PoolClient>();
+const RETRYABLE = new Set(['40P01', '40001']);
+
+/** The pg client under a transaction's executor, for what Kysely cannot do (COPY). */
+export function pgClient(trx: Executor): pg.PoolClient {
+  const client = clients.get(trx);
+  if (!client) throw new Error('pgClient needs an executor from transaction()');
+  return client;
+}
+
+function transactionOn(pool: pg.Pool): Transact {
+  return async function transaction<T>(fn: (trx: Executor) => Promise<T>, opts: TransactionOptions = {}): Promise<T> {
+    for (let attempt = 0; ; attempt++) {
+      const client = await pool.connect();
+      // A Kysely whose only connection is this client: every query of `fn` is in the transaction.
+      const shim = { query: client.query.bind(client), release: () => {} };
+      const trx = new Kysely<DB>({ dialect: new PostgresDialect({ pool: { connect: async () => shim, end: async () => {} } as unknown as pg.Pool }) });
+      clients.set(trx, client);
+      let broken = false;
+      try {
+        await client.query('BEGIN');
+        const result = await fn(trx);
+        await client.query('COMMIT');
+        return result;
+      } catch (e) {
+        await client.query('ROLLBACK').catch(() => (broken = true));
+        if (attempt < (opts.retries ?? 0) && RETRYABLE.has((e as { code?: string }).code ?? '')) continue;
+        throw e;
+      } finally {
+        client.release(broken);
+      }
+    }
+  };
 }
 
 export function createDatabase(connectionString: string, opts: { max?: number; applicationName?: string } = {}): Database {
@@ -26,6 +72,7 @@ export function createDatabase(connectionString: string, opts: { max?: number; a
   return {
     pool,
     db,
+    transaction: transactionOn(pool),
     close: async () => {
       await db.destroy(); // ends the pool too
     },

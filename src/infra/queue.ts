@@ -1,22 +1,31 @@
 // The queue backend: BullMQ on Redis when REDIS_URL is set, otherwise BullMQ's own
 // PostgreSQL backend in the service's database. Jobs carry ids only, never personal data.
-import { Queue, Worker, createPostgresBackend, type Processor, type WorkerOptions, type QueueOptions } from 'bullmq';
+import { Queue, Worker, createPostgresBackend, type Job, type WorkerOptions, type QueueOptions } from 'bullmq';
 import { Redis } from 'ioredis';
+import { JOBS, QUEUE_NAMES, type JobPayloads, type NewJob, type QueueName } from './jobs.ts';
+import type { Logger } from './logger.ts';
 
-export const QUEUE_NAMES = ['ingest-batch', 'rescore', 'daily-sweep', 'pull-feed', 'notify'] as const;
-export type QueueName = (typeof QUEUE_NAMES)[number];
+export { QUEUE_NAMES, type QueueName };
+
+/** A processor of one queue's jobs, typed by the registry. */
+export type JobProcessor<N extends QueueName> = (job: Job<JobPayloads[N]>, token?: string) => Promise<unknown>;
 
 export interface QueueBackendOptions {
   redisUrl?: string | undefined;
   databaseUrl: string;
   /** Redis key prefix, or the PostgreSQL schema, so several deployments or test files can share a server. */
   prefix: string;
+  /** Where workers report failed jobs and connection errors. */
+  logger?: Logger;
 }
 
 export interface Queues {
   kind: 'redis' | 'postgres';
   get(name: QueueName): Queue;
-  worker<T = unknown, R = unknown>(name: QueueName, processor: Processor<T, R>, opts?: Partial<Omit<WorkerOptions, 'connection'>>): Worker<T, R>;
+  /** Adds jobs with the registry's options for their queue, in bulk. */
+  add<N extends QueueName>(name: N, jobs: NewJob<N>[]): Promise<number>;
+  /** A worker with the registry's defaults for its queue; failed jobs are logged. */
+  worker<N extends QueueName>(name: N, processor: JobProcessor<N>, opts?: Partial<Omit<WorkerOptions, 'connection'>>): Worker<JobPayloads[N]>;
   /** Job counts per queue, for readiness and metrics. */
   depths(): Promise<Record<string, Record<string, number>>>;
   ping(timeoutMs?: number): Promise<void>;
@@ -62,7 +71,16 @@ export function createQueues(opts: QueueBackendOptions): Queues {
       }
       return q;
     },
-    worker(name, processor, wopts = {}) {
+    async add(name, jobs) {
+      const defaults = JOBS[name].job;
+      const q = this.get(name);
+      for (let i = 0; i < jobs.length; i += 500) {
+        await q.addBulk(jobs.slice(i, i + 500).map((j) => ({ name: j.name, data: j.data, opts: { ...defaults, jobId: j.jobId, delay: j.delay, ...j.opts } })));
+      }
+      return jobs.length;
+    },
+    worker(name, processor, overrides = {}) {
+      const wopts = { ...JOBS[name].worker, ...overrides };
       const w = redis
         ? new Worker(name, processor, {
             ...wopts,
@@ -70,7 +88,12 @@ export function createQueues(opts: QueueBackendOptions): Queues {
             prefix: opts.prefix,
           } as WorkerOptions)
         : (new (Worker as any)(name, processor, { ...wopts, connection: pgConnection }, createPostgresBackend) as Worker);
-      w.on('error', () => {});
+      const log = opts.logger;
+      w.on('error', (err: Error) => log?.warn({ queue: name, err }, 'queue connection error'));
+      // Ids and counts only: a job's data may name pensioners by id, never by person.
+      w.on('failed', (job: Job | undefined, err: Error) =>
+        log?.warn({ queue: name, job: job?.name, jobId: job?.id, attemptsMade: job?.attemptsMade, err }, 'job failed'),
+      );
       workers.push(w as Worker);
       return w as any;
     },

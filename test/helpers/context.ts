@@ -7,10 +7,11 @@ import { Redis } from 'ioredis';
 import { loadConfig, type Config } from '../../src/config.ts';
 import { createDatabase } from '../../src/infra/database.ts';
 import { createQueues } from '../../src/infra/queue.ts';
+import { createLogger } from '../../src/infra/logger.ts';
 import { fixedClock } from '../../src/infra/clock.ts';
 import { createDeps, type AppDeps } from '../../src/app-deps.ts';
 import { buildApp, type RouteModule } from '../../src/app.ts';
-import type { Role } from '../../src/modules/auth/keys.ts';
+import type { Role } from '../../src/domain/principal.ts';
 import { ADMIN_DATABASE_URL, REDIS_URL, TEMPLATE_DB, databaseUrl } from './env.ts';
 
 export interface TestContext {
@@ -78,13 +79,6 @@ export async function createTestContext(
     queuePrefix: `t${randomBytes(4).toString('hex')}`,
   };
   const database = createDatabase(tdb.url, { max: 10 });
-  const queues = createQueues({
-    redisUrl: (opts.queue ?? 'redis') === 'redis' ? REDIS_URL : undefined,
-    databaseUrl: tdb.url,
-    prefix: config.queuePrefix,
-  });
-  const clock = fixedClock(opts.now ?? '2026-06-15T04:00:00Z');
-  const deps = createDeps({ config, db: database.db, pool: database.pool, queues, clock });
   const logs: string[] = [];
   const stream = new Writable({
     write(chunk, _enc, cb) {
@@ -92,8 +86,16 @@ export async function createTestContext(
       cb();
     },
   });
-  const { loggerOptions } = await import('../../src/infra/logger.ts');
-  const app = await buildApp(deps, { logger: { ...(loggerOptions('info') as object), stream }, extraRoutes: opts.extraRoutes });
+  const logger = createLogger('info', stream);
+  const queues = createQueues({
+    logger,
+    redisUrl: (opts.queue ?? 'redis') === 'redis' ? REDIS_URL : undefined,
+    databaseUrl: tdb.url,
+    prefix: config.queuePrefix,
+  });
+  const clock = fixedClock(opts.now ?? '2026-06-15T04:00:00Z');
+  const deps = createDeps({ config, database, queues, clock, logger });
+  const app = await buildApp(deps, { extraRoutes: opts.extraRoutes });
   await app.ready();
   return {
     app,

@@ -11,7 +11,7 @@ const config = loadConfig();
 const database = createDatabase(config.databaseUrl!, { max: 4 });
 const queues = createQueues({ redisUrl: config.redisUrl, databaseUrl: config.databaseUrl!, prefix: config.queuePrefix });
 const clock = process.env.CLOCK ? { now: () => new Date(process.env.CLOCK!) } : systemClock;
-const deps = createDeps({ config, db: database.db, pool: database.pool, queues, clock });
+const deps = createDeps({ config, database, queues, clock });
 const delay = Number(process.env.INGEST_CHUNK_DELAY_MS ?? 0);
 createIngestBatchWorker(deps, {
   chunkLines: Number(process.env.INGEST_CHUNK_LINES ?? 1000),

@@ -6,7 +6,7 @@ import { setupServer } from 'msw/node';
 import type { Worker } from 'bullmq';
 import { createTestContext, type TestContext } from '../helpers/context.ts';
 import { ids, register } from '../helpers/ingest.ts';
-import { createPullFeedWorker, feedServiceOf, schedulePulls } from '../../jobs/pull-feed.ts';
+import { createPullFeedWorker, schedulePulls } from '../../jobs/pull-feed.ts';
 import { parseFeeds, type FeedInterface } from '../../src/modules/feeds/config.ts';
 
 let t: TestContext;
@@ -79,7 +79,7 @@ describe('pulling an interface', () => {
   it('pages since the cursor, stores each page with its cursor, and resumes from it', async () => {
     let requests: string[] = [];
     server.use(pagingHandler('rail', 25, { onRequest: (_n, req) => void requests.push(new URL(req.url).search) }));
-    const svc = feedServiceOf(t.deps);
+    const svc = t.deps.feeds;
     const f = feed('rail');
     const r1 = await svc.pull(f);
     expect(r1).toMatchObject({ pages: 3, accepted: 25, cursor: '25' });
@@ -97,7 +97,7 @@ describe('pulling an interface', () => {
     server.use(
       pagingHandler('throttled', 5, { onRequest: (n) => (n === 1 ? new HttpResponse(null, { status: 429, headers: { 'retry-after': '1' } }) : undefined) }),
     );
-    const w = createPullFeedWorker(t.deps, { feeds: [feed('throttled')] });
+    const w = createPullFeedWorker({ ...t.deps, feedInterfaces: [feed('throttled')] });
     try {
       const started = Date.now();
       const { state, job } = await runJob(w, 'throttled');
@@ -115,7 +115,7 @@ describe('pulling an interface', () => {
       pagingHandler('slowdown', 5, { onRequest: () => new HttpResponse(null, { status: 429, headers: { 'retry-after': '30' } }) }),
       pagingHandler('open', 5),
     );
-    const w = createPullFeedWorker(t.deps, { feeds: [feed('slowdown'), feed('open')], concurrency: 1 });
+    const w = createPullFeedWorker({ ...t.deps, feedInterfaces: [feed('slowdown'), feed('open')] }, { concurrency: 1 });
     try {
       const q = t.deps.queues.get('pull-feed');
       const throttled = await q.add('pull', { feed: 'slowdown' }, { attempts: 4 });
@@ -147,12 +147,12 @@ describe('pulling an interface', () => {
         },
       }),
     );
-    const w = createPullFeedWorker(t.deps, { feeds: [feed('flaky')] });
+    const w = createPullFeedWorker({ ...t.deps, feedInterfaces: [feed('flaky')] });
     try {
       const { state, job } = await runJob(w, 'flaky');
       expect(state).toBe('completed');
       expect(job.attemptsMade).toBeGreaterThanOrEqual(2);
-      expect(await feedServiceOf(t.deps).cursorOf('flaky')).toBe('5');
+      expect(await t.deps.feeds.cursorOf('flaky')).toBe('5');
     } finally {
       await w.close();
     }
@@ -164,19 +164,19 @@ describe('pulling an interface', () => {
         onRequest: (n) => (n === 2 ? new HttpResponse('<html>maintenance</html>', { status: 200, headers: { 'content-type': 'text/html' } }) : undefined),
       }),
     );
-    const w = createPullFeedWorker(t.deps, { feeds: [feed('garbage')] });
+    const w = createPullFeedWorker({ ...t.deps, feedInterfaces: [feed('garbage')] });
     try {
       const { state, job } = await runJob(w, 'garbage');
       expect(state).toBe('failed');
       expect(job.failedReason).toContain('not JSON');
       expect(job.attemptsMade).toBe(1); // not retried: the next scheduled run tries again
-      expect(await feedServiceOf(t.deps).cursorOf('garbage')).toBe('10');
+      expect(await t.deps.feeds.cursorOf('garbage')).toBe('10');
     } finally {
       await w.close();
     }
     server.use(http.get('http://platform.test/shape/events', () => HttpResponse.json({ events: 'nope', nextCursor: 3 })));
-    await expect(feedServiceOf(t.deps).pull(feed('shape'))).rejects.toThrow(/events array/);
-    expect(await feedServiceOf(t.deps).cursorOf('shape')).toBeNull();
+    await expect(t.deps.feeds.pull(feed('shape'))).rejects.toThrow(/events array/);
+    expect(await t.deps.feeds.cursorOf('shape')).toBeNull();
   });
 
   it('counts rejected events of a page without failing it', async () => {
@@ -191,20 +191,20 @@ describe('pulling an interface', () => {
             }),
       ),
     );
-    const r = await feedServiceOf(t.deps).pull(feed('mixed'));
+    const r = await t.deps.feeds.pull(feed('mixed'));
     expect(r).toMatchObject({ accepted: 2, rejected: 2, cursor: 'b' });
   });
 });
 
 describe('schedules and configuration', () => {
   it('keeps one scheduler per interface in Asia/Shanghai, and drops removed ones', async () => {
-    await schedulePulls(t.deps, [feed('a', { schedule: '0 2 * * *' }), feed('b')]);
+    await schedulePulls(t.deps.queues, [feed('a', { schedule: '0 2 * * *' }), feed('b')]);
     let s = await t.deps.queues.get('pull-feed').getJobSchedulers(0, -1);
     expect(s.map((x) => [x.key, x.tz, x.pattern]).sort()).toEqual([
       ['pull-a', 'Asia/Shanghai', '0 2 * * *'],
       ['pull-b', 'Asia/Shanghai', '*/15 * * * *'],
     ]);
-    await schedulePulls(t.deps, [feed('b')]);
+    await schedulePulls(t.deps.queues, [feed('b')]);
     s = await t.deps.queues.get('pull-feed').getJobSchedulers(0, -1);
     expect(s.map((x) => x.key)).toEqual(['pull-b']);
   });

@@ -28,7 +28,7 @@ describe('operations endpoints', () => {
     const config = loadConfig({ DATABASE_URL: 'postgres://postgres@127.0.0.1:1/none' });
     const database = createDatabase(config.databaseUrl!, { max: 1 });
     const queues = createQueues({ redisUrl: 'redis://127.0.0.1:1', databaseUrl: config.databaseUrl!, prefix: 'down' });
-    const app = await buildApp(createDeps({ config, db: database.db, pool: database.pool, queues, clock: fixedClock('2026-01-01T00:00:00Z') }), {
+    const app = await buildApp(createDeps({ config, database, queues, clock: fixedClock('2026-01-01T00:00:00Z') }), {
       logger: false,
     });
     try {

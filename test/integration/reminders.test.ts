@@ -8,13 +8,16 @@ import type { Worker } from 'bullmq';
 import { createTestContext, type TestContext } from '../helpers/context.ts';
 import { auth, pensionerBody, syntheticId } from '../helpers/people.ts';
 import { createNotifyWorker } from '../../jobs/notify.ts';
-import { queueReminders, type ReminderKey } from '../../src/modules/reminders/service.ts';
+import { createReminderService, queueReminders, type ReminderKey } from '../../src/modules/reminders/service.ts';
 
 const GATEWAY = 'http://sms.test/v1/messages';
 const server = setupServer();
 let t: TestContext;
 let bureau: string;
 let worker: Worker | undefined;
+// A short gateway timeout, so the 'slow' answer times out within the test.
+const reminderService = (smsGatewayUrl: string | undefined) =>
+  createReminderService({ db: t.deps.db, audit: t.deps.audit, clock: t.deps.clock, smsGatewayUrl, timeoutMs: 300 });
 
 interface Sent {
   idempotencyKey: string | null;
@@ -104,7 +107,7 @@ beforeAll(async () => {
   script.set(phones.flaky!, [500, 'ok']);
   script.set(phones.rejected!, [400]);
   script.set(phones.slow!, ['slow', 'ok']);
-  worker = createNotifyWorker(t.deps, { timeoutMs: 300 });
+  worker = createNotifyWorker({ ...t.deps, reminders: reminderService(t.deps.config.smsGatewayUrl) });
 });
 afterAll(async () => {
   await worker?.close();
@@ -179,7 +182,7 @@ describe('without SMS_GATEWAY_URL', () => {
   it('leaves reminders pending and logs once, without personal data', async () => {
     await worker?.close();
     const warnings: string[] = [];
-    worker = createNotifyWorker({ ...t.deps, config: { ...t.deps.config, smsGatewayUrl: undefined } }, { warn: (m) => warnings.push(m) });
+    worker = createNotifyWorker({ ...t.deps, logger: { warn: (m: string) => warnings.push(m) } as never, reminders: reminderService(undefined) });
     const a = syntheticId('510104', '1952-02-12');
     const b = syntheticId('510104', '1952-03-13');
     const keys = [await register(a, '13800000011'), await register(b, '13800000012')];

@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { DB } from '../../infra/db-types.ts';
-import type { Principal, Role } from './keys.ts';
+import type { Principal, Role } from '../../domain/principal.ts';
 
 export function createKeyRepository(db: Kysely<DB>) {
   return {

@@ -1,7 +1,8 @@
 // Key creation and lookup. Lookups are cached briefly in memory: every request needs one,
 // and a revoked key stops working within the cache's lifetime.
 import { isKnownSource, SOURCES } from '../../domain/evidence.ts';
-import { hashKey, newKeySecret, ROLES, type Principal, type Role } from './keys.ts';
+import { hashKey, newKeySecret } from './keys.ts';
+import { ROLES, type Principal, type Role } from '../../domain/principal.ts';
 import type { KeyRepository } from './repository.ts';
 import { REGION_PREFIX } from '../../domain/region.ts';
 

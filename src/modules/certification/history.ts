@@ -4,10 +4,10 @@ import type { FastifyInstance } from 'fastify';
 import Type from 'typebox';
 import { sql } from 'kysely';
 import type { AppDeps } from '../../app-deps.ts';
-import { notFound } from '../../http/errors.ts';
+import { notFound } from '../../domain/errors.ts';
 import { requireNationalId } from '../../http/national-id-param.ts';
 import { decodeCursor, encodeCursor } from '../../http/paging.ts';
-import { regionSql } from '../pensioners/repository.ts';
+import { inRegionSql } from '../../infra/region-sql.ts';
 import { NationalIdParam } from '../pensioners/schemas.ts';
 
 const HistoryQuery = Type.Object(
@@ -25,7 +25,7 @@ export async function decisionHistoryRoutes(app: FastifyInstance, deps: AppDeps)
         .selectFrom('pensioners')
         .select('id')
         .where('national_id', '=', nid)
-        .where(regionSql('region_code', req.principal.regionPrefix) as any)
+        .where(inRegionSql('region_code', req.principal.regionPrefix) as any)
         .executeTakeFirst();
       if (!person) throw notFound();
       const limit = req.query.limit ?? 100;

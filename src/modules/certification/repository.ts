@@ -1,8 +1,8 @@
 // Certification state rows and the reads the bureau makes of them.
-import { sql, type Kysely, type Transaction } from 'kysely';
+import { sql, type Kysely, type RawBuilder, type Transaction } from 'kysely';
 import type pg from 'pg';
 import type { DB } from '../../infra/db-types.ts';
-import { regionSql } from '../pensioners/repository.ts';
+import { inRegionSql } from '../../infra/region-sql.ts';
 import type { CertificationState } from './decide.ts';
 import type { IsoDate } from '../../domain/calendar.ts';
 
@@ -131,7 +131,7 @@ export function createCertificationRepository(pool: pg.Pool) {
     },
 
     async list(q: Q, f: { status?: string; scope: string | null; today: IsoDate; limit: number; after?: { until: string; id: string } }) {
-      const where = [regionSql('c.region_code', f.scope)];
+      const where: RawBuilder<unknown>[] = [inRegionSql('c.region_code', f.scope)];
       if (f.status) where.push(statusFilterSql(f.status, f.today));
       if (f.after) where.push(sql`(c.certified_until, c.pensioner_id) > (${f.after.until}::date, ${f.after.id}::bigint)`);
       const res = await sql<CertificationRow>`${sql.raw(SELECT_VIEW)}

@@ -4,7 +4,7 @@ import type { AppDeps } from '../../app-deps.ts';
 import { shanghaiDate } from '../../domain/calendar.ts';
 import { narrowRegion } from '../../domain/region.ts';
 import { parseNationalId } from '../../domain/national-id.ts';
-import { badRequest, notFound } from '../../http/errors.ts';
+import { invalid, notFound } from '../../domain/errors.ts';
 import { requireNationalId } from '../../http/national-id-param.ts';
 import { PageQuery, decodeCursor, encodeCursor } from '../../http/paging.ts';
 import { NationalIdParam } from '../pensioners/schemas.ts';
@@ -51,13 +51,13 @@ export async function certificationRoutes(app: FastifyInstance, deps: AppDeps) {
     { schema: { body: QueryBody }, config: { roles: ['bureau', 'admin'] } },
     async (req) => {
       const ids: string[] = [];
-      const invalid: { index: number; code: string; message: string }[] = [];
+      const bad: { index: number; code: string; message: string }[] = [];
       req.body.nationalIds.forEach((raw, index) => {
         const r = parseNationalId(raw);
         if (r.ok) ids.push(r.value.nationalId);
-        else invalid.push({ index, code: 'invalid_national_id', message: `not a valid national ID` });
+        else bad.push({ index, code: 'invalid_national_id', message: `not a valid national ID` });
       });
-      if (invalid.length) throw badRequest('invalid_national_id', `${invalid.length} national IDs are invalid`, invalid);
+      if (bad.length) throw invalid('invalid_national_id', `${bad.length} national IDs are invalid`, bad);
       const rows = await certificationRepo.statusesByNationalIds([...new Set(ids)], req.principal.regionPrefix);
       const today = shanghaiDate(clock.now());
       const byId = new Map(rows.map((r) => [r.national_id, r]));

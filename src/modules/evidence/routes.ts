@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Readable } from 'node:stream';
 import type { AppDeps } from '../../app-deps.ts';
-import { badRequest } from '../../http/errors.ts';
+import { invalid } from '../../domain/errors.ts';
 import { EVENT_FIELDS } from './validate.ts';
 import { MAX_PUSH } from './service.ts';
 
@@ -12,14 +12,14 @@ export async function evidenceRoutes(app: FastifyInstance, deps: AppDeps) {
 
   app.post('/v1/events', { config: { roles: ['feed', 'admin'] } }, async (req, reply) => {
     const body = req.body;
-    if (!Array.isArray(body)) throw badRequest('invalid_request', 'the body must be a JSON array of events');
-    if (body.length > MAX_PUSH) throw badRequest('too_many_events', `at most ${MAX_PUSH} events per request (got ${body.length}); send files as batches`);
+    if (!Array.isArray(body)) throw invalid('invalid_request', 'the body must be a JSON array of events');
+    if (body.length > MAX_PUSH) throw invalid('too_many_events', `at most ${MAX_PUSH} events per request (got ${body.length}); send files as batches`);
     const details: { field: string; message: string }[] = [];
     body.forEach((e, i) => {
       if (typeof e !== 'object' || e === null || Array.isArray(e)) details.push({ field: String(i), message: 'each event must be a JSON object' });
       else for (const k of Object.keys(e)) if (!KNOWN.has(k)) details.push({ field: `${i}.${k}`, message: `unknown field: ${k}` });
     });
-    if (details.length) throw badRequest('invalid_request', `invalid body: ${details[0]!.message} (element ${details[0]!.field.split('.')[0]})`, details);
+    if (details.length) throw invalid('invalid_request', `invalid body: ${details[0]!.message} (element ${details[0]!.field.split('.')[0]})`, details);
     return reply.code(202).send(await evidence.push(body, req.principal));
   });
 

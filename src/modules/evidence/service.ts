@@ -6,8 +6,8 @@ import type pg from 'pg';
 import type { Clock } from '../../infra/clock.ts';
 import type { Queues } from '../../infra/queue.ts';
 import { isKnownSource } from '../../domain/evidence.ts';
-import { AppError, badRequest, forbidden, notFound } from '../../http/errors.ts';
-import type { Principal } from '../auth/keys.ts';
+import { DomainError, invalid, forbidden, notFound } from '../../domain/errors.ts';
+import type { Principal } from '../../domain/principal.ts';
 import { validateEvent, EVENT_FIELDS, type EventRecord } from './validate.ts';
 import { records, normaliseCharset, firstLine, headerMap, FileFormatError, type ParsedRecord } from './parse.ts';
 import { copyLine, type EvidenceRepository, type Reject, type BatchRow } from './repository.ts';
@@ -16,7 +16,6 @@ const TRACE = process.env.INGEST_TRACE === '1';
 export const STORE_CHUNK_BYTES = 1024 * 1024;
 export const MAX_PUSH = 1000;
 export const MAX_LISTED_REJECTS = 100;
-export const RESCORE_JOB_SIZE = 1000;
 
 export interface IngestOptions {
   /** Lines per committed chunk (COPY + merge + progress in one transaction). */
@@ -46,7 +45,14 @@ function batchView(b: BatchRow) {
   };
 }
 
-export function createEvidenceService(deps: { pool: pg.Pool; repo: EvidenceRepository; queues: Queues; clock: Clock; batchRescoreDelayMs?: number }) {
+export function createEvidenceService(deps: {
+  pool: pg.Pool;
+  repo: EvidenceRepository;
+  queues: Queues;
+  clock: Clock;
+  batchRescoreDelayMs?: number;
+  requestRescore: (ids: string[], jobKey: string, delay?: number) => Promise<number>;
+}) {
   const { pool, repo, queues, clock } = deps;
   // A file's rescoring waits a little: the people of files arriving together (a department's
   // daily set, a backlog after an outage) are then rescored once, by the first job to claim
@@ -68,35 +74,10 @@ export function createEvidenceService(deps: { pool: pg.Pool; repo: EvidenceRepos
     }
   }
 
-  /** Rescoring jobs carry ids only; one job per ≤1000 pensioners, ids that make re-enqueueing a no-op. */
-  async function enqueueRescore(ids: string[], jobKey: string, delay = 0) {
-    if (ids.length === 0) return 0;
-    // The pending set is what a rescore job claims; the job itself only says where to look.
-    await pool.query('INSERT INTO rescore_pending (pensioner_id) SELECT unnest($1::bigint[]) ON CONFLICT DO NOTHING', [ids]);
-    const q = queues.get('rescore');
-    const jobs = [];
-    for (let i = 0; i < ids.length; i += RESCORE_JOB_SIZE) {
-      jobs.push({
-        name: 'rescore',
-        data: { pensionerIds: ids.slice(i, i + RESCORE_JOB_SIZE) },
-        opts: {
-          jobId: `${jobKey}_${i / RESCORE_JOB_SIZE}`,
-          delay,
-          attempts: 5,
-          backoff: { type: 'exponential', delay: 1000 },
-          removeOnComplete: 10_000,
-          removeOnFail: 10_000,
-        },
-      });
-    }
-    for (let i = 0; i < jobs.length; i += 500) await q.addBulk(jobs.slice(i, i + 500));
-    return jobs.length;
-  }
+  const enqueueRescore = (ids: string[], jobKey: string, delay = 0) => deps.requestRescore(ids, jobKey, delay);
 
   async function enqueueBatch(batchId: string, jobId = batchId) {
-    await queues
-      .get('ingest-batch')
-      .add('ingest-batch', { batchId }, { jobId, attempts: 10, backoff: { type: 'exponential', delay: 2000 }, removeOnComplete: 1000, removeOnFail: 5000 });
+    await queues.add('ingest-batch', [{ name: 'ingest-batch', data: { batchId }, jobId }]);
   }
 
   return {
@@ -130,11 +111,11 @@ export function createEvidenceService(deps: { pool: pg.Pool; repo: EvidenceRepos
       const [mediaRaw, ...params] = (contentTypeHeader ?? '').split(';');
       const media = mediaRaw!.trim().toLowerCase();
       if (media !== 'text/csv' && media !== 'application/x-ndjson') {
-        throw new AppError(415, 'unsupported_media_type', 'a batch is text/csv or application/x-ndjson');
+        throw new DomainError('unsupported', 'unsupported_media_type', 'a batch is text/csv or application/x-ndjson');
       }
       const csParam = params.map((p) => p.trim().split('=')).find(([k]) => k?.trim().toLowerCase() === 'charset')?.[1];
       const charset = normaliseCharset(csParam);
-      if (!charset) throw new AppError(415, 'unsupported_charset', `charset ${csParam} is not supported (utf-8 or gbk)`);
+      if (!charset) throw new DomainError('unsupported', 'unsupported_charset', `charset ${csParam} is not supported (utf-8 or gbk)`);
 
       const id = randomUUID();
       const now = clock.now();
@@ -160,7 +141,7 @@ export function createEvidenceService(deps: { pool: pg.Pool; repo: EvidenceRepos
         for await (const chunk of body) {
           const b = chunk as Buffer;
           total += b.length;
-          if (total > maxBytes) throw new AppError(413, 'body_too_large', `batch exceeds ${maxBytes} bytes`);
+          if (total > maxBytes) throw new DomainError('too_large', 'body_too_large', `batch exceeds ${maxBytes} bytes`);
           hash.update(b);
           pending.push(b);
           pendingBytes += b.length;
@@ -170,7 +151,7 @@ export function createEvidenceService(deps: { pool: pg.Pool; repo: EvidenceRepos
           }
           if (pendingBytes >= STORE_CHUNK_BYTES) await flush();
         }
-        if (total === 0) throw badRequest('empty_batch', 'the batch file is empty');
+        if (total === 0) throw invalid('empty_batch', 'the batch file is empty');
         await flush();
         const sha = hash.digest('hex');
         const existing = await repo.findBySha(c, source, sha);
@@ -187,7 +168,7 @@ export function createEvidenceService(deps: { pool: pg.Pool; repo: EvidenceRepos
       });
       if ('retry' in result) {
         const again = await repo.findBySha(pool as unknown as pg.ClientBase, source, hash.digest('hex'));
-        if (!again) throw new AppError(409, 'conflict', 'a concurrent upload of this file failed; retry');
+        if (!again) throw new DomainError('conflict', 'conflict', 'a concurrent upload of this file failed; retry');
         return { batchId: again.id, status: again.status };
       }
       if (result.existing) {
@@ -361,7 +342,7 @@ function checkHeader(head: Buffer, charset: 'utf-8' | 'gbk', complete: boolean) 
       const text = charset === 'gbk' ? head.toString('latin1') : head.toString('utf8');
       return checkHeaderLine(text.replace(/^\uFEFF/, ''));
     }
-    throw badRequest('malformed_file', 'the CSV header line is longer than 64 KiB');
+    throw invalid('malformed_file', 'the CSV header line is longer than 64 KiB');
   }
   checkHeaderLine(line);
 }
@@ -370,7 +351,7 @@ function checkHeaderLine(line: string) {
   try {
     headerMap(line.split(',').map((h) => h.trim().replace(/^"|"$/g, '')));
   } catch (e) {
-    if (e instanceof FileFormatError) throw badRequest(e.code, e.message);
+    if (e instanceof FileFormatError) throw invalid(e.code, e.message);
     throw e;
   }
 }

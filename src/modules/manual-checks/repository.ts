@@ -2,7 +2,7 @@
 // parameter (the clock is an input) and is bounded by the caller's region.
 import { sql, type Kysely, type RawBuilder, type Transaction } from 'kysely';
 import type { DB } from '../../infra/db-types.ts';
-import { regionSql } from '../pensioners/repository.ts';
+import { inRegionSql } from '../../infra/region-sql.ts';
 
 type Q = Kysely<DB> | Transaction<DB>;
 
@@ -93,13 +93,13 @@ export function createManualCheckRepository() {
 
     async get(q: Q, id: string, scope: string | null): Promise<CheckRow | undefined> {
       const res = await sql<CheckRow>`SELECT ${COLUMNS} FROM manual_checks m JOIN pensioners p ON p.id = m.pensioner_id
-        WHERE m.id = ${id}::uuid AND ${regionSql('m.region_code', scope)}`.execute(q);
+        WHERE m.id = ${id}::uuid AND ${inRegionSql('m.region_code', scope)}`.execute(q);
       return res.rows[0];
     },
 
     /** Highest priority first, then oldest; the cursor is the last row's (priority, openedAt, id). */
     async list(q: Q, f: { scope: string | null; status?: QueueStatus; now: Date; limit: number; after?: { priority: number; openedAt: string; id: string } }) {
-      const where = [regionSql('m.region_code', f.scope), statusSql(f.status, f.now)];
+      const where = [inRegionSql('m.region_code', f.scope), statusSql(f.status, f.now)];
       if (f.after) {
         where.push(sql`(m.priority < ${f.after.priority} OR (m.priority = ${f.after.priority}
           AND (m.opened_at, m.id) > (${f.after.openedAt}::timestamptz, ${f.after.id}::uuid)))`);
@@ -121,7 +121,7 @@ export function createManualCheckRepository() {
         q,
         sql`UPDATE manual_checks m SET status = 'claimed', claimed_by = ${f.keyId}::uuid, claimed_at = ${f.now},
             claim_expires_at = ${f.expiresAt}, service_point_id = COALESCE(${f.servicePointId}, m.service_point_id)
-          WHERE m.id = ${id}::uuid AND ${regionSql('m.region_code', f.scope)}
+          WHERE m.id = ${id}::uuid AND ${inRegionSql('m.region_code', f.scope)}
             AND (m.status = 'open' OR (m.status = 'claimed' AND (m.claim_expires_at <= ${f.now} OR m.claimed_by = ${f.keyId}::uuid)))
           RETURNING m.*`,
       );
@@ -139,7 +139,7 @@ export function createManualCheckRepository() {
         sql`UPDATE manual_checks m SET status = 'resolved', resolved_at = ${f.now}, resolved_by = ${f.keyId}::uuid,
             outcome = ${f.outcome}, note = COALESCE(${f.note}, m.note), attempts = m.attempts + 1,
             service_point_id = COALESCE(${f.servicePointId}, m.service_point_id)
-          WHERE m.id = ${id}::uuid AND ${regionSql('m.region_code', f.scope)}
+          WHERE m.id = ${id}::uuid AND ${inRegionSql('m.region_code', f.scope)}
             AND m.status = 'claimed' AND m.claimed_by = ${f.keyId}::uuid AND m.claim_expires_at > ${f.now}
           RETURNING m.*`,
       );
@@ -157,7 +157,7 @@ export function createManualCheckRepository() {
         sql`UPDATE manual_checks m SET status = 'open', claimed_by = NULL, claimed_at = NULL, claim_expires_at = NULL,
             priority = m.priority + ${f.escalation}, attempts = m.attempts + 1, outcome = 'unreachable',
             note = COALESCE(${f.note}, m.note), service_point_id = COALESCE(${f.servicePointId}, m.service_point_id)
-          WHERE m.id = ${id}::uuid AND ${regionSql('m.region_code', f.scope)}
+          WHERE m.id = ${id}::uuid AND ${inRegionSql('m.region_code', f.scope)}
             AND m.status = 'claimed' AND m.claimed_by = ${f.keyId}::uuid AND m.claim_expires_at > ${f.now}
           RETURNING m.*`,
       );

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { Ajv } from 'ajv';
 import type { AppDeps } from '../../app-deps.ts';
-import { badRequest } from '../../http/errors.ts';
+import { invalid } from '../../domain/errors.ts';
 import { NationalIdParam } from '../pensioners/schemas.ts';
 import { CheckIdParam, ClaimBody, FlagBody, QueueQuery, ResolveBody, type ClaimBodyT, type FlagBodyT, type QueueQueryT, type ResolveBodyT } from './schemas.ts';
 
@@ -34,7 +34,7 @@ export async function manualCheckRoutes(app: FastifyInstance, deps: AppDeps) {
           e?.keyword === 'additionalProperties'
             ? `unknown field: ${(e.params as { additionalProperty: string }).additionalProperty}`
             : `servicePointId ${e?.message ?? 'is invalid'}`;
-        throw badRequest('invalid_request', `invalid body: ${msg}`);
+        throw invalid('invalid_request', `invalid body: ${msg}`);
       }
       return manualChecks.claim(req.params.id, body.servicePointId ?? null, req.principal);
     },

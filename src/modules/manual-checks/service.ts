@@ -6,9 +6,9 @@ import type { DB } from '../../infra/db-types.ts';
 import type { Clock } from '../../infra/clock.ts';
 import { shanghaiDate } from '../../domain/calendar.ts';
 import { narrowRegion } from '../../domain/region.ts';
-import { AppError, badRequest, conflict, notFound } from '../../http/errors.ts';
+import { DomainError, invalid, conflict, notFound } from '../../domain/errors.ts';
 import { decodeCursor, encodeCursor } from '../../http/paging.ts';
-import type { Principal } from '../auth/keys.ts';
+import type { Principal } from '../../domain/principal.ts';
 import type { AuditWriter } from '../audit/writer.ts';
 import type { ServicePointService } from '../service-point/service.ts';
 import { checkDeathDate } from '../service-point/service.ts';
@@ -45,7 +45,7 @@ export function createManualCheckService(deps: {
   }
 
   /** Why a claim or resolve matched nothing: not there (404) or someone else's turn (409). */
-  async function refusal(id: string, who: Principal, now: Date, verb: 'claim' | 'resolve'): Promise<AppError> {
+  async function refusal(id: string, who: Principal, now: Date, verb: 'claim' | 'resolve'): Promise<DomainError> {
     const row = await repo.get(db, id, who.regionPrefix);
     if (!row) return notFound('manual check');
     const status = effectiveStatus(row, now);
@@ -74,7 +74,7 @@ export function createManualCheckService(deps: {
       const after = decodeCursor(q.cursor, 3);
       const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
       if (after && (!/^-?\d{1,9}$/.test(after[0]!) || !PG_TIMESTAMP.test(after[1]!) || !UUID.test(after[2]!))) {
-        throw badRequest('invalid_cursor', 'cursor is not one this service issued');
+        throw invalid('invalid_cursor', 'cursor is not one this service issued');
       }
       const rows = await repo.list(db, {
         scope,
@@ -140,7 +140,7 @@ export function createManualCheckService(deps: {
       if (!current) throw notFound('manual check');
       const person = { id: current.pensioner_id, nationalId: current.national_id, regionCode: current.region_code, birthDate: '' };
       if (body.outcome === 'unreachable') {
-        if (body.deathDate !== undefined) throw badRequest('invalid_death_date', 'deathDate is only for the outcome deceased');
+        if (body.deathDate !== undefined) throw invalid('invalid_death_date', 'deathDate is only for the outcome deceased');
         const row = await repo.reopen(db, id, { keyId: who.keyId, now, escalation: UNREACHABLE_ESCALATION, note, servicePointId, scope: who.regionPrefix });
         if (!row) throw await refusal(id, who, now, 'resolve');
         await auditAction(who, 'manual_check.resolve', row, now, { servicePointId, outcome: 'unreachable', priority: row.priority });

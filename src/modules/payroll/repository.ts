@@ -3,7 +3,7 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { DB } from '../../infra/db-types.ts';
 import type { IsoDate } from '../../domain/calendar.ts';
-import { regionSql } from '../pensioners/repository.ts';
+import { inRegionSql } from '../../infra/region-sql.ts';
 
 type Q = Kysely<DB> | Transaction<DB>;
 
@@ -25,15 +25,15 @@ export function createPayrollRepository() {
     async candidateIds(q: Q, f: { scope: string | null; runDate: IsoDate; holdsSince: Date; deathsSince: Date }): Promise<string[]> {
       const res = await sql<{ id: string }>`
         SELECT c.pensioner_id::text AS id FROM certifications c
-          WHERE c.state IN ('ineligible', 'under_review') AND ${regionSql('c.region_code', f.scope)}
+          WHERE c.state IN ('ineligible', 'under_review') AND ${inRegionSql('c.region_code', f.scope)}
         UNION
         SELECT c.pensioner_id::text FROM certifications c
-          WHERE c.certified_until < ${f.runDate}::date AND c.state <> 'deceased' AND ${regionSql('c.region_code', f.scope)}
+          WHERE c.certified_until < ${f.runDate}::date AND c.state <> 'deceased' AND ${inRegionSql('c.region_code', f.scope)}
         UNION
         SELECT d.pensioner_id::text FROM decisions d JOIN pensioners p ON p.id = d.pensioner_id
           WHERE ((d.status = any(${[...HOLD_STATUSES]}::text[]) AND d.decided_at >= ${f.holdsSince}::timestamptz)
               OR (d.status = 'deceased' AND d.decided_at > ${f.deathsSince}::timestamptz))
-            AND ${regionSql('p.region_code', f.scope)}
+            AND ${inRegionSql('p.region_code', f.scope)}
         ORDER BY 1`.execute(q);
       return res.rows.map((r) => r.id);
     },

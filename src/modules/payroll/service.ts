@@ -6,7 +6,7 @@ import type { DB } from '../../infra/db-types.ts';
 import { addMonthsToMonth, firstDayOfMonth, isYearMonth, monthOf, shanghaiDate, type IsoDate, type YearMonth } from '../../domain/calendar.ts';
 import { formatYuan } from '../../domain/money.ts';
 import { payrollAction, runInstant, type HoldStatus } from '../../domain/payroll.ts';
-import { badRequest } from '../../http/errors.ts';
+import { invalid } from '../../domain/errors.ts';
 import type { CertificationService } from '../certification/service.ts';
 import type { PayrollRepository } from './repository.ts';
 
@@ -23,7 +23,7 @@ export const PAYROLL_CHUNK = 2000;
 export const LOOKBACK_MONTHS = 24;
 
 export function parseMonth(s: string): YearMonth {
-  if (!isYearMonth(s) || s > '9999-12') throw badRequest('invalid_month', 'month must be YYYY-MM, e.g. 2026-07');
+  if (!isYearMonth(s) || s > '9999-12') throw invalid('invalid_month', 'month must be YYYY-MM, e.g. 2026-07');
   return s;
 }
 
@@ -35,7 +35,7 @@ export function parseMonth(s: string): YearMonth {
 export function parsePayrollMonth(s: string, now: Date): YearMonth {
   const month = parseMonth(s);
   const next = addMonthsToMonth(monthOf(shanghaiDate(now)), 1);
-  if (month > next) throw badRequest('invalid_month', `payroll lists are available up to next month (${next})`);
+  if (month > next) throw invalid('invalid_month', `payroll lists are available up to next month (${next})`);
   return month;
 }
 

@@ -2,16 +2,10 @@
 // per chunk; every query is bounded by the caller's region.
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { DB } from '../../infra/db-types.ts';
-import { regionBounds } from '../../domain/region.ts';
+import { inRegionSql } from '../../infra/region-sql.ts';
 import type { PensionerRecord } from './validate.ts';
 
 type Q = Kysely<DB> | Transaction<DB>;
-
-export function regionSql(column: string, prefix: string | null) {
-  if (!prefix) return sql`true`;
-  const { lo, hi } = regionBounds(prefix);
-  return hi ? sql`${sql.ref(column)} >= ${lo} AND ${sql.ref(column)} < ${hi}` : sql`${sql.ref(column)} >= ${lo}`;
-}
 
 export interface UpsertResult {
   nationalId: string;
@@ -39,7 +33,7 @@ export function createPensionerRepository() {
           name = excluded.name, region_code = excluded.region_code, benefit_start_date = excluded.benefit_start_date,
           monthly_benefit_fen = excluded.monthly_benefit_fen, pension_type = excluded.pension_type,
           phone = excluded.phone, legacy_certified_at = excluded.legacy_certified_at, updated_at = now()
-        WHERE ${regionSql('p.region_code', scope)}
+        WHERE ${inRegionSql('p.region_code', scope)}
         RETURNING national_id, id::text AS id, (xmax = 0) AS inserted`.execute(q);
       return res.rows.map((r) => ({ nationalId: r.national_id, id: r.id, inserted: r.inserted }));
     },
@@ -49,7 +43,7 @@ export function createPensionerRepository() {
         .selectFrom('pensioners')
         .selectAll()
         .where('national_id', '=', nationalId)
-        .where(regionSql('region_code', scope) as any)
+        .where(inRegionSql('region_code', scope) as any)
         .executeTakeFirst();
     },
 
@@ -59,7 +53,7 @@ export function createPensionerRepository() {
         .selectFrom('pensioners')
         .select(['id', 'national_id'])
         .where('national_id', '=', sql<string>`any(${nationalIds}::text[])`)
-        .where(regionSql('region_code', scope) as any)
+        .where(inRegionSql('region_code', scope) as any)
         .execute();
     },
   };

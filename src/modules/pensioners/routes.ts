@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Readable } from 'node:stream';
 import type { AppDeps } from '../../app-deps.ts';
 import { shanghaiDate } from '../../domain/calendar.ts';
-import { notFound } from '../../http/errors.ts';
+import { notFound } from '../../domain/errors.ts';
 import { requireNationalId } from '../../http/national-id-param.ts';
 import { NationalIdParam, PensionerBody, type PensionerBodyT } from './schemas.ts';
 import { pensionerView } from './view.ts';

@@ -7,9 +7,9 @@ import type { DB } from '../../infra/db-types.ts';
 import type { Clock } from '../../infra/clock.ts';
 import { shanghaiDate } from '../../domain/calendar.ts';
 import { inRegion } from '../../domain/region.ts';
-import { AppError, badRequest, notFound } from '../../http/errors.ts';
+import { DomainError, invalid, notFound } from '../../domain/errors.ts';
 import { readLines } from '../../http/ndjson.ts';
-import type { Principal } from '../auth/keys.ts';
+import type { Principal } from '../../domain/principal.ts';
 import type { AuditWriter } from '../audit/writer.ts';
 import type { CertificationService } from '../certification/service.ts';
 import type { PensionerRepository } from './repository.ts';
@@ -62,9 +62,9 @@ export function createPensionerService(deps: {
   return {
     async register(nationalId: string, body: PensionerBodyT, who: Principal) {
       const checked = checkPensioner(nationalId, body, shanghaiDate(clock.now()));
-      if (!checked.ok) throw badRequest(checked.code, checked.message);
+      if (!checked.ok) throw invalid(checked.code, checked.message);
       if (!inRegion(checked.value.regionCode, who.regionPrefix)) {
-        throw new AppError(403, 'outside_region', 'regionCode is outside the region of this key');
+        throw new DomainError('forbidden', 'outside_region', 'regionCode is outside the region of this key');
       }
       const [result] = await store([checked.value], who);
       if (!result) throw notFound(); // registered in a region this key cannot see

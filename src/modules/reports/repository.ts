@@ -2,7 +2,7 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { DB } from '../../infra/db-types.ts';
 import type { IsoDate } from '../../domain/calendar.ts';
-import { regionSql } from '../pensioners/repository.ts';
+import { inRegionSql } from '../../infra/region-sql.ts';
 import { statusFilterSql } from '../certification/repository.ts';
 import { STATUSES } from '../certification/routes.ts';
 
@@ -18,7 +18,7 @@ export function createReportsRepository() {
         SELECT ${sql.join(columns)},
           count(*) FILTER (WHERE c.state <> 'deceased')::bigint AS living,
           count(*) FILTER (WHERE c.state <> 'deceased' AND c.method = 'auto')::bigint AS auto
-        FROM certifications c WHERE ${regionSql('c.region_code', scope)}`.execute(q);
+        FROM certifications c WHERE ${inRegionSql('c.region_code', scope)}`.execute(q);
       return res.rows[0]!;
     },
 
@@ -27,7 +27,7 @@ export function createReportsRepository() {
       const res = scope
         ? await sql<{ source: string; events: string }>`
             SELECT e.source, count(*)::bigint AS events FROM events e JOIN pensioners p ON p.id = e.pensioner_id
-            WHERE e.occurred_at >= ${from}::timestamptz AND e.occurred_at < ${to}::timestamptz AND ${regionSql('p.region_code', scope)}
+            WHERE e.occurred_at >= ${from}::timestamptz AND e.occurred_at < ${to}::timestamptz AND ${inRegionSql('p.region_code', scope)}
             GROUP BY e.source ORDER BY e.source`.execute(q)
         : await sql<{ source: string; events: string }>`
             SELECT e.source, count(*)::bigint AS events FROM events e
@@ -43,7 +43,7 @@ export function createReportsRepository() {
           count(*) FILTER (WHERE m.opened_at >= ${from}::timestamptz AND m.opened_at < ${to}::timestamptz)::bigint AS opened,
           count(*) FILTER (WHERE m.status = 'resolved' AND m.resolved_at >= ${from}::timestamptz AND m.resolved_at < ${to}::timestamptz)::bigint AS closed
         FROM manual_checks m
-        WHERE ${regionSql('m.region_code', scope)}
+        WHERE ${inRegionSql('m.region_code', scope)}
           AND ((m.opened_at >= ${from}::timestamptz AND m.opened_at < ${to}::timestamptz)
             OR (m.resolved_at >= ${from}::timestamptz AND m.resolved_at < ${to}::timestamptz))
         GROUP BY m.reason ORDER BY m.reason`.execute(q);

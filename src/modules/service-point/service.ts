@@ -6,9 +6,9 @@ import type { DB } from '../../infra/db-types.ts';
 import type { Clock } from '../../infra/clock.ts';
 import { isIsoDate, shanghaiDate } from '../../domain/calendar.ts';
 import { maskNationalId } from '../../domain/masking.ts';
-import { badRequest, notFound } from '../../http/errors.ts';
+import { invalid, notFound } from '../../domain/errors.ts';
 import { requireNationalId } from '../../http/national-id-param.ts';
-import type { Principal } from '../auth/keys.ts';
+import type { Principal } from '../../domain/principal.ts';
 import type { AuditWriter } from '../audit/writer.ts';
 import type { CertificationService } from '../certification/service.ts';
 import type { CertificationRepository } from '../certification/repository.ts';
@@ -40,13 +40,13 @@ export function staffEventOf(outcome: 'alive' | 'deceased', method: Method): { k
 /** 400 unless a death date is given exactly when the outcome is a death, and is plausible. */
 export function checkDeathDate(outcome: string, deathDate: string | undefined, person: PersonRef, today: string): string | null {
   if (outcome !== 'deceased') {
-    if (deathDate !== undefined) throw badRequest('invalid_death_date', 'deathDate is only for the outcome deceased');
+    if (deathDate !== undefined) throw invalid('invalid_death_date', 'deathDate is only for the outcome deceased');
     return null;
   }
-  if (deathDate === undefined) throw badRequest('missing_death_date', 'deathDate is required when the outcome is deceased');
-  if (!isIsoDate(deathDate)) throw badRequest('invalid_death_date', 'deathDate is not a real date');
-  if (deathDate > today) throw badRequest('invalid_death_date', 'deathDate is in the future');
-  if (deathDate < person.birthDate) throw badRequest('invalid_death_date', 'deathDate is before the birth date');
+  if (deathDate === undefined) throw invalid('missing_death_date', 'deathDate is required when the outcome is deceased');
+  if (!isIsoDate(deathDate)) throw invalid('invalid_death_date', 'deathDate is not a real date');
+  if (deathDate > today) throw invalid('invalid_death_date', 'deathDate is in the future');
+  if (deathDate < person.birthDate) throw invalid('invalid_death_date', 'deathDate is before the birth date');
   return deathDate;
 }
 
@@ -156,7 +156,7 @@ export function createServicePointService(deps: {
       const limit = q.limit ?? 20;
       const after = decodeCursor(q.cursor, 2);
       if (after && (!/^\d{1,19}$/.test(after[1]!) || !PG_TIMESTAMP.test(after[0]!))) {
-        throw badRequest('invalid_cursor', 'cursor is not one this service issued');
+        throw invalid('invalid_cursor', 'cursor is not one this service issued');
       }
       const rows = await events.recent(db, p.id, limit + 1, after && { occurredAt: after[0]!, id: after[1]! });
       const page = rows.slice(0, limit);

@@ -1,0 +1,73 @@
+// The job registry: every queue's name, payload and options in one place, used by the
+// producers (services) and the workers (jobs/) alike. Payloads carry ids only, never
+// personal data: they sit in Redis and in BullMQ's logs.
+import type { JobsOptions, WorkerOptions } from 'bullmq';
+
+export interface JobPayloads {
+  /** A stored batch to merge; the `sweep` job (no data) re-queues batches whose job was lost. */
+  'ingest-batch': { batchId?: string };
+  /** Pensioners to rescore; the worker tops the set up from `rescore_pending`. */
+  rescore: { pensionerIds: string[] };
+  /** The daily sweep: `sweep` fans out into `sweep-page` jobs of pensioner id ranges. */
+  'daily-sweep': { day?: string; fromId?: string; toId?: string };
+  /** One pull of one department interface, by its name in FEEDS_FILE. */
+  'pull-feed': { feed: string };
+  /** One reminder: (pensioner, due date). */
+  notify: { pensionerId: string; dueFrom: string };
+}
+export type QueueName = keyof JobPayloads;
+export const QUEUE_NAMES = ['ingest-batch', 'rescore', 'daily-sweep', 'pull-feed', 'notify'] as const satisfies readonly QueueName[];
+
+type WorkerDefaults = Partial<Pick<WorkerOptions, 'concurrency' | 'lockDuration' | 'stalledInterval' | 'maxStalledCount'>>;
+
+interface JobContract {
+  /** Options of every job added to the queue (a producer may add jobId and delay). */
+  job: JobsOptions;
+  worker: WorkerDefaults;
+}
+
+const exponential = (delay: number) => ({ type: 'exponential', delay }) as const;
+
+export const JOBS: Record<QueueName, JobContract> = {
+  // A batch's progress is committed per chunk, so retries resume; many attempts ride out outages.
+  'ingest-batch': {
+    job: { attempts: 10, backoff: exponential(2000), removeOnComplete: 1000, removeOnFail: 5000 },
+    worker: { concurrency: 2, lockDuration: 60_000, stalledInterval: 30_000, maxStalledCount: 100 },
+  },
+  rescore: {
+    job: { attempts: 5, backoff: exponential(1000), removeOnComplete: 10_000, removeOnFail: 10_000 },
+    worker: { concurrency: 2, lockDuration: 60_000 },
+  },
+  'daily-sweep': {
+    job: { attempts: 5, backoff: exponential(5000), removeOnComplete: 5000, removeOnFail: 5000 },
+    worker: { concurrency: 2, lockDuration: 120_000 },
+  },
+  'pull-feed': {
+    job: { attempts: 6, backoff: exponential(5000), removeOnComplete: 500, removeOnFail: 1000 },
+    worker: { concurrency: 2 },
+  },
+  // Gone once done, so a reminder left pending (no gateway yet, retries exhausted) can be queued again.
+  notify: {
+    job: { attempts: 8, backoff: exponential(60_000), removeOnComplete: true, removeOnFail: { age: 12 * 3600 } },
+    worker: { concurrency: 5 },
+  },
+};
+
+/** Cron schedules (Asia/Shanghai) kept by every worker process. */
+export const SCHEDULES = {
+  'ingest-batch-sweep': { queue: 'ingest-batch', job: 'sweep', pattern: '*/5 * * * *' },
+  'daily-sweep': { queue: 'daily-sweep', job: 'sweep', pattern: '0 2 * * *' },
+} as const satisfies Record<string, { queue: QueueName; job: string; pattern: string }>;
+export const SCHEDULE_TZ = 'Asia/Shanghai';
+/** Scheduler-made jobs keep little history: they come back every few minutes. */
+export const SCHEDULED_JOB_OPTIONS: JobsOptions = { removeOnComplete: 100, removeOnFail: 100 };
+
+/** A job to add: its payload and, where re-adding must be a no-op, its id. */
+export interface NewJob<N extends QueueName> {
+  name: string;
+  data: JobPayloads[N];
+  jobId?: string;
+  delay?: number;
+  /** Overrides of the registry's options, for tests and one-off operator runs. */
+  opts?: JobsOptions;
+}

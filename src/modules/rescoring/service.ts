@@ -1,0 +1,54 @@
+// Rescoring after evidence arrives: pending pensioners recorded with the evidence, jobs that
+// only say where to look, and the claim-and-rescore a job runs. Recomputing from all stored
+// evidence makes a re-delivered job harmless.
+import type { Clock } from '../../infra/clock.ts';
+import type { Executor, Transact } from '../../infra/database.ts';
+import type { Queues } from '../../infra/queue.ts';
+import type { RescorePendingRepository } from './repository.ts';
+
+/** Pensioners rescored together: a job's named ones, topped up from the pending backlog. */
+export const RESCORE_SET = 2000;
+/** Pensioners named per rescore job. */
+export const RESCORE_JOB_SIZE = 1000;
+
+export interface RescoringDeps {
+  transaction: Transact;
+  pending: RescorePendingRepository;
+  queues: Queues;
+  clock: Clock;
+  rescore: (q: Executor, ids: string[], now: Date, actor: string) => Promise<{ changed: number }>;
+}
+
+export function createRescoringService(deps: RescoringDeps) {
+  return {
+    /**
+     * Records the pensioners as pending (in `q`, the caller's transaction or the pool) and
+     * queues jobs whose ids derive from `jobKey`, so queueing the same key again adds nothing.
+     */
+    async request(q: Executor, ids: string[], jobKey: string, delay = 0): Promise<number> {
+      if (ids.length === 0) return 0;
+      await deps.pending.add(q, ids);
+      const jobs = [];
+      for (let i = 0; i < ids.length; i += RESCORE_JOB_SIZE) {
+        jobs.push({ name: 'rescore', data: { pensionerIds: ids.slice(i, i + RESCORE_JOB_SIZE) }, jobId: `${jobKey}_${i / RESCORE_JOB_SIZE}`, delay });
+      }
+      return deps.queues.add('rescore', jobs);
+    },
+
+    /**
+     * A rescore job: claims its named pensioners still pending (another job may have rescored
+     * them since, with everything stored) and tops the set up from the backlog — after a backlog
+     * of files most jobs' people were claimed by earlier jobs, and full sets are far cheaper per
+     * person. Claim and rescore commit together, so a failure leaves them pending.
+     */
+    async rescorePending(named: string[]) {
+      const ids = named.filter((id) => /^\d{1,18}$/.test(id));
+      return deps.transaction(async (trx) => {
+        const { claimed, toppedUp } = await deps.pending.claim(trx, ids, RESCORE_SET);
+        const { changed } = await deps.rescore(trx, [...claimed, ...toppedUp], deps.clock.now(), 'system:rescore');
+        return { rescored: claimed.length, skipped: ids.length - claimed.length, toppedUp: toppedUp.length, changed };
+      });
+    },
+  };
+}
+export type RescoringService = ReturnType<typeof createRescoringService>;
