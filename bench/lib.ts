@@ -40,6 +40,16 @@ export async function freshDatabase(name: string): Promise<string> {
   return url;
 }
 
+/** Drops a bench database; a failure only leaves it behind, so it does not fail the bench. */
+export async function dropDatabase(name: string): Promise<void> {
+  const c = new pg.Client({ connectionString: ADMIN_URL });
+  await c
+    .connect()
+    .then(() => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`))
+    .catch(() => {});
+  await c.end().catch(() => {});
+}
+
 /**
  * API keys made straight in the database, as an operator's CLI does: the service's key API
  * needs an admin key to begin with. One after the other, in order; returns their secrets.
