@@ -1,4 +1,4 @@
-// Progress bars on stderr, and whole seconds to one decimal for the report.
+// Progress bars on stderr (stdout carries the report alone), and seconds to one decimal.
 import cliProgress from 'cli-progress';
 
 export const sec = (ms: number) => Number((ms / 1000).toFixed(1));

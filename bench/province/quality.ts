@@ -39,7 +39,7 @@ type Tally = ReturnType<typeof newTally>;
 const inc = (o: Record<string, number>, k: string) => (o[k] = (o[k] ?? 0) + 1);
 const share = (a: number, b: number) => (b === 0 ? 0 : a / b);
 
-/** People in custody at the end are left out: the service is right to hold their payments. */
+/** People in custody at the end are left out of the shares: a custodial sentence makes them ineligible (src/domain/lifecycle.ts). */
 function countLiving(q: Tally, t: TruthRecord, s: CertItem, after: string, end: string): void {
   q.living++;
   inc(q.livingByStatus, s.status);

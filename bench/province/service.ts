@@ -1,6 +1,5 @@
 // Phase 2: the service under test, as deployed: a fresh database, the API and its workers in
 // their own processes, the service clock set to the simulation's end.
-import type { ChildProcess } from 'node:child_process';
 import { createQueues, type Queues } from '../../src/infra/queue.ts';
 import { createKeys, dropDatabase, freshDatabase, log, startProcess, waitFor } from '../lib.ts';
 import type { Options } from './options.ts';
@@ -8,12 +7,12 @@ import type { Province } from './simulation.ts';
 
 const DB_NAME = 'pc_bench_province';
 
-type Process = { child: ChildProcess; exited: Promise<number | null> };
+type Process = ReturnType<typeof startProcess>;
 
 export interface Service {
   url: string;
   base: string;
-  /** Authorization header of the admin key the bench reads the service with. */
+  /** The bench's own admin key, as a request header. */
   admin: { authorization: string };
   bureauKey: string;
   api: Process;

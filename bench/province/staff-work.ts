@@ -84,7 +84,9 @@ export async function staffWork(o: Options, p: Province, s: Service, pensionersB
   const months = Math.round((Date.parse(p.manifest.end) - Date.parse(p.manifest.start)) / (30.4375 * 86_400_000));
   const counties = await countyStaff(s, pensionersByCounty);
   const today = shanghaiDate(s.now());
-  if (!(o.visits > 0)) return { staff: null, months, statusAfterVisits: new Map(), today };
-  const staff = await visit(o, s, counties, world, months, today);
-  return { staff, months, statusAfterVisits: await statusesOf(s, [...staff.touched]), today };
+  if (o.visits > 0) {
+    const staff = await visit(o, s, counties, world, months, today);
+    return { staff, months, statusAfterVisits: await statusesOf(s, [...staff.touched]), today };
+  }
+  return { staff: null, months, statusAfterVisits: new Map(), today };
 }
