@@ -4,10 +4,7 @@
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { createDatabase } from '../src/infra/database.ts';
-import { createAuthService } from '../src/modules/auth/service.ts';
-import { createKeyRepository } from '../src/modules/auth/repository.ts';
-import { benchNationalId, compareLookups, freshDatabase, load, loadPensioners, rssOf, startProcess, waitFor } from './lib.ts';
+import { benchNationalId, compareLookups, createKeys, freshDatabase, load, loadPensioners, log, rssOf, startProcess, waitFor } from './lib.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -20,7 +17,6 @@ const { values: args } = parseArgs({
 const N = Number(args.pensioners);
 const SECONDS = Number(args.seconds);
 const CONNECTIONS = Number(args.connections);
-const log = (s: string) => process.stderr.write(`${s}\n`);
 
 const t0 = Date.now();
 log(`loading ${N} pensioners…`);
@@ -35,9 +31,7 @@ await admin.query('VACUUM (ANALYZE) pensioners, certifications');
 await admin.end();
 log(`loaded in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 
-const d = createDatabase(url, { max: 1 });
-const { secret } = await createAuthService(createKeyRepository(d.db)).createKey({ role: 'bureau', name: 'bench' });
-await d.close();
+const secret = (await createKeys(url, [{ role: 'bureau', name: 'bench' }]))[0]!;
 
 const pick = () => benchNationalId(Math.floor(Math.random() * N));
 const SERVICE_PORT = 3101;

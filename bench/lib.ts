@@ -12,9 +12,14 @@ import type { Policy } from '../src/domain/policy.ts';
 import type { QueueName, Queues } from '../src/infra/queue.ts';
 import { makeNationalId } from '../src/domain/national-id.ts';
 import { createDatabase, migrateToLatest } from '../src/infra/database.ts';
+import { createAuthService } from '../src/modules/auth/service.ts';
+import { createKeyRepository } from '../src/modules/auth/repository.ts';
 
 export const ADMIN_URL = process.env.BENCH_DATABASE_URL ?? process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 export const REGIONS = ['510104', '510105', '510106', '510107', '510108', '510112', '510113', '510114', '510115', '510116'];
+
+/** Progress goes to stderr, so that stdout carries the report alone. */
+export const log = (s: string) => process.stderr.write(`${s}\n`);
 
 export function dbUrl(name: string): string {
   const u = new URL(ADMIN_URL);
@@ -33,6 +38,32 @@ export async function freshDatabase(name: string): Promise<string> {
   await migrateToLatest(d.db);
   await d.close();
   return url;
+}
+
+/** Drops a bench database; a failure only leaves it behind, so it does not fail the bench. */
+export async function dropDatabase(name: string): Promise<void> {
+  const c = new pg.Client({ connectionString: ADMIN_URL });
+  await c
+    .connect()
+    .then(() => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`))
+    .catch(() => {});
+  await c.end().catch(() => {});
+}
+
+/**
+ * API keys made straight in the database, as an operator's CLI does: the service's key API
+ * needs an admin key to begin with. One after the other, in order; returns their secrets.
+ */
+export async function createKeys(url: string, keys: { role: string; name: string; region?: string }[]): Promise<string[]> {
+  const d = createDatabase(url, { max: 1 });
+  try {
+    const auth = createAuthService(createKeyRepository(d.db));
+    const secrets: string[] = [];
+    for (const k of keys) secrets.push((await auth.createKey(k)).secret);
+    return secrets;
+  } finally {
+    await d.close();
+  }
 }
 
 /** The i-th synthetic pensioner's national ID: deterministic, valid check digit, unique for i < 10M. */

@@ -4,7 +4,7 @@
 // (bench/lib.ts sqlRecompute: the floor, not a rival). --processes N runs N worker processes
 // (this one and N − 1 bench/sweep-worker.ts), as a deployment runs one per core.
 import { parseArgs } from 'node:util';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { spawn, type ChildProcess } from 'node:child_process';
 import pg from 'pg';
@@ -15,7 +15,7 @@ import { startingClock } from '../src/infra/clock.ts';
 import { createDeps } from '../src/app-deps.ts';
 import { createDailySweepWorker } from '../jobs/daily-sweep.ts';
 import { loadDefaultPolicy } from '../src/domain/policy.ts';
-import { freshDatabase, loadPensioners, SERVICE_NODE_FLAGS, sqlRecompute } from './lib.ts';
+import { freshDatabase, loadPensioners, log, rssOf, SERVICE_NODE_FLAGS, sqlRecompute } from './lib.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -28,7 +28,6 @@ const { values: args } = parseArgs({
 });
 const N = Number(args.pensioners);
 const E = Number(args.events || N * 10);
-const log = (s: string) => process.stderr.write(`${s}\n`);
 const NOW = new Date('2026-11-25T04:00:00Z');
 
 log(`preparing ${N} pensioners and ${E} events…`);
@@ -92,9 +91,8 @@ for (let i = 1; i < Number(args.processes); i++) {
   others.push(child);
 }
 // Peak RSS of the largest worker process.
-const childHwm = (p: ChildProcess) => Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${p.pid}/status`, 'utf8'))?.[1] ?? 0) * 1024;
 let peakRss = 0;
-const rssTimer = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss, ...others.map(childHwm))), 200);
+const rssTimer = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss, ...others.map((p) => rssOf(p.pid!)))), 200);
 const sweepStart = Date.now();
 await queues.get('daily-sweep').add('sweep', {}, { jobId: `bench-${Date.now()}` });
 let lastLog = 0;

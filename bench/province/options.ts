@@ -1,0 +1,59 @@
+// The flags of `npm run bench` (usage in bench/province.ts), read once into numbers.
+import { parseArgs } from 'node:util';
+import path from 'node:path';
+
+export interface Options {
+  pensioners: number;
+  seed: number;
+  /** Where the simulation is written, or found again: simulating is the slow part at large sizes. */
+  dir: string;
+  /** Undefined with --no-redis: the service then queues on PostgreSQL. */
+  redisUrl: string | undefined;
+  parallelUploads: number;
+  lookupSeconds: number;
+  lookupConnections: number;
+  port: number;
+  keepDb: boolean;
+  /** Staff visits per 1000 pensioners per month (0: nobody works the manual-check queue). */
+  visits: number;
+  /** Worker processes (a deployment runs one per core). */
+  workers: number;
+  /** Chance that a visit finds nobody at home. */
+  unreachable: number;
+}
+
+export function parseOptions(): Options {
+  const { values: args } = parseArgs({
+    options: {
+      pensioners: { type: 'string', default: '100000' },
+      seed: { type: 'string', default: '1' },
+      dir: { type: 'string' },
+      redis: { type: 'string', default: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379' },
+      'no-redis': { type: 'boolean', default: false },
+      parallel: { type: 'string', default: '4' },
+      seconds: { type: 'string', default: '15' },
+      connections: { type: 'string', default: '50' },
+      port: { type: 'string', default: '3111' },
+      'keep-db': { type: 'boolean', default: false },
+      visits: { type: 'string', default: '25' },
+      workers: { type: 'string', default: '1' },
+      unreachable: { type: 'string', default: '0.05' },
+    },
+  });
+  const pensioners = Number(args.pensioners);
+  const seed = Number(args.seed);
+  return {
+    pensioners,
+    seed,
+    dir: path.resolve(args.dir ?? `/tmp/pc-province-${pensioners}-s${seed}`),
+    redisUrl: args['no-redis'] ? undefined : args.redis,
+    parallelUploads: Math.max(1, Number(args.parallel)),
+    lookupSeconds: Number(args.seconds),
+    lookupConnections: Number(args.connections),
+    port: Number(args.port),
+    keepDb: args['keep-db'],
+    visits: Number(args.visits),
+    workers: Math.max(1, Number(args.workers)),
+    unreachable: Number(args.unreachable),
+  };
+}

@@ -1,0 +1,104 @@
+// Phase 2: the service under test, as deployed: a fresh database, the API and its workers in
+// their own processes, the service clock set to the simulation's end.
+import { createQueues, type Queues } from '../../src/infra/queue.ts';
+import { createKeys, dropDatabase, freshDatabase, log, startProcess, waitFor } from '../lib.ts';
+import type { Options } from './options.ts';
+import type { Province } from './simulation.ts';
+
+const DB_NAME = 'pc_bench_province';
+
+type Process = ReturnType<typeof startProcess>;
+
+export interface Service {
+  url: string;
+  base: string;
+  /** The bench's own admin key, as a request header. */
+  admin: { authorization: string };
+  bureauKey: string;
+  api: Process;
+  workers: Process[];
+  queues: Queues;
+  /** The service clock: the last arrival, plus the time since the service started. */
+  now: () => Date;
+  stop: (o: { keepDb: boolean }) => Promise<void>;
+}
+
+/** Starts the API and workers; one of them dying mid-run would leave the figures meaningless, so the bench stops. */
+function startProcesses(o: Options, env: Record<string, string | undefined>) {
+  const api = startProcess('src/main.ts', { ...env, ROLE: 'api', PORT: String(o.port) });
+  const workers = Array.from({ length: o.workers }, (_, i) => startProcess('src/main.ts', { ...env, ROLE: 'worker', PORT: String(o.port + 10 + i) }));
+  let stopping = false;
+  process.on('exit', () => {
+    for (const p of [api, ...workers]) p.child.kill('SIGKILL');
+  });
+  for (const [name, p] of [['api', api] as const, ...workers.map((w, i) => [`worker ${i + 1}`, w] as const)]) {
+    void p.exited.then((code) => {
+      if (!stopping) {
+        log(`the ${name} process exited (${code}) during the benchmark`);
+        process.exit(1);
+      }
+    });
+  }
+  const stop = async () => {
+    stopping = true;
+    for (const p of [api, ...workers]) p.child.kill('SIGTERM');
+    await Promise.all([api, ...workers].map((p) => p.exited));
+  };
+  return { api, workers, stop };
+}
+
+export async function startService(o: Options, p: Province): Promise<Service> {
+  log(`fresh database ${DB_NAME}…`);
+  const url = await freshDatabase(DB_NAME);
+  const [admin, bureauKey] = await createKeys(url, [
+    { role: 'admin', name: 'bench-province' },
+    { role: 'bureau', name: 'bench-province-lookups' },
+  ]);
+  const queuePrefix = `benchprov${Date.now().toString(36)}`;
+  const env = {
+    DATABASE_URL: url,
+    REDIS_URL: o.redisUrl,
+    LOG_LEVEL: 'warn',
+    RATE_LIMIT_PER_SECOND: '1000000',
+    QUEUE_PREFIX: queuePrefix,
+    CLOCK_START: p.clockStart,
+    MIGRATE_ON_START: 'false',
+  };
+  const tStart = Date.now();
+  const processes = startProcesses(o, env);
+  const base = `http://127.0.0.1:${o.port}`;
+  await waitFor(`${base}/readyz`);
+  const queues = createQueues({ redisUrl: o.redisUrl, databaseUrl: url, prefix: queuePrefix });
+  return {
+    url,
+    base,
+    admin: { authorization: `Bearer ${admin!}` },
+    bureauKey: bureauKey!,
+    api: processes.api,
+    workers: processes.workers,
+    queues,
+    now: () => new Date(p.lastArrival.getTime() + (Date.now() - tStart)),
+    async stop({ keepDb }) {
+      await processes.stop();
+      await queues.close();
+      if (!keepDb) await dropDatabase(DB_NAME);
+    },
+  };
+}
+
+export async function getJson<T>(s: Service, path: string): Promise<T> {
+  const r = await fetch(`${s.base}${path}`, { headers: s.admin });
+  if (!r.ok) throw new Error(`GET ${path}: ${r.status} ${await r.text()}`);
+  return (await r.json()) as T;
+}
+
+/** Every page of a cursor-paged list, 1000 items at a time. */
+export async function* pages<T>(s: Service, path: string): AsyncGenerator<T[]> {
+  let cursor: string | null = null;
+  do {
+    const sep = path.includes('?') ? '&' : '?';
+    const page: { items: T[]; nextCursor: string | null } = await getJson(s, `${path}${sep}limit=1000${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+    yield page.items;
+    cursor = page.nextCursor;
+  } while (cursor);
+}
