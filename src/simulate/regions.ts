@@ -1,6 +1,8 @@
 // Region codes (GB/T 2260, county level) used by the simulator, with their Chinese names.
-// `name` is the short label for display (city-qualified outside Chengdu), `fullName` the
-// official province-less name. Reusable for display: REGION_NAMES / regionName().
+// `name` is the short label the simulated records use (city-qualified outside Chengdu),
+// `fullName` the official province-less name, kept equal to src/domain/regions.ts by a unit
+// test. Only the simulator's own counties are here: the service names regions from the
+// domain table, never from this list.
 
 export type RegionKind = 'urban' | 'suburban' | 'rural';
 
@@ -34,7 +36,7 @@ export const SICHUAN_REGIONS: readonly RegionInfo[] = [
   { code: '510183', name: '邛崃市', fullName: '成都市邛崃市', city: '成都市', kind: 'rural', weight: 4 },
   { code: '510184', name: '崇州市', fullName: '成都市崇州市', city: '成都市', kind: 'rural', weight: 4 },
   { code: '510185', name: '简阳市', fullName: '成都市简阳市', city: '成都市', kind: 'rural', weight: 6 },
-  { code: '510301', name: '自贡市辖区', fullName: '自贡市市辖区', city: '自贡市', kind: 'urban', weight: 6 },
+  { code: '510302', name: '自贡自流井区', fullName: '自贡市自流井区', city: '自贡市', kind: 'urban', weight: 6 },
   { code: '510703', name: '绵阳涪城区', fullName: '绵阳市涪城区', city: '绵阳市', kind: 'urban', weight: 6 },
   { code: '511002', name: '内江市中区', fullName: '内江市市中区', city: '内江市', kind: 'urban', weight: 5 },
   { code: '511302', name: '南充顺庆区', fullName: '南充市顺庆区', city: '南充市', kind: 'urban', weight: 6 },
@@ -79,7 +81,7 @@ export const STATIONS: readonly { region: string; name: string; kind: 'rail' | '
   { region: '510117', name: '犀浦站', kind: 'rail' },
   { region: '510181', name: '都江堰站', kind: 'rail' },
   { region: '510185', name: '简阳南站', kind: 'rail' },
-  { region: '510301', name: '自贡站', kind: 'rail' },
+  { region: '510302', name: '自贡站', kind: 'rail' },
   { region: '510703', name: '绵阳站', kind: 'rail' },
   { region: '511002', name: '内江北站', kind: 'rail' },
   { region: '511302', name: '南充北站', kind: 'rail' },
