@@ -85,15 +85,24 @@ export function createDeps(base: DepsBase): AppDeps {
   const pensioners = createPensionerService({ db, repo: createPensionerRepository(), certification, audit, clock });
   const servicePoint = createServicePointService({
     db,
+    transaction,
     events: createStaffEventRepository(),
-    checks: manualCheckRepo,
+    resolveOtherChecks: manualCheckRepo.resolveOthers,
     pensionerRepo: createPensionerRepository(),
     certification,
     certificationRepo,
     audit,
     clock,
   });
-  const manualChecks = createManualCheckService({ db, repo: manualCheckRepo, servicePoint, audit, clock, claimTtlMinutes: config.claimTtlMinutes });
+  const manualChecks = createManualCheckService({
+    db,
+    transaction,
+    repo: manualCheckRepo,
+    servicePoint,
+    audit,
+    clock,
+    claimTtlMinutes: config.claimTtlMinutes,
+  });
   const evidenceRepo = createEvidenceRepository();
   const evidence = createEvidenceService({ pool, repo: evidenceRepo, queues, clock, batchRescoreDelayMs: config.batchRescoreDelayMs, requestRescore });
   const feeds = createFeedService({ pool, repo: evidenceRepo, clock, enqueueRescore: requestRescore });

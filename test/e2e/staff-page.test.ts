@@ -1,6 +1,7 @@
 // The service-point page in headless Chromium (Debian's /usr/bin/chromium, driven by
 // playwright-core) against a running service: look up a person, record a check and see the
 // status change, flag a doubt, work a queue item. Screenshots go to test-artifacts/.
+import { createManualCheckRepository } from '../../src/modules/manual-checks/repository.ts';
 import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
@@ -69,9 +70,13 @@ describe.skipIf(!HAVE_CHROMIUM)('the service-point page', () => {
     });
     expect(ev.statusCode, ev.body).toBe(202);
     const pid = await t.deps.db.selectFrom('pensioners').select('id').where('national_id', '=', visited).executeTakeFirstOrThrow();
-    await t.deps.db
-      .transaction()
-      .execute((trx) => t.deps.manualChecks.openManualChecks(trx, [{ pensionerId: String(pid.id), regionCode: '510105', reason: 'suspended', priority: 75 }]));
+    // Opened as the daily sweep opens checks.
+    await createManualCheckRepository().open(
+      t.deps.db,
+      [{ pensionerId: String(pid.id), regionCode: '510105', reason: 'suspended', priority: 75 }],
+      t.clock.now(),
+      'system:sweep',
+    );
 
     await t.app.listen({ host: '127.0.0.1', port: 0 });
     base = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;

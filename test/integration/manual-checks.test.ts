@@ -4,6 +4,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
 import { createTestContext, type TestContext } from '../helpers/context.ts';
 import { auth, pensionerBody, syntheticId } from '../helpers/people.ts';
+import type { Executor } from '../../src/infra/database.ts';
+import { createManualCheckRepository, type OpenCheck } from '../../src/modules/manual-checks/repository.ts';
+
+/** Opens checks as the daily sweep does (the repository's set-based open), counting the new ones. */
+async function openChecks(q: Executor, rows: OpenCheck[]) {
+  const checks = await createManualCheckRepository().open(q, rows, new Date(NOW), 'system:sweep');
+  return { opened: checks.filter((c) => c.inserted).length, checks };
+}
 
 let t: TestContext;
 let bureau: string;
@@ -172,6 +180,17 @@ describe('flags', () => {
     const cert = await t.app.inject({ method: 'GET', url: `/v1/pensioners/${nid}/certification`, headers: auth(staffA) });
     expect(cert.json().openCheck).toMatchObject({ id: check.id, reason: 'reported_death', priority: 90 });
   });
+
+  it('a repeated flag returns the open check unchanged: the first note stays', async () => {
+    const nid = await register('510104');
+    const first = await flag(nid, staffA, { reason: 'reported_death', note: 'first note' });
+    expect(first.statusCode, first.body).toBe(201);
+    const again = await flag(nid, bureau, { reason: 'reported_death', note: 'second note' });
+    expect(again.statusCode).toBe(200);
+    expect(again.json()).toMatchObject({ id: first.json().id, note: 'first note', priority: 90 });
+    const rows = await t.deps.db.selectFrom('manual_checks').select(['note']).where('id', '=', first.json().id).execute();
+    expect(rows.map((r) => r.note)).toEqual(['first note']);
+  });
 });
 
 describe('the manual-check queue', () => {
@@ -207,8 +226,8 @@ describe('the manual-check queue', () => {
     const far = await reg('far', '510703');
     const pids = await queueT.deps.db.selectFrom('pensioners').select(['id', 'national_id', 'region_code']).execute();
     const pidOf = (nid: string) => pids.find((p) => p.national_id === nid)!;
-    await queueT.deps.db.transaction().execute(async (trx) => {
-      const r = await queueT.deps.manualChecks.openManualChecks(trx, [
+    await queueT.deps.transaction(async (trx) => {
+      const r = await openChecks(trx, [
         { pensionerId: String(pidOf(low).id), regionCode: '510104', reason: 'due', priority: 20 },
         { pensionerId: String(pidOf(high).id), regionCode: '510105', reason: 'due', priority: 60 },
         { pensionerId: String(pidOf(mid).id), regionCode: '510104', reason: 'due', priority: 40 },
@@ -228,10 +247,10 @@ describe('the manual-check queue', () => {
     return res.json() as { items: any[]; nextCursor: string | null };
   };
 
-  it('openManualChecks is idempotent and only ever raises a priority', async () => {
+  it('opening checks is idempotent and only ever raises a priority', async () => {
     const p = await queueT.deps.db.selectFrom('pensioners').select(['id']).where('national_id', '=', ids.low!).executeTakeFirstOrThrow();
-    const again = await queueT.deps.db.transaction().execute((trx) =>
-      queueT.deps.manualChecks.openManualChecks(trx, [
+    const again = await queueT.deps.transaction((trx) =>
+      openChecks(trx, [
         { pensionerId: String(p.id), regionCode: '510104', reason: 'due', priority: 10 },
         { pensionerId: String(p.id), regionCode: '510104', reason: 'due', priority: 20 },
       ]),
@@ -271,6 +290,24 @@ describe('the manual-check queue', () => {
     for (const cursor of ['abc', Buffer.from(JSON.stringify(['1', 'yesterday', 'x'])).toString('base64url')]) {
       const bad = await queueT.app.inject({ method: 'GET', url: `/v1/manual-checks?cursor=${cursor}`, headers: auth(qStaff) });
       expect(bad.statusCode).toBe(400);
+      expect(bad.json().error.code).toBe('invalid_cursor');
+    }
+  });
+
+  it('a tampered cursor is a 400 invalid_cursor, never a database error', async () => {
+    const uuid = '7d7c7f0e-2d7a-4f59-9d5b-2b1f0c1f6c11';
+    const tampered = [
+      ['notadate', 'x'],
+      ['2026-02-30', '1'],
+      ['1', '2026-02-30 10:00:00+00', uuid],
+      ['1', '2026-06-01 25:00:00+00', uuid],
+      ['-1', '2026-06-01 10:00:00+00', uuid],
+      ['1', '2026-06-01 10:00:00+00', 'not-a-uuid'],
+    ];
+    for (const key of tampered) {
+      const cursor = Buffer.from(JSON.stringify(key)).toString('base64url');
+      const bad = await queueT.app.inject({ method: 'GET', url: `/v1/manual-checks?cursor=${cursor}`, headers: auth(qStaff) });
+      expect(bad.statusCode, JSON.stringify(key)).toBe(400);
       expect(bad.json().error.code).toBe('invalid_cursor');
     }
   });
@@ -428,6 +465,23 @@ describe('evidence and the page', () => {
     expect(second.json()).toMatchObject({ items: [{ kind: expect.any(String) }], nextCursor: null });
     expect(new Set([first.json().items[0].kind, second.json().items[0].kind])).toEqual(new Set(['in_person', 'home_visit']));
     expect((await t.app.inject({ method: 'GET', url: `/v1/pensioners/${nid}/evidence`, headers: auth(staffMianyang) })).statusCode).toBe(404);
+  });
+
+  it('a tampered evidence cursor is a 400 invalid_cursor, never a database error', async () => {
+    const nid = await register('510104');
+    const tampered = [
+      ['notadate', 'x'],
+      ['2026-02-30', '1'],
+      ['2026-02-30 10:00:00+00', '1'],
+      ['2026-06-01 24:00:00+00', '1'],
+      ['2026-06-01 10:00:00+00', '9999999999999999999'],
+    ];
+    for (const key of tampered) {
+      const cursor = Buffer.from(JSON.stringify(key)).toString('base64url');
+      const bad = await t.app.inject({ method: 'GET', url: `/v1/pensioners/${nid}/evidence?cursor=${cursor}`, headers: auth(staffA) });
+      expect(bad.statusCode, JSON.stringify(key)).toBe(400);
+      expect(bad.json().error.code).toBe('invalid_cursor');
+    }
   });
 
   it('serves /staff and its assets without a key, under a strict CSP', async () => {

@@ -1,10 +1,8 @@
 // Manual-check rows: the work queue of service-point staff. Every statement takes "now" as a
 // parameter (the clock is an input) and is bounded by the caller's region.
-import { sql, type Kysely, type RawBuilder, type Transaction } from 'kysely';
-import type { DB } from '../../infra/db-types.ts';
+import { sql, type RawBuilder } from 'kysely';
+import type { Executor } from '../../infra/database.ts';
 import { inRegionSql } from '../../infra/region-sql.ts';
-
-type Q = Kysely<DB> | Transaction<DB>;
 
 export interface CheckRow {
   id: string;
@@ -59,7 +57,7 @@ function statusSql(status: QueueStatus | undefined, now: Date) {
 }
 
 export function createManualCheckRepository() {
-  async function returning(q: Q, updated: RawBuilder<unknown>) {
+  async function returning(q: Executor, updated: RawBuilder<unknown>) {
     const res = await sql<CheckRow>`WITH u AS (${updated})
       SELECT ${COLUMNS} FROM u m JOIN pensioners p ON p.id = m.pensioner_id`.execute(q);
     return res.rows;
@@ -70,7 +68,7 @@ export function createManualCheckRepository() {
      * Opens checks set-based; a check already open for the same pensioner and reason is kept
      * (its priority raised if the new one is higher), so calling twice changes nothing.
      */
-    async open(q: Q, rows: OpenCheck[], now: Date, openedBy: string): Promise<{ id: string; pensionerId: string; reason: string; inserted: boolean }[]> {
+    async open(q: Executor, rows: OpenCheck[], now: Date, openedBy: string): Promise<{ id: string; pensionerId: string; reason: string; inserted: boolean }[]> {
       const unique = new Map<string, OpenCheck>();
       for (const r of rows) {
         const k = `${r.pensionerId}\u0000${r.reason}`;
@@ -91,17 +89,37 @@ export function createManualCheckRepository() {
       return res.rows.map((r) => ({ id: r.id, pensionerId: r.pensioner_id, reason: r.reason, inserted: r.inserted }));
     },
 
-    async get(q: Q, id: string, scope: string | null): Promise<CheckRow | undefined> {
+    /**
+     * A flag: opens one check, or returns the one already open for the same pensioner and
+     * reason as it is (its note and priority untouched).
+     */
+    async openOrKeep(q: Executor, r: OpenCheck, now: Date, openedBy: string): Promise<{ id: string; inserted: boolean }> {
+      const res = await sql<{ id: string; inserted: boolean }>`
+        INSERT INTO manual_checks AS m (pensioner_id, region_code, reason, priority, status, opened_at, opened_by, note)
+        VALUES (${r.pensionerId}::bigint, ${r.regionCode}, ${r.reason}, ${Math.round(r.priority)}, 'open', ${now}::timestamptz, ${openedBy}, ${r.note ?? null})
+        ON CONFLICT (pensioner_id, reason) WHERE status <> 'resolved'
+        DO UPDATE SET priority = m.priority -- changes nothing; only so that RETURNING gives the open check
+        RETURNING m.id::text AS id, (xmax = 0) AS inserted`.execute(q);
+      return res.rows[0]!;
+    },
+
+    async get(q: Executor, id: string, scope: string | null): Promise<CheckRow | undefined> {
       const res = await sql<CheckRow>`SELECT ${COLUMNS} FROM manual_checks m JOIN pensioners p ON p.id = m.pensioner_id
         WHERE m.id = ${id}::uuid AND ${inRegionSql('m.region_code', scope)}`.execute(q);
       return res.rows[0];
     },
 
-    /** Highest priority first, then oldest; the cursor is the last row's (priority, openedAt, id). */
-    async list(q: Q, f: { scope: string | null; status?: QueueStatus; now: Date; limit: number; after?: { priority: number; openedAt: string; id: string } }) {
+    /**
+     * Highest priority first, then oldest; the cursor is the last row's (priority, openedAt, id),
+     * the priority as decimal digits (compared as a bigint, so any checked cursor part fits).
+     */
+    async list(
+      q: Executor,
+      f: { scope: string | null; status?: QueueStatus; now: Date; limit: number; after?: { priority: string; openedAt: string; id: string } },
+    ) {
       const where = [inRegionSql('m.region_code', f.scope), statusSql(f.status, f.now)];
       if (f.after) {
-        where.push(sql`(m.priority < ${f.after.priority} OR (m.priority = ${f.after.priority}
+        where.push(sql`(m.priority < ${f.after.priority}::bigint OR (m.priority = ${f.after.priority}::bigint
           AND (m.opened_at, m.id) > (${f.after.openedAt}::timestamptz, ${f.after.id}::uuid)))`);
       }
       const res = await sql<CheckRow>`SELECT ${COLUMNS} FROM manual_checks m JOIN pensioners p ON p.id = m.pensioner_id
@@ -116,7 +134,7 @@ export function createManualCheckRepository() {
      * expired) or one the caller already holds (renewed). Of two concurrent claims the row
      * lock lets one through; the other re-reads the claimed row, no longer matches, gets none.
      */
-    async claim(q: Q, id: string, f: { keyId: string; servicePointId: string | null; now: Date; expiresAt: Date; scope: string | null }) {
+    async claim(q: Executor, id: string, f: { keyId: string; servicePointId: string | null; now: Date; expiresAt: Date; scope: string | null }) {
       const rows = await returning(
         q,
         sql`UPDATE manual_checks m SET status = 'claimed', claimed_by = ${f.keyId}::uuid, claimed_at = ${f.now},
@@ -130,7 +148,7 @@ export function createManualCheckRepository() {
 
     /** Closes a check the caller holds (claim not expired); none when it does not. */
     async resolve(
-      q: Q,
+      q: Executor,
       id: string,
       f: { keyId: string; now: Date; outcome: string; note: string | null; servicePointId: string | null; scope: string | null },
     ) {
@@ -148,7 +166,7 @@ export function createManualCheckRepository() {
 
     /** Nobody could be reached: back to the queue, higher up, with the attempt counted. */
     async reopen(
-      q: Q,
+      q: Executor,
       id: string,
       f: { keyId: string; now: Date; escalation: number; note: string | null; servicePointId: string | null; scope: string | null },
     ) {
@@ -168,7 +186,11 @@ export function createManualCheckRepository() {
      * A person seen (or found dead) answers every other open check on them too; checks another
      * member of staff is holding are left to them.
      */
-    async resolveOthers(q: Q, pensionerId: string, f: { exceptId: string | null; keyId: string; now: Date; outcome: string; servicePointId: string | null }) {
+    async resolveOthers(
+      q: Executor,
+      pensionerId: string,
+      f: { exceptId: string | null; keyId: string; now: Date; outcome: string; servicePointId: string | null },
+    ) {
       const res = await sql<{ id: string }>`UPDATE manual_checks m SET status = 'resolved', resolved_at = ${f.now},
           resolved_by = ${f.keyId}::uuid, outcome = ${f.outcome}, service_point_id = COALESCE(${f.servicePointId}, m.service_point_id)
         WHERE m.pensioner_id = ${pensionerId}::bigint AND m.status <> 'resolved'

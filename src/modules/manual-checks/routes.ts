@@ -1,19 +1,31 @@
 import type { FastifyInstance } from 'fastify';
-import { Ajv } from 'ajv';
-import type { AppDeps } from '../../app-deps.ts';
 import { invalid } from '../../domain/errors.ts';
+import { cursorOf } from '../../http/paging.ts';
+import { requireNationalId } from '../../http/national-id-param.ts';
+import { compileRecordSchema, fieldErrors } from '../../infra/validation.ts';
 import { NationalIdParam } from '../pensioners/schemas.ts';
 import { CheckIdParam, ClaimBody, FlagBody, QueueQuery, ResolveBody, type ClaimBodyT, type FlagBodyT, type QueueQueryT, type ResolveBodyT } from './schemas.ts';
+import type { ManualCheckService } from './service.ts';
 
-const validClaim = new Ajv({ strict: false }).compile<ClaimBodyT>(ClaimBody);
+const validClaim = compileRecordSchema<ClaimBodyT>(ClaimBody);
+/** Queue pages: by (priority, a non-negative integer checked as an 'id' part; opened_at; check id). */
+const queueCursor = cursorOf(['id', 'timestamp', 'uuid']);
 
-export async function manualCheckRoutes(app: FastifyInstance, deps: AppDeps) {
+export interface ManualCheckRouteDeps {
+  manualChecks: Pick<ManualCheckService, 'list' | 'get' | 'claim' | 'resolve' | 'flag'>;
+}
+
+export async function manualCheckRoutes(app: FastifyInstance, deps: ManualCheckRouteDeps) {
   const { manualChecks } = deps;
 
   app.get<{ Querystring: QueueQueryT }>(
     '/v1/manual-checks',
     { schema: { querystring: QueueQuery }, config: { roles: ['staff', 'bureau', 'admin'] } },
-    async (req) => manualChecks.list(req.query, req.principal),
+    async (req) => {
+      const { cursor, ...q } = req.query;
+      const { next, ...page } = await manualChecks.list({ ...q, after: queueCursor.decode(cursor) }, req.principal);
+      return { ...page, nextCursor: next ? queueCursor.encode(next) : null };
+    },
   );
 
   app.get<{ Params: { id: string } }>(
@@ -29,12 +41,8 @@ export async function manualCheckRoutes(app: FastifyInstance, deps: AppDeps) {
     async (req) => {
       const body = req.body ?? {};
       if (!validClaim(body)) {
-        const e = validClaim.errors?.[0];
-        const msg =
-          e?.keyword === 'additionalProperties'
-            ? `unknown field: ${(e.params as { additionalProperty: string }).additionalProperty}`
-            : `servicePointId ${e?.message ?? 'is invalid'}`;
-        throw invalid('invalid_request', `invalid body: ${msg}`);
+        const [first] = fieldErrors(validClaim.errors, 'body');
+        throw invalid('invalid_request', `invalid body: ${first?.message ?? 'is invalid'}`);
       }
       return manualChecks.claim(req.params.id, body.servicePointId ?? null, req.principal);
     },
@@ -53,7 +61,7 @@ export async function manualCheckRoutes(app: FastifyInstance, deps: AppDeps) {
     '/v1/pensioners/:nationalId/flags',
     { schema: { params: NationalIdParam, body: FlagBody }, config: { roles: ['staff', 'bureau', 'admin'] } },
     async (req, reply) => {
-      const { created, check } = await manualChecks.flag(req.params.nationalId, req.body, req.principal);
+      const { created, check } = await manualChecks.flag(requireNationalId(req.params.nationalId), req.body, req.principal);
       return reply.code(created ? 201 : 200).send(check);
     },
   );

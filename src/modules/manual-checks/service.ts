@@ -1,20 +1,17 @@
 // The manual-check queue: flags and the daily sweep open checks; staff claim one (atomically,
 // for a limited time) and resolve it. Alive and deceased take effect at once through the
 // service-point outcome; unreachable puts the check back, higher up the queue.
-import type { Kysely, Transaction } from 'kysely';
-import type { DB } from '../../infra/db-types.ts';
 import type { Clock } from '../../infra/clock.ts';
+import type { Executor, Transact } from '../../infra/database.ts';
 import { shanghaiDate } from '../../domain/calendar.ts';
 import { narrowRegion } from '../../domain/region.ts';
 import { DomainError, invalid, conflict, notFound } from '../../domain/errors.ts';
-import { decodeCursor, encodeCursor } from '../../http/paging.ts';
 import type { Principal } from '../../domain/principal.ts';
 import type { AuditWriter } from '../audit/writer.ts';
-import type { ServicePointService } from '../service-point/service.ts';
-import { checkDeathDate } from '../service-point/service.ts';
-import type { ManualCheckRepository, OpenCheck, CheckRow } from './repository.ts';
-import type { FlagBodyT, QueueQueryT, ResolveBodyT } from './schemas.ts';
-import { PG_TIMESTAMP, checkView, effectiveStatus } from './view.ts';
+import { checkDeathDate, type ServicePointService } from '../service-point/service.ts';
+import type { ManualCheckRepository, CheckRow, QueueStatus } from './repository.ts';
+import type { FlagBodyT, ResolveBodyT } from './schemas.ts';
+import { checkView, effectiveStatus } from './view.ts';
 
 /** Priority of a check opened by a flag, by its reason; others get the default. */
 export const FLAG_PRIORITY: Record<string, number> = { reported_death: 90, suspected_misuse: 80 };
@@ -22,15 +19,21 @@ export const DEFAULT_FLAG_PRIORITY = 70;
 /** How much higher a check goes each time nobody could be reached. */
 export const UNREACHABLE_ESCALATION = 10;
 
-export function createManualCheckService(deps: {
-  db: Kysely<DB>;
-  repo: ManualCheckRepository;
-  servicePoint: ServicePointService;
-  audit: AuditWriter;
+/** The last row's sort key of a queue page: (priority, opened_at as PostgreSQL prints it, id). */
+export type CheckKey = readonly [priority: string, openedAt: string, id: string];
+
+export interface ManualCheckDeps {
+  db: Executor;
+  transaction: Transact;
+  repo: Omit<ManualCheckRepository, 'open' | 'resolveOthers'>;
+  servicePoint: Pick<ServicePointService, 'person' | 'applyOutcome' | 'certificationFor'>;
+  audit: Pick<AuditWriter, 'record'>;
   clock: Clock;
   claimTtlMinutes: number;
-}) {
-  const { db, repo, servicePoint, audit, clock, claimTtlMinutes } = deps;
+}
+
+export function createManualCheckService(deps: ManualCheckDeps) {
+  const { db, transaction, repo, servicePoint, audit, clock, claimTtlMinutes } = deps;
 
   const viewer = (who: Principal) => ({ keyId: who.keyId, masked: who.role === 'staff' });
 
@@ -57,32 +60,14 @@ export function createManualCheckService(deps: {
   }
 
   return {
-    /**
-     * For the daily sweep: opens checks set-based in the caller's transaction; an open check
-     * for the same pensioner and reason is kept, so running twice changes nothing.
-     */
-    async openManualChecks(trx: Kysely<DB> | Transaction<DB>, rows: OpenCheck[], opts: { now?: Date; openedBy?: string } = {}) {
-      const result = await repo.open(trx, rows, opts.now ?? clock.now(), opts.openedBy ?? 'system:sweep');
-      return { opened: result.filter((r) => r.inserted).length, checks: result };
-    },
-
-    async list(q: QueueQueryT, who: Principal) {
+    /** A page of the queue after the key `after` (a decoded cursor); `next` is where the next page starts. */
+    async list(q: { status?: QueueStatus; region?: string; limit?: number; after?: CheckKey }, who: Principal) {
       const now = clock.now();
       const scope = narrowRegion(who.regionPrefix, q.region);
-      if (scope === false) return { items: [], nextCursor: null };
+      if (scope === false) return { items: [], next: null };
       const limit = q.limit ?? 100;
-      const after = decodeCursor(q.cursor, 3);
-      const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-      if (after && (!/^-?\d{1,9}$/.test(after[0]!) || !PG_TIMESTAMP.test(after[1]!) || !UUID.test(after[2]!))) {
-        throw invalid('invalid_cursor', 'cursor is not one this service issued');
-      }
-      const rows = await repo.list(db, {
-        scope,
-        status: q.status,
-        now,
-        limit: limit + 1,
-        after: after && { priority: Number(after[0]), openedAt: after[1]!, id: after[2]! },
-      });
+      const after = q.after && { priority: q.after[0], openedAt: q.after[1], id: q.after[2] };
+      const rows = await repo.list(db, { scope, status: q.status, now, limit: limit + 1, after });
       const page = rows.slice(0, limit);
       const last = page[page.length - 1];
       await audit.record(
@@ -96,7 +81,7 @@ export function createManualCheckService(deps: {
       );
       return {
         items: page.map((r) => checkView(r, now, viewer(who))),
-        nextCursor: rows.length > limit && last ? encodeCursor([String(last.priority), last.opened_at_key, last.id]) : null,
+        next: rows.length > limit && last ? ([String(last.priority), last.opened_at_key, last.id] as CheckKey) : null,
       };
     },
 
@@ -110,17 +95,18 @@ export function createManualCheckService(deps: {
 
     async flag(nationalId: string, body: FlagBodyT, who: Principal) {
       const now = clock.now();
-      const p = await servicePoint.person(db, nationalId, who.regionPrefix);
+      const p = await servicePoint.person(nationalId, who.regionPrefix);
       const reason = body.reason.trim();
-      const [opened] = await repo.open(
+      const priority = FLAG_PRIORITY[reason] ?? DEFAULT_FLAG_PRIORITY;
+      const opened = await repo.openOrKeep(
         db,
-        [{ pensionerId: p.id, regionCode: p.regionCode, reason, priority: FLAG_PRIORITY[reason] ?? DEFAULT_FLAG_PRIORITY, note: body.note?.trim() || null }],
+        { pensionerId: p.id, regionCode: p.regionCode, reason, priority, note: body.note?.trim() || null },
         now,
         `key:${who.keyId}`,
       );
-      const row = (await repo.get(db, opened!.id, null))!;
-      await auditAction(who, 'manual_check.flag', row, now, { servicePointId: body.servicePointId ?? null, reason, created: opened!.inserted });
-      return { created: opened!.inserted, check: checkView(row, now, viewer(who)) };
+      const row = (await repo.get(db, opened.id, null))!;
+      await auditAction(who, 'manual_check.flag', row, now, { servicePointId: body.servicePointId ?? null, reason, created: opened.inserted });
+      return { created: opened.inserted, check: checkView(row, now, viewer(who)) };
     },
 
     async claim(id: string, servicePointId: string | null, who: Principal) {
@@ -146,16 +132,20 @@ export function createManualCheckService(deps: {
         await auditAction(who, 'manual_check.resolve', row, now, { servicePointId, outcome: 'unreachable', priority: row.priority });
         return { check: checkView(row, now, viewer(who)), certification: null };
       }
-      const p = await servicePoint.person(db, current.national_id, who.regionPrefix);
+      const p = await servicePoint.person(current.national_id, who.regionPrefix);
       const deathDate = checkDeathDate(body.outcome, body.deathDate, { ...person, birthDate: p.birthDate }, shanghaiDate(now));
       const method = body.method ?? 'id_document';
       const outcome = body.outcome;
-      const done = await db.transaction().execute(async (trx) => {
-        const row = await repo.resolve(trx, id, { keyId: who.keyId, now, outcome, note, servicePointId, scope: who.regionPrefix });
-        if (!row) return null;
-        const applied = await servicePoint.applyOutcome(trx, p, { outcome, method, deathDate, now, who, servicePointId, exceptCheckId: id });
-        return { row, applied };
-      });
+      // Re-runnable: the body is already parsed, so a deadlock retry repeats only the SQL.
+      const done = await transaction(
+        async (trx) => {
+          const row = await repo.resolve(trx, id, { keyId: who.keyId, now, outcome, note, servicePointId, scope: who.regionPrefix });
+          if (!row) return null;
+          const applied = await servicePoint.applyOutcome(trx, p, { outcome, method, deathDate, now, who, servicePointId, exceptCheckId: id });
+          return { row, applied };
+        },
+        { retries: 2 },
+      );
       if (!done) throw await refusal(id, who, now, 'resolve');
       await auditAction(who, 'manual_check.resolve', done.row, now, {
         servicePointId,

@@ -1,15 +1,7 @@
 // A manual check as the contract shows it; staff see the person masked.
 import { maskName, maskNationalId } from '../../domain/masking.ts';
-import { regionName } from '../../domain/regions.ts';
+import { regionLabel } from '../service-point/service.ts';
 import type { CheckRow } from './repository.ts';
-
-/** A timestamptz as PostgreSQL prints it (cursor keys are exact to the microsecond). */
-export const PG_TIMESTAMP = /^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(\.\d{1,6})?([+-]\d{2}(:?\d{2})?|Z)?$/;
-
-/** A code the table does not know (newer than its edition, or mistyped) shows as itself. */
-export function regionLabel(code: string): string {
-  return regionName(code) ?? code;
-}
 
 /** The status the caller sees: a claim whose time ran out is open again. */
 export function effectiveStatus(row: Pick<CheckRow, 'status' | 'claim_expires_at'>, now: Date): 'open' | 'claimed' | 'resolved' {

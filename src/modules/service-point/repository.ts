@@ -1,10 +1,8 @@
 // Evidence recorded by service-point staff, stored as events like any department's, and the
 // recent events of one pensioner for the counter's "why" display.
 import { randomUUID } from 'node:crypto';
-import { sql, type Kysely, type Transaction } from 'kysely';
-import type { DB } from '../../infra/db-types.ts';
-
-type Q = Kysely<DB> | Transaction<DB>;
+import { sql } from 'kysely';
+import type { Executor } from '../../infra/database.ts';
 
 export type StaffKind = 'in_person' | 'home_visit' | 'deceased';
 export type StaffIdentityCheck = 'biometric' | 'id_document';
@@ -31,7 +29,7 @@ export interface EventRow {
 export function createStaffEventRepository() {
   return {
     /** One event from source `service_point` with a fresh reference; returns that reference. */
-    async insert(q: Q, e: StaffEvent): Promise<{ id: string; sourceRef: string }> {
+    async insert(q: Executor, e: StaffEvent): Promise<{ id: string; sourceRef: string }> {
       const sourceRef = randomUUID();
       const res = await sql<{ id: string }>`
         INSERT INTO events (pensioner_id, source, kind, source_ref, occurred_at, identity_check, location, death_date, batch_id, received_at)
@@ -42,7 +40,7 @@ export function createStaffEventRepository() {
     },
 
     /** Newest first; the cursor is the last row's (occurredAt text, id). */
-    async recent(q: Q, pensionerId: string, limit: number, after?: { occurredAt: string; id: string }) {
+    async recent(q: Executor, pensionerId: string, limit: number, after?: { occurredAt: string; id: string }) {
       const res = await sql<EventRow & { occurred_at_key: string }>`
         SELECT id::text AS id, source, kind, occurred_at, occurred_at::text AS occurred_at_key, identity_check, location, death_date
         FROM events

@@ -1,26 +1,21 @@
 // What staff at a service point record: a person seen alive (in person or at home) or found
 // dead. The outcome is stored as an event of source `service_point` and the certification is
 // recomputed in the same transaction, so it takes effect at once.
-import type { Kysely, Transaction } from 'kysely';
-import type { DB } from '../../infra/db-types.ts';
 import type { Clock } from '../../infra/clock.ts';
+import type { Executor, Transact } from '../../infra/database.ts';
 import { isIsoDate, shanghaiDate } from '../../domain/calendar.ts';
 import { maskNationalId } from '../../domain/masking.ts';
+import { regionName } from '../../domain/regions.ts';
 import { invalid, notFound } from '../../domain/errors.ts';
-import { requireNationalId } from '../../http/national-id-param.ts';
 import type { Principal } from '../../domain/principal.ts';
 import type { AuditWriter } from '../audit/writer.ts';
 import type { CertificationService } from '../certification/service.ts';
 import type { CertificationRepository } from '../certification/repository.ts';
 import { certificationView } from '../certification/view.ts';
 import type { PensionerRepository } from '../pensioners/repository.ts';
-import type { ManualCheckRepository } from '../manual-checks/repository.ts';
-import { PG_TIMESTAMP, regionLabel } from '../manual-checks/view.ts';
-import { decodeCursor, encodeCursor } from '../../http/paging.ts';
 import type { StaffEventRepository, StaffIdentityCheck, StaffKind } from './repository.ts';
-import type { InPersonBodyT } from '../manual-checks/schemas.ts';
+import type { InPersonBodyT } from './schemas.ts';
 
-type Trx = Transaction<DB>;
 export type Method = 'id_document' | 'biometric' | 'home_visit';
 
 export interface PersonRef {
@@ -28,6 +23,11 @@ export interface PersonRef {
   nationalId: string;
   regionCode: string;
   birthDate: string;
+}
+
+/** A code the region table does not know (newer than its edition, or mistyped) shows as itself. */
+export function regionLabel(code: string): string {
+  return regionName(code) ?? code;
 }
 
 /** How a staff outcome is stored: kind and identity check of its event. */
@@ -50,21 +50,37 @@ export function checkDeathDate(outcome: string, deathDate: string | undefined, p
   return deathDate;
 }
 
-export function createServicePointService(deps: {
-  db: Kysely<DB>;
-  events: StaffEventRepository;
-  checks: ManualCheckRepository;
-  pensionerRepo: PensionerRepository;
-  certification: CertificationService;
-  certificationRepo: CertificationRepository;
-  audit: AuditWriter;
-  clock: Clock;
-}) {
-  const { db, events, checks, pensionerRepo, certification, certificationRepo, audit, clock } = deps;
+/**
+ * Answers a person's other open checks once they were seen (or found dead); given by the
+ * manual-check module, which depends on this one, so the two do not import each other.
+ */
+export type ResolveOtherChecks = (
+  q: Executor,
+  pensionerId: string,
+  f: { exceptId: string | null; keyId: string; now: Date; outcome: string; servicePointId: string | null },
+) => Promise<string[]>;
 
-  async function person(q: Kysely<DB> | Trx, nationalIdRaw: string, scope: string | null): Promise<PersonRef> {
-    const nid = requireNationalId(nationalIdRaw);
-    const row = await pensionerRepo.findByNationalId(q, nid, scope);
+export interface ServicePointDeps {
+  db: Executor;
+  transaction: Transact;
+  events: StaffEventRepository;
+  resolveOtherChecks: ResolveOtherChecks;
+  pensionerRepo: Pick<PensionerRepository, 'findByNationalId'>;
+  certification: Pick<CertificationService, 'rescore'>;
+  certificationRepo: Pick<CertificationRepository, 'viewByNationalId'>;
+  audit: Pick<AuditWriter, 'record'>;
+  clock: Clock;
+}
+
+/** The last row's sort key of an evidence page: (occurred_at as PostgreSQL prints it, id). */
+export type EvidenceKey = readonly [occurredAt: string, id: string];
+
+export function createServicePointService(deps: ServicePointDeps) {
+  const { db, transaction, events, resolveOtherChecks, pensionerRepo, certification, certificationRepo, audit, clock } = deps;
+
+  /** The person behind a (normalised) national ID within the caller's region, or not found. */
+  async function person(nationalId: string, scope: string | null): Promise<PersonRef> {
+    const row = await pensionerRepo.findByNationalId(db, nationalId, scope);
     if (!row) throw notFound();
     return { id: String(row.id), nationalId: row.national_id, regionCode: row.region_code, birthDate: row.birth_date };
   }
@@ -74,7 +90,7 @@ export function createServicePointService(deps: {
    * in the caller's transaction.
    */
   async function applyOutcome(
-    trx: Trx,
+    trx: Executor,
     p: PersonRef,
     o: {
       outcome: 'alive' | 'deceased';
@@ -88,7 +104,7 @@ export function createServicePointService(deps: {
   ) {
     const { kind, identityCheck } = staffEventOf(o.outcome, o.method);
     const ev = await events.insert(trx, { pensionerId: p.id, kind, identityCheck, occurredAt: o.now, location: p.regionCode, deathDate: o.deathDate });
-    const alsoResolved = await checks.resolveOthers(trx, p.id, {
+    const alsoResolved = await resolveOtherChecks(trx, p.id, {
       exceptId: o.exceptCheckId,
       keyId: o.who.keyId,
       now: o.now,
@@ -112,13 +128,11 @@ export function createServicePointService(deps: {
 
     async recordInPersonCheck(nationalId: string, body: InPersonBodyT, who: Principal) {
       const now = clock.now();
-      const p = await person(db, nationalId, who.regionPrefix);
+      const p = await person(nationalId, who.regionPrefix);
       const deathDate = checkDeathDate(body.outcome, body.deathDate, p, shanghaiDate(now));
-      const applied = await db
-        .transaction()
-        .execute((trx) =>
-          applyOutcome(trx, p, { outcome: body.outcome, method: body.method, deathDate, now, who, servicePointId: body.servicePointId, exceptCheckId: null }),
-        );
+      const o = { outcome: body.outcome, method: body.method, deathDate, now, who, servicePointId: body.servicePointId, exceptCheckId: null };
+      // Re-runnable: the body is already parsed, so a deadlock retry repeats only the SQL.
+      const applied = await transaction((trx) => applyOutcome(trx, p, o), { retries: 2 });
       await audit.record({
         keyId: who.keyId,
         role: who.role,
@@ -150,15 +164,14 @@ export function createServicePointService(deps: {
       };
     },
 
-    /** Recent evidence of one person, newest first, with places named: the counter's "why". */
-    async evidence(nationalId: string, q: { limit?: number; cursor?: string }, who: Principal) {
-      const p = await person(db, nationalId, who.regionPrefix);
+    /**
+     * Recent evidence of one person, newest first, with places named: the counter's "why".
+     * `after` is the decoded cursor; `next` is the key the next page starts after, if any.
+     */
+    async evidence(nationalId: string, q: { limit?: number; after?: EvidenceKey }, who: Principal) {
+      const p = await person(nationalId, who.regionPrefix);
       const limit = q.limit ?? 20;
-      const after = decodeCursor(q.cursor, 2);
-      if (after && (!/^\d{1,19}$/.test(after[1]!) || !PG_TIMESTAMP.test(after[0]!))) {
-        throw invalid('invalid_cursor', 'cursor is not one this service issued');
-      }
-      const rows = await events.recent(db, p.id, limit + 1, after && { occurredAt: after[0]!, id: after[1]! });
+      const rows = await events.recent(db, p.id, limit + 1, q.after && { occurredAt: q.after[0], id: q.after[1] });
       const page = rows.slice(0, limit);
       const last = page[page.length - 1];
       await audit.record({
@@ -181,7 +194,7 @@ export function createServicePointService(deps: {
           locationName: r.location ? regionLabel(r.location) : null,
           ...(r.death_date ? { deathDate: r.death_date } : {}),
         })),
-        nextCursor: rows.length > limit && last ? encodeCursor([last.occurred_at_key, last.id]) : null,
+        next: rows.length > limit && last ? ([last.occurred_at_key, last.id] as EvidenceKey) : null,
       };
     },
   };
