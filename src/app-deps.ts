@@ -82,7 +82,7 @@ export function createDeps(base: DepsBase): AppDeps {
   const certification = createCertificationService({ repo: certificationRepo, policy, openChecks });
   const rescoring = createRescoringService({ transaction, pending: createRescorePendingRepository(), queues, clock, rescore: certification.rescore });
   const requestRescore = (ids: string[], key: string, delay?: number) => rescoring.request(db, ids, key, delay);
-  const pensioners = createPensionerService({ db, repo: createPensionerRepository(), certification, audit, clock });
+  const pensioners = createPensionerService({ transaction, repo: createPensionerRepository(), certification, certificationRepo, audit, clock });
   const servicePoint = createServicePointService({
     db,
     transaction,

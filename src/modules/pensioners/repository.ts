@@ -1,11 +1,9 @@
 // Registry rows. Writes are set-based (unnest) so that a bulk file costs one statement
 // per chunk; every query is bounded by the caller's region.
-import { sql, type Kysely, type Transaction } from 'kysely';
-import type { DB } from '../../infra/db-types.ts';
+import { sql } from 'kysely';
+import type { Executor } from '../../infra/database.ts';
 import { inRegionSql } from '../../infra/region-sql.ts';
 import type { PensionerRecord } from './validate.ts';
-
-type Q = Kysely<DB> | Transaction<DB>;
 
 export interface UpsertResult {
   nationalId: string;
@@ -19,7 +17,7 @@ export function createPensionerRepository() {
      * Inserts or updates; a row already registered outside `scope` is left untouched and
      * missing from the result, so the caller can report it as not found.
      */
-    async upsert(q: Q, rows: PensionerRecord[], scope: string | null): Promise<UpsertResult[]> {
+    async upsert(q: Executor, rows: PensionerRecord[], scope: string | null): Promise<UpsertResult[]> {
       if (rows.length === 0) return [];
       const res = await sql<{ national_id: string; id: string; inserted: boolean }>`
         INSERT INTO pensioners AS p (national_id, name, region_code, birth_date, benefit_start_date,
@@ -38,7 +36,7 @@ export function createPensionerRepository() {
       return res.rows.map((r) => ({ nationalId: r.national_id, id: r.id, inserted: r.inserted }));
     },
 
-    async findByNationalId(q: Q, nationalId: string, scope: string | null) {
+    async findByNationalId(q: Executor, nationalId: string, scope: string | null) {
       return q
         .selectFrom('pensioners')
         .selectAll()
@@ -47,7 +45,7 @@ export function createPensionerRepository() {
         .executeTakeFirst();
     },
 
-    async idsByNationalIds(q: Q, nationalIds: string[], scope: string | null) {
+    async idsByNationalIds(q: Executor, nationalIds: string[], scope: string | null) {
       if (nationalIds.length === 0) return [];
       return q
         .selectFrom('pensioners')

@@ -1,14 +1,18 @@
 import type { FastifyInstance } from 'fastify';
 import type { Readable } from 'node:stream';
-import type { AppDeps } from '../../app-deps.ts';
-import { shanghaiDate } from '../../domain/calendar.ts';
-import { notFound } from '../../domain/errors.ts';
+import type { Config } from '../../config.ts';
 import { requireNationalId } from '../../http/national-id-param.ts';
+import { readLines } from '../../http/ndjson.ts';
 import { NationalIdParam, PensionerBody, type PensionerBodyT } from './schemas.ts';
-import { pensionerView } from './view.ts';
+import type { PensionerService } from './service.ts';
 
-export async function pensionerRoutes(app: FastifyInstance, deps: AppDeps) {
-  const { pensioners, certificationRepo, audit, clock, config } = deps;
+export interface PensionerRouteDeps {
+  pensioners: Pick<PensionerService, 'register' | 'registerBulk' | 'read'>;
+  config: Pick<Config, 'batchLimitBytes'>;
+}
+
+export async function pensionerRoutes(app: FastifyInstance, deps: PensionerRouteDeps) {
+  const { pensioners, config } = deps;
 
   app.put<{ Params: { nationalId: string }; Body: PensionerBodyT }>(
     '/v1/pensioners/:nationalId',
@@ -20,18 +24,12 @@ export async function pensionerRoutes(app: FastifyInstance, deps: AppDeps) {
   );
 
   app.post('/v1/pensioners/bulk', { config: { roles: ['bureau', 'admin'] }, bodyLimit: config.batchLimitBytes }, async (req) =>
-    pensioners.registerBulk(req.body as Readable, req.principal, config.batchLimitBytes),
+    pensioners.registerBulk(readLines(req.body as Readable, { maxBytes: config.batchLimitBytes, maxLineChars: 64 * 1024 }), req.principal),
   );
 
   app.get<{ Params: { nationalId: string } }>(
     '/v1/pensioners/:nationalId',
     { schema: { params: NationalIdParam }, config: { roles: ['bureau', 'staff', 'admin'] } },
-    async (req) => {
-      const nid = requireNationalId(req.params.nationalId);
-      const row = await certificationRepo.viewByNationalId(nid, req.principal.regionPrefix);
-      if (!row) throw notFound();
-      await audit.record({ keyId: req.principal.keyId, role: req.principal.role, action: 'pensioner.read', pensionerId: row.pensioner_id });
-      return pensionerView(row, shanghaiDate(clock.now()), req.principal.role === 'staff');
-    },
+    async (req) => pensioners.read(requireNationalId(req.params.nationalId), req.principal),
   );
 }

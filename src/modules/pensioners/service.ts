@@ -1,26 +1,24 @@
-// Registering pensioners one by one or in bulk. Each write and the certification it
-// implies commit together.
-import type { Readable } from 'node:stream';
-import type { Kysely } from 'kysely';
-import { Ajv } from 'ajv';
-import type { DB } from '../../infra/db-types.ts';
+// Registering pensioners one by one or in bulk, and reading one back. Each write and the
+// certification it implies commit together.
 import type { Clock } from '../../infra/clock.ts';
-import { shanghaiDate } from '../../domain/calendar.ts';
+import type { Transact } from '../../infra/database.ts';
+import { compileRecordSchema, fieldErrors } from '../../infra/validation.ts';
+import { shanghaiDate, type IsoDate } from '../../domain/calendar.ts';
 import { inRegion } from '../../domain/region.ts';
 import { DomainError, invalid, notFound } from '../../domain/errors.ts';
-import { readLines } from '../../http/ndjson.ts';
 import type { Principal } from '../../domain/principal.ts';
 import type { AuditWriter } from '../audit/writer.ts';
 import type { CertificationService } from '../certification/service.ts';
+import type { CertificationRepository } from '../certification/repository.ts';
 import type { PensionerRepository } from './repository.ts';
 import { PensionerLine, type PensionerBodyT, type PensionerLineT } from './schemas.ts';
 import { checkPensioner, type PensionerRecord } from './validate.ts';
+import { pensionerView } from './view.ts';
 
 const CHUNK = 1000;
 const MAX_LISTED_REJECTS = 10_000;
 
-const ajv = new Ajv({ allErrors: false, strict: false });
-const validLine = ajv.compile<PensionerLineT>(PensionerLine);
+const validLine = compileRecordSchema<PensionerLineT>(PensionerLine);
 
 export interface Reject {
   line: number;
@@ -28,35 +26,98 @@ export interface Reject {
   message: string;
 }
 
-function describeAjvError(): string {
-  const e = validLine.errors?.[0];
-  if (!e) return 'invalid record';
-  if (e.keyword === 'additionalProperties') return `unknown field: ${(e.params as { additionalProperty: string }).additionalProperty}`;
-  if (e.keyword === 'required') return `missing field: ${(e.params as { missingProperty: string }).missingProperty}`;
-  return `${e.instancePath.slice(1) || 'record'} ${e.message ?? 'is invalid'}`;
+/** One line of a bulk body, as the HTTP edge read it. */
+export interface BulkLine {
+  line: number;
+  text: string;
+  tooLong?: boolean;
 }
 
-export function createPensionerService(deps: {
-  db: Kysely<DB>;
-  repo: PensionerRepository;
-  certification: CertificationService;
-  audit: AuditWriter;
+/** A bulk line checked: the record to store, a reject, or nothing (a blank line). */
+function checkLine({ line, text, tooLong }: BulkLine, today: IsoDate, scope: string | null): { rec: PensionerRecord } | { reject: Reject } | null {
+  if (tooLong) return { reject: { line, code: 'malformed_line', message: 'line is longer than 65536 characters' } };
+  if (text.trim() === '') return null;
+  let obj: unknown;
+  try {
+    obj = JSON.parse(text);
+  } catch {
+    return { reject: { line, code: 'malformed_line', message: 'line is not valid JSON' } };
+  }
+  if (!validLine(obj)) return { reject: { line, code: 'invalid_field', message: fieldErrors(validLine.errors)[0]?.message ?? 'invalid record' } };
+  const { nationalId, ...fields } = obj;
+  const checked = checkPensioner(nationalId, fields, today);
+  if (!checked.ok) return { reject: { line, code: checked.code, message: checked.message } };
+  if (!inRegion(checked.value.regionCode, scope)) return { reject: { line, code: 'outside_region', message: 'regionCode is outside the region of this key' } };
+  return { rec: checked.value };
+}
+
+export interface PensionerServiceDeps {
+  transaction: Transact;
+  repo: Pick<PensionerRepository, 'upsert'>;
+  certification: Pick<CertificationService, 'rescore'>;
+  certificationRepo: Pick<CertificationRepository, 'viewByNationalId'>;
+  audit: Pick<AuditWriter, 'record'>;
   clock: Clock;
-}) {
-  const { db, repo, certification, audit, clock } = deps;
+}
+
+export function createPensionerService(deps: PensionerServiceDeps) {
+  const { transaction, repo, certification, certificationRepo, audit, clock } = deps;
 
   async function store(rows: PensionerRecord[], who: Principal) {
     const now = clock.now();
-    return db.transaction().execute(async (trx) => {
-      const result = await repo.upsert(trx, rows, who.regionPrefix);
-      await certification.rescore(
-        trx,
-        result.map((r) => r.id),
-        now,
-        `key:${who.keyId}`,
+    // Re-runnable: the rows are in memory, so a deadlock retry repeats only the SQL.
+    return transaction(
+      async (trx) => {
+        const result = await repo.upsert(trx, rows, who.regionPrefix);
+        await certification.rescore(
+          trx,
+          result.map((r) => r.id),
+          now,
+          `key:${who.keyId}`,
+        );
+        return result;
+      },
+      { retries: 2 },
+    );
+  }
+
+  /** Bulk registration's running totals, and its chunk of records waiting to be stored. */
+  function bulkRun(who: Principal) {
+    const totals = { created: 0, updated: 0, rejectedCount: 0, rejected: [] as Reject[] };
+    let chunk: { line: number; rec: PensionerRecord }[] = [];
+    const inChunk = new Set<string>();
+    const reject = (r: Reject) => {
+      totals.rejectedCount++;
+      if (totals.rejected.length < MAX_LISTED_REJECTS) totals.rejected.push(r);
+    };
+    const flush = async () => {
+      if (chunk.length === 0) return;
+      const lines = new Map(chunk.map((c) => [c.rec.nationalId, c.line]));
+      const result = await store(
+        chunk.map((c) => c.rec),
+        who,
       );
-      return result;
-    });
+      const stored = new Set(result.map((r) => r.nationalId));
+      for (const r of result) {
+        if (r.inserted) totals.created++;
+        else totals.updated++;
+      }
+      for (const [nid, line] of lines)
+        if (!stored.has(nid)) reject({ line, code: 'not_found', message: 'pensioner is registered outside the region of this key' });
+      await audit.record(
+        result.map((r) => ({ keyId: who.keyId, role: who.role, action: r.inserted ? 'pensioner.create' : 'pensioner.update', pensionerId: r.id })),
+      );
+      chunk = [];
+      inChunk.clear();
+    };
+    const add = async (line: number, rec: PensionerRecord) => {
+      // A person twice in one file: the later line wins, in order.
+      if (inChunk.has(rec.nationalId)) await flush();
+      chunk.push({ line, rec });
+      inChunk.add(rec.nationalId);
+      if (chunk.length >= CHUNK) await flush();
+    };
+    return { totals, reject, add, flush };
   }
 
   return {
@@ -77,75 +138,26 @@ export function createPensionerService(deps: {
       return { created: result.inserted };
     },
 
-    async registerBulk(body: Readable, who: Principal, maxBytes: number) {
+    async registerBulk(lines: AsyncIterable<BulkLine>, who: Principal) {
       const today = shanghaiDate(clock.now());
-      let created = 0;
-      let updated = 0;
-      let rejectedCount = 0;
-      const rejected: Reject[] = [];
-      const reject = (r: Reject) => {
-        rejectedCount++;
-        if (rejected.length < MAX_LISTED_REJECTS) rejected.push(r);
-      };
-      let chunk: { line: number; rec: PensionerRecord }[] = [];
-      const inChunk = new Set<string>();
-
-      const flush = async () => {
-        if (chunk.length === 0) return;
-        const lines = new Map(chunk.map((c) => [c.rec.nationalId, c.line]));
-        const result = await store(
-          chunk.map((c) => c.rec),
-          who,
-        );
-        const stored = new Set(result.map((r) => r.nationalId));
-        for (const r of result) {
-          if (r.inserted) created++;
-          else updated++;
-        }
-        for (const [nid, line] of lines)
-          if (!stored.has(nid)) reject({ line, code: 'not_found', message: 'pensioner is registered outside the region of this key' });
-        await audit.record(
-          result.map((r) => ({ keyId: who.keyId, role: who.role, action: r.inserted ? 'pensioner.create' : 'pensioner.update', pensionerId: r.id })),
-        );
-        chunk = [];
-        inChunk.clear();
-      };
-
-      for await (const { line, text, tooLong } of readLines(body, { maxBytes, maxLineChars: 64 * 1024 })) {
-        if (tooLong) {
-          reject({ line, code: 'malformed_line', message: 'line is longer than 65536 characters' });
-          continue;
-        }
-        if (text.trim() === '') continue;
-        let obj: unknown;
-        try {
-          obj = JSON.parse(text);
-        } catch {
-          reject({ line, code: 'malformed_line', message: 'line is not valid JSON' });
-          continue;
-        }
-        if (!validLine(obj)) {
-          reject({ line, code: 'invalid_field', message: describeAjvError() });
-          continue;
-        }
-        const { nationalId, ...fields } = obj;
-        const checked = checkPensioner(nationalId, fields, today);
-        if (!checked.ok) {
-          reject({ line, code: checked.code, message: checked.message });
-          continue;
-        }
-        if (!inRegion(checked.value.regionCode, who.regionPrefix)) {
-          reject({ line, code: 'outside_region', message: 'regionCode is outside the region of this key' });
-          continue;
-        }
-        // A person twice in one file: the later line wins, in order.
-        if (inChunk.has(checked.value.nationalId)) await flush();
-        chunk.push({ line, rec: checked.value });
-        inChunk.add(checked.value.nationalId);
-        if (chunk.length >= CHUNK) await flush();
+      const run = bulkRun(who);
+      for await (const l of lines) {
+        const checked = checkLine(l, today, who.regionPrefix);
+        if (checked === null) continue;
+        if ('reject' in checked) run.reject(checked.reject);
+        else await run.add(l.line, checked.rec);
       }
-      await flush();
+      await run.flush();
+      const { created, updated, rejected, rejectedCount } = run.totals;
       return { created, updated, rejected: rejected.map(({ line, code, message }) => ({ line, code, message })), rejectedCount };
+    },
+
+    /** One pensioner with their certification, as the caller may see them; the read is audited. */
+    async read(nationalId: string, who: Principal) {
+      const row = await certificationRepo.viewByNationalId(nationalId, who.regionPrefix);
+      if (!row) throw notFound();
+      await audit.record({ keyId: who.keyId, role: who.role, action: 'pensioner.read', pensionerId: row.pensioner_id });
+      return pensionerView(row, shanghaiDate(clock.now()), who.role === 'staff');
     },
   };
 }
