@@ -107,7 +107,7 @@ export function createDeps(base: DepsBase): AppDeps {
   const evidence = createEvidenceService({ pool, repo: evidenceRepo, queues, clock, batchRescoreDelayMs: config.batchRescoreDelayMs, requestRescore });
   const feeds = createFeedService({ pool, repo: evidenceRepo, clock, enqueueRescore: requestRescore });
   const sweep = createSweepService({ db, certification, openChecks, queueReminders: (q, rows) => queueReminders(q, rows, queues) });
-  const reminders = createReminderService({ db, audit, clock, smsGatewayUrl: config.smsGatewayUrl });
+  const reminders = createReminderService({ transaction, audit, clock, smsGatewayUrl: config.smsGatewayUrl });
   const payroll = createPayrollService({ db, repo: createPayrollRepository(), certification });
   const reports = createReportsService({ db, repo: createReportsRepository() });
   return {

@@ -1,10 +1,11 @@
 // Operators' command line: migrations, API keys, and (with later features) feed uploads.
 import { Command, CommanderError } from 'commander';
-import { ConfigError } from './config.ts';
-import { withDatabase } from './runtime.ts';
+import { ConfigError, loadConfig } from './config.ts';
+import { startRuntime, withDatabase } from './runtime.ts';
 import { migrateToLatest } from './infra/database.ts';
 import { createKeyRepository } from './modules/auth/repository.ts';
 import { createAuthService, KeyInputError } from './modules/auth/service.ts';
+import { requeuePendingReminders } from './modules/reminders/service.ts';
 import { CLI_EXTENSIONS } from './cli-extensions.ts';
 import { ReplayInputError } from './modules/certification/cli.ts';
 import { PolicyError } from './domain/policy.ts';
@@ -62,6 +63,21 @@ keys
     const ok = await withDatabase((d) => createKeyRepository(d.db).revoke(id));
     if (!ok) throw new KeyInputError(`no active key ${id}`);
     process.stdout.write(`revoked ${id}\n`);
+  });
+
+program
+  .command('reminders')
+  .description('certification reminders')
+  .command('requeue')
+  .description('queue every reminder still pending: after setting SMS_GATEWAY_URL, or once its retries ran out')
+  .action(async () => {
+    const runtime = await startRuntime(loadConfig(), { migrate: false });
+    try {
+      const { queued } = await requeuePendingReminders(runtime.deps);
+      process.stdout.write(`queued ${queued} pending reminder${queued === 1 ? '' : 's'}\n`);
+    } finally {
+      await runtime.close();
+    }
   });
 
 for (const extend of CLI_EXTENSIONS) extend(program);

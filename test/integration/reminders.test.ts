@@ -8,7 +8,8 @@ import type { Worker } from 'bullmq';
 import { createTestContext, type TestContext } from '../helpers/context.ts';
 import { auth, pensionerBody, syntheticId } from '../helpers/people.ts';
 import { createNotifyWorker } from '../../jobs/notify.ts';
-import { createReminderService, queueReminders, type ReminderKey } from '../../src/modules/reminders/service.ts';
+import { createReminderService, queueReminders, requeuePendingReminders, type ReminderKey } from '../../src/modules/reminders/service.ts';
+import { createReminderRepository } from '../../src/modules/reminders/repository.ts';
 
 const GATEWAY = 'http://sms.test/v1/messages';
 const server = setupServer();
@@ -17,7 +18,7 @@ let bureau: string;
 let worker: Worker | undefined;
 // A short gateway timeout, so the 'slow' answer times out within the test.
 const reminderService = (smsGatewayUrl: string | undefined) =>
-  createReminderService({ db: t.deps.db, audit: t.deps.audit, clock: t.deps.clock, smsGatewayUrl, timeoutMs: 300 });
+  createReminderService({ transaction: t.deps.transaction, audit: t.deps.audit, clock: t.deps.clock, smsGatewayUrl, timeoutMs: 300 });
 
 interface Sent {
   idempotencyKey: string | null;
@@ -200,5 +201,22 @@ describe('without SMS_GATEWAY_URL', () => {
     expect(requests.length).toBe(before);
     expect(warnings).toHaveLength(1);
     for (const secret of [a, b, '13800000011', '13800000012', ...keys.map((k) => k.pensionerId)]) expect(warnings[0]).not.toContain(secret);
+  });
+});
+
+describe('reminders requeue (npm run cli -- reminders requeue)', () => {
+  it('queues every pending reminder, so that once a gateway is configured they are sent', async () => {
+    await worker?.close();
+    worker = createNotifyWorker({ ...t.deps, reminders: reminderService(GATEWAY) });
+    const phone = '13800000021';
+    const k = await register(syntheticId('510104', '1953-04-14'), phone);
+    // Recorded by a sweep while no gateway was configured: pending, and no job left.
+    expect(await createReminderRepository().insertPending(t.deps.db, [k])).toEqual([k]);
+    expect(await t.deps.queues.get('notify').getJob(`remind_${k.pensionerId}_${k.dueFrom}`)).toBeUndefined();
+
+    const { queued } = await requeuePendingReminders(t.deps, { backoffMs: 50 });
+    expect(queued).toBeGreaterThanOrEqual(1);
+    expect(await settled(k)).toMatchObject({ status: 'sent', attempts: 1 });
+    expect(sentTo(phone)).toHaveLength(1);
   });
 });

@@ -10,53 +10,41 @@
 //   other 4xx    → failed (the gateway refused it: retrying will not help)
 //   no phone, deceased, or no longer due (certified again since) → failed, with the reason audited
 // Jobs and logs carry ids only, never phones or national IDs.
-import type { Kysely, Transaction } from 'kysely';
-import type { DB } from '../../infra/db-types.ts';
-import { sql } from 'kysely';
+import type { JobsOptions } from 'bullmq';
+import type { Executor, Transact } from '../../infra/database.ts';
+import type { JobPayloads, NewJob } from '../../infra/jobs.ts';
 import type { Queues } from '../../infra/queue.ts';
 import type { Clock } from '../../infra/clock.ts';
 import type { AuditWriter } from '../audit/writer.ts';
 import { isIsoDate, type IsoDate } from '../../domain/calendar.ts';
 import { createReminderRepository, type ReminderKey, type ReminderRepository } from './repository.ts';
 
-type Q = Kysely<DB> | Transaction<DB>;
-
 export type { ReminderKey };
-export interface NotifyJobData {
-  pensionerId: string;
-  dueFrom: IsoDate;
-}
+export type NotifyJobData = JobPayloads['notify'];
 
 export const SMS_TEMPLATE = 'certification_due';
 export const reminderJobId = (r: ReminderKey) => `remind_${r.pensionerId}_${r.dueFrom}`;
 export const idempotencyKey = (r: ReminderKey) => `remind-${r.pensionerId}-${r.dueFrom}`;
 
+/** Overrides of the registry's `notify` options (src/infra/jobs.ts), for tests and one-off runs. */
 export interface QueueReminderOptions {
-  /** Delivery attempts per reminder (default 8). */
   attempts?: number;
-  /** First retry delay, doubled each time (default 60 s). */
+  /** First retry delay, doubled each time. */
   backoffMs?: number;
 }
 
-function jobsFor(rows: ReminderKey[], o: QueueReminderOptions) {
-  return rows.map((r) => ({
-    name: 'notify',
-    data: { pensionerId: r.pensionerId, dueFrom: r.dueFrom } satisfies NotifyJobData,
-    opts: {
-      jobId: reminderJobId(r),
-      attempts: o.attempts ?? 8,
-      backoff: { type: 'exponential' as const, delay: o.backoffMs ?? 60_000 },
-      // Gone once done, so a reminder left pending (no gateway yet, retries exhausted) can be queued again.
-      removeOnComplete: true,
-      removeOnFail: { age: 12 * 3600 },
-    },
-  }));
+function overrides(o: QueueReminderOptions): JobsOptions | undefined {
+  const opts: JobsOptions = {};
+  if (o.attempts !== undefined) opts.attempts = o.attempts;
+  if (o.backoffMs !== undefined) opts.backoff = { type: 'exponential', delay: o.backoffMs };
+  return Object.keys(opts).length ? opts : undefined;
 }
 
-async function enqueue(queues: Queues, rows: ReminderKey[], o: QueueReminderOptions) {
-  const jobs = jobsFor(rows, o);
-  for (let i = 0; i < jobs.length; i += 500) await queues.get('notify').addBulk(jobs.slice(i, i + 500));
-  return jobs.length;
+/** One `notify` job per reminder; its job id makes queueing again while a job exists a no-op. */
+async function enqueue(queues: Pick<Queues, 'add'>, rows: ReminderKey[], o: QueueReminderOptions) {
+  const opts = overrides(o);
+  const jobs = rows.map((r): NewJob<'notify'> => ({ name: 'notify', data: { pensionerId: r.pensionerId, dueFrom: r.dueFrom }, jobId: reminderJobId(r), opts }));
+  return queues.add('notify', jobs);
 }
 
 /**
@@ -66,9 +54,9 @@ async function enqueue(queues: Queues, rows: ReminderKey[], o: QueueReminderOpti
  * after the transaction commits: a job that runs before its row is visible fails and retries.
  */
 export async function queueReminders(
-  q: Q,
+  q: Executor,
   rows: { pensionerId: string; dueFrom: IsoDate }[],
-  queues: Queues,
+  queues: Pick<Queues, 'add'>,
   opts: QueueReminderOptions = {},
 ): Promise<{ pending: number }> {
   const pending = await createReminderRepository().insertPending(q, rows);
@@ -76,15 +64,21 @@ export async function queueReminders(
   return { pending: pending.length };
 }
 
-/** Queues every reminder still pending (e.g. once SMS_GATEWAY_URL is configured, or after retries ran out). */
-export async function requeuePendingReminders(q: Q, queues: Queues, opts: QueueReminderOptions & { batch?: number } = {}): Promise<{ queued: number }> {
+/**
+ * `reminders requeue`: queues every reminder still pending (e.g. once SMS_GATEWAY_URL is
+ * configured, or after retries ran out), in pages of `batch`.
+ */
+export async function requeuePendingReminders(
+  deps: { db: Executor; queues: Pick<Queues, 'add'> },
+  opts: QueueReminderOptions & { batch?: number } = {},
+): Promise<{ queued: number }> {
   const repo = createReminderRepository();
   let after: ReminderKey | undefined;
   let queued = 0;
   for (;;) {
-    const page = await repo.pending(q, opts.batch ?? 5000, after);
+    const page = await repo.pending(deps.db, opts.batch ?? 5000, after);
     if (page.length === 0) return { queued };
-    queued += await enqueue(queues, page, opts);
+    queued += await enqueue(deps.queues, page, opts);
     after = page.at(-1);
   }
 }
@@ -100,8 +94,8 @@ export class GatewayUnavailable extends Error {}
 export class ReminderMissing extends Error {}
 
 export function createReminderService(deps: {
-  db: Kysely<DB>;
-  audit: AuditWriter;
+  transaction: Transact;
+  audit: Pick<AuditWriter, 'record'>;
   clock: Clock;
   smsGatewayUrl: string | undefined;
   timeoutMs?: number;
@@ -139,9 +133,8 @@ export function createReminderService(deps: {
       const url = deps.smsGatewayUrl;
       if (!url) return { status: 'skipped', reason: 'no_gateway' };
 
-      const outcome: Attempt = await deps.db.transaction().execute(async (tx): Promise<Attempt> => {
-        // A concurrent delivery of the same job waits at most this long for the row lock.
-        await sql`SET LOCAL lock_timeout = '15s'`.execute(tx);
+      // No retries here: the function posts to the gateway, which a re-run would do again.
+      const outcome: Attempt = await deps.transaction(async (tx): Promise<Attempt> => {
         const claim = await repo.claim(tx, r);
         if (!claim) {
           const status = await repo.status(tx, r);
