@@ -4,7 +4,8 @@ import { ConfigError, loadConfig } from './config.ts';
 import { startRuntime, withDatabase } from './runtime.ts';
 import { migrateToLatest } from './infra/database.ts';
 import { createKeyRepository } from './modules/auth/repository.ts';
-import { createAuthService, KeyInputError } from './modules/auth/service.ts';
+import { createAuthService } from './modules/auth/service.ts';
+import { DomainError } from './domain/errors.ts';
 import { requeuePendingReminders } from './modules/reminders/service.ts';
 import { CLI_EXTENSIONS } from './cli-extensions.ts';
 import { ReplayInputError } from './modules/certification/cli.ts';
@@ -49,7 +50,7 @@ keys
   .command('list')
   .description('list keys (never their secrets)')
   .action(async () => {
-    const rows = await withDatabase((d) => createKeyRepository(d.db).list());
+    const rows = await withDatabase((d) => createAuthService(createKeyRepository(d.db)).listKeys());
     for (const r of rows) {
       process.stdout.write(
         `${r.id}\t${r.role}\t${r.region_prefix ?? '*'}\t${(r.sources ?? []).join(',') || '-'}\t${r.revoked_at ? 'revoked' : 'active'}\t${r.name}\n`,
@@ -60,8 +61,7 @@ keys
   .command('revoke <id>')
   .description('revoke a key')
   .action(async (id: string) => {
-    const ok = await withDatabase((d) => createKeyRepository(d.db).revoke(id));
-    if (!ok) throw new KeyInputError(`no active key ${id}`);
+    await withDatabase((d) => createAuthService(createKeyRepository(d.db)).revokeKey(id));
     process.stdout.write(`revoked ${id}\n`);
   });
 
@@ -85,7 +85,7 @@ for (const extend of CLI_EXTENSIONS) extend(program);
 program.parseAsync(process.argv).catch((e: unknown) => {
   if (e instanceof CommanderError) process.exit(e.exitCode);
   const msg =
-    e instanceof ConfigError || e instanceof KeyInputError || e instanceof ReplayInputError || e instanceof PolicyError
+    e instanceof ConfigError || e instanceof DomainError || e instanceof ReplayInputError || e instanceof PolicyError
       ? (e as Error).message
       : `error: ${(e as Error).message}`;
   process.stderr.write(`${msg}\n`);

@@ -2,6 +2,8 @@
 // the response leaves; concurrent requests share one INSERT (group commit), so auditing
 // costs one round trip per burst rather than one per request.
 import type pg from 'pg';
+import { Kysely, PostgresDialect, sql } from 'kysely';
+import type { DB } from '../../infra/db-types.ts';
 
 export interface AuditEntry {
   keyId: string | null;
@@ -29,23 +31,17 @@ export function createAuditWriter(mainPool: pg.Pool): AuditWriter {
   const PoolClass = mainPool.constructor as typeof pg.Pool;
   const pool = new PoolClass({ ...(mainPool as unknown as { options: pg.PoolConfig }).options, max: 2, options: '-c synchronous_commit=off' });
   pool.on('error', () => {});
+  const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
   let pending: { entries: AuditEntry[]; resolve: () => void; reject: (e: unknown) => void }[] = [];
   let flushing: Promise<void> | null = null;
 
   async function insert(rows: AuditEntry[]) {
     for (let i = 0; i < rows.length; i += MAX_ROWS_PER_INSERT) {
       const part = rows.slice(i, i + MAX_ROWS_PER_INSERT);
-      await pool.query(
-        `INSERT INTO audit_log (key_id, role, action, pensioner_id, detail)
-         SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::bigint[], $5::jsonb[])`,
-        [
-          part.map((r) => r.keyId),
-          part.map((r) => r.role),
-          part.map((r) => r.action),
-          part.map((r) => (r.pensionerId == null ? null : String(r.pensionerId))),
-          part.map((r) => (r.detail ? JSON.stringify(r.detail) : null)),
-        ],
-      );
+      await sql`INSERT INTO audit_log (key_id, role, action, pensioner_id, detail)
+        SELECT * FROM unnest(${part.map((r) => r.keyId)}::uuid[], ${part.map((r) => r.role)}::text[], ${part.map((r) => r.action)}::text[],
+          ${part.map((r) => (r.pensionerId == null ? null : String(r.pensionerId)))}::bigint[],
+          ${part.map((r) => (r.detail ? JSON.stringify(r.detail) : null))}::jsonb[])`.execute(db);
     }
   }
 
@@ -75,7 +71,7 @@ export function createAuditWriter(mainPool: pg.Pool): AuditWriter {
     },
     async close() {
       while (flushing) await flushing;
-      await pool.end();
+      await db.destroy(); // ends the pool too
     },
   };
 }

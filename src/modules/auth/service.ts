@@ -5,22 +5,24 @@ import { hashKey, newKeySecret } from './keys.ts';
 import { ROLES, type Principal, type Role } from '../../domain/principal.ts';
 import type { KeyRepository } from './repository.ts';
 import { REGION_PREFIX } from '../../domain/region.ts';
+import { DomainError, invalid } from '../../domain/errors.ts';
 
 const CACHE_MS = 10_000;
 
-export class KeyInputError extends Error {}
+const KEY_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const badKeyInput = (message: string) => invalid('invalid_key', message);
 
-export function createAuthService(repo: KeyRepository, now: () => number = Date.now) {
+export function createAuthService(repo: Pick<KeyRepository, 'insert' | 'findActiveByHash' | 'list' | 'revoke'>, now: () => number = Date.now) {
   const cache = new Map<string, { principal: Principal; until: number }>();
   return {
     async createKey(input: { role: string; name: string; region?: string | null; sources?: string[] | null }) {
-      if (!(ROLES as readonly string[]).includes(input.role)) throw new KeyInputError(`role must be one of ${ROLES.join(', ')}`);
-      if (!input.name.trim()) throw new KeyInputError('name must not be empty');
-      if (input.region && !REGION_PREFIX.test(input.region)) throw new KeyInputError('region must be 1 to 6 digits, a prefix of the region code');
+      if (!(ROLES as readonly string[]).includes(input.role)) throw badKeyInput(`role must be one of ${ROLES.join(', ')}`);
+      if (!input.name.trim()) throw badKeyInput('name must not be empty');
+      if (input.region && !REGION_PREFIX.test(input.region)) throw badKeyInput('region must be 1 to 6 digits, a prefix of the region code');
       const sources = input.sources?.length ? input.sources : null;
-      if (input.role === 'feed' && !sources) throw new KeyInputError('a feed key needs --sources');
-      if (sources && input.role !== 'feed') throw new KeyInputError('--sources applies to feed keys only');
-      for (const s of sources ?? []) if (!isKnownSource(s)) throw new KeyInputError(`unknown source: ${s}; one of ${SOURCES.join(', ')}`);
+      if (input.role === 'feed' && !sources) throw badKeyInput('a feed key needs --sources');
+      if (sources && input.role !== 'feed') throw badKeyInput('--sources applies to feed keys only');
+      for (const s of sources ?? []) if (!isKnownSource(s)) throw badKeyInput(`unknown source: ${s}; one of ${SOURCES.join(', ')}`);
       const secret = newKeySecret();
       const id = await repo.insert({
         name: input.name.trim(),
@@ -30,6 +32,12 @@ export function createAuthService(repo: KeyRepository, now: () => number = Date.
         keyHash: hashKey(secret),
       });
       return { id, secret };
+    },
+    /** Every key, never its secret (only its digest is stored). */
+    listKeys: () => repo.list(),
+    async revokeKey(id: string) {
+      if (!KEY_ID.test(id)) throw badKeyInput('a key id is a UUID, as `keys list` shows it');
+      if (!(await repo.revoke(id))) throw new DomainError('not_found', 'not_found', `no active key ${id}`);
     },
     async authenticate(secret: string): Promise<Principal | undefined> {
       const h = hashKey(secret);

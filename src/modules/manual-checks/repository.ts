@@ -56,6 +56,7 @@ function statusSql(status: QueueStatus | undefined, now: Date) {
   }
 }
 
+// Long only by its methods, each a short step; they share the deps closed over here.
 export function createManualCheckRepository() {
   async function returning(q: Executor, updated: RawBuilder<unknown>) {
     const res = await sql<CheckRow>`WITH u AS (${updated})

@@ -32,6 +32,7 @@ export interface ManualCheckDeps {
   claimTtlMinutes: number;
 }
 
+// Long only by its methods, each a short step; they share the deps closed over here.
 export function createManualCheckService(deps: ManualCheckDeps) {
   const { db, transaction, repo, servicePoint, audit, clock, claimTtlMinutes } = deps;
 

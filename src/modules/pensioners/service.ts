@@ -60,6 +60,7 @@ export interface PensionerServiceDeps {
   clock: Clock;
 }
 
+// Long only by its methods, each a short step; they share the deps closed over here.
 export function createPensionerService(deps: PensionerServiceDeps) {
   const { transaction, repo, certification, certificationRepo, audit, clock } = deps;
 

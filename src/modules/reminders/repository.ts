@@ -9,6 +9,7 @@ export interface ReminderKey {
   dueFrom: IsoDate;
 }
 
+// Long only by its methods, each a short step; they share the deps closed over here.
 export function createReminderRepository() {
   return {
     /** Inserts the reminders not yet recorded; returns those (new or old) still pending. */
@@ -73,4 +74,3 @@ export function createReminderRepository() {
     },
   };
 }
-export type ReminderRepository = ReturnType<typeof createReminderRepository>;

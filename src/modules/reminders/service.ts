@@ -17,7 +17,7 @@ import type { Queues } from '../../infra/queue.ts';
 import type { Clock } from '../../infra/clock.ts';
 import type { AuditWriter } from '../audit/writer.ts';
 import { isIsoDate, type IsoDate } from '../../domain/calendar.ts';
-import { createReminderRepository, type ReminderKey, type ReminderRepository } from './repository.ts';
+import { createReminderRepository, type ReminderKey } from './repository.ts';
 
 export type { ReminderKey };
 export type NotifyJobData = JobPayloads['notify'];
@@ -93,37 +93,43 @@ export class GatewayUnavailable extends Error {}
 /** The reminder row is not (yet) visible: the sweep's transaction may not have committed. */
 export class ReminderMissing extends Error {}
 
+/** One request to the gateway: sent, or why not and whether trying again may help. */
+async function post(
+  url: string,
+  timeoutMs: number,
+  r: ReminderKey,
+  phone: string,
+  dueDate: IsoDate,
+): Promise<{ ok: true } | { ok: false; retry: boolean; reason: string }> {
+  let res: Response;
+  try {
+    res = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'idempotency-key': idempotencyKey(r) },
+      body: JSON.stringify({ to: phone, template: SMS_TEMPLATE, params: { dueDate } }),
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+  } catch (e) {
+    const name = (e as Error).name;
+    return { ok: false, retry: true, reason: name === 'TimeoutError' || name === 'AbortError' ? 'gateway_timeout' : 'gateway_unreachable' };
+  }
+  await res.arrayBuffer().catch(() => undefined);
+  if (res.ok) return { ok: true };
+  const retry = res.status >= 500 || res.status === 408 || res.status === 429;
+  return { ok: false, retry, reason: `gateway_${res.status}` };
+}
+
 export function createReminderService(deps: {
   transaction: Transact;
   audit: Pick<AuditWriter, 'record'>;
   clock: Clock;
   smsGatewayUrl: string | undefined;
   timeoutMs?: number;
-  repo?: ReminderRepository;
 }) {
-  const repo = deps.repo ?? createReminderRepository();
+  const repo = createReminderRepository();
   const timeoutMs = deps.timeoutMs ?? 10_000;
 
   type Attempt = SendOutcome | { status: 'retry'; reason: string; attempts: number };
-
-  async function post(url: string, r: ReminderKey, phone: string, dueDate: IsoDate): Promise<{ ok: true } | { ok: false; retry: boolean; reason: string }> {
-    let res: Response;
-    try {
-      res = await fetch(url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', 'idempotency-key': idempotencyKey(r) },
-        body: JSON.stringify({ to: phone, template: SMS_TEMPLATE, params: { dueDate } }),
-        signal: AbortSignal.timeout(timeoutMs),
-      });
-    } catch (e) {
-      const name = (e as Error).name;
-      return { ok: false, retry: true, reason: name === 'TimeoutError' || name === 'AbortError' ? 'gateway_timeout' : 'gateway_unreachable' };
-    }
-    await res.arrayBuffer().catch(() => undefined);
-    if (res.ok) return { ok: true };
-    const retry = res.status >= 500 || res.status === 408 || res.status === 429;
-    return { ok: false, retry, reason: `gateway_${res.status}` };
-  }
 
   return {
     /** One delivery attempt of one reminder. Throws when the attempt should be retried. */
@@ -150,7 +156,7 @@ export function createReminderService(deps: {
         if (who.state === 'deceased') return fail('deceased');
         if (who.due_from && who.due_from > r.dueFrom) return fail('no_longer_due');
         if (!who.phone) return fail('no_phone');
-        const res = await post(url, r, who.phone, who.certified_until ?? r.dueFrom);
+        const res = await post(url, timeoutMs, r, who.phone, who.certified_until ?? r.dueFrom);
         if (res.ok) {
           await repo.finish(tx, r, 'sent', deps.clock.now());
           return { status: 'sent', attempts: claim.attempts };

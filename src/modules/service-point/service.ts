@@ -75,6 +75,7 @@ export interface ServicePointDeps {
 /** The last row's sort key of an evidence page: (occurred_at as PostgreSQL prints it, id). */
 export type EvidenceKey = readonly [occurredAt: string, id: string];
 
+// Long only by its methods, each a short step; they share the deps closed over here.
 export function createServicePointService(deps: ServicePointDeps) {
   const { db, transaction, events, resolveOtherChecks, pensionerRepo, certification, certificationRepo, audit, clock } = deps;
 
