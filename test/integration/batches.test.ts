@@ -207,3 +207,14 @@ describe('access', () => {
     await waitForBatch(t, feed, id);
   });
 });
+
+describe('batch status', () => {
+  it('answers 404 for a malformed batch id that looks like a UUID, never a 500', async () => {
+    // 36 characters of hex digits and dashes, but no UUID: PostgreSQL refuses to cast them.
+    for (const id of ['-'.repeat(36), '0'.repeat(36), '00000000-0000-0000-0000-00000000000g', '00000000-0000-0000-0000-0000000000000']) {
+      const res = await t.app.inject({ method: 'GET', url: `/v1/feeds/batches/${id}`, headers: auth(admin) });
+      expect(res.statusCode, id).toBe(404);
+      expect(res.json().error.code, id).toBe('not_found');
+    }
+  });
+});

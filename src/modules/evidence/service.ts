@@ -13,6 +13,7 @@ import { records, normaliseCharset, firstLine, headerMap, FileFormatError, type 
 import { copyLine, type EvidenceRepository, type Reject, type BatchRow } from './repository.ts';
 
 const TRACE = process.env.INGEST_TRACE === '1';
+const BATCH_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export const STORE_CHUNK_BYTES = 1024 * 1024;
 export const MAX_PUSH = 1000;
 export const MAX_LISTED_REJECTS = 100;
@@ -181,7 +182,8 @@ export function createEvidenceService(deps: {
     },
 
     async status(batchId: string, who: Principal) {
-      if (!/^[0-9a-f-]{36}$/i.test(batchId)) throw notFound('batch');
+      // Checked before SQL: a malformed id would fail the uuid cast (a 500); it names no batch.
+      if (!BATCH_ID.test(batchId)) throw notFound('batch');
       const b = await repo.get(pool, batchId);
       if (!b || b.status === 'uploading') throw notFound('batch');
       if (who.role === 'feed' && b.key_id !== who.keyId) throw notFound('batch');
