@@ -39,6 +39,8 @@ export interface AppDeps {
   db: Kysely<DB>;
   pool: pg.Pool;
   transaction: Transact;
+  /** The database's readiness (/readyz). */
+  database: Pick<Database, 'ping'>;
   queues: Queues;
   clock: Clock;
   logger: Logger;
@@ -62,7 +64,7 @@ export interface AppDeps {
 
 export interface DepsBase {
   config: Config;
-  database: Pick<Database, 'db' | 'pool' | 'transaction'>;
+  database: Pick<Database, 'db' | 'pool' | 'transaction' | 'ping'>;
   queues: Queues;
   clock: Clock;
   logger?: Logger;
@@ -106,6 +108,7 @@ export function createDeps(base: DepsBase): AppDeps {
     db,
     pool,
     transaction,
+    database: { ping: base.database.ping },
     queues,
     clock,
     logger,
