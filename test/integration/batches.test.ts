@@ -1,6 +1,7 @@
 // Batch files: upload (durable before the 202), processing by the ingest-batch worker,
 // status, rejects with editor line numbers, charsets, idempotence.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PassThrough } from 'node:stream';
 import iconv from 'iconv-lite';
 import type { Worker } from 'bullmq';
 import { createTestContext, type TestContext } from '../helpers/context.ts';
@@ -16,7 +17,7 @@ let otherFeed: string;
 let worker: Worker;
 const people = ids(20, '510104', '1943-03-01');
 
-const upload = (key: string, source: string, body: string | Buffer, type = 'text/csv') =>
+const upload = (key: string, source: string, body: string | Buffer | PassThrough, type = 'text/csv') =>
   t.app.inject({ method: 'POST', url: `/v1/feeds/${source}/batches`, headers: { ...auth(key), 'content-type': type }, payload: body });
 
 beforeAll(async () => {
@@ -112,6 +113,22 @@ describe('CSV batches', () => {
       `SELECT (SELECT count(*) FROM batches WHERE status = 'uploading')::int AS uploading, (SELECT count(*) FROM batch_chunks)::int AS chunks`,
     );
     expect(n.rows[0]).toEqual({ uploading: 0, chunks: 0 });
+  });
+
+  it('the same file uploaded several times at once is one batch', async () => {
+    // Uploads that both pass the duplicate check before either commits: the later ones meet
+    // the unique (source, sha256) index and answer with the batch that won.
+    const text = `national_id,kind,occurred_at,source_ref,identity_check\n${people[10]},admission,2026-06-01T10:00:00+08:00,T-2,id_document\n`;
+    // Each body stays open until all are streaming, then all end together.
+    const bodies = Array.from({ length: 4 }, () => new PassThrough());
+    const pending = bodies.map((b) => upload(feed, 'hospital', b));
+    for (const b of bodies) b.write(text);
+    await new Promise((r) => setTimeout(r, 200));
+    for (const b of bodies) b.end();
+    const answers = await Promise.all(pending);
+    expect(answers.map((a) => a.statusCode)).toEqual([202, 202, 202, 202]);
+    expect(new Set(answers.map((a) => a.json().batchId)).size).toBe(1);
+    await waitForBatch(t, feed, answers[0]!.json().batchId);
   });
 
   it('refuses a missing column, an unknown charset or media type, and a file over the limit, leaving nothing behind', async () => {
