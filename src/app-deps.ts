@@ -21,6 +21,7 @@ import { createPensionerService, type PensionerService } from './modules/pension
 import { createEvidenceRepository } from './modules/evidence/repository.ts';
 import { createEvidenceService, type EvidenceService } from './modules/evidence/service.ts';
 import { createFeedService, type FeedService } from './modules/feeds/service.ts';
+import { createFeedCursorRepository } from './modules/feeds/repository.ts';
 import { loadFeeds, type FeedInterface } from './modules/feeds/config.ts';
 import { createManualCheckRepository } from './modules/manual-checks/repository.ts';
 import { createManualCheckService, type ManualCheckService } from './modules/manual-checks/service.ts';
@@ -39,6 +40,8 @@ export interface AppDeps {
   db: Kysely<DB>;
   pool: pg.Pool;
   transaction: Transact;
+  /** The database's readiness (/readyz). */
+  database: Pick<Database, 'ping'>;
   queues: Queues;
   clock: Clock;
   logger: Logger;
@@ -62,7 +65,7 @@ export interface AppDeps {
 
 export interface DepsBase {
   config: Config;
-  database: Pick<Database, 'db' | 'pool' | 'transaction'>;
+  database: Pick<Database, 'db' | 'pool' | 'transaction' | 'ping'>;
   queues: Queues;
   clock: Clock;
   logger?: Logger;
@@ -81,7 +84,6 @@ export function createDeps(base: DepsBase): AppDeps {
   const certificationRepo = createCertificationRepository(pool);
   const certification = createCertificationService({ repo: certificationRepo, policy, openChecks });
   const rescoring = createRescoringService({ transaction, pending: createRescorePendingRepository(), queues, clock, rescore: certification.rescore });
-  const requestRescore = (ids: string[], key: string, delay?: number) => rescoring.request(db, ids, key, delay);
   const pensioners = createPensionerService({ db, repo: createPensionerRepository(), certification, audit, clock });
   const servicePoint = createServicePointService({
     db,
@@ -95,8 +97,17 @@ export function createDeps(base: DepsBase): AppDeps {
   });
   const manualChecks = createManualCheckService({ db, repo: manualCheckRepo, servicePoint, audit, clock, claimTtlMinutes: config.claimTtlMinutes });
   const evidenceRepo = createEvidenceRepository();
-  const evidence = createEvidenceService({ pool, repo: evidenceRepo, queues, clock, batchRescoreDelayMs: config.batchRescoreDelayMs, requestRescore });
-  const feeds = createFeedService({ pool, repo: evidenceRepo, clock, enqueueRescore: requestRescore });
+  const evidence = createEvidenceService({
+    db,
+    transaction,
+    repo: evidenceRepo,
+    queues,
+    rescoring,
+    clock,
+    batchRescoreDelayMs: config.batchRescoreDelayMs,
+    ingestTrace: config.ingestTrace,
+  });
+  const feeds = createFeedService({ db, transaction, cursors: createFeedCursorRepository(), events: evidenceRepo, rescoring, clock });
   const sweep = createSweepService({ db, certification, openChecks, queueReminders: (q, rows) => queueReminders(q, rows, queues) });
   const reminders = createReminderService({ db, audit, clock, smsGatewayUrl: config.smsGatewayUrl });
   const payroll = createPayrollService({ db, repo: createPayrollRepository(), certification });
@@ -106,6 +117,7 @@ export function createDeps(base: DepsBase): AppDeps {
     db,
     pool,
     transaction,
+    database: { ping: base.database.ping },
     queues,
     clock,
     logger,
