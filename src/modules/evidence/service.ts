@@ -40,7 +40,7 @@ export interface EvidenceServiceDeps {
   transaction: Transact;
   repo: EvidenceRepository;
   queues: Pick<Queues, 'add' | 'get'>;
-  rescoring: Pick<RescoringService, 'request'>;
+  rescoring: Pick<RescoringService, 'request' | 'markPending' | 'queue'>;
   clock: Clock;
   /** BATCH_RESCORE_DELAY_MS. */
   batchRescoreDelayMs?: number;
@@ -93,11 +93,9 @@ export function createEvidenceService(deps: EvidenceServiceDeps) {
     await queues.add('ingest-batch', [{ name: 'ingest-batch', data: { batchId }, jobId }]);
   }
 
-  // Rescoring is requested after the commit, through the pool: rescoring.request records the
-  // pending people and queues their jobs at once, and a job queued inside the transaction
-  // could run before the commit, find its people not yet pending, and leave them waiting for
-  // some later job. A batch is safe from a crash in between: the people it touched are stored
-  // per chunk and requested again when the batch is re-run (it completes only after this).
+  // A batch's people are stored per chunk (batch_touched) and requested once the file is
+  // merged, before it shows completed: a crash in between re-runs the batch, which requests
+  // them again. Pushes and pulls mark their people pending in the merge's own transaction.
   const requestBatchRescore = async (batchId: string) => rescoring.request(db, await repo.touched(db, batchId), `batch_${batchId}`, batchDelay);
 
   /** The upload's body streamed into stored chunks of the batch, in the upload's transaction. */
@@ -282,8 +280,15 @@ export function createEvidenceService(deps: EvidenceServiceDeps) {
         else rejected.push({ index, code: c.code, message: c.message });
       });
       // One statement on rows in memory: a deadlock with another merge is retried here.
-      const r = await transaction((trx) => repo.mergeRows(trx, rows, { regionPrefix: who.regionPrefix, receivedAt: now }), { retries: 2 });
-      if (r.firstId) await rescoring.request(db, r.touched.sort(), `push_${r.firstId}`);
+      const r = await transaction(
+        async (trx) => {
+          const merged = await repo.mergeRows(trx, rows, { regionPrefix: who.regionPrefix, receivedAt: now });
+          await rescoring.markPending(trx, merged.touched);
+          return merged;
+        },
+        { retries: 2 },
+      );
+      if (r.firstId) await rescoring.queue(r.touched.sort(), `push_${r.firstId}`);
       return { accepted: r.inserted, duplicates: r.matched - r.inserted, unmatched: rows.length - r.matched, rejected };
     },
 

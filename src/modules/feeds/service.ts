@@ -42,7 +42,7 @@ export interface FeedServiceDeps {
   transaction: Transact;
   cursors: FeedCursorRepository;
   events: Pick<EvidenceRepository, 'mergeRows'>;
-  rescoring: Pick<RescoringService, 'request'>;
+  rescoring: Pick<RescoringService, 'markPending' | 'queue'>;
   clock: Clock;
 }
 
@@ -77,6 +77,7 @@ export function createFeedService(deps: FeedServiceDeps) {
           throw new UpstreamError(`${f.name}: the cursor moved under this run (another pull is running)`);
         }
         const m = await events.mergeRows(trx, rows, { regionPrefix: f.regionPrefix, receivedAt: now });
+        await rescoring.markPending(trx, m.touched);
         if (next !== null) await cursors.advance(trx, f.name, next, now);
         return m;
       },
@@ -139,9 +140,8 @@ export function createFeedService(deps: FeedServiceDeps) {
         out.unmatched += rows.length - m.matched;
         out.rejected += rejected;
         if (page.nextCursor !== null) out.cursor = page.nextCursor;
-        // Queued after the commit, through the pool: a rescore job must not run before the
-        // events it is for are visible (rescoring.request queues as it records).
-        if (m.firstId) await rescoring.request(db, m.touched.sort(), `pull_${m.firstId}`);
+        // Marked pending with the page; queued after its commit, so a job finds them pending.
+        if (m.firstId) await rescoring.queue(m.touched.sort(), `pull_${m.firstId}`);
         if (!page.hasMore || page.nextCursor === from) break;
       }
       return out;
