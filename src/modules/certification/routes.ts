@@ -6,7 +6,7 @@ import { narrowRegion } from '../../domain/region.ts';
 import { parseNationalId } from '../../domain/national-id.ts';
 import { invalid, notFound } from '../../domain/errors.ts';
 import { requireNationalId } from '../../http/national-id-param.ts';
-import { PageQuery, decodeCursor, encodeCursor } from '../../http/paging.ts';
+import { PageQuery, cursorOf } from '../../http/paging.ts';
 import { NationalIdParam } from '../pensioners/schemas.ts';
 import { certificationView, statusOf } from './view.ts';
 
@@ -29,6 +29,8 @@ export const CertificationResponse = Type.Object({
 });
 
 const QueryBody = Type.Object({ nationalIds: Type.Array(Type.String({ maxLength: 32 }), { maxItems: 1000 }) }, { additionalProperties: false });
+/** Lists are ordered by certifiedUntil, then pensioner id. */
+const listCursor = cursorOf(['date', 'id']);
 const ListQuery = Type.Object({ status: Type.Optional(Type.Union(STATUSES.map((s) => Type.Literal(s)))), ...PageQuery }, { additionalProperties: false });
 
 export async function certificationRoutes(app: FastifyInstance, deps: AppDeps) {
@@ -82,7 +84,7 @@ export async function certificationRoutes(app: FastifyInstance, deps: AppDeps) {
       const scope = narrowRegion(req.principal.regionPrefix, req.query.region);
       if (scope === false) return { items: [], nextCursor: null };
       const limit = req.query.limit ?? 100;
-      const after = decodeCursor(req.query.cursor, 2);
+      const after = listCursor.decode(req.query.cursor);
       const today = shanghaiDate(clock.now());
       const rows = await certificationRepo.list(db, {
         status: req.query.status,
@@ -91,15 +93,11 @@ export async function certificationRoutes(app: FastifyInstance, deps: AppDeps) {
         limit: limit + 1,
         after: after && { until: after[0]!, id: after[1]! },
       });
-      const page = rows.slice(0, limit);
-      const last = page[page.length - 1];
+      const page = listCursor.page(rows, limit, (r) => [r.certified_until, r.pensioner_id]);
       await audit.record(
-        page.map((r) => ({ keyId: req.principal.keyId, role: req.principal.role, action: 'certification.list', pensionerId: r.pensioner_id })),
+        page.items.map((r) => ({ keyId: req.principal.keyId, role: req.principal.role, action: 'certification.list', pensionerId: r.pensioner_id })),
       );
-      return {
-        items: page.map((r) => certificationView(r, today, false)),
-        nextCursor: rows.length > limit && last ? encodeCursor([last.certified_until, last.pensioner_id]) : null,
-      };
+      return { items: page.items.map((r) => certificationView(r, today, false)), nextCursor: page.nextCursor };
     },
   );
 }
