@@ -15,6 +15,8 @@ import { createAuthService, type AuthService } from './modules/auth/service.ts';
 import { createCertificationRepository, type CertificationRepository } from './modules/certification/repository.ts';
 import { createCertificationService, type CertificationService } from './modules/certification/service.ts';
 import { createSweepService, type SweepService } from './modules/certification/sweep.ts';
+import { createFactsRepository } from './modules/certification/facts-repository.ts';
+import { createDecisionHistoryService, type DecisionHistoryService } from './modules/certification/decision-history.ts';
 import { createReminderService, queueReminders, type ReminderService } from './modules/reminders/service.ts';
 import { createPensionerRepository } from './modules/pensioners/repository.ts';
 import { createPensionerService, type PensionerService } from './modules/pensioners/service.ts';
@@ -47,6 +49,7 @@ export interface AppDeps {
   pensioners: PensionerService;
   certificationRepo: CertificationRepository;
   certification: CertificationService;
+  decisionHistory: DecisionHistoryService;
   rescoring: RescoringService;
   sweep: SweepService;
   evidence: EvidenceService;
@@ -79,7 +82,9 @@ export function createDeps(base: DepsBase): AppDeps {
   const audit = createAuditWriter(pool);
   const auth = createAuthService(createKeyRepository(db));
   const certificationRepo = createCertificationRepository(pool);
-  const certification = createCertificationService({ repo: certificationRepo, policy, openChecks });
+  const certificationFacts = createFactsRepository();
+  const certification = createCertificationService({ repo: certificationRepo, facts: certificationFacts, policy, openChecks });
+  const decisionHistory = createDecisionHistoryService({ db, repo: certificationRepo, pensioners: createPensionerRepository() });
   const rescoring = createRescoringService({ transaction, pending: createRescorePendingRepository(), queues, clock, rescore: certification.rescore });
   const requestRescore = (ids: string[], key: string, delay?: number) => rescoring.request(db, ids, key, delay);
   const pensioners = createPensionerService({ db, repo: createPensionerRepository(), certification, audit, clock });
@@ -97,7 +102,15 @@ export function createDeps(base: DepsBase): AppDeps {
   const evidenceRepo = createEvidenceRepository();
   const evidence = createEvidenceService({ pool, repo: evidenceRepo, queues, clock, batchRescoreDelayMs: config.batchRescoreDelayMs, requestRescore });
   const feeds = createFeedService({ pool, repo: evidenceRepo, clock, enqueueRescore: requestRescore });
-  const sweep = createSweepService({ db, certification, openChecks, queueReminders: (q, rows) => queueReminders(q, rows, queues) });
+  const sweep = createSweepService({
+    db,
+    transaction,
+    certification,
+    certifications: certificationRepo,
+    pensioners: certificationFacts,
+    openChecks,
+    queueReminders: (q, rows) => queueReminders(q, rows, queues),
+  });
   const reminders = createReminderService({ db, audit, clock, smsGatewayUrl: config.smsGatewayUrl });
   const payroll = createPayrollService({ db, repo: createPayrollRepository(), certification });
   const reports = createReportsService({ db, repo: createReportsRepository() });
@@ -115,6 +128,7 @@ export function createDeps(base: DepsBase): AppDeps {
     pensioners,
     certificationRepo,
     certification,
+    decisionHistory,
     rescoring,
     sweep,
     evidence,
