@@ -112,7 +112,7 @@ export function createDeps(base: DepsBase): AppDeps {
     queueReminders: (q, rows) => queueReminders(q, rows, queues),
   });
   const reminders = createReminderService({ db, audit, clock, smsGatewayUrl: config.smsGatewayUrl });
-  const payroll = createPayrollService({ db, repo: createPayrollRepository(), certification });
+  const payroll = createPayrollService({ transaction, repo: createPayrollRepository(), certification });
   const reports = createReportsService({ db, repo: createReportsRepository() });
   return {
     config,

@@ -6,7 +6,9 @@ import { byOccurrence, isCardOnly, isStaffAliveCheck, type EvidenceEvent } from 
 import { isDeathRecord, type Policy } from './policy.ts';
 import { autoCertificationDates, scoreAt, type AutoMethod, type EvidenceContribution } from './scoring.ts';
 
-export type Status = 'certified' | 'due' | 'suspended' | 'deceased' | 'ineligible' | 'under_review';
+/** Every status a certification can have, in the order lists and reports show them. */
+export const STATUSES = ['certified', 'due', 'suspended', 'deceased', 'ineligible', 'under_review'] as const;
+export type Status = (typeof STATUSES)[number];
 export type CertificationMethod = AutoMethod | 'legacy';
 export type ReviewReason = 'suspected_card_misuse' | 'conflicting_death_record';
 /** Where the death question stands: no death, a death, or a death contradicted by activity. */

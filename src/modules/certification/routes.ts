@@ -3,14 +3,13 @@ import Type from 'typebox';
 import type { AppDeps } from '../../app-deps.ts';
 import { shanghaiDate } from '../../domain/calendar.ts';
 import { narrowRegion } from '../../domain/region.ts';
+import { STATUSES } from '../../domain/lifecycle.ts';
 import { parseNationalId } from '../../domain/national-id.ts';
 import { invalid, notFound } from '../../domain/errors.ts';
 import { requireNationalId } from '../../http/national-id-param.ts';
 import { PageQuery, cursorOf } from '../../http/paging.ts';
 import { NationalIdParam } from '../pensioners/schemas.ts';
 import { certificationView, statusOf } from './view.ts';
-
-export const STATUSES = ['certified', 'due', 'suspended', 'deceased', 'ineligible', 'under_review'] as const;
 
 // Response shapes let Fastify serialize with a compiled stringifier (the hot path of lookups).
 const Evidence = Type.Object({ source: Type.String(), kind: Type.String(), occurredAt: Type.String(), weight: Type.Number(), contribution: Type.Number() });
