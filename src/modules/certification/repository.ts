@@ -126,6 +126,7 @@ export interface ReplayedDecisionRow {
   known_event_ids: string[] | null;
 }
 
+/** The repository's methods (each short; the factory is long only because they are many). */
 export function createCertificationRepository(pool: pg.Pool) {
   return {
     /** A pensioner with the certification, for the registry's own read. */

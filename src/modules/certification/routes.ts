@@ -1,6 +1,5 @@
 import type { FastifyInstance } from 'fastify';
 import Type from 'typebox';
-import type { AppDeps } from '../../app-deps.ts';
 import { shanghaiDate } from '../../domain/calendar.ts';
 import { narrowRegion } from '../../domain/region.ts';
 import { STATUSES } from '../../domain/lifecycle.ts';
@@ -9,7 +8,18 @@ import { invalid, notFound } from '../../domain/errors.ts';
 import { requireNationalId } from '../../http/national-id-param.ts';
 import { PageQuery, cursorOf } from '../../http/paging.ts';
 import { NationalIdParam } from '../pensioners/schemas.ts';
+import type { Executor } from '../../infra/database.ts';
+import type { Clock } from '../../infra/clock.ts';
+import type { AuditWriter } from '../audit/writer.ts';
+import type { CertificationRepository } from './repository.ts';
 import { certificationView, statusOf } from './view.ts';
+
+export interface CertificationRouteDeps {
+  db: Executor;
+  certificationRepo: Pick<CertificationRepository, 'certificationByNationalId' | 'statusesByNationalIds' | 'list'>;
+  audit: Pick<AuditWriter, 'record'>;
+  clock: Clock;
+}
 
 // Response shapes let Fastify serialize with a compiled stringifier (the hot path of lookups).
 const Evidence = Type.Object({ source: Type.String(), kind: Type.String(), occurredAt: Type.String(), weight: Type.Number(), contribution: Type.Number() });
@@ -32,7 +42,20 @@ const QueryBody = Type.Object({ nationalIds: Type.Array(Type.String({ maxLength:
 const listCursor = cursorOf(['date', 'id']);
 const ListQuery = Type.Object({ status: Type.Optional(Type.Union(STATUSES.map((s) => Type.Literal(s)))), ...PageQuery }, { additionalProperties: false });
 
-export async function certificationRoutes(app: FastifyInstance, deps: AppDeps) {
+/** The national IDs of a batch query, normalised; any invalid one refuses the whole batch, saying which. */
+function parseNationalIds(raw: string[]): string[] {
+  const ids: string[] = [];
+  const bad: { index: number; code: string; message: string }[] = [];
+  raw.forEach((value, index) => {
+    const r = parseNationalId(value);
+    if (r.ok) ids.push(r.value.nationalId);
+    else bad.push({ index, code: 'invalid_national_id', message: `not a valid national ID` });
+  });
+  if (bad.length) throw invalid('invalid_national_id', `${bad.length} national IDs are invalid`, bad);
+  return ids;
+}
+
+export async function certificationRoutes(app: FastifyInstance, deps: CertificationRouteDeps) {
   const { certificationRepo, audit, clock, db } = deps;
 
   app.get<{ Params: { nationalId: string } }>(
@@ -51,14 +74,7 @@ export async function certificationRoutes(app: FastifyInstance, deps: AppDeps) {
     '/v1/certifications/query',
     { schema: { body: QueryBody }, config: { roles: ['bureau', 'admin'] } },
     async (req) => {
-      const ids: string[] = [];
-      const bad: { index: number; code: string; message: string }[] = [];
-      req.body.nationalIds.forEach((raw, index) => {
-        const r = parseNationalId(raw);
-        if (r.ok) ids.push(r.value.nationalId);
-        else bad.push({ index, code: 'invalid_national_id', message: `not a valid national ID` });
-      });
-      if (bad.length) throw invalid('invalid_national_id', `${bad.length} national IDs are invalid`, bad);
+      const ids = parseNationalIds(req.body.nationalIds);
       const rows = await certificationRepo.statusesByNationalIds([...new Set(ids)], req.principal.regionPrefix);
       const today = shanghaiDate(clock.now());
       const byId = new Map(rows.map((r) => [r.national_id, r]));

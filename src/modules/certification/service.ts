@@ -53,8 +53,6 @@ export function createCertificationService(deps: CertificationServiceDeps) {
   const { repo, policy } = deps;
 
   return {
-    policy,
-
     /** The full decision (with history) of pensioners, for payroll. */
     async decisions(q: Q, ids: string[], now: Date): Promise<Map<string, Decision>> {
       const facts = await deps.facts.facts(q, ids);

@@ -9,8 +9,8 @@ import type { CertificationService, ReviewCheck } from './service.ts';
 import type { CertificationRepository } from './repository.ts';
 import type { FactsRepository } from './facts-repository.ts';
 
-export const SWEEP_PAGE = 2000;
-export const DUE_CHECK_REASON = 'certification_due';
+const SWEEP_PAGE = 2000;
+const DUE_CHECK_REASON = 'certification_due';
 
 export interface SweepDeps {
   db: Executor;

@@ -8,7 +8,7 @@ import { inRegionSql } from '../../infra/region-sql.ts';
 type Q = Executor;
 
 /** Decision statuses under which a payroll month is held. */
-export const HOLD_STATUSES = ['suspended', 'under_review', 'ineligible'] as const;
+const HOLD_STATUSES = ['suspended', 'under_review', 'ineligible'] as const;
 
 export function createPayrollRepository() {
   return {

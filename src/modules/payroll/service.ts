@@ -18,9 +18,9 @@ export interface PayrollList {
 }
 
 /** Pensioners whose decisions are loaded and decided together. */
-export const PAYROLL_CHUNK = 2000;
+const PAYROLL_CHUNK = 2000;
 /** How far back a decision to hold can still matter for this month's run (a longer hold ending now is missed). */
-export const LOOKBACK_MONTHS = 24;
+const LOOKBACK_MONTHS = 24;
 
 export function parseMonth(s: string): YearMonth {
   if (!isYearMonth(s) || s > '9999-12') throw invalid('invalid_month', 'month must be YYYY-MM, e.g. 2026-07');
