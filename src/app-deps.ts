@@ -15,6 +15,8 @@ import { createAuthService, type AuthService } from './modules/auth/service.ts';
 import { createCertificationRepository, type CertificationRepository } from './modules/certification/repository.ts';
 import { createCertificationService, type CertificationService } from './modules/certification/service.ts';
 import { createSweepService, type SweepService } from './modules/certification/sweep.ts';
+import { createFactsRepository } from './modules/certification/facts-repository.ts';
+import { createDecisionHistoryService, type DecisionHistoryService } from './modules/certification/decision-history.ts';
 import { createReminderService, queueReminders, type ReminderService } from './modules/reminders/service.ts';
 import { createPensionerRepository } from './modules/pensioners/repository.ts';
 import { createPensionerService, type PensionerService } from './modules/pensioners/service.ts';
@@ -50,6 +52,7 @@ export interface AppDeps {
   pensioners: PensionerService;
   certificationRepo: CertificationRepository;
   certification: CertificationService;
+  decisionHistory: DecisionHistoryService;
   rescoring: RescoringService;
   sweep: SweepService;
   evidence: EvidenceService;
@@ -82,7 +85,9 @@ export function createDeps(base: DepsBase): AppDeps {
   const audit = createAuditWriter(pool);
   const auth = createAuthService(createKeyRepository(db));
   const certificationRepo = createCertificationRepository(pool);
-  const certification = createCertificationService({ repo: certificationRepo, policy, openChecks });
+  const certificationFacts = createFactsRepository();
+  const certification = createCertificationService({ repo: certificationRepo, facts: certificationFacts, policy, openChecks });
+  const decisionHistory = createDecisionHistoryService({ db, repo: certificationRepo, pensioners: createPensionerRepository() });
   const rescoring = createRescoringService({ transaction, pending: createRescorePendingRepository(), queues, clock, rescore: certification.rescore });
   const pensioners = createPensionerService({ db, repo: createPensionerRepository(), certification, audit, clock });
   const servicePoint = createServicePointService({
@@ -108,9 +113,17 @@ export function createDeps(base: DepsBase): AppDeps {
     ingestTrace: config.ingestTrace,
   });
   const feeds = createFeedService({ db, transaction, cursors: createFeedCursorRepository(), events: evidenceRepo, rescoring, clock });
-  const sweep = createSweepService({ db, certification, openChecks, queueReminders: (q, rows) => queueReminders(q, rows, queues) });
+  const sweep = createSweepService({
+    db,
+    transaction,
+    certification,
+    certifications: certificationRepo,
+    pensioners: certificationFacts,
+    openChecks,
+    queueReminders: (q, rows) => queueReminders(q, rows, queues),
+  });
   const reminders = createReminderService({ db, audit, clock, smsGatewayUrl: config.smsGatewayUrl });
-  const payroll = createPayrollService({ db, repo: createPayrollRepository(), certification });
+  const payroll = createPayrollService({ transaction, repo: createPayrollRepository(), certification });
   const reports = createReportsService({ db, repo: createReportsRepository() });
   return {
     config,
@@ -127,6 +140,7 @@ export function createDeps(base: DepsBase): AppDeps {
     pensioners,
     certificationRepo,
     certification,
+    decisionHistory,
     rescoring,
     sweep,
     evidence,
