@@ -223,13 +223,8 @@ async function main() {
       async (job) => {
         const c = validateEvent(JSON.parse((job.data as { e: string }).e), { now: new Date() });
         if (!c.ok) return;
-        const client = await database.pool.connect();
-        try {
-          const r = await repo.mergeRows(client, [c.value], { regionPrefix: null, receivedAt: new Date() });
-          if (r.firstId) await rescoreQ.add('rescore', { pensionerIds: r.touched }, { jobId: `naive_${r.firstId}` });
-        } finally {
-          client.release();
-        }
+        const r = await repo.mergeRows(database.db, [c.value], { regionPrefix: null, receivedAt: new Date() });
+        if (r.firstId) await rescoreQ.add('rescore', { pensionerIds: r.touched }, { jobId: `naive_${r.firstId}` });
         processed++;
       },
       { connection: new Redis(REDIS_URL, { maxRetriesPerRequest: null }), prefix, concurrency: 8 },

@@ -15,12 +15,15 @@ import { createAuthService, type AuthService } from './modules/auth/service.ts';
 import { createCertificationRepository, type CertificationRepository } from './modules/certification/repository.ts';
 import { createCertificationService, type CertificationService } from './modules/certification/service.ts';
 import { createSweepService, type SweepService } from './modules/certification/sweep.ts';
+import { createFactsRepository } from './modules/certification/facts-repository.ts';
+import { createDecisionHistoryService, type DecisionHistoryService } from './modules/certification/decision-history.ts';
 import { createReminderService, queueReminders, type ReminderService } from './modules/reminders/service.ts';
 import { createPensionerRepository } from './modules/pensioners/repository.ts';
 import { createPensionerService, type PensionerService } from './modules/pensioners/service.ts';
 import { createEvidenceRepository } from './modules/evidence/repository.ts';
 import { createEvidenceService, type EvidenceService } from './modules/evidence/service.ts';
 import { createFeedService, type FeedService } from './modules/feeds/service.ts';
+import { createFeedCursorRepository } from './modules/feeds/repository.ts';
 import { loadFeeds, type FeedInterface } from './modules/feeds/config.ts';
 import { createManualCheckRepository } from './modules/manual-checks/repository.ts';
 import { createManualCheckService, type ManualCheckService } from './modules/manual-checks/service.ts';
@@ -39,6 +42,8 @@ export interface AppDeps {
   db: Kysely<DB>;
   pool: pg.Pool;
   transaction: Transact;
+  /** The database's readiness (/readyz). */
+  database: Pick<Database, 'ping'>;
   queues: Queues;
   clock: Clock;
   logger: Logger;
@@ -47,6 +52,7 @@ export interface AppDeps {
   pensioners: PensionerService;
   certificationRepo: CertificationRepository;
   certification: CertificationService;
+  decisionHistory: DecisionHistoryService;
   rescoring: RescoringService;
   sweep: SweepService;
   evidence: EvidenceService;
@@ -62,7 +68,7 @@ export interface AppDeps {
 
 export interface DepsBase {
   config: Config;
-  database: Pick<Database, 'db' | 'pool' | 'transaction'>;
+  database: Pick<Database, 'db' | 'pool' | 'transaction' | 'ping'>;
   queues: Queues;
   clock: Clock;
   logger?: Logger;
@@ -79,9 +85,10 @@ export function createDeps(base: DepsBase): AppDeps {
   const audit = createAuditWriter(pool);
   const auth = createAuthService(createKeyRepository(db));
   const certificationRepo = createCertificationRepository(pool);
-  const certification = createCertificationService({ repo: certificationRepo, policy, openChecks });
+  const certificationFacts = createFactsRepository();
+  const certification = createCertificationService({ repo: certificationRepo, facts: certificationFacts, policy, openChecks });
+  const decisionHistory = createDecisionHistoryService({ db, repo: certificationRepo, pensioners: createPensionerRepository() });
   const rescoring = createRescoringService({ transaction, pending: createRescorePendingRepository(), queues, clock, rescore: certification.rescore });
-  const requestRescore = (ids: string[], key: string, delay?: number) => rescoring.request(db, ids, key, delay);
   const pensioners = createPensionerService({ transaction, repo: createPensionerRepository(), certification, certificationRepo, audit, clock });
   const servicePoint = createServicePointService({
     db,
@@ -104,17 +111,35 @@ export function createDeps(base: DepsBase): AppDeps {
     claimTtlMinutes: config.claimTtlMinutes,
   });
   const evidenceRepo = createEvidenceRepository();
-  const evidence = createEvidenceService({ pool, repo: evidenceRepo, queues, clock, batchRescoreDelayMs: config.batchRescoreDelayMs, requestRescore });
-  const feeds = createFeedService({ pool, repo: evidenceRepo, clock, enqueueRescore: requestRescore });
-  const sweep = createSweepService({ db, certification, openChecks, queueReminders: (q, rows) => queueReminders(q, rows, queues) });
+  const evidence = createEvidenceService({
+    db,
+    transaction,
+    repo: evidenceRepo,
+    queues,
+    rescoring,
+    clock,
+    batchRescoreDelayMs: config.batchRescoreDelayMs,
+    ingestTrace: config.ingestTrace,
+  });
+  const feeds = createFeedService({ db, transaction, cursors: createFeedCursorRepository(), events: evidenceRepo, rescoring, clock });
+  const sweep = createSweepService({
+    db,
+    transaction,
+    certification,
+    certifications: certificationRepo,
+    pensioners: certificationFacts,
+    openChecks,
+    queueReminders: (q, rows) => queueReminders(q, rows, queues),
+  });
   const reminders = createReminderService({ transaction, audit, clock, smsGatewayUrl: config.smsGatewayUrl });
-  const payroll = createPayrollService({ db, repo: createPayrollRepository(), certification });
+  const payroll = createPayrollService({ transaction, repo: createPayrollRepository(), certification });
   const reports = createReportsService({ db, repo: createReportsRepository() });
   return {
     config,
     db,
     pool,
     transaction,
+    database: { ping: base.database.ping },
     queues,
     clock,
     logger,
@@ -124,6 +149,7 @@ export function createDeps(base: DepsBase): AppDeps {
     pensioners,
     certificationRepo,
     certification,
+    decisionHistory,
     rescoring,
     sweep,
     evidence,

@@ -50,62 +50,64 @@ export interface Config {
 
 export class ConfigError extends Error {}
 
+// Every variable the service reads, its type and default: the one place the environment is read.
+const ENV = {
+  DATABASE_URL: postgresUrl({ default: undefined }),
+  REDIS_URL: redisUrl({ default: undefined }),
+  PORT: port({ default: 3000 }),
+  HOST: host({ default: '127.0.0.1' }),
+  ROLE: role({ default: 'all' }),
+  LOG_LEVEL: str({ default: 'info', choices: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] }),
+  DATA_DIR: str({ default: './.data' }),
+  EMBEDDED_PG_PORT: port({ default: 54329 }),
+  POLICY_FILE: str({ default: undefined }),
+  RATE_LIMIT_PER_SECOND: num({ default: 1000 }),
+  BODY_LIMIT_BYTES: num({ default: 10 * 1024 * 1024 }),
+  BATCH_LIMIT_BYTES: num({ default: 2 * 1024 * 1024 * 1024 }),
+  SHUTDOWN_TIMEOUT_MS: num({ default: 15_000 }),
+  CLAIM_TTL_MINUTES: num({ default: 30 }),
+  BATCH_RESCORE_DELAY_MS: num({ default: 0 }),
+  RESCORE_DEFER_MAX_MS: num({ default: 3_600_000 }),
+  INGEST_CHUNK_LINES: num({ default: 20_000 }),
+  INGEST_TRACE: bool({ default: false }),
+  MIGRATE_ON_START: bool({ default: false }),
+  SMS_GATEWAY_URL: url({ default: undefined }),
+  FEEDS_FILE: str({ default: undefined }),
+  QUEUE_PREFIX: str({ default: 'pc' }),
+  TRUST_PROXY: bool({ default: false }),
+  CLOCK_START: str({ default: undefined }),
+};
+
+/** The first invalid variable, as one line naming it. */
+function reportFirstError({ errors }: { errors: Partial<Record<string, Error>> }): void {
+  const [name, err] = Object.entries(errors)[0] ?? [];
+  if (!name) return;
+  const why = err instanceof EnvMissingError ? 'is required' : `is invalid: ${err?.message ?? 'bad value'}`;
+  throw new ConfigError(`configuration error: ${name} ${why}`);
+}
+
+// Checks envalid cannot state: ranges and instants.
+const positive = (name: string, v: number) => {
+  if (!Number.isFinite(v) || v <= 0) throw new ConfigError(`configuration error: ${name} is invalid: must be a positive number`);
+  return v;
+};
+const nonNegative = (name: string, v: number) => {
+  if (!Number.isFinite(v) || v < 0) throw new ConfigError(`configuration error: ${name} is invalid: must be zero or more`);
+  return v;
+};
+const instant = (name: string, v: string | undefined) => {
+  if (v === undefined) return undefined;
+  const d = new Date(v);
+  if (!/^\d{4}-\d{2}-\d{2}T/.test(v) || Number.isNaN(d.getTime()))
+    throw new ConfigError(`configuration error: ${name} is invalid: must be an ISO 8601 instant`);
+  return d;
+};
+
 /** Validates the environment; the error names the variable in one line. */
 export function loadConfig(raw: NodeJS.ProcessEnv = process.env): Config {
   // An empty variable (`DATABASE_URL=` in an env file) means unset.
   const env = Object.fromEntries(Object.entries(raw).filter(([, v]) => v !== undefined && v !== ''));
-  const e = cleanEnv(
-    env,
-    {
-      DATABASE_URL: postgresUrl({ default: undefined }),
-      REDIS_URL: redisUrl({ default: undefined }),
-      PORT: port({ default: 3000 }),
-      HOST: host({ default: '127.0.0.1' }),
-      ROLE: role({ default: 'all' }),
-      LOG_LEVEL: str({ default: 'info', choices: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] }),
-      DATA_DIR: str({ default: './.data' }),
-      EMBEDDED_PG_PORT: port({ default: 54329 }),
-      POLICY_FILE: str({ default: undefined }),
-      RATE_LIMIT_PER_SECOND: num({ default: 1000 }),
-      BODY_LIMIT_BYTES: num({ default: 10 * 1024 * 1024 }),
-      BATCH_LIMIT_BYTES: num({ default: 2 * 1024 * 1024 * 1024 }),
-      SHUTDOWN_TIMEOUT_MS: num({ default: 15_000 }),
-      CLAIM_TTL_MINUTES: num({ default: 30 }),
-      BATCH_RESCORE_DELAY_MS: num({ default: 0 }),
-      RESCORE_DEFER_MAX_MS: num({ default: 3_600_000 }),
-      INGEST_CHUNK_LINES: num({ default: 20_000 }),
-      INGEST_TRACE: bool({ default: false }),
-      MIGRATE_ON_START: bool({ default: false }),
-      SMS_GATEWAY_URL: url({ default: undefined }),
-      FEEDS_FILE: str({ default: undefined }),
-      QUEUE_PREFIX: str({ default: 'pc' }),
-      TRUST_PROXY: bool({ default: false }),
-      CLOCK_START: str({ default: undefined }),
-    },
-    {
-      reporter: ({ errors }) => {
-        const [name, err] = Object.entries(errors)[0] ?? [];
-        if (!name) return;
-        const why = err instanceof EnvMissingError ? 'is required' : `is invalid: ${err?.message ?? 'bad value'}`;
-        throw new ConfigError(`configuration error: ${name} ${why}`);
-      },
-    },
-  );
-  const positive = (name: string, v: number) => {
-    if (!Number.isFinite(v) || v <= 0) throw new ConfigError(`configuration error: ${name} is invalid: must be a positive number`);
-    return v;
-  };
-  const nonNegative = (name: string, v: number) => {
-    if (!Number.isFinite(v) || v < 0) throw new ConfigError(`configuration error: ${name} is invalid: must be zero or more`);
-    return v;
-  };
-  const instant = (name: string, v: string | undefined) => {
-    if (v === undefined) return undefined;
-    const d = new Date(v);
-    if (!/^\d{4}-\d{2}-\d{2}T/.test(v) || Number.isNaN(d.getTime()))
-      throw new ConfigError(`configuration error: ${name} is invalid: must be an ISO 8601 instant`);
-    return d;
-  };
+  const e = cleanEnv(env, ENV, { reporter: reportFirstError });
   return {
     databaseUrl: e.DATABASE_URL,
     redisUrl: e.REDIS_URL,

@@ -4,9 +4,11 @@ import { cycleDates, calendarStatus } from './cycle.ts';
 import { shanghaiDate, startOfShanghaiDay, type IsoDate } from './calendar.ts';
 import { byOccurrence, isCardOnly, isStaffAliveCheck, type EvidenceEvent } from './evidence.ts';
 import { isDeathRecord, type Policy } from './policy.ts';
-import { autoCertificationDates, scoreAt, type AutoMethod, type EvidenceContribution } from './scoring.ts';
+import { autoCertificationDates, scoreAt, type AutoCertificationDate, type AutoMethod, type EvidenceContribution } from './scoring.ts';
 
-export type Status = 'certified' | 'due' | 'suspended' | 'deceased' | 'ineligible' | 'under_review';
+/** Every status a certification can have, in the order lists and reports show them. */
+export const STATUSES = ['certified', 'due', 'suspended', 'deceased', 'ineligible', 'under_review'] as const;
+export type Status = (typeof STATUSES)[number];
 export type CertificationMethod = AutoMethod | 'legacy';
 export type ReviewReason = 'suspected_card_misuse' | 'conflicting_death_record';
 /** Where the death question stands: no death, a death, or a death contradicted by activity. */
@@ -185,28 +187,10 @@ function comparePeriods(a: CertificationPeriod, b: CertificationPeriod): number 
 }
 
 /**
- * Decides the status of one pensioner at `now` from all their facts. Rules, and why:
- * - Only facts that had happened by `now` count, so a decision can be replayed as of any time.
- * - Certification date = the latest of: the legacy certification or benefit start (a new
- *   recipient is certified in their first payment month), the latest auto-certification, and
- *   the latest staff in-person/home check (staff saw the person: it certifies whatever its
- *   recorded identity check). Valid `cycleMonths`; due `reminderMonths` before the end so a
- *   reminder and a manual check can go out in time; suspended from the day after it ends.
- * - While a death stands (deceased or under review), nothing dated after the date of death
- *   certifies: that is exactly the evidence in doubt.
- * - Precedence: deceased > under_review > ineligible > suspended/due/certified, i.e. the
- *   reason payments stop or are held is the most serious one.
- * - A custodial sentence makes the person ineligible from its start until a release; after
- *   release the normal rules apply (the release itself is life evidence by its weight).
+ * Every way the pensioner was certified, oldest first, one per date and method: the legacy
+ * certification (or benefit start), each auto-certification and each staff check.
  */
-export function decide(policy: Policy, facts: Facts, now: Date): Decision {
-  const events = facts.events.filter((ev) => ev.occurredAt.getTime() <= now.getTime()).sort(byOccurrence);
-  const standing = deathStanding(policy, events);
-  const timeline = deathTimeline(policy, events, now);
-  const deathDate = standing.state === 'alive' ? null : standing.deathDate;
-
-  const life = events.filter((ev) => !isDeathRecord(policy, ev) && (deathDate === null || dayOf(ev) <= deathDate));
-  const autos = autoCertificationDates(policy, facts.birthDate, life);
+function certificationPeriods(policy: Policy, facts: Facts, life: EvidenceEvent[], autos: AutoCertificationDate[]): CertificationPeriod[] {
   const untilOf = (d: IsoDate) => cycleDates(d, policy).certifiedUntil;
   const legacy = facts.legacyCertifiedAt;
   const base = legacy && legacy > facts.benefitStartDate ? legacy : facts.benefitStartDate;
@@ -234,21 +218,53 @@ export function decide(policy: Policy, facts: Facts, now: Date): Decision {
   ].sort(comparePeriods);
   // One period per date and method, known since the earliest way it was reached.
   const seen = new Set<string>();
-  const periods = candidates.filter((p) => {
+  return candidates.filter((p) => {
     const key = `${p.certifiedAt}/${p.method}`;
     return !seen.has(key) && !!seen.add(key);
   });
-  const current = periods.at(-1)!;
+}
 
-  let scoreAtCertification: number | null = null;
-  let certificationEvidence: EvidenceContribution[] = [];
-  if (current.method !== 'legacy') {
-    const auto = autos.find((a) => a.datedBy === current.eventId && a.certifiedAt === current.certifiedAt);
-    const dating = life.find((ev) => ev.id === current.eventId);
-    const s = auto?.explain() ?? (dating ? scoreAt(policy, facts.birthDate, life, dating.occurredAt) : null);
-    scoreAtCertification = s?.score ?? null;
-    certificationEvidence = s?.evidence ?? [];
-  }
+/** The score and evidence that made the current certification (none for a legacy one). */
+function explainCertification(
+  policy: Policy,
+  birthDate: IsoDate,
+  life: EvidenceEvent[],
+  autos: AutoCertificationDate[],
+  current: CertificationPeriod,
+): { scoreAtCertification: number | null; certificationEvidence: EvidenceContribution[] } {
+  if (current.method === 'legacy') return { scoreAtCertification: null, certificationEvidence: [] };
+  const auto = autos.find((a) => a.datedBy === current.eventId && a.certifiedAt === current.certifiedAt);
+  const dating = life.find((ev) => ev.id === current.eventId);
+  const s = auto?.explain() ?? (dating ? scoreAt(policy, birthDate, life, dating.occurredAt) : null);
+  return { scoreAtCertification: s?.score ?? null, certificationEvidence: s?.evidence ?? [] };
+}
+
+/**
+ * Decides the status of one pensioner at `now` from all their facts. Rules, and why:
+ * - Only facts that had happened by `now` count, so a decision can be replayed as of any time.
+ * - Certification date = the latest of: the legacy certification or benefit start (a new
+ *   recipient is certified in their first payment month), the latest auto-certification, and
+ *   the latest staff in-person/home check (staff saw the person: it certifies whatever its
+ *   recorded identity check). Valid `cycleMonths`; due `reminderMonths` before the end so a
+ *   reminder and a manual check can go out in time; suspended from the day after it ends.
+ * - While a death stands (deceased or under review), nothing dated after the date of death
+ *   certifies: that is exactly the evidence in doubt.
+ * - Precedence: deceased > under_review > ineligible > suspended/due/certified, i.e. the
+ *   reason payments stop or are held is the most serious one.
+ * - A custodial sentence makes the person ineligible from its start until a release; after
+ *   release the normal rules apply (the release itself is life evidence by its weight).
+ */
+export function decide(policy: Policy, facts: Facts, now: Date): Decision {
+  const events = facts.events.filter((ev) => ev.occurredAt.getTime() <= now.getTime()).sort(byOccurrence);
+  const standing = deathStanding(policy, events);
+  const timeline = deathTimeline(policy, events, now);
+  const deathDate = standing.state === 'alive' ? null : standing.deathDate;
+
+  const life = events.filter((ev) => !isDeathRecord(policy, ev) && (deathDate === null || dayOf(ev) <= deathDate));
+  const autos = autoCertificationDates(policy, facts.birthDate, life);
+  const periods = certificationPeriods(policy, facts, life, autos);
+  const current = periods.at(-1)!;
+  const { scoreAtCertification, certificationEvidence } = explainCertification(policy, facts.birthDate, life, autos, current);
 
   const custody = custodialPeriods(events);
   const openCustody = custody.at(-1)?.releasedOn === null ? custody.at(-1)! : null;

@@ -90,7 +90,7 @@ function cumulativeHazard(h: Hazard, age: number): number {
   return h.cumulative[i]! + ((age - a0) * (r0 + r)) / 2;
 }
 
-/** Instantaneous hazard rate (per year) at an age; exported for tests and reports. */
+/** Instantaneous hazard rate (per year) at an age: the table's rates as scoring reads them (its tests hold them to the table). */
 export function hazardRate(policy: Policy, age: number): number {
   const h = hazardOf(policy.mortality);
   const n = h.ages.length;
@@ -101,14 +101,11 @@ export function hazardRate(policy: Policy, age: number): number {
   return h.rates[i]! + ((h.rates[i + 1]! - h.rates[i]!) * (age - h.ages[i]!)) / (h.ages[i + 1]! - h.ages[i]!);
 }
 
-function ageInYears(birthMs: number, at: Date): number {
-  return (at.getTime() - birthMs) / YEAR_MS;
-}
-
 /**
  * One pensioner's cumulative hazard at an instant (epoch ms). Scoring decays every event to
  * many instants; taking H once per instant and per event, instead of twice per pair, is what
- * keeps a sweep of millions cheap. survivalBetween(H(from), H(to)) is exactly survival(from, to).
+ * keeps a sweep of millions cheap: the survival from one instant to another is
+ * survivalBetween(from, H(from), to, H(to)).
  */
 function hazardClock(policy: Policy, birthMs: number): (t: number) => number {
   const h = hazardOf(policy.mortality);
@@ -119,19 +116,16 @@ function survivalBetween(fromMs: number, hFrom: number, toMs: number, hTo: numbe
   return toMs <= fromMs ? 1 : Math.exp(-Math.max(0, hTo - hFrom));
 }
 
-function survival(policy: Policy, birthMs: number, from: Date, to: Date): number {
-  if (to.getTime() <= from.getTime()) return 1;
-  const h = hazardOf(policy.mortality);
-  const integral = cumulativeHazard(h, ageInYears(birthMs, to)) - cumulativeHazard(h, ageInYears(birthMs, from));
-  return Math.exp(-Math.max(0, integral));
-}
-
 /**
  * Alive at `occurredAt` (with probability `weight`) decays towards "alive at `at`":
- * weight × P(survive from occurredAt to at) under the age-specific hazard.
+ * weight × P(survive from occurredAt to at) under the age-specific hazard. The decay of one
+ * event, by the same hazard clock scoring uses.
  */
 export function decay(policy: Policy, weight: number, birthDate: IsoDate, occurredAt: Date, at: Date): number {
-  return weight * survival(policy, startOfShanghaiDay(birthDate).getTime(), occurredAt, at);
+  const H = hazardClock(policy, startOfShanghaiDay(birthDate).getTime());
+  const from = occurredAt.getTime();
+  const to = at.getTime();
+  return weight * survivalBetween(from, H(from), to, H(to));
 }
 
 // ---- score -----------------------------------------------------------------------------

@@ -14,15 +14,22 @@ declare module 'fastify' {
   }
 }
 
+const BEARER = /^Bearer\s+(\S+)$/i;
+
+/** The API key of `Authorization: Bearer <key>` (scheme in any case, surrounding space ignored). */
+export function bearerKey(header: string | undefined): string | undefined {
+  return header ? BEARER.exec(header.trim())?.[1] : undefined;
+}
+
 export const authPlugin = fp(async function auth(app: FastifyInstance, opts: { authenticate: (secret: string) => Promise<Principal | null | undefined> }) {
   app.decorateRequest('principal', null as unknown as Principal);
   app.addHook('onRequest', async (req: FastifyRequest) => {
     const roles = req.routeOptions.config.roles;
     if (!roles) return; // open routes: health, metrics, docs, the staff page
     const header = req.headers.authorization;
-    const m = header ? /^Bearer\s+(\S+)$/i.exec(header) : null;
-    if (!m) throw new AppError(401, 'unauthorized', 'missing or malformed Authorization: Bearer <key>');
-    const principal = await opts.authenticate(m[1]!);
+    const key = bearerKey(header);
+    if (!key) throw new AppError(401, 'unauthorized', 'missing or malformed Authorization: Bearer <key>');
+    const principal = await opts.authenticate(key);
     if (!principal) throw new AppError(401, 'unauthorized', 'unknown or revoked API key');
     req.principal = principal;
     if (!roles.includes(principal.role)) throw new AppError(403, 'forbidden', `a ${principal.role} key may not use this route`);

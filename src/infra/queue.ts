@@ -42,30 +42,38 @@ function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   ]).finally(() => clearTimeout(timer));
 }
 
+/** The two backends behind one API: BullMQ's generics differ per backend, its classes do not. */
+function backend(opts: QueueBackendOptions) {
+  const redis = opts.redisUrl;
+  let shared: Redis | undefined;
+  const schema = opts.prefix.replace(/[^a-zA-Z0-9_]/g, '_').toLowerCase();
+  const pgConnection = { connectionString: opts.databaseUrl, schema: `bullmq_${schema}`, migrate: true, max: 10 };
+  return {
+    queue(name: QueueName): Queue {
+      if (!redis) return new (Queue as any)(name, { connection: pgConnection }, createPostgresBackend) as Queue;
+      shared ??= new Redis(redis, { maxRetriesPerRequest: null, enableOfflineQueue: true });
+      return new Queue(name, { connection: shared, prefix: opts.prefix } as QueueOptions);
+    },
+    worker(name: QueueName, processor: (job: Job, token?: string) => Promise<unknown>, wopts: Partial<WorkerOptions>): Worker {
+      if (!redis) return new (Worker as any)(name, processor, { ...wopts, connection: pgConnection }, createPostgresBackend) as Worker;
+      return new Worker(name, processor, { ...wopts, connection: new Redis(redis, { maxRetriesPerRequest: null }), prefix: opts.prefix } as WorkerOptions);
+    },
+    close: () => shared?.disconnect(),
+  };
+}
+
 export function createQueues(opts: QueueBackendOptions): Queues {
   const queues = new Map<QueueName, Queue>();
   const workers: Worker[] = [];
   const redis = opts.redisUrl;
-  let shared: Redis | undefined;
-
-  const schema = opts.prefix.replace(/[^a-zA-Z0-9_]/g, '_').toLowerCase();
-  const pgConnection = { connectionString: opts.databaseUrl, schema: `bullmq_${schema}`, migrate: true, max: 10 };
-
-  // BullMQ's generics differ per backend; both are driven through the same class API.
-  const makeQueue = (name: QueueName): Queue => {
-    if (redis) {
-      shared ??= new Redis(redis, { maxRetriesPerRequest: null, enableOfflineQueue: true });
-      return new Queue(name, { connection: shared, prefix: opts.prefix } as QueueOptions);
-    }
-    return new (Queue as any)(name, { connection: pgConnection }, createPostgresBackend) as Queue;
-  };
+  const make = backend(opts);
 
   return {
     kind: redis ? 'redis' : 'postgres',
     get(name) {
       let q = queues.get(name);
       if (!q) {
-        q = makeQueue(name);
+        q = make.queue(name);
         q.on('error', () => {});
         queues.set(name, q);
       }
@@ -81,13 +89,7 @@ export function createQueues(opts: QueueBackendOptions): Queues {
     },
     worker(name, processor, overrides = {}) {
       const wopts = { ...JOBS[name].worker, ...overrides };
-      const w = redis
-        ? new Worker(name, processor, {
-            ...wopts,
-            connection: new Redis(redis, { maxRetriesPerRequest: null }),
-            prefix: opts.prefix,
-          } as WorkerOptions)
-        : (new (Worker as any)(name, processor, { ...wopts, connection: pgConnection }, createPostgresBackend) as Worker);
+      const w = make.worker(name, processor as never, wopts);
       const log = opts.logger;
       w.on('error', (err: Error) => log?.warn({ queue: name, err }, 'queue connection error'));
       // Ids and counts only: a job's data may name pensioners by id, never by person.
@@ -110,7 +112,7 @@ export function createQueues(opts: QueueBackendOptions): Queues {
     async close() {
       await Promise.allSettled(workers.map((w) => w.close()));
       await Promise.allSettled([...queues.values()].map((q) => q.close()));
-      if (shared) shared.disconnect();
+      make.close();
     },
   };
 }

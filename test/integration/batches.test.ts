@@ -1,6 +1,7 @@
 // Batch files: upload (durable before the 202), processing by the ingest-batch worker,
 // status, rejects with editor line numbers, charsets, idempotence.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PassThrough } from 'node:stream';
 import iconv from 'iconv-lite';
 import type { Worker } from 'bullmq';
 import { createTestContext, type TestContext } from '../helpers/context.ts';
@@ -16,7 +17,7 @@ let otherFeed: string;
 let worker: Worker;
 const people = ids(20, '510104', '1943-03-01');
 
-const upload = (key: string, source: string, body: string | Buffer, type = 'text/csv') =>
+const upload = (key: string, source: string, body: string | Buffer | PassThrough, type = 'text/csv') =>
   t.app.inject({ method: 'POST', url: `/v1/feeds/${source}/batches`, headers: { ...auth(key), 'content-type': type }, payload: body });
 
 beforeAll(async () => {
@@ -114,6 +115,22 @@ describe('CSV batches', () => {
     expect(n.rows[0]).toEqual({ uploading: 0, chunks: 0 });
   });
 
+  it('the same file uploaded several times at once is one batch', async () => {
+    // Uploads that both pass the duplicate check before either commits: the later ones meet
+    // the unique (source, sha256) index and answer with the batch that won.
+    const text = `national_id,kind,occurred_at,source_ref,identity_check\n${people[10]},admission,2026-06-01T10:00:00+08:00,T-2,id_document\n`;
+    // Each body stays open until all are streaming, then all end together.
+    const bodies = Array.from({ length: 4 }, () => new PassThrough());
+    const pending = bodies.map((b) => upload(feed, 'hospital', b));
+    for (const b of bodies) b.write(text);
+    await new Promise((r) => setTimeout(r, 200));
+    for (const b of bodies) b.end();
+    const answers = await Promise.all(pending);
+    expect(answers.map((a) => a.statusCode)).toEqual([202, 202, 202, 202]);
+    expect(new Set(answers.map((a) => a.json().batchId)).size).toBe(1);
+    await waitForBatch(t, feed, answers[0]!.json().batchId);
+  });
+
   it('refuses a missing column, an unknown charset or media type, and a file over the limit, leaving nothing behind', async () => {
     const before = await t.deps.pool.query('SELECT (SELECT count(*) FROM batches)::int AS b, (SELECT count(*) FROM batch_chunks)::int AS c');
     const noKind = await upload(feed, 'hospital', `national_id,occurred_at,source_ref,identity_check\n${people[9]},2026-06-01T10:00:00+08:00,X-1,none\n`);
@@ -205,5 +222,16 @@ describe('access', () => {
     expect((await t.app.inject({ method: 'GET', url: `/v1/feeds/batches/not-an-id`, headers: auth(admin) })).statusCode).toBe(404);
     expect((await upload(feed, 'astrology', 'x\n')).statusCode).toBe(404);
     await waitForBatch(t, feed, id);
+  });
+});
+
+describe('batch status', () => {
+  it('answers 404 for a malformed batch id that looks like a UUID, never a 500', async () => {
+    // 36 characters of hex digits and dashes, but no UUID: PostgreSQL refuses to cast them.
+    for (const id of ['-'.repeat(36), '0'.repeat(36), '00000000-0000-0000-0000-00000000000g', '00000000-0000-0000-0000-0000000000000']) {
+      const res = await t.app.inject({ method: 'GET', url: `/v1/feeds/batches/${id}`, headers: auth(admin) });
+      expect(res.statusCode, id).toBe(404);
+      expect(res.json().error.code, id).toBe('not_found');
+    }
   });
 });

@@ -191,4 +191,18 @@ describe('lists', () => {
       expect(res.statusCode, q).toBe(400);
     }
   });
+
+  // Regression: a cursor of two strings that are not a date and an id reached SQL (500).
+  it('rejects a cursor whose parts are not a date and an id', async () => {
+    for (const parts of [
+      ['notadate', 'x'],
+      ['2026-01-01', 'x'],
+      ['2026-02-30', '1'],
+    ]) {
+      const cursor = Buffer.from(JSON.stringify(parts)).toString('base64url');
+      const res = await t.app.inject({ method: 'GET', url: `/v1/certifications?cursor=${cursor}`, headers: auth(bureau) });
+      expect(res.statusCode, parts.join()).toBe(400);
+      expect(res.json().error.code).toBe('invalid_cursor');
+    }
+  });
 });

@@ -76,6 +76,20 @@ describe('protection', () => {
     expect((await t.app.inject({ method: 'GET', url: `/v1/certifications?limit=1`, headers: auth(bureau) })).statusCode).toBe(200);
   });
 
+  // Regression: each spelling of the header had a budget of its own.
+  it('counts every spelling of one key against the same budget', async () => {
+    const key = await t.key('bureau');
+    const spellings = [`Bearer ${key}`, `bearer ${key}`, `BEARER ${key}`, `Bearer   ${key}`, `Bearer\t${key}`, ` Bearer ${key} `];
+    const codes = [];
+    for (let i = 0; i < 25; i++) {
+      codes.push(
+        (await t.app.inject({ method: 'GET', url: `/v1/certifications?limit=1`, headers: { authorization: spellings[i % spellings.length]! } })).statusCode,
+      );
+    }
+    expect(codes.slice(0, spellings.length)).toEqual(spellings.map(() => 200));
+    expect(codes).toContain(429);
+  });
+
   it('refuses JSON bodies over the limit and malformed JSON in the error shape', async () => {
     const huge = await t.app.inject({
       method: 'PUT',

@@ -206,6 +206,14 @@ describe('GET /v1/payroll/{month}', () => {
     expect(rows[0].detail).toEqual({ month: '2026-07' });
   });
 
+  it('answers or refuses the earliest months, never 500', async () => {
+    for (const m of ['1900-01', '0001-01']) {
+      const res = await payroll(m);
+      expect([200, 400], `${m}: ${res.body}`).toContain(res.statusCode);
+      if (res.statusCode === 400) expect(res.json().error.code).toBe('invalid_month');
+    }
+  });
+
   it('rejects a month that is not YYYY-MM, or after next month, with 400 invalid_month', async () => {
     for (const m of ['2026-13', '2026-7', '202607', 'july', '2026-00', '2026-08']) {
       const res = await payroll(m);

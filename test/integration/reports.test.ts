@@ -131,6 +131,17 @@ describe('GET /v1/reports/summary', () => {
     expect(outside).toMatchObject({ total: 0, evidenceMix: [], silentCertification: { rate: null }, manualChecks: { opened: 0, closed: 0 } });
   });
 
+  // Every month the parameter accepts reaches SQL as instants: the last (9999-12) and the first
+  // (1900-01) must answer, with nothing in them, or be refused, never a 500.
+  it('answers or refuses the extreme months, never 500', async () => {
+    for (const m of ['9999-12', '1900-01', '0001-01', '10000-01']) {
+      const res = await summary(`?month=${m}`);
+      expect([200, 400], `${m}: ${res.body}`).toContain(res.statusCode);
+      if (res.statusCode === 200) expect(res.json()).toMatchObject({ month: m, evidenceMix: [], manualChecks: { opened: 0, closed: 0 } });
+      else expect(res.json().error.code).toBe('invalid_month');
+    }
+  });
+
   it('rejects a bad month and keys without the right', async () => {
     const res = await summary('?month=2026-6');
     expect(res.statusCode).toBe(400);

@@ -51,7 +51,7 @@ describe.each(['redis', 'postgres'] as const)('on the %s backend', (queue) => {
     const file = await busyIngestion();
     worker = createRescoreWorker(t.deps, { yieldPollMs: 50, maxDeferMs: 60_000 });
     await sleep(300); // the worker has looked at the queues and paused
-    await t.deps.evidence.enqueueRescore([pids[0]!], 'push_held');
+    await t.deps.rescoring.request(t.deps.db, [pids[0]!], 'push_held');
     await sleep(800);
     expect(await pending()).toEqual([pids[0]]);
     const job = await t.deps.queues.get('rescore').getJob('push_held_0');
@@ -69,7 +69,7 @@ describe.each(['redis', 'postgres'] as const)('on the %s backend', (queue) => {
     worker = createRescoreWorker(t.deps, { yieldPollMs: 50, maxDeferMs: 1500 });
     await sleep(300);
     const queued = Date.now();
-    await t.deps.evidence.enqueueRescore([pids[1]!], 'push_bounded');
+    await t.deps.rescoring.request(t.deps.db, [pids[1]!], 'push_bounded');
     await until(pending, (p) => p.length === 0);
     expect(Date.now() - queued).toBeGreaterThanOrEqual(1000);
     expect(await t.deps.queues.get('ingest-batch').getJobState(file.id!)).toBe('waiting');
@@ -82,7 +82,7 @@ describe.each(['redis', 'postgres'] as const)('on the %s backend', (queue) => {
     // pids[3] is pending from an earlier file whose own job has not run yet
     await t.deps.pool.query('INSERT INTO rescore_pending (pensioner_id) VALUES ($1)', [pids[3]]);
     worker = createRescoreWorker(t.deps, { yieldPollMs: 50 });
-    await t.deps.evidence.enqueueRescore([pids[2]!], 'push_topped');
+    await t.deps.rescoring.request(t.deps.db, [pids[2]!], 'push_topped');
     await until(pending, (p) => p.length === 0);
     const job = await until(
       () => t.deps.queues.get('rescore').getJob('push_topped_0'),

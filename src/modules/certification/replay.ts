@@ -4,12 +4,12 @@
 // field with what was stored. An auditor's
 // question "would the rules as they stood then say the same?" gets a yes or the differences.
 import { isDeepStrictEqual } from 'node:util';
-import { sql, type Kysely } from 'kysely';
-import type { DB } from '../../infra/db-types.ts';
+import type { Executor } from '../../infra/database.ts';
 import type { Policy } from '../../domain/policy.ts';
 import type { IsoDate } from '../../domain/calendar.ts';
 import { decideFor, toState, type PensionerFacts } from './decide.ts';
-import { loadFacts } from './service.ts';
+import type { FactsRepository } from './facts-repository.ts';
+import type { CertificationRepository } from './repository.ts';
 
 export interface StoredDecision {
   id: string;
@@ -57,28 +57,21 @@ export function replayDecision(archive: ReadonlyMap<string, Policy>, facts: Pens
   return { ...base, outcome: differences.length ? 'different' : 'identical', differences };
 }
 
-export function createReplayService(deps: { db: Kysely<DB>; archive: ReadonlyMap<string, Policy> }) {
+export interface ReplayServiceDeps {
+  db: Executor;
+  repo: Pick<CertificationRepository, 'decisionsToReplay'>;
+  facts: Pick<FactsRepository, 'facts'>;
+}
+
+export function createReplayService(deps: ReplayServiceDeps) {
   return {
-    async replayPensioner(pensionerId: string): Promise<ReplayResult[]> {
-      const [facts] = await loadFacts(deps.db, [pensionerId]);
+    /** Every stored decision of a pensioner replayed under the policy version it records, oldest first. */
+    async replayPensioner(pensionerId: string, archive: ReadonlyMap<string, Policy>): Promise<ReplayResult[]> {
+      const [facts] = await deps.facts.facts(deps.db, [pensionerId]);
       if (!facts) return [];
-      const rows = await sql<{
-        id: string;
-        decided_ms: number;
-        status: string;
-        certified_at: string | null;
-        certified_until: string | null;
-        method: string | null;
-        score: number;
-        policy_version: string;
-        evidence: unknown;
-        known_event_ids: string[] | null;
-      }>`
-        SELECT id::text AS id, (extract(epoch FROM decided_at) * 1000)::float8 AS decided_ms, status, certified_at::text AS certified_at,
-          certified_until::text AS certified_until, method, score, policy_version, evidence, known_event_ids::text[] AS known_event_ids
-        FROM decisions WHERE pensioner_id = ${pensionerId}::bigint ORDER BY decided_at, id`.execute(deps.db);
-      return rows.rows.map((r) =>
-        replayDecision(deps.archive, facts, {
+      const rows = await deps.repo.decisionsToReplay(deps.db, pensionerId);
+      return rows.map((r) =>
+        replayDecision(archive, facts, {
           id: r.id,
           decidedAt: new Date(r.decided_ms),
           status: r.status,
@@ -94,3 +87,4 @@ export function createReplayService(deps: { db: Kysely<DB>; archive: ReadonlyMap
     },
   };
 }
+export type ReplayService = ReturnType<typeof createReplayService>;

@@ -1,12 +1,13 @@
-// Certification state rows and the reads the bureau makes of them.
-import { sql, type Kysely, type RawBuilder, type Transaction } from 'kysely';
+// Certification state rows and their decision history (one family: a decision is written by
+// the same statement that stores the certification it records), and the reads made of them.
+import { sql, type RawBuilder } from 'kysely';
 import type pg from 'pg';
-import type { DB } from '../../infra/db-types.ts';
+import type { Executor } from '../../infra/database.ts';
 import { inRegionSql } from '../../infra/region-sql.ts';
 import type { CertificationState } from './decide.ts';
 import type { IsoDate } from '../../domain/calendar.ts';
 
-type Q = Kysely<DB> | Transaction<DB>;
+type Q = Executor;
 
 export interface CertificationRow {
   pensioner_id: string;
@@ -96,6 +97,36 @@ export function statusFilterSql(status: string, today: IsoDate) {
   }
 }
 
+/** A decision as the history shows it. */
+export interface DecisionRow {
+  id: string;
+  decided_at: Date;
+  status: string;
+  certified_at: string | null;
+  certified_until: string | null;
+  method: string | null;
+  score: number;
+  policy_version: string;
+  evidence: unknown;
+  actor: string;
+  detail: unknown;
+}
+
+/** A decision as a replay needs it: the instant to the millisecond and the events it was taken from. */
+export interface ReplayedDecisionRow {
+  id: string;
+  decided_ms: number;
+  status: string;
+  certified_at: string | null;
+  certified_until: string | null;
+  method: string | null;
+  score: number;
+  policy_version: string;
+  evidence: unknown;
+  known_event_ids: string[] | null;
+}
+
+/** The repository's methods (each short; the factory is long only because they are many). */
 export function createCertificationRepository(pool: pg.Pool) {
   return {
     /** A pensioner with the certification, for the registry's own read. */
@@ -138,6 +169,42 @@ export function createCertificationRepository(pool: pg.Pool) {
         WHERE ${sql.join(where, sql` AND `)}
         ORDER BY c.certified_until, c.pensioner_id
         LIMIT ${f.limit}`.execute(q);
+      return res.rows;
+    },
+
+    /** One page of a pensioner's decisions, newest (largest id) first, after the decision `afterId`. */
+    async decisionPage(q: Q, pensionerId: string, limit: number, afterId?: string): Promise<DecisionRow[]> {
+      const res = await sql<DecisionRow>`
+        SELECT d.id::text AS id, d.decided_at, d.status, d.certified_at, d.certified_until, d.method, d.score, d.policy_version,
+          d.evidence, d.actor, d.detail
+        FROM decisions d WHERE d.pensioner_id = ${pensionerId}::bigint ${afterId ? sql`AND d.id < ${afterId}::bigint` : sql``}
+        ORDER BY d.id DESC LIMIT ${limit}`.execute(q);
+      return res.rows;
+    },
+
+    /** Every decision of a pensioner, oldest first, as a replay reads them. */
+    async decisionsToReplay(q: Q, pensionerId: string): Promise<ReplayedDecisionRow[]> {
+      const res = await sql<ReplayedDecisionRow>`
+        SELECT id::text AS id, (extract(epoch FROM decided_at) * 1000)::float8 AS decided_ms, status, certified_at::text AS certified_at,
+          certified_until::text AS certified_until, method, score, policy_version, evidence, known_event_ids::text[] AS known_event_ids
+        FROM decisions WHERE pensioner_id = ${pensionerId}::bigint ORDER BY decided_at, id`.execute(q);
+      return res.rows;
+    },
+
+    /** The certifications in [fromId, toId] that are ending (due) or have ended (suspended), with what orders their checks. */
+    async endingBetween(q: Q, fromId: string, toId: string) {
+      const res = await sql<{
+        pensioner_id: string;
+        region_code: string;
+        status: string;
+        score: number;
+        certified_until: string;
+        due_from: string;
+        birth_date: string;
+      }>`
+        SELECT c.pensioner_id::text AS pensioner_id, c.region_code, c.status, c.score, c.certified_until, c.due_from, p.birth_date
+        FROM certifications c JOIN pensioners p ON p.id = c.pensioner_id
+        WHERE c.pensioner_id BETWEEN ${fromId}::bigint AND ${toId}::bigint AND c.status IN ('due', 'suspended')`.execute(q);
       return res.rows;
     },
 

@@ -1,16 +1,25 @@
 import type { FastifyInstance } from 'fastify';
 import Type from 'typebox';
-import type { AppDeps } from '../../app-deps.ts';
 import { shanghaiDate } from '../../domain/calendar.ts';
 import { narrowRegion } from '../../domain/region.ts';
+import { STATUSES } from '../../domain/lifecycle.ts';
 import { parseNationalId } from '../../domain/national-id.ts';
 import { invalid, notFound } from '../../domain/errors.ts';
 import { requireNationalId } from '../../http/national-id-param.ts';
-import { PageQuery, decodeCursor, encodeCursor } from '../../http/paging.ts';
+import { PageQuery, cursorOf } from '../../http/paging.ts';
 import { NationalIdParam } from '../pensioners/schemas.ts';
+import type { Executor } from '../../infra/database.ts';
+import type { Clock } from '../../infra/clock.ts';
+import type { AuditWriter } from '../audit/writer.ts';
+import type { CertificationRepository } from './repository.ts';
 import { certificationView, statusOf } from './view.ts';
 
-export const STATUSES = ['certified', 'due', 'suspended', 'deceased', 'ineligible', 'under_review'] as const;
+export interface CertificationRouteDeps {
+  db: Executor;
+  certificationRepo: Pick<CertificationRepository, 'certificationByNationalId' | 'statusesByNationalIds' | 'list'>;
+  audit: Pick<AuditWriter, 'record'>;
+  clock: Clock;
+}
 
 // Response shapes let Fastify serialize with a compiled stringifier (the hot path of lookups).
 const Evidence = Type.Object({ source: Type.String(), kind: Type.String(), occurredAt: Type.String(), weight: Type.Number(), contribution: Type.Number() });
@@ -29,9 +38,24 @@ export const CertificationResponse = Type.Object({
 });
 
 const QueryBody = Type.Object({ nationalIds: Type.Array(Type.String({ maxLength: 32 }), { maxItems: 1000 }) }, { additionalProperties: false });
+/** Lists are ordered by certifiedUntil, then pensioner id. */
+const listCursor = cursorOf(['date', 'id']);
 const ListQuery = Type.Object({ status: Type.Optional(Type.Union(STATUSES.map((s) => Type.Literal(s)))), ...PageQuery }, { additionalProperties: false });
 
-export async function certificationRoutes(app: FastifyInstance, deps: AppDeps) {
+/** The national IDs of a batch query, normalised; any invalid one refuses the whole batch, saying which. */
+function parseNationalIds(raw: string[]): string[] {
+  const ids: string[] = [];
+  const bad: { index: number; code: string; message: string }[] = [];
+  raw.forEach((value, index) => {
+    const r = parseNationalId(value);
+    if (r.ok) ids.push(r.value.nationalId);
+    else bad.push({ index, code: 'invalid_national_id', message: `not a valid national ID` });
+  });
+  if (bad.length) throw invalid('invalid_national_id', `${bad.length} national IDs are invalid`, bad);
+  return ids;
+}
+
+export async function certificationRoutes(app: FastifyInstance, deps: CertificationRouteDeps) {
   const { certificationRepo, audit, clock, db } = deps;
 
   app.get<{ Params: { nationalId: string } }>(
@@ -50,14 +74,7 @@ export async function certificationRoutes(app: FastifyInstance, deps: AppDeps) {
     '/v1/certifications/query',
     { schema: { body: QueryBody }, config: { roles: ['bureau', 'admin'] } },
     async (req) => {
-      const ids: string[] = [];
-      const bad: { index: number; code: string; message: string }[] = [];
-      req.body.nationalIds.forEach((raw, index) => {
-        const r = parseNationalId(raw);
-        if (r.ok) ids.push(r.value.nationalId);
-        else bad.push({ index, code: 'invalid_national_id', message: `not a valid national ID` });
-      });
-      if (bad.length) throw invalid('invalid_national_id', `${bad.length} national IDs are invalid`, bad);
+      const ids = parseNationalIds(req.body.nationalIds);
       const rows = await certificationRepo.statusesByNationalIds([...new Set(ids)], req.principal.regionPrefix);
       const today = shanghaiDate(clock.now());
       const byId = new Map(rows.map((r) => [r.national_id, r]));
@@ -82,7 +99,7 @@ export async function certificationRoutes(app: FastifyInstance, deps: AppDeps) {
       const scope = narrowRegion(req.principal.regionPrefix, req.query.region);
       if (scope === false) return { items: [], nextCursor: null };
       const limit = req.query.limit ?? 100;
-      const after = decodeCursor(req.query.cursor, 2);
+      const after = listCursor.decode(req.query.cursor);
       const today = shanghaiDate(clock.now());
       const rows = await certificationRepo.list(db, {
         status: req.query.status,
@@ -91,15 +108,11 @@ export async function certificationRoutes(app: FastifyInstance, deps: AppDeps) {
         limit: limit + 1,
         after: after && { until: after[0]!, id: after[1]! },
       });
-      const page = rows.slice(0, limit);
-      const last = page[page.length - 1];
+      const page = listCursor.page(rows, limit, (r) => [r.certified_until, r.pensioner_id]);
       await audit.record(
-        page.map((r) => ({ keyId: req.principal.keyId, role: req.principal.role, action: 'certification.list', pensionerId: r.pensioner_id })),
+        page.items.map((r) => ({ keyId: req.principal.keyId, role: req.principal.role, action: 'certification.list', pensionerId: r.pensioner_id })),
       );
-      return {
-        items: page.map((r) => certificationView(r, today, false)),
-        nextCursor: rows.length > limit && last ? encodeCursor([last.certified_until, last.pensioner_id]) : null,
-      };
+      return { items: page.items.map((r) => certificationView(r, today, false)), nextCursor: page.nextCursor };
     },
   );
 }

@@ -2,16 +2,15 @@
 // evidence, recording a decision whenever the outcome changes and opening a manual check
 // when evidence conflicts with a recorded death. Called by registration, ingestion
 // (rescore jobs), staff actions and the daily sweep; always set-based.
-import { sql, type Kysely, type Transaction } from 'kysely';
-import type { DB } from '../../infra/db-types.ts';
-import type { EvidenceEvent, IdentityCheck, Source } from '../../domain/evidence.ts';
+import type { Executor } from '../../infra/database.ts';
 import type { Policy } from '../../domain/policy.ts';
 import type { Decision } from '../../domain/lifecycle.ts';
 import { REVIEW_PRIORITY } from '../../domain/priority.ts';
 import type { CertificationRepository } from './repository.ts';
-import { decideFor, toState, type CertificationState, type PensionerFacts } from './decide.ts';
+import type { FactsRepository } from './facts-repository.ts';
+import { decideFor, toState, type CertificationState } from './decide.ts';
 
-type Q = Kysely<DB> | Transaction<DB>;
+type Q = Executor;
 
 export interface ReviewCheck {
   pensionerId: string;
@@ -43,74 +42,28 @@ function sameOutcome(a: StoredOutcome | undefined, status: string, b: Certificat
   );
 }
 
-/** What a certification is decided from, with the national ID its row is looked up by. */
-export type StoredFacts = PensionerFacts & { nationalId: string };
-
-/** Everything known about pensioners that their certification is decided from. */
-export async function loadFacts(q: Q, ids: string[]): Promise<StoredFacts[]> {
-  const [people, events] = await Promise.all([
-    sql<{ id: string; national_id: string; region_code: string; birth_date: string; benefit_start_date: string; legacy_certified_at: string | null }>`
-      SELECT id::text AS id, national_id, region_code, birth_date, benefit_start_date, legacy_certified_at
-      FROM pensioners WHERE id = any(${ids}::bigint[])`.execute(q),
-    // Instants as epoch milliseconds: parsing timestamp text was the largest cost of a sweep.
-    sql<{
-      id: string;
-      pensioner_id: string;
-      source: Source;
-      kind: string;
-      occurred_ms: number;
-      received_ms: number;
-      identity_check: IdentityCheck;
-      location: string | null;
-      death_date: string | null;
-    }>`
-      SELECT id::text AS id, pensioner_id::text AS pensioner_id, source, kind,
-        (extract(epoch FROM occurred_at) * 1000)::float8 AS occurred_ms, (extract(epoch FROM received_at) * 1000)::float8 AS received_ms,
-        identity_check, location, death_date
-      FROM events WHERE pensioner_id = any(${ids}::bigint[])`.execute(q),
-  ]);
-  const byPerson = new Map<string, EvidenceEvent[]>();
-  for (const e of events.rows) {
-    let list = byPerson.get(e.pensioner_id);
-    if (!list) byPerson.set(e.pensioner_id, (list = []));
-    list.push({
-      id: e.id,
-      source: e.source,
-      kind: e.kind as EvidenceEvent['kind'],
-      occurredAt: new Date(e.occurred_ms),
-      receivedAt: new Date(e.received_ms),
-      identityCheck: e.identity_check,
-      location: e.location,
-      deathDate: e.death_date,
-    });
-  }
-  return people.rows.map((p) => ({
-    pensionerId: p.id,
-    nationalId: p.national_id,
-    regionCode: p.region_code,
-    birthDate: p.birth_date,
-    benefitStartDate: p.benefit_start_date,
-    legacyCertifiedAt: p.legacy_certified_at,
-    events: byPerson.get(p.id) ?? [],
-  }));
+export interface CertificationServiceDeps {
+  repo: Pick<CertificationRepository, 'current' | 'save'>;
+  facts: Pick<FactsRepository, 'facts'>;
+  policy: Policy;
+  openChecks: OpenChecks;
 }
 
-export function createCertificationService(deps: { repo: CertificationRepository; policy: Policy; openChecks: OpenChecks }) {
+export function createCertificationService(deps: CertificationServiceDeps) {
   const { repo, policy } = deps;
 
   return {
-    policy,
-    loadFacts,
-
-    /** The full decision (with history) of pensioners, for payroll and replay. */
+    /** The full decision (with history) of pensioners, for payroll. */
     async decisions(q: Q, ids: string[], now: Date): Promise<Map<string, Decision>> {
-      const facts = await loadFacts(q, ids);
+      const facts = await deps.facts.facts(q, ids);
       return new Map(facts.map((f) => [f.pensionerId, decideFor(policy, f, now)]));
     },
 
     async rescore(q: Q, pensionerIds: string[], now: Date, actor: string) {
       if (pensionerIds.length === 0) return { changed: 0 };
-      const [facts, current] = await Promise.all([loadFacts(q, pensionerIds), repo.current(q, pensionerIds)]);
+      // In sequence: `q` is usually a transaction, whose one connection takes one query at a time.
+      const facts = await deps.facts.facts(q, pensionerIds);
+      const current = await repo.current(q, pensionerIds);
       const before = new Map(current.map((c) => [String(c.pensioner_id), c as StoredOutcome]));
       const decided = facts.map((f) => {
         const decision = decideFor(policy, f, now);

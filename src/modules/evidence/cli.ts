@@ -18,9 +18,9 @@ export interface UploadOptions {
 export class UploadError extends Error {}
 
 export async function uploadFile(file: string, o: UploadOptions, out: NodeJS.WritableStream = process.stdout) {
-  const key = o.key ?? process.env.API_KEY;
+  const key = o.key;
   if (!key) throw new UploadError('an API key is needed: --key KEY or API_KEY in the environment');
-  const base = (o.url ?? process.env.API_URL ?? 'http://127.0.0.1:3000').replace(/\/$/, '');
+  const base = (o.url ?? 'http://127.0.0.1:3000').replace(/\/$/, '');
   let size: number;
   try {
     size = statSync(file).size;
@@ -79,7 +79,9 @@ export function feedCommands(program: Command) {
     .option('--url <url>', 'the API (default http://127.0.0.1:3000 or API_URL)')
     .option('--key <key>', 'a feed or admin key (default: API_KEY)')
     .action(async (file: string, o: UploadOptions) => {
-      const b = await uploadFile(file, o);
+      // API_KEY and API_URL are the operator's shell defaults for --key and --url, read here by
+      // the command: they configure this client, not the service (src/config.ts).
+      const b = await uploadFile(file, { ...o, key: o.key ?? process.env.API_KEY, url: o.url ?? process.env.API_URL });
       if (b.status === 'failed') process.exitCode = 1;
     });
 }

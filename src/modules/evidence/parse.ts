@@ -58,6 +58,38 @@ export function headerMap(header: string[]): Map<number, EventField> {
   return map;
 }
 
+/** Newlines inside a record's fields, and how many of them are CRLF. */
+function newlinesInside(rec: string[]): { nl: number; crlf: number } {
+  let nl = 0;
+  let crlf = 0;
+  for (const f of rec) {
+    for (let i = f.indexOf('\n'); i !== -1; i = f.indexOf('\n', i + 1)) {
+      nl++;
+      if (i > 0 && f.charCodeAt(i - 1) === 13) crlf++;
+    }
+  }
+  return { nl, crlf };
+}
+
+/** A CSV record's known fields by the header; empty fields are absent. */
+function rawOf(header: Map<number, EventField>, rec: string[]): RawEvent {
+  const raw: Record<string, string> = {};
+  for (const [i, f] of header) {
+    const v = rec[i];
+    if (v !== undefined && v !== '') raw[f] = v.trim();
+  }
+  return raw as RawEvent;
+}
+
+/** Ends the parser and waits until it has flushed (an error is reported by its handler). */
+function endOf(parser: ReturnType<typeof csvParse>): Promise<void> {
+  return new Promise<void>((resolve) => {
+    parser.once('end', resolve);
+    parser.once('error', () => resolve());
+    parser.end();
+  });
+}
+
 async function* csvRecords(text: AsyncIterable<string>): AsyncGenerator<ParsedRecord> {
   // Records and skipped (malformed) records are queued in parse order.
   const queue: ParsedRecord[] = [];
@@ -74,13 +106,8 @@ async function* csvRecords(text: AsyncIterable<string>): AsyncGenerator<ParsedRe
     max_record_size: MAX_LINE_CHARS,
     on_record: (rec: string[], ctx: { lines: number }) => {
       // csv-parse counts a CRLF inside a quoted field as two lines; an editor shows one.
-      let nl = 0;
-      for (const f of rec) {
-        for (let i = f.indexOf('\n'); i !== -1; i = f.indexOf('\n', i + 1)) {
-          nl++;
-          if (i > 0 && f.charCodeAt(i - 1) === 13) crlfInside++;
-        }
-      }
+      const { nl, crlf } = newlinesInside(rec);
+      crlfInside += crlf;
       const end = ctx.lines - crlfInside;
       const start = end - nl;
       lastEnd = end;
@@ -94,12 +121,7 @@ async function* csvRecords(text: AsyncIterable<string>): AsyncGenerator<ParsedRe
         return null;
       }
       if (rec.length === 1 && rec[0]!.trim() === '') return null;
-      const raw: Record<string, string> = {};
-      for (const [i, f] of header) {
-        const v = rec[i];
-        if (v !== undefined && v !== '') raw[f] = v.trim();
-      }
-      queue.push({ line: start, raw: raw as RawEvent });
+      queue.push({ line: start, raw: rawOf(header, rec) });
       return null;
     },
     on_skip: (err: { message: string; code?: string } | undefined) => {
@@ -126,11 +148,7 @@ async function* csvRecords(text: AsyncIterable<string>): AsyncGenerator<ParsedRe
     yield* drain();
     if (failure) throw new FileFormatError('malformed_file', (failure as Error).message);
   }
-  await new Promise<void>((resolve) => {
-    parser.once('end', resolve);
-    parser.once('error', () => resolve());
-    parser.end();
-  });
+  await endOf(parser);
   yield* drain();
   if (failure) throw new FileFormatError('malformed_file', (failure as Error).message);
   if (!header) throw new FileFormatError('missing_column', 'the file is empty: a CSV needs a header line');

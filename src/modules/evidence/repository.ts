@@ -1,9 +1,10 @@
 // Events and batches tables. Every write is set-based: a push is one INSERT … SELECT over
 // unnest; a batch chunk is one COPY into a session-temporary staging table and one merge.
 // Unmatched people are dropped by the join, repeats by ON CONFLICT (source, source_ref).
-import type pg from 'pg';
+import { sql, type RawBuilder } from 'kysely';
 import { from as copyFrom } from 'pg-copy-streams';
-import { regionBounds } from '../../domain/region.ts';
+import { pgClient, type Executor } from '../../infra/database.ts';
+import { inRegionSql } from '../../infra/region-sql.ts';
 import type { EventRecord } from './validate.ts';
 
 export interface MergeCounts {
@@ -39,26 +40,26 @@ export interface BatchRow {
   completed_at: Date | null;
 }
 
-/** The region condition on pensioners `p`, with its parameters appended to `params`. */
-function regionCond(prefix: string | null, params: unknown[]): string {
-  if (!prefix) return 'true';
-  const { lo, hi } = regionBounds(prefix);
-  params.push(lo);
-  const a = `p.region_code >= $${params.length}`;
-  if (!hi) return a;
-  params.push(hi);
-  return `${a} AND p.region_code < $${params.length}`;
+/** The matched rows `m` (people of the region only) inserted into events; counts of both. */
+function mergeMatched(matched: RawBuilder<unknown>) {
+  return sql<{ matched: number; inserted: number; touched: string[]; first_id: string | null }>`
+    WITH m AS (${matched}),
+    ins AS (
+      INSERT INTO events (pensioner_id, source, kind, source_ref, occurred_at, identity_check, location, death_date, batch_id, received_at)
+      SELECT pensioner_id, source, kind, source_ref, occurred_at, identity_check, location, death_date, batch_id, received_at FROM m
+      ON CONFLICT (source, source_ref) DO NOTHING
+      RETURNING id, pensioner_id
+    )
+    SELECT (SELECT count(*) FROM m)::int AS matched, (SELECT count(*) FROM ins)::int AS inserted,
+      ARRAY(SELECT DISTINCT pensioner_id::text FROM ins) AS touched, (SELECT min(id)::text FROM ins) AS first_id`;
 }
 
-const MERGE_TAIL = `
-  ins AS (
-    INSERT INTO events (pensioner_id, source, kind, source_ref, occurred_at, identity_check, location, death_date, batch_id, received_at)
-    SELECT pensioner_id, source, kind, source_ref, occurred_at, identity_check, location, death_date, batch_id, received_at FROM m
-    ON CONFLICT (source, source_ref) DO NOTHING
-    RETURNING id, pensioner_id
-  )
-  SELECT (SELECT count(*) FROM m)::int AS matched, (SELECT count(*) FROM ins)::int AS inserted,
-    ARRAY(SELECT DISTINCT pensioner_id::text FROM ins) AS touched, (SELECT min(id)::text FROM ins) AS first_id`;
+/** Rows `s` (events by national id) joined to registered pensioners `p` of the region. */
+function matchedRows(rows: RawBuilder<unknown>, o: { regionPrefix: string | null; receivedAt: Date; batchId: string | null }) {
+  return sql`SELECT p.id AS pensioner_id, s.source, s.kind, s.source_ref, s.occurred_at, s.identity_check, s.location, s.death_date,
+      ${o.batchId}::uuid AS batch_id, ${o.receivedAt}::timestamptz AS received_at
+    FROM ${rows} JOIN pensioners p ON p.national_id = s.national_id WHERE ${inRegionSql('p.region_code', o.regionPrefix)}`;
+}
 
 // COPY text format: backslash, tab, newline and carriage return escaped; \N is NULL.
 function copyField(v: string | null): string {
@@ -73,115 +74,104 @@ export function copyLine(e: EventRecord): string {
 export function createEvidenceRepository() {
   return {
     /** One statement for a pushed array (≤ 1000 rows). */
-    async mergeRows(c: pg.ClientBase, rows: EventRecord[], o: { regionPrefix: string | null; receivedAt: Date; batchId?: string | null }) {
-      if (rows.length === 0) return { matched: 0, inserted: 0, touched: [], firstId: null as string | null };
-      const params: unknown[] = [
-        rows.map((r) => r.nationalId),
-        rows.map((r) => r.source),
-        rows.map((r) => r.kind),
-        rows.map((r) => r.sourceRef),
-        rows.map((r) => r.occurredAt),
-        rows.map((r) => r.identityCheck),
-        rows.map((r) => r.location),
-        rows.map((r) => r.deathDate),
-        o.batchId ?? null,
-        o.receivedAt,
-      ];
-      const cond = regionCond(o.regionPrefix, params);
-      const res = await c.query(
-        `WITH s AS (
-           SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::timestamptz[], $6::text[], $7::text[], $8::date[])
-             AS s(national_id, source, kind, source_ref, occurred_at, identity_check, location, death_date)
-         ),
-         m AS (
-           SELECT p.id AS pensioner_id, s.source, s.kind, s.source_ref, s.occurred_at, s.identity_check, s.location, s.death_date,
-             $9::uuid AS batch_id, $10::timestamptz AS received_at
-           FROM s JOIN pensioners p ON p.national_id = s.national_id WHERE ${cond}
-         ),${MERGE_TAIL}`,
-        params,
-      );
-      const r = res.rows[0];
-      return { matched: r.matched as number, inserted: r.inserted as number, touched: r.touched as string[], firstId: r.first_id as string | null };
+    async mergeRows(q: Executor, rows: EventRecord[], o: { regionPrefix: string | null; receivedAt: Date; batchId?: string | null }) {
+      if (rows.length === 0) return { matched: 0, inserted: 0, touched: [] as string[], firstId: null as string | null };
+      const pushed = sql`unnest(${rows.map((r) => r.nationalId)}::text[], ${rows.map((r) => r.source)}::text[], ${rows.map((r) => r.kind)}::text[],
+          ${rows.map((r) => r.sourceRef)}::text[], ${rows.map((r) => r.occurredAt)}::timestamptz[], ${rows.map((r) => r.identityCheck)}::text[],
+          ${rows.map((r) => r.location)}::text[], ${rows.map((r) => r.deathDate)}::date[])
+        AS s(national_id, source, kind, source_ref, occurred_at, identity_check, location, death_date)`;
+      const { rows: out } = await mergeMatched(matchedRows(pushed, { ...o, batchId: o.batchId ?? null })).execute(q);
+      const r = out[0]!;
+      return { matched: r.matched, inserted: r.inserted, touched: r.touched, firstId: r.first_id };
     },
 
-    /** COPY `lines` (already in COPY text format) into the session's staging table; call inside a transaction. */
-    async stage(c: pg.ClientBase, text: string): Promise<void> {
-      await c.query(`CREATE TEMP TABLE IF NOT EXISTS ingest_stage (
+    /** COPY `text` (already in COPY text format) into the session's staging table; `trx` is a transaction's. */
+    async stage(trx: Executor, text: string): Promise<void> {
+      await sql`CREATE TEMP TABLE IF NOT EXISTS ingest_stage (
           national_id text, source text, kind text, source_ref text, occurred_at timestamptz,
-          identity_check text, location text, death_date date) ON COMMIT DELETE ROWS`);
+          identity_check text, location text, death_date date) ON COMMIT DELETE ROWS`.execute(trx);
       if (!text) return;
+      const client = pgClient(trx);
       await new Promise<void>((resolve, reject) => {
-        const stream = c.query(copyFrom('COPY ingest_stage FROM STDIN'));
+        const stream = client.query(copyFrom('COPY ingest_stage FROM STDIN'));
         stream.on('error', reject);
         stream.on('finish', () => resolve());
         stream.end(text);
       });
     },
 
-    /** The one merge of the staged chunk. */
-    async mergeStaged(c: pg.ClientBase, o: { regionPrefix: string | null; receivedAt: Date; batchId: string }): Promise<MergeCounts> {
-      const params: unknown[] = [o.batchId, o.receivedAt];
-      const cond = regionCond(o.regionPrefix, params);
-      const res = await c.query(
-        `WITH m AS (
-           SELECT p.id AS pensioner_id, s.source, s.kind, s.source_ref, s.occurred_at, s.identity_check, s.location, s.death_date,
-             $1::uuid AS batch_id, $2::timestamptz AS received_at
-           FROM ingest_stage s JOIN pensioners p ON p.national_id = s.national_id WHERE ${cond}
-         ),${MERGE_TAIL}`,
-        params,
-      );
-      const r = res.rows[0];
+    /** The one merge of the staged chunk (in the transaction that staged it). */
+    async mergeStaged(trx: Executor, o: { regionPrefix: string | null; receivedAt: Date; batchId: string }): Promise<MergeCounts> {
+      const { rows } = await mergeMatched(matchedRows(sql`ingest_stage s`, o)).execute(trx);
+      const r = rows[0]!;
       return { matched: r.matched, inserted: r.inserted, touched: r.touched };
     },
 
     // --- batches ---
 
     async createUpload(
-      c: pg.ClientBase,
+      q: Executor,
       b: { id: string; source: string; contentType: string; charset: string; keyId: string | null; regionPrefix: string | null; receivedAt: Date },
     ) {
-      await c.query(
-        `INSERT INTO batches (id, source, content_type, charset, status, key_id, region_prefix, received_at) VALUES ($1,$2,$3,$4,'uploading',$5,$6,$7)`,
-        [b.id, b.source, b.contentType, b.charset, b.keyId, b.regionPrefix, b.receivedAt],
-      );
+      await q
+        .insertInto('batches')
+        .values({
+          id: b.id,
+          source: b.source,
+          content_type: b.contentType,
+          charset: b.charset,
+          status: 'uploading',
+          key_id: b.keyId,
+          region_prefix: b.regionPrefix,
+          received_at: b.receivedAt,
+        })
+        .execute();
     },
 
-    async addChunk(c: pg.ClientBase, batchId: string, seq: number, data: Buffer) {
-      await c.query('INSERT INTO batch_chunks (batch_id, seq, data) VALUES ($1, $2, $3)', [batchId, seq, data]);
+    async addChunk(q: Executor, batchId: string, seq: number, data: Buffer) {
+      await q.insertInto('batch_chunks').values({ batch_id: batchId, seq, data }).execute();
     },
 
-    async findBySha(c: pg.ClientBase, source: string, sha256: string): Promise<{ id: string; status: string } | undefined> {
-      const r = await c.query('SELECT id, status FROM batches WHERE source = $1 AND sha256 = $2', [source, sha256]);
-      return r.rows[0];
+    async findBySha(q: Executor, source: string, sha256: string): Promise<{ id: string; status: string } | undefined> {
+      return q.selectFrom('batches').select(['id', 'status']).where('source', '=', source).where('sha256', '=', sha256).executeTakeFirst();
     },
 
-    async discardUpload(c: pg.ClientBase, batchId: string) {
-      await c.query('DELETE FROM batches WHERE id = $1', [batchId]); // chunks cascade
+    async discardUpload(q: Executor, batchId: string) {
+      await q.deleteFrom('batches').where('id', '=', batchId).execute(); // chunks cascade
     },
 
-    async finishUpload(c: pg.ClientBase, batchId: string, sha256: string, bytes: number) {
-      await c.query(`UPDATE batches SET sha256 = $2, bytes = $3, status = 'received' WHERE id = $1`, [batchId, sha256, bytes]);
+    async finishUpload(q: Executor, batchId: string, sha256: string, bytes: number) {
+      // bytes is a generated bigint, which the builder's types do not let an update set.
+      await sql`UPDATE batches SET sha256 = ${sha256}, bytes = ${bytes}, status = 'received' WHERE id = ${batchId}`.execute(q);
     },
 
-    async get(c: pg.ClientBase | pg.Pool, batchId: string, forUpdate = false): Promise<BatchRow | undefined> {
-      const r = await c.query(`SELECT * FROM batches WHERE id = $1${forUpdate ? ' FOR UPDATE' : ''}`, [batchId]);
-      return r.rows[0];
+    /** `batchId` must be a UUID (checked by the caller): the column is uuid. */
+    async get(q: Executor, batchId: string, forUpdate = false): Promise<BatchRow | undefined> {
+      const row = await q
+        .selectFrom('batches')
+        .selectAll()
+        .where('id', '=', batchId)
+        .$if(forUpdate, (qb) => qb.forUpdate())
+        .executeTakeFirst();
+      return row as BatchRow | undefined;
     },
 
-    async chunk(c: pg.Pool, batchId: string, seq: number): Promise<Buffer | undefined> {
-      const r = await c.query('SELECT data FROM batch_chunks WHERE batch_id = $1 AND seq = $2', [batchId, seq]);
-      return r.rows[0]?.data;
+    async chunk(q: Executor, batchId: string, seq: number): Promise<Buffer | undefined> {
+      const row = await q.selectFrom('batch_chunks').select('data').where('batch_id', '=', batchId).where('seq', '=', seq).executeTakeFirst();
+      return row?.data;
     },
 
-    async markProcessing(c: pg.Pool, batchId: string, at: Date) {
-      await c.query(`UPDATE batches SET status = 'processing', processing_started_at = $2 WHERE id = $1 AND status IN ('received','processing')`, [
-        batchId,
-        at,
-      ]);
+    async markProcessing(q: Executor, batchId: string, at: Date) {
+      await q
+        .updateTable('batches')
+        .set({ status: 'processing', processing_started_at: at })
+        .where('id', '=', batchId)
+        .where('status', 'in', ['received', 'processing'])
+        .execute();
     },
 
     async recordChunk(
-      c: pg.ClientBase,
+      q: Executor,
       batchId: string,
       d: {
         seq: number;
@@ -196,45 +186,44 @@ export function createEvidenceRepository() {
       },
     ) {
       if (d.touched.length)
-        await c.query('INSERT INTO batch_touched (batch_id, seq, pensioner_ids) VALUES ($1, $2, $3::bigint[]) ON CONFLICT DO NOTHING', [
-          batchId,
-          d.seq,
-          d.touched,
-        ]);
-      await c.query(
-        `UPDATE batches SET records_done = records_done + $2, lines = lines + $3, accepted = accepted + $4, duplicates = duplicates + $5,
-           unmatched = unmatched + $6, rejected = rejected + $7, rejects = rejects || $8::jsonb WHERE id = $1`,
-        [batchId, d.records, d.lines, d.accepted, d.duplicates, d.unmatched, d.rejected, JSON.stringify(d.newRejects)],
-      );
+        await sql`INSERT INTO batch_touched (batch_id, seq, pensioner_ids) VALUES (${batchId}, ${d.seq}, ${d.touched}::bigint[]) ON CONFLICT DO NOTHING`.execute(
+          q,
+        );
+      await sql`UPDATE batches SET records_done = records_done + ${d.records}, lines = lines + ${d.lines}, accepted = accepted + ${d.accepted},
+          duplicates = duplicates + ${d.duplicates}, unmatched = unmatched + ${d.unmatched}, rejected = rejected + ${d.rejected},
+          rejects = rejects || ${JSON.stringify(d.newRejects)}::jsonb
+        WHERE id = ${batchId}`.execute(q);
     },
 
     /** Completion drops the raw file: only events of registered pensioners are kept. */
-    async complete(c: pg.ClientBase, batchId: string, at: Date) {
-      await c.query(`UPDATE batches SET status = 'completed', completed_at = $2 WHERE id = $1`, [batchId, at]);
-      await c.query('DELETE FROM batch_chunks WHERE batch_id = $1', [batchId]);
+    async complete(q: Executor, batchId: string, at: Date) {
+      await q.updateTable('batches').set({ status: 'completed', completed_at: at }).where('id', '=', batchId).execute();
+      await q.deleteFrom('batch_chunks').where('batch_id', '=', batchId).execute();
     },
 
-    async fail(c: pg.ClientBase | pg.Pool, batchId: string, error: string, at: Date) {
-      await c.query(`UPDATE batches SET status = 'failed', error = $2, completed_at = $3 WHERE id = $1 AND status <> 'completed'`, [batchId, error, at]);
-      await c.query('DELETE FROM batch_chunks WHERE batch_id = $1', [batchId]);
+    async fail(q: Executor, batchId: string, error: string, at: Date) {
+      await q.updateTable('batches').set({ status: 'failed', error, completed_at: at }).where('id', '=', batchId).where('status', '<>', 'completed').execute();
+      await q.deleteFrom('batch_chunks').where('batch_id', '=', batchId).execute();
     },
 
-    async touched(c: pg.Pool, batchId: string): Promise<string[]> {
-      const r = await c.query('SELECT DISTINCT unnest(pensioner_ids)::text AS id FROM batch_touched WHERE batch_id = $1 ORDER BY 1', [batchId]);
-      return r.rows.map((x: { id: string }) => x.id);
+    async touched(q: Executor, batchId: string): Promise<string[]> {
+      const { rows } = await sql<{
+        id: string;
+      }>`SELECT DISTINCT unnest(pensioner_ids)::text AS id FROM batch_touched WHERE batch_id = ${batchId} ORDER BY 1`.execute(q);
+      return rows.map((x) => x.id);
     },
 
-    async pending(c: pg.Pool, olderThan: Date): Promise<string[]> {
-      const r = await c.query(
-        `SELECT id FROM batches WHERE status IN ('received','processing') AND coalesce(processing_started_at, received_at) < $1 ORDER BY received_at LIMIT 1000`,
-        [olderThan],
-      );
-      return r.rows.map((x: { id: string }) => x.id);
-    },
-
-    /** Uploads that died before completing (process killed mid-stream) are removed. */
-    async dropStaleUploads(c: pg.Pool, olderThan: Date) {
-      await c.query(`DELETE FROM batches WHERE status = 'uploading' AND received_at < $1`, [olderThan]);
+    /** Batches left received or processing since before `olderThan`, oldest first. */
+    async pending(q: Executor, olderThan: Date): Promise<string[]> {
+      const rows = await q
+        .selectFrom('batches')
+        .select('id')
+        .where('status', 'in', ['received', 'processing'])
+        .where(sql<Date>`coalesce(processing_started_at, received_at)`, '<', olderThan)
+        .orderBy('received_at')
+        .limit(1000)
+        .execute();
+      return rows.map((x) => x.id);
     },
   };
 }

@@ -1,13 +1,18 @@
 import type { FastifyInstance } from 'fastify';
 import type { Readable } from 'node:stream';
-import type { AppDeps } from '../../app-deps.ts';
+import type { Config } from '../../config.ts';
 import { invalid } from '../../domain/errors.ts';
 import { EVENT_FIELDS } from './validate.ts';
-import { MAX_PUSH } from './service.ts';
+import { MAX_PUSH, type EvidenceService } from './service.ts';
 
 const KNOWN = new Set<string>(EVENT_FIELDS);
 
-export async function evidenceRoutes(app: FastifyInstance, deps: AppDeps) {
+export interface EvidenceRouteDeps {
+  evidence: Pick<EvidenceService, 'push' | 'upload' | 'status'>;
+  config: Pick<Config, 'batchLimitBytes'>;
+}
+
+export async function evidenceRoutes(app: FastifyInstance, deps: EvidenceRouteDeps) {
   const { evidence, config } = deps;
 
   app.post('/v1/events', { config: { roles: ['feed', 'admin'] } }, async (req, reply) => {

@@ -1,27 +1,51 @@
 // Evidence ingestion: JSON pushes, batch files (stored in PostgreSQL before the 202,
 // processed by the ingest-batch job in resumable chunks), and batch status.
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash, randomUUID, type Hash } from 'node:crypto';
 import type { Readable } from 'node:stream';
-import type pg from 'pg';
 import type { Clock } from '../../infra/clock.ts';
+import type { Executor, Transact } from '../../infra/database.ts';
 import type { Queues } from '../../infra/queue.ts';
 import { isKnownSource } from '../../domain/evidence.ts';
 import { DomainError, invalid, forbidden, notFound } from '../../domain/errors.ts';
 import type { Principal } from '../../domain/principal.ts';
-import { validateEvent, EVENT_FIELDS, type EventRecord } from './validate.ts';
-import { records, normaliseCharset, firstLine, headerMap, FileFormatError, type ParsedRecord } from './parse.ts';
+import type { RescoringService } from '../rescoring/service.ts';
+import { validateEvent, type EventRecord } from './validate.ts';
+import { records, normaliseCharset, firstLine, headerMap, FileFormatError } from './parse.ts';
 import { copyLine, type EvidenceRepository, type Reject, type BatchRow } from './repository.ts';
 
-const TRACE = process.env.INGEST_TRACE === '1';
 export const STORE_CHUNK_BYTES = 1024 * 1024;
 export const MAX_PUSH = 1000;
 export const MAX_LISTED_REJECTS = 100;
+const BATCH_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** The unique index on (source, sha256): the same file being uploaded by another request. */
+const UNIQUE_VIOLATION = '23505';
 
 export interface IngestOptions {
   /** Lines per committed chunk (COPY + merge + progress in one transaction). */
   chunkLines?: number;
   /** Test hook: called after each committed chunk. */
   afterChunk?: (batchId: string, recordsDone: number) => Promise<void> | void;
+}
+
+/** A chunk's records: `recs` lines, of which `valid` go to COPY and `rejected` are refused. */
+interface ChunkCounts {
+  recs: number;
+  valid: number;
+  rejected: number;
+  rejects: Reject[];
+}
+
+export interface EvidenceServiceDeps {
+  db: Executor;
+  transaction: Transact;
+  repo: EvidenceRepository;
+  queues: Pick<Queues, 'add' | 'get'>;
+  rescoring: Pick<RescoringService, 'request' | 'markPending' | 'queue'>;
+  clock: Clock;
+  /** BATCH_RESCORE_DELAY_MS. */
+  batchRescoreDelayMs?: number;
+  /** INGEST_TRACE: each chunk's COPY and merge times on stderr. */
+  ingestTrace?: boolean;
 }
 
 export function mayUseSource(who: Principal, source: string): boolean {
@@ -45,44 +69,200 @@ function batchView(b: BatchRow) {
   };
 }
 
-export function createEvidenceService(deps: {
-  pool: pg.Pool;
-  repo: EvidenceRepository;
-  queues: Queues;
-  clock: Clock;
-  batchRescoreDelayMs?: number;
-  requestRescore: (ids: string[], jobKey: string, delay?: number) => Promise<number>;
-}) {
-  const { pool, repo, queues, clock } = deps;
+/** A batch's media type and charset from its Content-Type header. */
+function batchContentType(header: string | undefined): { media: 'text/csv' | 'application/x-ndjson'; charset: 'utf-8' | 'gbk' } {
+  const [mediaRaw, ...params] = (header ?? '').split(';');
+  const media = mediaRaw!.trim().toLowerCase();
+  if (media !== 'text/csv' && media !== 'application/x-ndjson') {
+    throw new DomainError('unsupported', 'unsupported_media_type', 'a batch is text/csv or application/x-ndjson');
+  }
+  const csParam = params.map((p) => p.trim().split('=')).find(([k]) => k?.trim().toLowerCase() === 'charset')?.[1];
+  const charset = normaliseCharset(csParam);
+  if (!charset) throw new DomainError('unsupported', 'unsupported_charset', `charset ${csParam} is not supported (utf-8 or gbk)`);
+  return { media, charset };
+}
+
+export function createEvidenceService(deps: EvidenceServiceDeps) {
+  const { db, transaction, repo, queues, rescoring, clock } = deps;
   // A file's rescoring waits a little: the people of files arriving together (a department's
   // daily set, a backlog after an outage) are then rescored once, by the first job to claim
   // them, instead of once per file. Pushes are rescored at once.
   const batchDelay = deps.batchRescoreDelayMs ?? 0;
 
-  async function tx<T>(fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
-    const c = await pool.connect();
-    try {
-      await c.query('BEGIN');
-      const r = await fn(c);
-      await c.query('COMMIT');
-      return r;
-    } catch (e) {
-      await c.query('ROLLBACK').catch(() => {});
-      throw e;
-    } finally {
-      c.release();
-    }
-  }
-
-  const enqueueRescore = (ids: string[], jobKey: string, delay = 0) => deps.requestRescore(ids, jobKey, delay);
-
   async function enqueueBatch(batchId: string, jobId = batchId) {
     await queues.add('ingest-batch', [{ name: 'ingest-batch', data: { batchId }, jobId }]);
   }
 
-  return {
-    enqueueRescore,
+  // A batch's people are stored per chunk (batch_touched) and requested once the file is
+  // merged, before it shows completed: a crash in between re-runs the batch, which requests
+  // them again. Pushes and pulls mark their people pending in the merge's own transaction.
+  const requestBatchRescore = async (batchId: string) => rescoring.request(db, await repo.touched(db, batchId), `batch_${batchId}`, batchDelay);
 
+  /** The upload's body streamed into stored chunks of the batch, in the upload's transaction. */
+  async function storeBody(trx: Executor, batchId: string, body: Readable, o: { csv: boolean; charset: 'utf-8' | 'gbk'; maxBytes: number; hash: Hash }) {
+    let pending: Buffer[] = [];
+    let pendingBytes = 0;
+    let seq = 0;
+    let total = 0;
+    let headerChecked = !o.csv;
+    const flush = async () => {
+      if (pendingBytes === 0) return;
+      const data = Buffer.concat(pending, pendingBytes);
+      if (!headerChecked) {
+        checkHeader(data, o.charset, true);
+        headerChecked = true;
+      }
+      await repo.addChunk(trx, batchId, seq++, data);
+      pending = [];
+      pendingBytes = 0;
+    };
+    for await (const chunk of body) {
+      const b = chunk as Buffer;
+      total += b.length;
+      if (total > o.maxBytes) throw new DomainError('too_large', 'body_too_large', `batch exceeds ${o.maxBytes} bytes`);
+      o.hash.update(b);
+      pending.push(b);
+      pendingBytes += b.length;
+      // A bad header is refused before the rest of a large file is stored.
+      if (!headerChecked && pendingBytes >= 64 * 1024) {
+        checkHeader(Buffer.concat(pending, pendingBytes), o.charset, false);
+        headerChecked = true;
+      }
+      if (pendingBytes >= STORE_CHUNK_BYTES) await flush();
+    }
+    if (total === 0) throw invalid('empty_batch', 'the batch file is empty');
+    await flush();
+    return total;
+  }
+
+  /** The stored file's records after the committed ones, validated and merged chunk by chunk. */
+  async function mergeFile(b: BatchRow, opts: IngestOptions): Promise<{ done: number } | 'failed'> {
+    const chunkLines = opts.chunkLines ?? 20_000;
+    const skip = Number(b.records_done);
+    const now = clock.now();
+    const naming = b.content_type === 'text/csv' ? 'snake' : 'camel';
+    const writer = chunkWriter(b, opts);
+    async function* stored(): AsyncGenerator<Buffer> {
+      for (let s = 0; ; s++) {
+        const data = await repo.chunk(db, b.id, s);
+        if (!data) return;
+        yield data;
+      }
+    }
+    let n = 0;
+    try {
+      for await (const r of records(stored(), { contentType: b.content_type, charset: b.charset as 'utf-8' | 'gbk' })) {
+        if (n++ < skip) continue;
+        // Let the chunk being merged make progress (its COPY and replies are I/O on this thread).
+        if ((n & 1023) === 0) await new Promise<void>((r) => setImmediate(r));
+        const c = 'error' in r ? { ok: false as const, ...r.error } : validateEvent(r.raw, { now, pathSource: b.source, naming });
+        if (c.ok) writer.accept(copyLine(c.value));
+        else writer.reject({ line: r.line, code: c.code, message: c.message });
+        if (writer.size >= chunkLines) await writer.commit();
+      }
+      await writer.commit();
+      await writer.settled();
+    } catch (e) {
+      await writer.settled().catch(() => {});
+      if (e instanceof FileFormatError) {
+        // The lines before the fault are committed; the batch says why it stopped.
+        await repo.fail(db, b.id, `${e.code}: ${e.message}`, clock.now());
+        return 'failed';
+      }
+      throw e;
+    }
+    return { done: writer.done };
+  }
+
+  /**
+   * One chunk's COPY, merge and progress, in one transaction, if the batch's progress is still
+   * `from`. Re-runnable (the chunk is in memory and everything it wrote is rolled back), so a
+   * deadlock with another batch's merge is retried here rather than failing the job.
+   */
+  function commitChunk(b: BatchRow, from: number, text: string, c: ChunkCounts, rejectsToList: number) {
+    return transaction(
+      async (trx) => {
+        const cur = await repo.get(trx, b.id, true);
+        if (!cur || Number(cur.records_done) !== from || cur.status !== 'processing') throw new StaleProgress(b.id);
+        const t0 = performance.now();
+        await repo.stage(trx, text);
+        const t1 = performance.now();
+        const m = text ? await repo.mergeStaged(trx, { regionPrefix: b.region_prefix, receivedAt: b.received_at, batchId: b.id }) : null;
+        if (deps.ingestTrace) process.stderr.write(`chunk ${from}: copy ${(t1 - t0).toFixed(0)} ms, merge ${(performance.now() - t1).toFixed(0)} ms\n`);
+        const d = {
+          seq: from,
+          records: c.recs,
+          lines: c.recs,
+          accepted: m?.inserted ?? 0,
+          duplicates: (m?.matched ?? 0) - (m?.inserted ?? 0),
+          unmatched: c.valid - (m?.matched ?? 0),
+          rejected: c.rejected,
+          newRejects: c.rejects.slice(0, Math.max(0, rejectsToList)),
+          touched: m?.touched ?? [],
+        };
+        await repo.recordChunk(trx, b.id, d);
+        return d;
+      },
+      { retries: 2 },
+    );
+  }
+
+  /**
+   * Collects a batch's records into chunks and commits each (COPY, merge, progress) in its own
+   * transaction. While PostgreSQL merges one chunk, the next is parsed and validated: commits
+   * stay strictly in order (each waits for the one before), so progress is never skipped.
+   */
+  function chunkWriter(b: BatchRow, opts: IngestOptions) {
+    let done = Number(b.records_done);
+    let listed = b.rejects.length;
+    let buf: string[] = [];
+    let k: ChunkCounts = { recs: 0, valid: 0, rejected: 0, rejects: [] };
+    let inFlight: Promise<void> = Promise.resolve();
+
+    const commit = async (from: number, text: string, c: ChunkCounts) => {
+      const d = await commitChunk(b, from, text, c, MAX_LISTED_REJECTS - listed);
+      listed += d.newRejects.length;
+      await opts.afterChunk?.(b.id, from + c.recs);
+    };
+
+    return {
+      /** Records handed to commits so far, counted from the batch's start. */
+      get done() {
+        return done;
+      },
+      get size() {
+        return k.recs;
+      },
+      accept(line: string) {
+        k.recs++;
+        k.valid++;
+        buf.push(line);
+      },
+      reject(r: Reject) {
+        k.recs++;
+        k.rejected++;
+        k.rejects.push(r);
+      },
+      /** Starts committing the collected chunk once the one before has committed. */
+      async commit() {
+        if (k.recs === 0) return;
+        await inFlight;
+        const from = done;
+        const text = buf.join('');
+        const c = k;
+        done += c.recs;
+        buf = [];
+        k = { recs: 0, valid: 0, rejected: 0, rejects: [] };
+        const p = commit(from, text, c);
+        inFlight = p;
+        p.catch(() => {}); // observed by the next await of inFlight
+      },
+      /** The last commit's end; its failure is thrown here. */
+      settled: () => inFlight,
+    };
+  }
+
+  return {
     /** POST /v1/events. `body` is already known to be an array of ≤1000 objects without unknown fields. */
     async push(body: Record<string, unknown>[], who: Principal) {
       for (const [i, e] of body.entries()) {
@@ -99,8 +279,16 @@ export function createEvidenceService(deps: {
         if (c.ok) rows.push(c.value);
         else rejected.push({ index, code: c.code, message: c.message });
       });
-      const r = await tx((c) => repo.mergeRows(c, rows, { regionPrefix: who.regionPrefix, receivedAt: now }));
-      if (r.firstId) await enqueueRescore(r.touched.sort(), `push_${r.firstId}`);
+      // One statement on rows in memory: a deadlock with another merge is retried here.
+      const r = await transaction(
+        async (trx) => {
+          const merged = await repo.mergeRows(trx, rows, { regionPrefix: who.regionPrefix, receivedAt: now });
+          await rescoring.markPending(trx, merged.touched);
+          return merged;
+        },
+        { retries: 2 },
+      );
+      if (r.firstId) await rescoring.queue(r.touched.sort(), `push_${r.firstId}`);
       return { accepted: r.inserted, duplicates: r.matched - r.inserted, unmatched: rows.length - r.matched, rejected };
     },
 
@@ -108,81 +296,42 @@ export function createEvidenceService(deps: {
     async upload(source: string, contentTypeHeader: string | undefined, body: Readable, who: Principal, maxBytes: number) {
       if (!isKnownSource(source)) throw notFound(`source ${source}`);
       if (!mayUseSource(who, source)) throw forbidden(`this feed key may not submit ${source} batches`);
-      const [mediaRaw, ...params] = (contentTypeHeader ?? '').split(';');
-      const media = mediaRaw!.trim().toLowerCase();
-      if (media !== 'text/csv' && media !== 'application/x-ndjson') {
-        throw new DomainError('unsupported', 'unsupported_media_type', 'a batch is text/csv or application/x-ndjson');
-      }
-      const csParam = params.map((p) => p.trim().split('=')).find(([k]) => k?.trim().toLowerCase() === 'charset')?.[1];
-      const charset = normaliseCharset(csParam);
-      if (!charset) throw new DomainError('unsupported', 'unsupported_charset', `charset ${csParam} is not supported (utf-8 or gbk)`);
-
+      const { media, charset } = batchContentType(contentTypeHeader);
       const id = randomUUID();
-      const now = clock.now();
       const hash = createHash('sha256');
-      const result = await tx(async (c) => {
-        await repo.createUpload(c, { id, source, contentType: media, charset, keyId: who.keyId, regionPrefix: who.regionPrefix, receivedAt: now });
-        let pending: Buffer[] = [];
-        let pendingBytes = 0;
-        let seq = 0;
-        let total = 0;
-        let headerChecked = media !== 'text/csv';
-        const flush = async () => {
-          if (pendingBytes === 0) return;
-          const data = Buffer.concat(pending, pendingBytes);
-          if (!headerChecked) {
-            checkHeader(data, charset, true);
-            headerChecked = true;
-          }
-          await repo.addChunk(c, id, seq++, data);
-          pending = [];
-          pendingBytes = 0;
-        };
-        for await (const chunk of body) {
-          const b = chunk as Buffer;
-          total += b.length;
-          if (total > maxBytes) throw new DomainError('too_large', 'body_too_large', `batch exceeds ${maxBytes} bytes`);
-          hash.update(b);
-          pending.push(b);
-          pendingBytes += b.length;
-          if (!headerChecked && pendingBytes >= 64 * 1024) {
-            checkHeader(Buffer.concat(pending, pendingBytes), charset, false);
-            headerChecked = true;
-          }
-          if (pendingBytes >= STORE_CHUNK_BYTES) await flush();
-        }
-        if (total === 0) throw invalid('empty_batch', 'the batch file is empty');
-        await flush();
-        const sha = hash.digest('hex');
-        const existing = await repo.findBySha(c, source, sha);
+      let sha = '';
+      // No retries: the request body is consumed inside, it cannot be read again.
+      const stored = await transaction(async (trx) => {
+        await repo.createUpload(trx, { id, source, contentType: media, charset, keyId: who.keyId, regionPrefix: who.regionPrefix, receivedAt: clock.now() });
+        const bytes = await storeBody(trx, id, body, { csv: media === 'text/csv', charset, maxBytes, hash });
+        sha = hash.digest('hex');
+        const existing = await repo.findBySha(trx, source, sha);
         if (existing) {
-          await repo.discardUpload(c, id); // the copy just streamed in is not kept
-          return { existing };
+          await repo.discardUpload(trx, id); // the copy just streamed in is not kept
+          return existing;
         }
-        await repo.finishUpload(c, id, sha, total);
-        return { created: { batchId: id, status: 'received' } };
-      }).catch(async (e: any) => {
-        // Two uploads of the same file at once: the later one finds the first.
-        if (e?.code === '23505') return { existing: undefined as { id: string; status: string } | undefined, retry: true };
-        throw e;
+        await repo.finishUpload(trx, id, sha, bytes);
+        return undefined;
+      }).catch(async (e: { code?: string }) => {
+        if (e?.code !== UNIQUE_VIOLATION) throw e;
+        // The same file uploaded at once by another request, which committed first.
+        const winner = await repo.findBySha(db, source, sha);
+        if (!winner) throw new DomainError('conflict', 'conflict', 'a concurrent upload of this file failed; retry');
+        return winner;
       });
-      if ('retry' in result) {
-        const again = await repo.findBySha(pool as unknown as pg.ClientBase, source, hash.digest('hex'));
-        if (!again) throw new DomainError('conflict', 'conflict', 'a concurrent upload of this file failed; retry');
-        return { batchId: again.id, status: again.status };
-      }
-      if (result.existing) {
+      if (stored) {
         // Re-enqueue in case the first upload's job was lost; a no-op while it exists.
-        if (['received', 'processing'].includes(result.existing.status)) await enqueueBatch(result.existing.id);
-        return { batchId: result.existing.id, status: result.existing.status };
+        if (['received', 'processing'].includes(stored.status)) await enqueueBatch(stored.id);
+        return { batchId: stored.id, status: stored.status };
       }
       await enqueueBatch(id);
-      return result.created!;
+      return { batchId: id, status: 'received' };
     },
 
     async status(batchId: string, who: Principal) {
-      if (!/^[0-9a-f-]{36}$/i.test(batchId)) throw notFound('batch');
-      const b = await repo.get(pool, batchId);
+      // Checked before SQL: a malformed id would fail the uuid cast (a 500); it names no batch.
+      if (!BATCH_ID.test(batchId)) throw notFound('batch');
+      const b = await repo.get(db, batchId);
       if (!b || b.status === 'uploading') throw notFound('batch');
       if (who.role === 'feed' && b.key_id !== who.keyId) throw notFound('batch');
       return batchView(b);
@@ -194,126 +343,34 @@ export function createEvidenceService(deps: {
      * started from is still the batch's (so two workers on one batch never count twice).
      */
     async processBatch(batchId: string, opts: IngestOptions = {}) {
-      const chunkLines = opts.chunkLines ?? 20_000;
-      const b = await repo.get(pool, batchId);
+      const b = await repo.get(db, batchId);
       if (!b || b.status === 'uploading') return { status: 'missing' as const };
       if (b.status === 'failed') return { status: 'failed' as const };
       if (b.status === 'completed') {
-        await enqueueRescore(await repo.touched(pool, batchId), `batch_${batchId}`, batchDelay);
+        await requestBatchRescore(batchId);
         return { status: 'completed' as const };
       }
-      await repo.markProcessing(pool, batchId, clock.now());
-      const skip = Number(b.records_done);
-      let done = skip;
-      let listed = b.rejects.length;
-      const receivedAt = b.received_at;
-      const now = clock.now();
-
-      async function* chunks(): AsyncGenerator<Buffer> {
-        for (let s = 0; ; s++) {
-          const data = await repo.chunk(pool, batchId, s);
-          if (!data) return;
-          yield data;
-        }
-      }
-
-      let buf: string[] = [];
-      let recs = 0;
-      let lines = 0;
-      let rejected = 0;
-      let valid = 0;
-      let rejects: Reject[] = [];
-      // While PostgreSQL merges one chunk, the next is parsed and validated: commits stay
-      // strictly in order (each waits for the one before), so progress is never skipped.
-      let inFlight: Promise<void> = Promise.resolve();
-      const commit = async () => {
-        if (recs === 0) return;
-        await inFlight;
-        const from = done;
-        const text = buf.join('');
-        const counts = { recs, lines, rejected, valid, rejects };
-        done += recs;
-        buf = [];
-        recs = lines = rejected = valid = 0;
-        rejects = [];
-        const p = commitChunk(from, text, counts);
-        inFlight = p;
-        p.catch(() => {}); // observed by the next await of inFlight
-      };
-      const commitChunk = async (from: number, text: string, k: { recs: number; lines: number; rejected: number; valid: number; rejects: Reject[] }) => {
-        const d = await tx(async (c) => {
-          const cur = await repo.get(c, batchId, true);
-          if (!cur || Number(cur.records_done) !== from || cur.status !== 'processing') throw new StaleProgress(batchId);
-          const t0 = performance.now();
-          await repo.stage(c, text);
-          const t1 = performance.now();
-          const m = text ? await repo.mergeStaged(c, { regionPrefix: b.region_prefix, receivedAt, batchId }) : { matched: 0, inserted: 0, touched: [] };
-          if (TRACE) process.stderr.write(`chunk ${from}: copy ${(t1 - t0).toFixed(0)} ms, merge ${(performance.now() - t1).toFixed(0)} ms\n`);
-          const d = {
-            seq: from,
-            records: k.recs,
-            lines: k.lines,
-            accepted: m.inserted,
-            duplicates: m.matched - m.inserted,
-            unmatched: k.valid - m.matched,
-            rejected: k.rejected,
-            newRejects: k.rejects.slice(0, Math.max(0, MAX_LISTED_REJECTS - listed)),
-            touched: m.touched,
-          };
-          await repo.recordChunk(c, batchId, d);
-          return d;
-        });
-        listed += d.newRejects.length;
-        await opts.afterChunk?.(batchId, from + k.recs);
-      };
-
-      let n = 0;
-      try {
-        for await (const r of records(chunks(), { contentType: b.content_type, charset: b.charset as 'utf-8' | 'gbk' })) {
-          if (n++ < skip) continue;
-          // Let the chunk being merged make progress (its COPY and replies are I/O on this thread).
-          if ((n & 1023) === 0) await new Promise<void>((r) => setImmediate(r));
-          recs++;
-          lines++;
-          const c =
-            'error' in r
-              ? { ok: false as const, ...r.error }
-              : validateEvent(r.raw, { now, pathSource: b.source, naming: b.content_type === 'text/csv' ? 'snake' : 'camel' });
-          if (c.ok) {
-            valid++;
-            buf.push(copyLine(c.value));
-          } else {
-            rejected++;
-            rejects.push({ line: (r as ParsedRecord).line, code: c.code, message: c.message });
-          }
-          if (recs >= chunkLines) await commit();
-        }
-        await commit();
-        await inFlight;
-      } catch (e) {
-        await inFlight.catch(() => {});
-        if (e instanceof FileFormatError) {
-          // The lines before the fault are committed; the batch says why it stopped.
-          await repo.fail(pool, batchId, `${e.code}: ${e.message}`, clock.now());
-          return { status: 'failed' as const };
-        }
-        throw e;
-      }
+      await repo.markProcessing(db, batchId, clock.now());
+      const merged = await mergeFile(b, opts);
+      if (merged === 'failed') return { status: 'failed' as const };
       // Rescoring is queued before the batch shows completed, so a feed that sees `completed`
       // knows its people are queued. Job ids are per batch: queuing again (a superseded run,
       // a re-run after a crash) adds nothing.
-      const jobs = await enqueueRescore(await repo.touched(pool, batchId), `batch_${batchId}`, batchDelay);
-      await tx(async (c) => {
-        const cur = await repo.get(c, batchId, true);
-        if (!cur || cur.status !== 'processing' || Number(cur.records_done) !== done) throw new StaleProgress(batchId);
-        await repo.complete(c, batchId, clock.now());
-      });
+      const jobs = await requestBatchRescore(batchId);
+      await transaction(
+        async (trx) => {
+          const cur = await repo.get(trx, batchId, true);
+          if (!cur || cur.status !== 'processing' || Number(cur.records_done) !== merged.done) throw new StaleProgress(batchId);
+          await repo.complete(trx, batchId, clock.now());
+        },
+        { retries: 2 },
+      );
       return { status: 'completed' as const, rescoreJobs: jobs };
     },
 
     /** Re-enqueues batches left received/processing (their job lost, or its worker gone). */
     async sweep(olderThanMs = 60_000) {
-      const ids = await repo.pending(pool, new Date(clock.now().getTime() - olderThanMs));
+      const ids = await repo.pending(db, new Date(clock.now().getTime() - olderThanMs));
       for (const id of ids) {
         const job = await queues.get('ingest-batch').getJob(id);
         const state = job ? await job.getState() : 'missing';
@@ -323,8 +380,6 @@ export function createEvidenceService(deps: {
       }
       return ids.length;
     },
-
-    knownFields: EVENT_FIELDS,
   };
 }
 export type EvidenceService = ReturnType<typeof createEvidenceService>;

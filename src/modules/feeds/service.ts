@@ -5,11 +5,13 @@
 // The interface: GET {baseUrl}?since={cursor}&limit={pageSize} with Authorization: Bearer
 // {token} → {"events": [...], "nextCursor": string|null, "hasMore"?: boolean}. Events are
 // shaped as in the contract (source may be left out); other fields are ignored.
-import type pg from 'pg';
 import type { Clock } from '../../infra/clock.ts';
+import type { Executor, Transact } from '../../infra/database.ts';
 import { validateEvent, EVENT_FIELDS, type EventRecord, type RawEvent } from '../evidence/validate.ts';
 import type { EvidenceRepository } from '../evidence/repository.ts';
+import type { RescoringService } from '../rescoring/service.ts';
 import type { FeedInterface } from './config.ts';
+import type { FeedCursorRepository } from './repository.ts';
 
 export class ThrottledError extends Error {
   constructor(readonly retryAfterMs: number) {
@@ -35,17 +37,52 @@ export function parseRetryAfter(h: string | null, now: Date): number {
   return Number.isNaN(t) ? 1000 : Math.max(0, t - now.getTime());
 }
 
-export function createFeedService(deps: {
-  pool: pg.Pool;
-  repo: EvidenceRepository;
+export interface FeedServiceDeps {
+  db: Executor;
+  transaction: Transact;
+  cursors: FeedCursorRepository;
+  events: Pick<EvidenceRepository, 'mergeRows'>;
+  rescoring: Pick<RescoringService, 'markPending' | 'queue'>;
   clock: Clock;
-  enqueueRescore: (ids: string[], key: string) => Promise<number>;
-}) {
-  const { pool, repo, clock, enqueueRescore } = deps;
+}
 
-  async function cursorOf(feed: string): Promise<string | null> {
-    const r = await pool.query('SELECT cursor FROM feed_cursors WHERE feed = $1', [feed]);
-    return r.rows[0]?.cursor ?? null;
+/** A page's events, validated; other fields of the interface are ignored (never stored). */
+function validatePage(events: Record<string, unknown>[], f: FeedInterface, now: Date): { rows: EventRecord[]; rejected: number } {
+  const rows: EventRecord[] = [];
+  let rejected = 0;
+  for (const e of events) {
+    const raw: Record<string, unknown> = {};
+    for (const k of EVENT_FIELDS) if (k in e) raw[k] = e[k];
+    const c = validateEvent(raw as RawEvent, { now, pathSource: f.source });
+    if (c.ok) rows.push(c.value);
+    else rejected++;
+  }
+  return { rows, rejected };
+}
+
+export function createFeedService(deps: FeedServiceDeps) {
+  const { db, transaction, cursors, events, rescoring, clock } = deps;
+
+  const cursorOf = (feed: string): Promise<string | null> => cursors.get(db, feed);
+
+  /**
+   * Stores a page and moves the cursor past it, together. The cursor must still be where this
+   * run read it: otherwise another pull of the interface is running. Re-runnable (the page is
+   * in memory), so a deadlock with another merge is retried here.
+   */
+  function storePage(f: FeedInterface, rows: EventRecord[], from: string | null, next: string | null, now: Date) {
+    return transaction(
+      async (trx) => {
+        if ((await cursors.get(trx, f.name, { forUpdate: true })) !== from) {
+          throw new UpstreamError(`${f.name}: the cursor moved under this run (another pull is running)`);
+        }
+        const m = await events.mergeRows(trx, rows, { regionPrefix: f.regionPrefix, receivedAt: now });
+        await rescoring.markPending(trx, m.touched);
+        if (next !== null) await cursors.advance(trx, f.name, next, now);
+        return m;
+      },
+      { retries: 2 },
+    );
   }
 
   async function fetchPage(f: FeedInterface, cursor: string | null) {
@@ -94,42 +131,17 @@ export function createFeedService(deps: {
         await o.beforePage?.();
         const page = await fetchPage(f, out.cursor);
         const now = clock.now();
-        const rows: EventRecord[] = [];
-        for (const e of page.events) {
-          const raw: Record<string, unknown> = {};
-          for (const k of EVENT_FIELDS) if (k in e) raw[k] = e[k];
-          const c = validateEvent(raw as RawEvent, { now, pathSource: f.source });
-          if (c.ok) rows.push(c.value);
-          else out.rejected++;
-        }
+        const { rows, rejected } = validatePage(page.events, f, now);
         const from = out.cursor;
-        const c = await pool.connect();
-        let m;
-        try {
-          await c.query('BEGIN');
-          const cur = await c.query('SELECT cursor FROM feed_cursors WHERE feed = $1 FOR UPDATE', [f.name]);
-          if ((cur.rows[0]?.cursor ?? null) !== from) throw new UpstreamError(`${f.name}: the cursor moved under this run (another pull is running)`);
-          m = await repo.mergeRows(c, rows, { regionPrefix: f.regionPrefix, receivedAt: now });
-          if (page.nextCursor !== null) {
-            await c.query(
-              `INSERT INTO feed_cursors (feed, cursor, updated_at) VALUES ($1, $2, $3)
-               ON CONFLICT (feed) DO UPDATE SET cursor = excluded.cursor, updated_at = excluded.updated_at`,
-              [f.name, page.nextCursor, now],
-            );
-          }
-          await c.query('COMMIT');
-        } catch (e) {
-          await c.query('ROLLBACK').catch(() => {});
-          throw e;
-        } finally {
-          c.release();
-        }
+        const m = await storePage(f, rows, from, page.nextCursor, now);
         out.pages++;
         out.accepted += m.inserted;
         out.duplicates += m.matched - m.inserted;
         out.unmatched += rows.length - m.matched;
+        out.rejected += rejected;
         if (page.nextCursor !== null) out.cursor = page.nextCursor;
-        if (m.firstId) await enqueueRescore(m.touched.sort(), `pull_${m.firstId}`);
+        // Marked pending with the page; queued after its commit, so a job finds them pending.
+        if (m.firstId) await rescoring.queue(m.touched.sort(), `pull_${m.firstId}`);
         if (!page.hasMore || page.nextCursor === from) break;
       }
       return out;

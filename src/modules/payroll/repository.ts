@@ -1,17 +1,22 @@
 // The SQL side of the payroll list: which pensioners could possibly need an action in a
 // month (a superset, cheap to find), and what the pure payroll rule needs about each.
-import { sql, type Kysely, type Transaction } from 'kysely';
-import type { DB } from '../../infra/db-types.ts';
+import { sql } from 'kysely';
+import type { Executor } from '../../infra/database.ts';
 import type { IsoDate } from '../../domain/calendar.ts';
 import { inRegionSql } from '../../infra/region-sql.ts';
 
-type Q = Kysely<DB> | Transaction<DB>;
+type Q = Executor;
 
 /** Decision statuses under which a payroll month is held. */
-export const HOLD_STATUSES = ['suspended', 'under_review', 'ineligible'] as const;
+const HOLD_STATUSES = ['suspended', 'under_review', 'ineligible'] as const;
 
 export function createPayrollRepository() {
   return {
+    /** Makes the transaction `q` (before its first query) one read-only snapshot: every read of a list sees the same state. */
+    async snapshot(q: Q): Promise<void> {
+      await sql`SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY`.execute(q);
+    },
+
     /**
      * Everyone the run of a month might hold, resume or stop, in id order:
      * - held now: ineligible or under review;

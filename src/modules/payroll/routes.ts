@@ -1,16 +1,22 @@
 // GET /v1/payroll/{YYYY-MM}: what that month's payroll run must hold, resume and stop.
 import type { FastifyInstance } from 'fastify';
 import Type from 'typebox';
-import type { AppDeps } from '../../app-deps.ts';
 import { narrowRegion } from '../../domain/region.ts';
-import { createPayrollRepository } from './repository.ts';
-import { createPayrollService, parsePayrollMonth } from './service.ts';
+import type { Clock } from '../../infra/clock.ts';
+import type { AuditWriter } from '../audit/writer.ts';
+import { parsePayrollMonth, type PayrollService } from './service.ts';
+
+export interface PayrollRouteDeps {
+  payroll: Pick<PayrollService, 'list'>;
+  audit: Pick<AuditWriter, 'record'>;
+  clock: Clock;
+}
 
 const Params = Type.Object({ month: Type.String({ maxLength: 16 }) }, { additionalProperties: false });
 const Query = Type.Object({ region: Type.Optional(Type.String({ pattern: '^[0-9]{1,6}$' })) }, { additionalProperties: false });
 
-export async function payrollRoutes(app: FastifyInstance, deps: AppDeps) {
-  const payroll = createPayrollService({ db: deps.db, repo: createPayrollRepository(), certification: deps.certification });
+export async function payrollRoutes(app: FastifyInstance, deps: PayrollRouteDeps) {
+  const { payroll } = deps;
 
   app.get<{ Params: { month: string }; Querystring: { region?: string } }>(
     '/v1/payroll/:month',

@@ -1,20 +1,19 @@
 // Set-based aggregates for the bureau's summary report; one statement per section.
-import { sql, type Kysely, type Transaction } from 'kysely';
-import type { DB } from '../../infra/db-types.ts';
+import { sql } from 'kysely';
+import type { Executor } from '../../infra/database.ts';
 import type { IsoDate } from '../../domain/calendar.ts';
 import { inRegionSql } from '../../infra/region-sql.ts';
 import { statusFilterSql } from '../certification/repository.ts';
-import { STATUSES } from '../certification/routes.ts';
+import { STATUSES, type Status } from '../../domain/lifecycle.ts';
 
-type Q = Kysely<DB> | Transaction<DB>;
-export type StatusName = (typeof STATUSES)[number];
+type Q = Executor;
 
 export function createReportsRepository() {
   return {
     /** Counts by status on `today` (the certification repository's own status rule) and the silent-certification counts. */
     async statusCounts(q: Q, scope: string | null, today: IsoDate) {
       const columns = STATUSES.map((s) => sql`count(*) FILTER (WHERE ${statusFilterSql(s, today)})::bigint AS ${sql.ref(s)}`);
-      const res = await sql<Record<StatusName | 'living' | 'auto', string>>`
+      const res = await sql<Record<Status | 'living' | 'auto', string>>`
         SELECT ${sql.join(columns)},
           count(*) FILTER (WHERE c.state <> 'deceased')::bigint AS living,
           count(*) FILTER (WHERE c.state <> 'deceased' AND c.method = 'auto')::bigint AS auto

@@ -1,27 +1,32 @@
 // GET /v1/reports/summary?region=&month=: the bureau's summary of one region and month.
 import type { FastifyInstance } from 'fastify';
 import Type from 'typebox';
-import type { AppDeps } from '../../app-deps.ts';
 import { shanghaiDate } from '../../domain/calendar.ts';
 import { narrowRegion } from '../../domain/region.ts';
-import { parseMonth } from '../payroll/service.ts';
-import { createReportsRepository } from './repository.ts';
-import { createReportsService, emptySummary } from './service.ts';
+import type { Clock } from '../../infra/clock.ts';
+import type { AuditWriter } from '../audit/writer.ts';
+import { emptySummary, parseSummaryMonth, type ReportsService } from './service.ts';
+
+export interface ReportsRouteDeps {
+  reports: Pick<ReportsService, 'currentMonth' | 'summary'>;
+  audit: Pick<AuditWriter, 'record'>;
+  clock: Clock;
+}
 
 const Query = Type.Object(
   { region: Type.Optional(Type.String({ pattern: '^[0-9]{1,6}$' })), month: Type.Optional(Type.String({ maxLength: 16 })) },
   { additionalProperties: false },
 );
 
-export async function reportsRoutes(app: FastifyInstance, deps: AppDeps) {
-  const reports = createReportsService({ db: deps.db, repo: createReportsRepository() });
+export async function reportsRoutes(app: FastifyInstance, deps: ReportsRouteDeps) {
+  const { reports } = deps;
 
   app.get<{ Querystring: { region?: string; month?: string } }>(
     '/v1/reports/summary',
     { schema: { querystring: Query }, config: { roles: ['bureau', 'admin'] } },
     async (req) => {
       const now = deps.clock.now();
-      const month = req.query.month === undefined ? reports.currentMonth(now) : parseMonth(req.query.month);
+      const month = req.query.month === undefined ? reports.currentMonth(now) : parseSummaryMonth(req.query.month, now);
       const scope = narrowRegion(req.principal.regionPrefix, req.query.region);
       if (scope === false) return emptySummary(req.query.region ?? null, month, shanghaiDate(now));
       const summary = await reports.summary(scope, month, now);

@@ -1,10 +1,11 @@
 // The bureau's monthly summary: counts by status, the silent-certification rate, the
 // evidence mix and the manual-check workload, all aggregated in SQL.
-import type { Kysely } from 'kysely';
-import type { DB } from '../../infra/db-types.ts';
+import type { Executor } from '../../infra/database.ts';
 import { addMonthsToMonth, firstDayOfMonth, monthOf, shanghaiDate, startOfShanghaiDay, type IsoDate, type YearMonth } from '../../domain/calendar.ts';
-import { STATUSES } from '../certification/routes.ts';
-import type { ReportsRepository, StatusName } from './repository.ts';
+import { STATUSES, type Status } from '../../domain/lifecycle.ts';
+import { invalid } from '../../domain/errors.ts';
+import { parseMonth } from '../payroll/service.ts';
+import type { ReportsRepository } from './repository.ts';
 
 export interface Summary {
   region: string | null;
@@ -12,7 +13,7 @@ export interface Summary {
   /** Status counts are of the current state, on this Shanghai date. */
   asOf: IsoDate;
   total: number;
-  statusCounts: Record<StatusName, number>;
+  statusCounts: Record<Status, number>;
   silentCertification: { living: number; auto: number; rate: number | null };
   evidenceMix: { source: string; events: number; share: number }[];
   manualChecks: { opened: number; closed: number; byReason: { reason: string; opened: number; closed: number }[] };
@@ -20,20 +21,37 @@ export interface Summary {
 
 const ratio = (a: number, b: number) => (b === 0 ? null : Math.round((a / b) * 10_000) / 10_000);
 
+/**
+ * A summary month: any month from 1900 to next month. Its end, the start of the month after,
+ * reaches SQL as an instant, so a month with no successor PostgreSQL could read (9999-12) is
+ * never taken; and a later month has nothing in it yet.
+ */
+export function parseSummaryMonth(s: string, now: Date): YearMonth {
+  const month = parseMonth(s);
+  const next = addMonthsToMonth(monthOf(shanghaiDate(now)), 1);
+  if (month > next) throw invalid('invalid_month', `summaries are available up to next month (${next})`);
+  return month;
+}
+
 export function emptySummary(region: string | null, month: YearMonth, asOf: IsoDate): Summary {
   return {
     region,
     month,
     asOf,
     total: 0,
-    statusCounts: Object.fromEntries(STATUSES.map((s) => [s, 0])) as Record<StatusName, number>,
+    statusCounts: Object.fromEntries(STATUSES.map((s) => [s, 0])) as Record<Status, number>,
     silentCertification: { living: 0, auto: 0, rate: null },
     evidenceMix: [],
     manualChecks: { opened: 0, closed: 0, byReason: [] },
   };
 }
 
-export function createReportsService(deps: { db: Kysely<DB>; repo: ReportsRepository }) {
+export interface ReportsServiceDeps {
+  db: Executor;
+  repo: ReportsRepository;
+}
+
+export function createReportsService(deps: ReportsServiceDeps) {
   const { db, repo } = deps;
   return {
     currentMonth: (now: Date) => monthOf(shanghaiDate(now)),
@@ -42,12 +60,13 @@ export function createReportsService(deps: { db: Kysely<DB>; repo: ReportsReposi
       const today = shanghaiDate(now);
       const from = startOfShanghaiDay(firstDayOfMonth(month));
       const to = startOfShanghaiDay(firstDayOfMonth(addMonthsToMonth(month, 1)));
+      // In parallel: `db` is the pool, each section gets its own connection.
       const [counts, mix, checks] = await Promise.all([
         repo.statusCounts(db, scope, today),
         repo.evidenceMix(db, scope, from, to),
         repo.manualChecks(db, scope, from, to),
       ]);
-      const statusCounts = Object.fromEntries(STATUSES.map((s) => [s, Number(counts[s])])) as Record<StatusName, number>;
+      const statusCounts = Object.fromEntries(STATUSES.map((s) => [s, Number(counts[s])])) as Record<Status, number>;
       const living = Number(counts.living);
       const auto = Number(counts.auto);
       const totalEvents = mix.reduce((n, r) => n + Number(r.events), 0);

@@ -22,17 +22,29 @@ export interface RescoringDeps {
 export function createRescoringService(deps: RescoringDeps) {
   return {
     /**
-     * Records the pensioners as pending (in `q`, the caller's transaction or the pool) and
-     * queues jobs whose ids derive from `jobKey`, so queueing the same key again adds nothing.
+     * Records the pensioners as pending, in the transaction that stores their evidence: a crash
+     * after the commit leaves them pending for the next job or sweep, never forgotten.
      */
-    async request(q: Executor, ids: string[], jobKey: string, delay = 0): Promise<number> {
-      if (ids.length === 0) return 0;
-      await deps.pending.add(q, ids);
+    markPending: (trx: Executor, ids: string[]) => deps.pending.add(trx, ids),
+
+    /**
+     * Queues jobs for pensioners already marked pending, AFTER the commit that marked them (a job
+     * that ran first would find none of them pending). Job ids derive from `jobKey`, so queueing
+     * the same key again adds nothing.
+     */
+    async queue(ids: string[], jobKey: string, delay = 0): Promise<number> {
       const jobs = [];
       for (let i = 0; i < ids.length; i += RESCORE_JOB_SIZE) {
         jobs.push({ name: 'rescore', data: { pensionerIds: ids.slice(i, i + RESCORE_JOB_SIZE) }, jobId: `${jobKey}_${i / RESCORE_JOB_SIZE}`, delay });
       }
       return deps.queues.add('rescore', jobs);
+    },
+
+    /** markPending and queue in one, for callers with no transaction of their own. */
+    async request(q: Executor, ids: string[], jobKey: string, delay = 0): Promise<number> {
+      if (ids.length === 0) return 0;
+      await deps.pending.add(q, ids);
+      return this.queue(ids, jobKey, delay);
     },
 
     /**

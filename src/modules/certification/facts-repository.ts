@@ -1,0 +1,93 @@
+// What a certification is decided from: the registry's dates of each pensioner and all their
+// evidence, read set-based for many pensioners at once; and which pensioners there are, for
+// the sweep's pages.
+import { sql } from 'kysely';
+import type { Executor } from '../../infra/database.ts';
+import type { EvidenceEvent, IdentityCheck, Source } from '../../domain/evidence.ts';
+import type { PensionerFacts } from './decide.ts';
+
+/** What a certification is decided from, with the national ID its row is looked up by. */
+export type StoredFacts = PensionerFacts & { nationalId: string };
+
+interface EventRow {
+  id: string;
+  pensioner_id: string;
+  source: Source;
+  kind: string;
+  occurred_ms: number;
+  received_ms: number;
+  identity_check: IdentityCheck;
+  location: string | null;
+  death_date: string | null;
+}
+
+function eventsByPerson(rows: EventRow[]): Map<string, EvidenceEvent[]> {
+  const byPerson = new Map<string, EvidenceEvent[]>();
+  for (const e of rows) {
+    let list = byPerson.get(e.pensioner_id);
+    if (!list) byPerson.set(e.pensioner_id, (list = []));
+    list.push({
+      id: e.id,
+      source: e.source,
+      kind: e.kind as EvidenceEvent['kind'],
+      occurredAt: new Date(e.occurred_ms),
+      receivedAt: new Date(e.received_ms),
+      identityCheck: e.identity_check,
+      location: e.location,
+      deathDate: e.death_date,
+    });
+  }
+  return byPerson;
+}
+
+export function createFactsRepository() {
+  return {
+    /**
+     * Everything known about pensioners that their certification is decided from. The two
+     * reads run one after the other: `q` may be a transaction, whose one connection takes
+     * one query at a time.
+     */
+    async facts(q: Executor, ids: string[]): Promise<StoredFacts[]> {
+      if (ids.length === 0) return [];
+      const people = await sql<{
+        id: string;
+        national_id: string;
+        region_code: string;
+        birth_date: string;
+        benefit_start_date: string;
+        legacy_certified_at: string | null;
+      }>`
+        SELECT id::text AS id, national_id, region_code, birth_date, benefit_start_date, legacy_certified_at
+        FROM pensioners WHERE id = any(${ids}::bigint[])`.execute(q);
+      // Instants as epoch milliseconds: parsing timestamp text was the largest cost of a sweep.
+      const events = await sql<EventRow>`
+        SELECT id::text AS id, pensioner_id::text AS pensioner_id, source, kind,
+          (extract(epoch FROM occurred_at) * 1000)::float8 AS occurred_ms, (extract(epoch FROM received_at) * 1000)::float8 AS received_ms,
+          identity_check, location, death_date
+        FROM events WHERE pensioner_id = any(${ids}::bigint[])`.execute(q);
+      const byPerson = eventsByPerson(events.rows);
+      return people.rows.map((p) => ({
+        pensionerId: p.id,
+        nationalId: p.national_id,
+        regionCode: p.region_code,
+        birthDate: p.birth_date,
+        benefitStartDate: p.benefit_start_date,
+        legacyCertifiedAt: p.legacy_certified_at,
+        events: byPerson.get(p.id) ?? [],
+      }));
+    },
+
+    /** The smallest and largest pensioner ids, or nulls when there is nobody. */
+    async idRange(q: Executor): Promise<{ lo: string | null; hi: string | null }> {
+      const res = await sql<{ lo: string | null; hi: string | null }>`SELECT min(id)::text AS lo, max(id)::text AS hi FROM pensioners`.execute(q);
+      return res.rows[0] ?? { lo: null, hi: null };
+    },
+
+    /** The ids of the pensioners in [fromId, toId]. */
+    async idsBetween(q: Executor, fromId: string, toId: string): Promise<string[]> {
+      const res = await sql<{ id: string }>`SELECT id::text AS id FROM pensioners WHERE id BETWEEN ${fromId}::bigint AND ${toId}::bigint`.execute(q);
+      return res.rows.map((r) => r.id);
+    },
+  };
+}
+export type FactsRepository = ReturnType<typeof createFactsRepository>;
