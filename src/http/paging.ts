@@ -62,16 +62,3 @@ export function cursorOf<const K extends readonly KeyPart[]>(parts: K): Cursor<K
     },
   };
 }
-
-// Until each feature pages with cursorOf: the unchecked codec it replaces.
-export const encodeCursor = (parts: string[]) => Buffer.from(JSON.stringify(parts)).toString('base64url');
-export function decodeCursor(cursor: string | undefined, arity: number): string[] | undefined {
-  if (!cursor) return undefined;
-  try {
-    const parts = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
-    if (Array.isArray(parts) && parts.length === arity && parts.every((p) => typeof p === 'string')) return parts as string[];
-  } catch {
-    /* fall through */
-  }
-  throw invalid('invalid_cursor', 'cursor is not one this service issued');
-}
