@@ -9,7 +9,7 @@ import type { Queues } from './infra/queue.ts';
 import type { Database, Transact } from './infra/database.ts';
 import { createLogger, type Logger } from './infra/logger.ts';
 import { loadDefaultPolicy, type Policy } from './domain/policy.ts';
-import { createAuditWriter, type AuditWriter } from './modules/audit/writer.ts';
+import { createAuditWriter, type AuditWriter } from './modules/audit/repository.ts';
 import { createKeyRepository } from './modules/auth/repository.ts';
 import { createAuthService, type AuthService } from './modules/auth/service.ts';
 import { createCertificationRepository, type CertificationRepository } from './modules/certification/repository.ts';

@@ -3,7 +3,7 @@
 import type { Command } from 'commander';
 import { withDatabase } from './runtime.ts';
 import { feedCommands } from './modules/evidence/cli.ts';
-import { createAuditWriter } from './modules/audit/writer.ts';
+import { createAuditWriter } from './modules/audit/repository.ts';
 import { createPensionerRepository } from './modules/pensioners/repository.ts';
 import { decisionCommands, type WithReplayDeps } from './modules/certification/cli.ts';
 import { createCertificationRepository } from './modules/certification/repository.ts';

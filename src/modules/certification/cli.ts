@@ -8,7 +8,7 @@ import type { Command } from 'commander';
 import type { Executor } from '../../infra/database.ts';
 import { parseNationalId } from '../../domain/national-id.ts';
 import { loadPolicyArchive } from '../../domain/policy-file.ts';
-import type { AuditWriter } from '../audit/writer.ts';
+import type { AuditWriter } from '../audit/repository.ts';
 import type { PensionerRepository } from '../pensioners/repository.ts';
 import type { ReplayResult, ReplayService } from './replay.ts';
 

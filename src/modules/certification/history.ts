@@ -4,7 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import Type from 'typebox';
 import { requireNationalId } from '../../http/national-id-param.ts';
 import { cursorOf } from '../../http/paging.ts';
-import type { AuditWriter } from '../audit/writer.ts';
+import type { AuditWriter } from '../audit/repository.ts';
 import { NationalIdParam } from '../pensioners/schemas.ts';
 import type { DecisionHistoryService } from './decision-history.ts';
 

@@ -10,7 +10,7 @@ import { PageQuery, cursorOf } from '../../http/paging.ts';
 import { NationalIdParam } from '../pensioners/schemas.ts';
 import type { Executor } from '../../infra/database.ts';
 import type { Clock } from '../../infra/clock.ts';
-import type { AuditWriter } from '../audit/writer.ts';
+import type { AuditWriter } from '../audit/repository.ts';
 import type { CertificationRepository } from './repository.ts';
 import { certificationView, statusOf } from './view.ts';
 

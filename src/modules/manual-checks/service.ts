@@ -7,7 +7,7 @@ import { shanghaiDate } from '../../domain/calendar.ts';
 import { narrowRegion } from '../../domain/region.ts';
 import { DomainError, invalid, conflict, notFound } from '../../domain/errors.ts';
 import type { Principal } from '../../domain/principal.ts';
-import type { AuditWriter } from '../audit/writer.ts';
+import type { AuditWriter } from '../audit/repository.ts';
 import { checkDeathDate, type ServicePointService } from '../service-point/service.ts';
 import type { ManualCheckRepository, CheckRow, QueueStatus } from './repository.ts';
 import type { FlagBodyT, ResolveBodyT } from './schemas.ts';

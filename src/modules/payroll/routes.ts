@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import Type from 'typebox';
 import { narrowRegion } from '../../domain/region.ts';
 import type { Clock } from '../../infra/clock.ts';
-import type { AuditWriter } from '../audit/writer.ts';
+import type { AuditWriter } from '../audit/repository.ts';
 import { parsePayrollMonth, type PayrollService } from './service.ts';
 
 export interface PayrollRouteDeps {

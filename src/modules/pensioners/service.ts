@@ -7,7 +7,7 @@ import { shanghaiDate, type IsoDate } from '../../domain/calendar.ts';
 import { inRegion } from '../../domain/region.ts';
 import { DomainError, invalid, notFound } from '../../domain/errors.ts';
 import type { Principal } from '../../domain/principal.ts';
-import type { AuditWriter } from '../audit/writer.ts';
+import type { AuditWriter } from '../audit/repository.ts';
 import type { CertificationService } from '../certification/service.ts';
 import type { CertificationRepository } from '../certification/repository.ts';
 import type { PensionerRepository } from './repository.ts';

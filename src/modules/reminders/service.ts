@@ -15,7 +15,7 @@ import type { Executor, Transact } from '../../infra/database.ts';
 import type { JobPayloads, NewJob } from '../../infra/jobs.ts';
 import type { Queues } from '../../infra/queue.ts';
 import type { Clock } from '../../infra/clock.ts';
-import type { AuditWriter } from '../audit/writer.ts';
+import type { AuditWriter } from '../audit/repository.ts';
 import { isIsoDate, type IsoDate } from '../../domain/calendar.ts';
 import { createReminderRepository, type ReminderKey } from './repository.ts';
 

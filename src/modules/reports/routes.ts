@@ -4,7 +4,7 @@ import Type from 'typebox';
 import { shanghaiDate } from '../../domain/calendar.ts';
 import { narrowRegion } from '../../domain/region.ts';
 import type { Clock } from '../../infra/clock.ts';
-import type { AuditWriter } from '../audit/writer.ts';
+import type { AuditWriter } from '../audit/repository.ts';
 import { emptySummary, parseSummaryMonth, type ReportsService } from './service.ts';
 
 export interface ReportsRouteDeps {

@@ -8,7 +8,7 @@ import { maskNationalId } from '../../domain/masking.ts';
 import { regionName } from '../../domain/regions.ts';
 import { invalid, notFound } from '../../domain/errors.ts';
 import type { Principal } from '../../domain/principal.ts';
-import type { AuditWriter } from '../audit/writer.ts';
+import type { AuditWriter } from '../audit/repository.ts';
 import type { CertificationService } from '../certification/service.ts';
 import type { CertificationRepository } from '../certification/repository.ts';
 import { certificationView } from '../certification/view.ts';
