@@ -75,6 +75,7 @@ export interface DepsBase {
   policy?: Policy;
 }
 
+// Long only by its list: one line per service built, in dependency order.
 export function createDeps(base: DepsBase): AppDeps {
   const { config, clock, queues } = base;
   const { db, pool, transaction } = base.database;

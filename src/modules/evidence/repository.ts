@@ -71,6 +71,7 @@ export function copyLine(e: EventRecord): string {
   return `${e.nationalId}\t${e.source}\t${e.kind}\t${copyField(e.sourceRef)}\t${e.occurredAt}\t${e.identityCheck}\t${copyField(e.location)}\t${copyField(e.deathDate)}\n`;
 }
 
+// Long only by its methods, each a short step; they share the deps closed over here.
 export function createEvidenceRepository() {
   return {
     /** One statement for a pushed array (≤ 1000 rows). */

@@ -82,6 +82,7 @@ function batchContentType(header: string | undefined): { media: 'text/csv' | 'ap
   return { media, charset };
 }
 
+// Long only by its methods, each a short step; they share the deps closed over here.
 export function createEvidenceService(deps: EvidenceServiceDeps) {
   const { db, transaction, repo, queues, rescoring, clock } = deps;
   // A file's rescoring waits a little: the people of files arriving together (a department's

@@ -60,6 +60,7 @@ function validatePage(events: Record<string, unknown>[], f: FeedInterface, now: 
   return { rows, rejected };
 }
 
+// Long only by its methods, each a short step; they share the deps closed over here.
 export function createFeedService(deps: FeedServiceDeps) {
   const { db, transaction, cursors, events, rescoring, clock } = deps;
 
