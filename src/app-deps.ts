@@ -87,16 +87,17 @@ export function createDeps(base: DepsBase): AppDeps {
   const auth = createAuthService(createKeyRepository(db));
   const certificationRepo = createCertificationRepository(pool);
   const certificationFacts = createFactsRepository();
+  const pensionerRepo = createPensionerRepository();
   const certification = createCertificationService({ repo: certificationRepo, facts: certificationFacts, policy, openChecks });
-  const decisionHistory = createDecisionHistoryService({ db, repo: certificationRepo, pensioners: createPensionerRepository() });
+  const decisionHistory = createDecisionHistoryService({ db, repo: certificationRepo, pensioners: pensionerRepo });
   const rescoring = createRescoringService({ transaction, pending: createRescorePendingRepository(), queues, clock, rescore: certification.rescore });
-  const pensioners = createPensionerService({ transaction, repo: createPensionerRepository(), certification, certificationRepo, audit, clock });
+  const pensioners = createPensionerService({ transaction, repo: pensionerRepo, certification, certificationRepo, audit, clock });
   const servicePoint = createServicePointService({
     db,
     transaction,
     events: createStaffEventRepository(),
     resolveOtherChecks: manualCheckRepo.resolveOthers,
-    pensionerRepo: createPensionerRepository(),
+    pensionerRepo,
     certification,
     certificationRepo,
     audit,

@@ -1,9 +1,11 @@
 // Keyset pages: `items`, `nextCursor` (null on the last page), `limit` at most 1000. The one
 // cursor codec of the service: a cursor is the last row's sort key, each part checked on the
 // way back in, so a tampered cursor is a 400 invalid_cursor and never reaches SQL.
+import { isRowId, isUuid } from '../domain/ids.ts';
 import Type from 'typebox';
 import { invalid } from '../domain/errors.ts';
 import { isIsoDate } from '../domain/calendar.ts';
+import { keysetPage } from '../domain/paging.ts';
 
 export const PageQuery = {
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 100 })),
@@ -13,19 +15,18 @@ export const PageQuery = {
 
 /** A timestamptz as PostgreSQL prints it (cursor keys are exact to the microsecond). */
 const PG_TIMESTAMP = /^\d{4}-\d{2}-\d{2}[ T](\d{2}):(\d{2}):(\d{2})(\.\d{1,6})?([+-]\d{2}(:?\d{2})?|Z)?$/;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** What each part of a sort key may be; anything else is not a cursor this service issued. */
 export const KEY_PARTS: Record<'id' | 'date' | 'timestamp' | 'uuid', (v: string) => boolean> = {
   /** A bigint id (PostgreSQL's bigint holds up to 19 digits). */
-  id: (v: string) => /^\d{1,18}$/.test(v),
+  id: isRowId,
   /** A calendar date PostgreSQL accepts, year 0001 to 9999. */
   date: (v: string) => isIsoDate(v) && v >= '0001-01-01',
   timestamp: (v: string) => {
     const m = PG_TIMESTAMP.exec(v);
     return !!m && KEY_PARTS.date(v.slice(0, 10)) && +m[1]! < 24 && +m[2]! < 60 && +m[3]! < 60;
   },
-  uuid: (v: string) => UUID.test(v),
+  uuid: isUuid,
 };
 export type KeyPart = keyof typeof KEY_PARTS;
 
@@ -56,9 +57,8 @@ export function cursorOf<const K extends readonly KeyPart[]>(parts: K): Cursor<K
       return key as Key;
     },
     page(rows, limit, keyOf) {
-      const items = rows.slice(0, limit);
-      const last = items[items.length - 1];
-      return { items, nextCursor: rows.length > limit && last !== undefined ? encode(keyOf(last)) : null };
+      const { items, next } = keysetPage(rows, limit, keyOf);
+      return { items, nextCursor: next === null ? null : encode(next) };
     },
   };
 }

@@ -1,5 +1,6 @@
 // Key creation and lookup. Lookups are cached briefly in memory: every request needs one,
 // and a revoked key stops working within the cache's lifetime.
+import { isUuid } from '../../domain/ids.ts';
 import { isKnownSource, SOURCES } from '../../domain/evidence.ts';
 import { hashKey, newKeySecret } from './keys.ts';
 import { ROLES, type Principal, type Role } from '../../domain/principal.ts';
@@ -9,7 +10,6 @@ import { DomainError, invalid } from '../../domain/errors.ts';
 
 const CACHE_MS = 10_000;
 
-const KEY_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const badKeyInput = (message: string) => invalid('invalid_key', message);
 
 export function createAuthService(repo: Pick<KeyRepository, 'insert' | 'findActiveByHash' | 'list' | 'revoke'>, now: () => number = Date.now) {
@@ -36,7 +36,7 @@ export function createAuthService(repo: Pick<KeyRepository, 'insert' | 'findActi
     /** Every key, never its secret (only its digest is stored). */
     listKeys: () => repo.list(),
     async revokeKey(id: string) {
-      if (!KEY_ID.test(id)) throw badKeyInput('a key id is a UUID, as `keys list` shows it');
+      if (!isUuid(id)) throw badKeyInput('a key id is a UUID, as `keys list` shows it');
       if (!(await repo.revoke(id))) throw new DomainError('not_found', 'not_found', `no active key ${id}`);
     },
     async authenticate(secret: string): Promise<Principal | undefined> {

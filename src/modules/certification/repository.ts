@@ -113,18 +113,7 @@ export interface DecisionRow {
 }
 
 /** A decision as a replay needs it: the instant to the millisecond and the events it was taken from. */
-export interface ReplayedDecisionRow {
-  id: string;
-  decided_ms: number;
-  status: string;
-  certified_at: string | null;
-  certified_until: string | null;
-  method: string | null;
-  score: number;
-  policy_version: string;
-  evidence: unknown;
-  known_event_ids: string[] | null;
-}
+export type ReplayedDecisionRow = Omit<DecisionRow, 'decided_at' | 'actor' | 'detail'> & { decided_ms: number; known_event_ids: string[] | null };
 
 /** The repository's methods (each short; the factory is long only because they are many). */
 export function createCertificationRepository(pool: pg.Pool) {

@@ -1,5 +1,6 @@
 // Evidence ingestion: JSON pushes, batch files (stored in PostgreSQL before the 202,
 // processed by the ingest-batch job in resumable chunks), and batch status.
+import { isUuid } from '../../domain/ids.ts';
 import { createHash, randomUUID, type Hash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import type { Clock } from '../../infra/clock.ts';
@@ -16,7 +17,6 @@ import { copyLine, type EvidenceRepository, type Reject, type BatchRow } from '.
 export const STORE_CHUNK_BYTES = 1024 * 1024;
 export const MAX_PUSH = 1000;
 export const MAX_LISTED_REJECTS = 100;
-const BATCH_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** The unique index on (source, sha256): the same file being uploaded by another request. */
 const UNIQUE_VIOLATION = '23505';
 
@@ -331,7 +331,7 @@ export function createEvidenceService(deps: EvidenceServiceDeps) {
 
     async status(batchId: string, who: Principal) {
       // Checked before SQL: a malformed id would fail the uuid cast (a 500); it names no batch.
-      if (!BATCH_ID.test(batchId)) throw notFound('batch');
+      if (!isUuid(batchId)) throw notFound('batch');
       const b = await repo.get(db, batchId);
       if (!b || b.status === 'uploading') throw notFound('batch');
       if (who.role === 'feed' && b.key_id !== who.keyId) throw notFound('batch');

@@ -4,6 +4,7 @@
 import type { Clock } from '../../infra/clock.ts';
 import type { Executor, Transact } from '../../infra/database.ts';
 import { shanghaiDate } from '../../domain/calendar.ts';
+import { keysetPage } from '../../domain/paging.ts';
 import { narrowRegion } from '../../domain/region.ts';
 import { DomainError, invalid, conflict, notFound } from '../../domain/errors.ts';
 import type { Principal } from '../../domain/principal.ts';
@@ -69,8 +70,7 @@ export function createManualCheckService(deps: ManualCheckDeps) {
       const limit = q.limit ?? 100;
       const after = q.after && { priority: q.after[0], openedAt: q.after[1], id: q.after[2] };
       const rows = await repo.list(db, { scope, status: q.status, now, limit: limit + 1, after });
-      const page = rows.slice(0, limit);
-      const last = page[page.length - 1];
+      const { items: page, next } = keysetPage(rows, limit, (r): CheckKey => [String(r.priority), r.opened_at_key, r.id]);
       await audit.record(
         page.map((r) => ({
           keyId: who.keyId,
@@ -82,7 +82,7 @@ export function createManualCheckService(deps: ManualCheckDeps) {
       );
       return {
         items: page.map((r) => checkView(r, now, viewer(who))),
-        next: rows.length > limit && last ? ([String(last.priority), last.opened_at_key, last.id] as CheckKey) : null,
+        next,
       };
     },
 

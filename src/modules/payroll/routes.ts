@@ -4,7 +4,8 @@ import Type from 'typebox';
 import { narrowRegion } from '../../domain/region.ts';
 import type { Clock } from '../../infra/clock.ts';
 import type { AuditWriter } from '../audit/repository.ts';
-import { parsePayrollMonth, type PayrollService } from './service.ts';
+import type { PayrollService } from './service.ts';
+import { requireMonthUpToNext } from '../../http/month-param.ts';
 
 export interface PayrollRouteDeps {
   payroll: Pick<PayrollService, 'list'>;
@@ -23,7 +24,7 @@ export async function payrollRoutes(app: FastifyInstance, deps: PayrollRouteDeps
     { schema: { params: Params, querystring: Query }, config: { roles: ['bureau', 'admin'] } },
     async (req) => {
       const now = deps.clock.now();
-      const month = parsePayrollMonth(req.params.month, now);
+      const month = requireMonthUpToNext(req.params.month, now, 'payroll lists');
       const scope = narrowRegion(req.principal.regionPrefix, req.query.region);
       if (scope === false) return { month, holds: [], resumptions: [], stops: [] };
       const { pensionerIds, ...list } = await payroll.list(month, scope, now);

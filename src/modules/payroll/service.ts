@@ -2,10 +2,9 @@
 // found in SQL, their decisions loaded in chunks, and the pure rule in domain/payroll.ts
 // says what the run must do with each. Nothing here decides: it only gathers and formats.
 import type { Transact } from '../../infra/database.ts';
-import { addMonthsToMonth, firstDayOfMonth, isYearMonth, monthOf, shanghaiDate, type IsoDate, type YearMonth } from '../../domain/calendar.ts';
+import { addMonthsToMonth, firstDayOfMonth, type IsoDate, type YearMonth } from '../../domain/calendar.ts';
 import { formatYuan } from '../../domain/money.ts';
 import { payrollAction, runInstant, type HoldStatus } from '../../domain/payroll.ts';
-import { invalid } from '../../domain/errors.ts';
 import type { Decision } from '../../domain/lifecycle.ts';
 import type { CertificationService } from '../certification/service.ts';
 import type { PayrollRepository } from './repository.ts';
@@ -21,23 +20,6 @@ export interface PayrollList {
 const PAYROLL_CHUNK = 2000;
 /** How far back a decision to hold can still matter for this month's run (a longer hold ending now is missed). */
 const LOOKBACK_MONTHS = 24;
-
-export function parseMonth(s: string): YearMonth {
-  if (!isYearMonth(s) || s > '9999-12') throw invalid('invalid_month', 'month must be YYYY-MM, e.g. 2026-07');
-  return s;
-}
-
-/**
- * A payroll month: any past month, this month or the next. Further ahead the list would only
- * project today's certifications forward (nearly everyone lapses within a year), at the cost
- * of deciding most of the province.
- */
-export function parsePayrollMonth(s: string, now: Date): YearMonth {
-  const month = parseMonth(s);
-  const next = addMonthsToMonth(monthOf(shanghaiDate(now)), 1);
-  if (month > next) throw invalid('invalid_month', `payroll lists are available up to next month (${next})`);
-  return month;
-}
 
 type Row<T> = { pensionerId: string; item: T };
 interface Actions {

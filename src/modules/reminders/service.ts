@@ -10,6 +10,7 @@
 //   other 4xx    → failed (the gateway refused it: retrying will not help)
 //   no phone, deceased, or no longer due (certified again since) → failed, with the reason audited
 // Jobs and logs carry ids only, never phones or national IDs.
+import { isRowId } from '../../domain/ids.ts';
 import type { JobsOptions } from 'bullmq';
 import type { Executor, Transact } from '../../infra/database.ts';
 import type { JobPayloads, NewJob } from '../../infra/jobs.ts';
@@ -134,7 +135,7 @@ export function createReminderService(deps: {
   return {
     /** One delivery attempt of one reminder. Throws when the attempt should be retried. */
     async send(job: NotifyJobData): Promise<SendOutcome> {
-      if (!/^\d{1,19}$/.test(String(job?.pensionerId)) || !isIsoDate(String(job?.dueFrom))) return { status: 'skipped', reason: 'invalid_job' };
+      if (!isRowId(String(job?.pensionerId)) || !isIsoDate(String(job?.dueFrom))) return { status: 'skipped', reason: 'invalid_job' };
       const r: ReminderKey = { pensionerId: String(job.pensionerId), dueFrom: job.dueFrom };
       const url = deps.smsGatewayUrl;
       if (!url) return { status: 'skipped', reason: 'no_gateway' };

@@ -5,7 +5,8 @@ import { shanghaiDate } from '../../domain/calendar.ts';
 import { narrowRegion } from '../../domain/region.ts';
 import type { Clock } from '../../infra/clock.ts';
 import type { AuditWriter } from '../audit/repository.ts';
-import { emptySummary, parseSummaryMonth, type ReportsService } from './service.ts';
+import { emptySummary, type ReportsService } from './service.ts';
+import { requireMonthUpToNext } from '../../http/month-param.ts';
 
 export interface ReportsRouteDeps {
   reports: Pick<ReportsService, 'currentMonth' | 'summary'>;
@@ -26,7 +27,7 @@ export async function reportsRoutes(app: FastifyInstance, deps: ReportsRouteDeps
     { schema: { querystring: Query }, config: { roles: ['bureau', 'admin'] } },
     async (req) => {
       const now = deps.clock.now();
-      const month = req.query.month === undefined ? reports.currentMonth(now) : parseSummaryMonth(req.query.month, now);
+      const month = req.query.month === undefined ? reports.currentMonth(now) : requireMonthUpToNext(req.query.month, now, 'summaries');
       const scope = narrowRegion(req.principal.regionPrefix, req.query.region);
       if (scope === false) return emptySummary(req.query.region ?? null, month, shanghaiDate(now));
       const summary = await reports.summary(scope, month, now);

@@ -3,8 +3,6 @@
 import type { Executor } from '../../infra/database.ts';
 import { addMonthsToMonth, firstDayOfMonth, monthOf, shanghaiDate, startOfShanghaiDay, type IsoDate, type YearMonth } from '../../domain/calendar.ts';
 import { STATUSES, type Status } from '../../domain/lifecycle.ts';
-import { invalid } from '../../domain/errors.ts';
-import { parseMonth } from '../payroll/service.ts';
 import type { ReportsRepository } from './repository.ts';
 
 export interface Summary {
@@ -20,18 +18,6 @@ export interface Summary {
 }
 
 const ratio = (a: number, b: number) => (b === 0 ? null : Math.round((a / b) * 10_000) / 10_000);
-
-/**
- * A summary month: any month from 1900 to next month. Its end, the start of the month after,
- * reaches SQL as an instant, so a month with no successor PostgreSQL could read (9999-12) is
- * never taken; and a later month has nothing in it yet.
- */
-export function parseSummaryMonth(s: string, now: Date): YearMonth {
-  const month = parseMonth(s);
-  const next = addMonthsToMonth(monthOf(shanghaiDate(now)), 1);
-  if (month > next) throw invalid('invalid_month', `summaries are available up to next month (${next})`);
-  return month;
-}
 
 export function emptySummary(region: string | null, month: YearMonth, asOf: IsoDate): Summary {
   return {

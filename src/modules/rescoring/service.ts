@@ -1,6 +1,7 @@
 // Rescoring after evidence arrives: pending pensioners recorded with the evidence, jobs that
 // only say where to look, and the claim-and-rescore a job runs. Recomputing from all stored
 // evidence makes a re-delivered job harmless.
+import { isRowId } from '../../domain/ids.ts';
 import type { Clock } from '../../infra/clock.ts';
 import type { Executor, Transact } from '../../infra/database.ts';
 import type { Queues } from '../../infra/queue.ts';
@@ -20,6 +21,14 @@ export interface RescoringDeps {
 }
 
 export function createRescoringService(deps: RescoringDeps) {
+  async function queue(ids: string[], jobKey: string, delay = 0): Promise<number> {
+    const jobs = [];
+    for (let i = 0; i < ids.length; i += RESCORE_JOB_SIZE) {
+      jobs.push({ name: 'rescore', data: { pensionerIds: ids.slice(i, i + RESCORE_JOB_SIZE) }, jobId: `${jobKey}_${i / RESCORE_JOB_SIZE}`, delay });
+    }
+    return deps.queues.add('rescore', jobs);
+  }
+
   return {
     /**
      * Records the pensioners as pending, in the transaction that stores their evidence: a crash
@@ -32,19 +41,13 @@ export function createRescoringService(deps: RescoringDeps) {
      * that ran first would find none of them pending). Job ids derive from `jobKey`, so queueing
      * the same key again adds nothing.
      */
-    async queue(ids: string[], jobKey: string, delay = 0): Promise<number> {
-      const jobs = [];
-      for (let i = 0; i < ids.length; i += RESCORE_JOB_SIZE) {
-        jobs.push({ name: 'rescore', data: { pensionerIds: ids.slice(i, i + RESCORE_JOB_SIZE) }, jobId: `${jobKey}_${i / RESCORE_JOB_SIZE}`, delay });
-      }
-      return deps.queues.add('rescore', jobs);
-    },
+    queue,
 
     /** markPending and queue in one, for callers with no transaction of their own. */
     async request(q: Executor, ids: string[], jobKey: string, delay = 0): Promise<number> {
       if (ids.length === 0) return 0;
       await deps.pending.add(q, ids);
-      return this.queue(ids, jobKey, delay);
+      return queue(ids, jobKey, delay);
     },
 
     /**
@@ -54,7 +57,7 @@ export function createRescoringService(deps: RescoringDeps) {
      * person. Claim and rescore commit together, so a failure leaves them pending.
      */
     async rescorePending(named: string[]) {
-      const ids = named.filter((id) => /^\d{1,18}$/.test(id));
+      const ids = named.filter(isRowId);
       return deps.transaction(async (trx) => {
         const { claimed, toppedUp } = await deps.pending.claim(trx, ids, RESCORE_SET);
         const { changed } = await deps.rescore(trx, [...claimed, ...toppedUp], deps.clock.now(), 'system:rescore');

@@ -1,6 +1,7 @@
 // What staff at a service point record: a person seen alive (in person or at home) or found
 // dead. The outcome is stored as an event of source `service_point` and the certification is
 // recomputed in the same transaction, so it takes effect at once.
+import { keysetPage } from '../../domain/paging.ts';
 import type { Clock } from '../../infra/clock.ts';
 import type { Executor, Transact } from '../../infra/database.ts';
 import { isIsoDate, shanghaiDate } from '../../domain/calendar.ts';
@@ -173,8 +174,7 @@ export function createServicePointService(deps: ServicePointDeps) {
       const p = await person(nationalId, who.regionPrefix);
       const limit = q.limit ?? 20;
       const rows = await events.recent(db, p.id, limit + 1, q.after && { occurredAt: q.after[0], id: q.after[1] });
-      const page = rows.slice(0, limit);
-      const last = page[page.length - 1];
+      const { items: page, next } = keysetPage(rows, limit, (r): EvidenceKey => [r.occurred_at_key, r.id]);
       await audit.record({
         keyId: who.keyId,
         role: who.role,
@@ -195,7 +195,7 @@ export function createServicePointService(deps: ServicePointDeps) {
           locationName: r.location ? regionLabel(r.location) : null,
           ...(r.death_date ? { deathDate: r.death_date } : {}),
         })),
-        next: rows.length > limit && last ? ([last.occurred_at_key, last.id] as EvidenceKey) : null,
+        next,
       };
     },
   };
