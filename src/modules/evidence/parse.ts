@@ -58,17 +58,16 @@ export function headerMap(header: string[]): Map<number, EventField> {
   return map;
 }
 
-/** Newlines inside a record's fields, and how many of them are CRLF. */
-function newlinesInside(rec: string[]): { nl: number; crlf: number } {
-  let nl = 0;
-  let crlf = 0;
+/** Counts the newlines inside a record's fields, and how many are CRLF, into `tally` (reused: one call per record). */
+function countNewlinesInside(rec: string[], tally: { nl: number; crlf: number }): void {
+  tally.nl = 0;
+  tally.crlf = 0;
   for (const f of rec) {
     for (let i = f.indexOf('\n'); i !== -1; i = f.indexOf('\n', i + 1)) {
-      nl++;
-      if (i > 0 && f.charCodeAt(i - 1) === 13) crlf++;
+      tally.nl++;
+      if (i > 0 && f.charCodeAt(i - 1) === 13) tally.crlf++;
     }
   }
-  return { nl, crlf };
 }
 
 /** A CSV record's known fields by the header; empty fields are absent. */
@@ -91,6 +90,7 @@ function endOf(parser: ReturnType<typeof csvParse>): Promise<void> {
 }
 
 async function* csvRecords(text: AsyncIterable<string>): AsyncGenerator<ParsedRecord> {
+  const tally = { nl: 0, crlf: 0 };
   // Records and skipped (malformed) records are queued in parse order.
   const queue: ParsedRecord[] = [];
   let lastEnd = 0;
@@ -106,8 +106,9 @@ async function* csvRecords(text: AsyncIterable<string>): AsyncGenerator<ParsedRe
     max_record_size: MAX_LINE_CHARS,
     on_record: (rec: string[], ctx: { lines: number }) => {
       // csv-parse counts a CRLF inside a quoted field as two lines; an editor shows one.
-      const { nl, crlf } = newlinesInside(rec);
-      crlfInside += crlf;
+      countNewlinesInside(rec, tally);
+      const nl = tally.nl;
+      crlfInside += tally.crlf;
       const end = ctx.lines - crlfInside;
       const start = end - nl;
       lastEnd = end;
