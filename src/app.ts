@@ -8,6 +8,7 @@ import type { AppDeps } from './app-deps.ts';
 import { useErrorShape } from './http/error-handler.ts';
 import { useSecurityHeaders } from './http/security-headers.ts';
 import { useRateLimit } from './http/rate-limit.ts';
+import { useStorableText } from './http/storable-text.ts';
 import { authPlugin } from './http/auth-plugin.ts';
 import { metricsPlugin } from './http/metrics.ts';
 import { compileRequestSchema } from './infra/validation.ts';
@@ -66,6 +67,7 @@ export async function buildApp(deps: AppDeps, opts: { logger?: false; extraRoute
   app.addContentTypeParser(['application/x-ndjson', 'text/csv'], (_req, payload, done) => done(null, payload));
 
   useErrorShape(app);
+  useStorableText(app);
   await useSecurityHeaders(app);
   await useRateLimit(app, deps.config.rateLimitPerSecond);
   await app.register(metricsPlugin, { queues: deps.queues });

@@ -11,7 +11,8 @@ const MONTH_RE = /^(\d{4})-(\d{2})$/;
 
 export function isIsoDate(s: string): boolean {
   const m = DATE_RE.exec(s);
-  if (!m) return false;
+  // Year 0000 does not exist (1 BC is followed by AD 1), and PostgreSQL refuses it.
+  if (!m || m[1] === '0000') return false;
   return DateTime.fromObject({ year: +m[1]!, month: +m[2]!, day: +m[3]! }, { zone: 'UTC' }).isValid;
 }
 

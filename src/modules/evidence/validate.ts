@@ -4,6 +4,7 @@
 import { isKnownKind, isKnownSource, isKnownIdentityCheck, IDENTITY_CHECKS, KINDS } from '../../domain/evidence.ts';
 import { parseNationalId, NATIONAL_ID_MESSAGES } from '../../domain/national-id.ts';
 import { daysInMonth, isIsoDate } from '../../domain/calendar.ts';
+import { isStorableText } from '../../domain/text.ts';
 
 export interface EventRecord {
   nationalId: string;
@@ -75,6 +76,7 @@ export function validateEvent(raw: RawEvent, ctx: ValidateContext): Checked {
   if (!present(raw.source) && !ctx.pathSource) return fail('missing_field', `missing field: ${name('source')}`);
   for (const f of EVENT_FIELDS) {
     if (present(raw[f]) && typeof raw[f] !== 'string') return fail('invalid_field', `${name(f)} must be a string`);
+    if (present(raw[f]) && !isStorableText(raw[f] as string)) return fail('invalid_text', `${name(f)} holds a NUL or a broken character`);
   }
   const r = raw as Record<EventField, string | undefined | null>;
 

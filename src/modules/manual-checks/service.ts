@@ -98,7 +98,8 @@ export function createManualCheckService(deps: ManualCheckDeps) {
       const now = clock.now();
       const p = await servicePoint.person(nationalId, who.regionPrefix);
       const reason = body.reason.trim();
-      const priority = FLAG_PRIORITY[reason] ?? DEFAULT_FLAG_PRIORITY;
+      // Own keys only: a reason like `__proto__` or `constructor` is free text, not a lookup into Object.
+      const priority = Object.hasOwn(FLAG_PRIORITY, reason) ? FLAG_PRIORITY[reason]! : DEFAULT_FLAG_PRIORITY;
       const opened = await repo.openOrKeep(
         db,
         { pensionerId: p.id, regionCode: p.regionCode, reason, priority, note: body.note?.trim() || null },

@@ -1,10 +1,13 @@
 import type { FastifyInstance } from 'fastify';
 import type { Readable } from 'node:stream';
+import { unsupported } from '../../domain/errors.ts';
 import type { Config } from '../../config.ts';
 import { requireNationalId } from '../../http/national-id-param.ts';
 import { readLines } from '../../http/ndjson.ts';
 import { NationalIdParam, PensionerBody, type PensionerBodyT } from './schemas.ts';
 import type { PensionerService } from './service.ts';
+
+const isReadable = (body: unknown): body is Readable => typeof (body as { pipe?: unknown } | null)?.pipe === 'function';
 
 export interface PensionerRouteDeps {
   pensioners: Pick<PensionerService, 'register' | 'registerBulk' | 'read'>;
@@ -23,9 +26,11 @@ export async function pensionerRoutes(app: FastifyInstance, deps: PensionerRoute
     },
   );
 
-  app.post('/v1/pensioners/bulk', { config: { roles: ['bureau', 'admin'] }, bodyLimit: config.batchLimitBytes }, async (req) =>
-    pensioners.registerBulk(readLines(req.body as Readable, { maxBytes: config.batchLimitBytes, maxLineChars: 64 * 1024 }), req.principal),
-  );
+  app.post('/v1/pensioners/bulk', { config: { roles: ['bureau', 'admin'] }, bodyLimit: config.batchLimitBytes }, async (req) => {
+    // Only a streamed body (NDJSON) is read line by line; JSON arrives parsed, and is not a file of lines.
+    if (!isReadable(req.body)) throw unsupported('unsupported_media_type', 'bulk registration is application/x-ndjson, one pensioner per line');
+    return pensioners.registerBulk(readLines(req.body, { maxBytes: config.batchLimitBytes, maxLineChars: 64 * 1024 }), req.principal);
+  });
 
   app.get<{ Params: { nationalId: string } }>(
     '/v1/pensioners/:nationalId',

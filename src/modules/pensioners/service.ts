@@ -5,6 +5,7 @@ import type { Transact } from '../../infra/database.ts';
 import { compileRecordSchema, fieldErrors } from '../../infra/validation.ts';
 import { shanghaiDate, type IsoDate } from '../../domain/calendar.ts';
 import { inRegion } from '../../domain/region.ts';
+import { unstorableTextPath } from '../../domain/text.ts';
 import { DomainError, invalid, notFound } from '../../domain/errors.ts';
 import type { Principal } from '../../domain/principal.ts';
 import type { AuditWriter } from '../audit/repository.ts';
@@ -43,6 +44,8 @@ function checkLine({ line, text, tooLong }: BulkLine, today: IsoDate, scope: str
   } catch {
     return { reject: { line, code: 'malformed_line', message: 'line is not valid JSON' } };
   }
+  const bad = unstorableTextPath(obj);
+  if (bad !== null) return { reject: { line, code: 'invalid_text', message: `${bad || 'line'} holds a NUL or a broken character` } };
   if (!validLine(obj)) return { reject: { line, code: 'invalid_field', message: fieldErrors(validLine.errors)[0]?.message ?? 'invalid record' } };
   const { nationalId, ...fields } = obj;
   const checked = checkPensioner(nationalId, fields, today);
