@@ -24,7 +24,23 @@ export function maskName(name: string): string {
   return `${surname}*`;
 }
 
+const NATIONAL_ID_IN_TEXT = /\d{17}[\dXx]/g;
+// Mobile numbers (1 + 10 digits) and landlines with an area code (010-12345678, 028 8765 4321),
+// not inside a longer run of digits (a national ID is masked first).
+const PHONE_IN_TEXT = /(?<!\d)(?:1[3-9]\d{9}|0\d{2,3}[-\s]?\d{7,8})(?!\d)/g;
+
 /** Any national ID inside free text (a URL, a message) replaced by its mask, for logs. */
 export function maskIdsInText(text: string): string {
-  return text.replace(/\d{17}[\dXx]/g, (m) => maskNationalId(m));
+  return text.replace(NATIONAL_ID_IN_TEXT, (m) => maskNationalId(m));
+}
+
+/**
+ * Free text written about a person (a note, a reason) as staff see it: national IDs and phone
+ * numbers masked, and the person's own name shown as their surname.
+ */
+export function maskPersonalText(text: string, personName?: string): string {
+  let out = maskIdsInText(text).replace(PHONE_IN_TEXT, (m) => maskPhone(m.replace(/[-\s]/g, '')));
+  const name = personName?.trim();
+  if (name && [...name].length > 1) out = out.split(name).join(maskName(name));
+  return out;
 }

@@ -151,6 +151,21 @@ describe('in-person checks', () => {
   });
 });
 
+describe('free text', () => {
+  // Regression: a note written by the bureau reached staff whole.
+  it("reaches staff with the person's name, phones and IDs masked, and the bureau whole", async () => {
+    const nid = await register('510104', { name: '张三丰' });
+    const note = `张三丰 家属来电 13800138000 代办人身份证 ${nid}`;
+    const created = await flag(nid, bureau, { reason: 'reported_death', note });
+    expect(created.statusCode, created.body).toBe(201);
+    const id = created.json().id;
+    const staffView = (await t.app.inject({ method: 'GET', url: `/v1/manual-checks/${id}`, headers: auth(staffA) })).json();
+    expect(staffView.note).toBe(`张* 家属来电 138****8000 代办人身份证 ${nid.slice(0, 6)}********${nid.slice(-4)}`);
+    const bureauView = (await t.app.inject({ method: 'GET', url: `/v1/manual-checks/${id}`, headers: auth(bureau) })).json();
+    expect(bureauView.note).toBe(note);
+  });
+});
+
 describe('flags', () => {
   it('open a manual check (201), the same flag again returns it (200), masked for staff and whole for the bureau', async () => {
     const nid = await register('510105', { name: '李秀英' });

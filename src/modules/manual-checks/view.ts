@@ -1,5 +1,5 @@
 // A manual check as the contract shows it; staff see the person masked.
-import { maskName, maskNationalId } from '../../domain/masking.ts';
+import { maskName, maskNationalId, maskPersonalText } from '../../domain/masking.ts';
 import { regionLabel } from '../service-point/service.ts';
 import type { CheckRow } from './repository.ts';
 
@@ -17,7 +17,7 @@ export function checkView(row: CheckRow, now: Date, viewer: { keyId: string; mas
     name: viewer.masked ? maskName(row.name) : row.name,
     regionCode: row.region_code,
     regionName: regionLabel(row.region_code),
-    reason: row.reason,
+    reason: viewer.masked ? maskPersonalText(row.reason, row.name) : row.reason,
     priority: row.priority,
     status,
     openedAt: row.opened_at.toISOString(),
@@ -30,6 +30,7 @@ export function checkView(row: CheckRow, now: Date, viewer: { keyId: string; mas
   }
   if (row.outcome) view.outcome = row.outcome;
   if (row.resolved_at) view.resolvedAt = row.resolved_at.toISOString();
-  if (row.note) view.note = row.note;
+  // Notes are free text the bureau or another counter wrote: staff see them masked too.
+  if (row.note) view.note = viewer.masked ? maskPersonalText(row.note, row.name) : row.note;
   return view;
 }
