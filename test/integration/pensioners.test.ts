@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestContext, type TestContext } from '../helpers/context.ts';
 import { auth, pensionerBody, syntheticId } from '../helpers/people.ts';
@@ -131,6 +132,9 @@ describe('keys, roles and regions', () => {
       { action: 'certification.read', role: 'bureau' },
     ]);
     await expect(t.deps.db.deleteFrom('audit_log').execute()).rejects.toThrow(/append-only/);
+    // Regression: TRUNCATE fires no row trigger and used to empty the log.
+    await expect(sql`TRUNCATE audit_log`.execute(t.deps.db)).rejects.toThrow(/append-only/);
+    expect(await t.deps.db.selectFrom('audit_log').select('id').limit(1).execute()).toHaveLength(1);
   });
 });
 
