@@ -119,11 +119,12 @@ export function createDeps(base: DepsBase): AppDeps {
     repo: evidenceRepo,
     queues,
     rescoring,
+    audit,
     clock,
     batchRescoreDelayMs: config.batchRescoreDelayMs,
     ingestTrace: config.ingestTrace,
   });
-  const feeds = createFeedService({ db, transaction, cursors: createFeedCursorRepository(), events: evidenceRepo, rescoring, clock });
+  const feeds = createFeedService({ db, transaction, cursors: createFeedCursorRepository(), events: evidenceRepo, rescoring, audit, clock });
   const sweep = createSweepService({
     db,
     transaction,

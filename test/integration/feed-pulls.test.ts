@@ -91,6 +91,9 @@ describe('pulling an interface', () => {
     const r2 = await svc.pull(f);
     expect(r2).toMatchObject({ pages: 1, accepted: 0 });
     expect(requests).toEqual(['?since=25&limit=10']);
+    // Every stored page is audited with the interface that brought it.
+    const audited = await t.deps.pool.query(`SELECT detail FROM audit_log WHERE action = 'feed.pull' AND detail->>'interface' = 'rail' ORDER BY id`);
+    expect(audited.rows.map((r) => r.detail.accepted)).toEqual([10, 10, 5, 0]);
   });
 
   it('waits out a 429 with Retry-After through the queue, without spending an attempt', async () => {

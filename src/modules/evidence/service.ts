@@ -10,6 +10,7 @@ import { isKnownSource } from '../../domain/evidence.ts';
 import { DomainError, invalid, forbidden, notFound } from '../../domain/errors.ts';
 import type { Principal } from '../../domain/principal.ts';
 import type { RescoringService } from '../rescoring/service.ts';
+import type { AuditWriter } from '../audit/repository.ts';
 import { validateEvent, type EventRecord } from './validate.ts';
 import { records, normaliseCharset, firstLine, headerMap, FileFormatError } from './parse.ts';
 import { copyLine, type EvidenceRepository, type Reject, type BatchRow } from './repository.ts';
@@ -41,6 +42,8 @@ export interface EvidenceServiceDeps {
   repo: EvidenceRepository;
   queues: Pick<Queues, 'add' | 'get'>;
   rescoring: Pick<RescoringService, 'request' | 'markPending' | 'queue'>;
+  /** Every write by a feed is audited with the key that made it. */
+  audit: Pick<AuditWriter, 'record'>;
   clock: Clock;
   /** BATCH_RESCORE_DELAY_MS. */
   batchRescoreDelayMs?: number;
@@ -290,7 +293,9 @@ export function createEvidenceService(deps: EvidenceServiceDeps) {
         { retries: 2 },
       );
       if (r.firstId) await rescoring.queue(r.touched.sort(), `push_${r.firstId}`);
-      return { accepted: r.inserted, duplicates: r.matched - r.inserted, unmatched: rows.length - r.matched, rejected };
+      const counts = { accepted: r.inserted, duplicates: r.matched - r.inserted, unmatched: rows.length - r.matched };
+      await deps.audit.record({ keyId: who.keyId, role: who.role, action: 'events.push', pensionerId: null, detail: { ...counts, rejected: rejected.length } });
+      return { ...counts, rejected };
     },
 
     /** POST /v1/feeds/{source}/batches: the whole file in PostgreSQL, in one transaction, before the 202. */
@@ -320,6 +325,8 @@ export function createEvidenceService(deps: EvidenceServiceDeps) {
         if (!winner) throw new DomainError('conflict', 'conflict', 'a concurrent upload of this file failed; retry');
         return winner;
       });
+      const batchId = stored?.id ?? id;
+      await deps.audit.record({ keyId: who.keyId, role: who.role, action: 'batch.upload', pensionerId: null, detail: { batchId, source, again: !!stored } });
       if (stored) {
         // Re-enqueue in case the first upload's job was lost; a no-op while it exists.
         if (['received', 'processing'].includes(stored.status)) await enqueueBatch(stored.id);

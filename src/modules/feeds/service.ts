@@ -10,6 +10,7 @@ import type { Executor, Transact } from '../../infra/database.ts';
 import { validateEvent, EVENT_FIELDS, type EventRecord, type RawEvent } from '../evidence/validate.ts';
 import type { EvidenceRepository } from '../evidence/repository.ts';
 import type { RescoringService } from '../rescoring/service.ts';
+import type { AuditWriter } from '../audit/repository.ts';
 import type { FeedInterface } from './config.ts';
 import type { FeedCursorRepository } from './repository.ts';
 
@@ -43,6 +44,8 @@ export interface FeedServiceDeps {
   cursors: FeedCursorRepository;
   events: Pick<EvidenceRepository, 'mergeRows'>;
   rescoring: Pick<RescoringService, 'markPending' | 'queue'>;
+  /** Each page a pull stores is audited with the interface that brought it. */
+  audit: Pick<AuditWriter, 'record'>;
   clock: Clock;
 }
 
@@ -143,6 +146,13 @@ export function createFeedService(deps: FeedServiceDeps) {
         if (page.nextCursor !== null) out.cursor = page.nextCursor;
         // Marked pending with the page; queued after its commit, so a job finds them pending.
         if (m.firstId) await rescoring.queue(m.touched.sort(), `pull_${m.firstId}`);
+        await deps.audit.record({
+          keyId: null,
+          role: 'system',
+          action: 'feed.pull',
+          pensionerId: null,
+          detail: { interface: f.name, cursor: from, accepted: m.inserted, duplicates: m.matched - m.inserted, unmatched: rows.length - m.matched, rejected },
+        });
         if (!page.hasMore || page.nextCursor === from) break;
       }
       return out;
