@@ -27,6 +27,21 @@ export interface Database {
 }
 
 const clients = new WeakMap<Executor, pg.PoolClient>();
+
+// Errors that say the database is away (restarting, failing over, unreachable), not that the
+// request was wrong: class 08 (connection exception), 57P01–57P03 (shutdown, cannot connect
+// now), and the driver's own words when a connection is lost or cannot be made.
+const UNAVAILABLE_CODES = /^(08|57P0[123]$)/;
+const UNAVAILABLE_NODE = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH']);
+const UNAVAILABLE_TEXT = /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error/i;
+
+/** Whether `e` means the database cannot be reached right now (answer 503, retry later). */
+export function isDatabaseUnavailable(e: unknown): boolean {
+  const err = e as { code?: unknown; message?: unknown } | null;
+  if (!err) return false;
+  const code = typeof err.code === 'string' ? err.code : '';
+  return UNAVAILABLE_CODES.test(code) || UNAVAILABLE_NODE.has(code) || (typeof err.message === 'string' && UNAVAILABLE_TEXT.test(err.message));
+}
 const RETRYABLE = new Set(['40P01', '40001']);
 
 /** The pg client under a transaction's executor, for what Kysely cannot do (COPY). */
@@ -67,9 +82,13 @@ export function createDatabase(connectionString: string, opts: { max?: number; a
     max: opts.max ?? 20,
     application_name: opts.applicationName ?? 'pension-certification',
     idleTimeoutMillis: 30_000,
+    // A request waits this long for a connection, then answers 503, rather than hang.
+    connectionTimeoutMillis: 5_000,
   });
-  // An idle client losing its connection must not crash the process; the pool replaces it.
+  // A client losing its connection (the server restarting) must not crash the process: idle
+  // ones are replaced by the pool, and one in use fails its query, which the caller sees.
   pool.on('error', () => {});
+  pool.on('connect', (client) => client.on('error', () => {}));
   const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
   return {
     pool,

@@ -31,6 +31,7 @@ export function createAuditWriter(mainPool: pg.Pool): AuditWriter {
   const PoolClass = mainPool.constructor as typeof pg.Pool;
   const pool = new PoolClass({ ...(mainPool as unknown as { options: pg.PoolConfig }).options, max: 2, options: '-c synchronous_commit=off' });
   pool.on('error', () => {});
+  pool.on('connect', (client) => client.on('error', () => {}));
   const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
   let pending: { entries: AuditEntry[]; resolve: () => void; reject: (e: unknown) => void }[] = [];
   let flushing: Promise<void> | null = null;
