@@ -4,7 +4,7 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { errorBody, knownError } from './errors.ts';
 import { fieldErrors } from '../infra/validation.ts';
-import { isDatabaseUnavailable } from '../infra/database.ts';
+import { isTransientDatabaseError } from '../infra/database.ts';
 
 const FASTIFY_CODES: Record<number, string> = { 413: 'body_too_large', 415: 'unsupported_media_type', 429: 'rate_limited' };
 const MALFORMED_JSON = new Set(['FST_ERR_CTP_INVALID_JSON_BODY', 'FST_ERR_CTP_EMPTY_JSON_BODY']);
@@ -17,7 +17,7 @@ export function useErrorShape(app: FastifyInstance): void {
       const details = fieldErrors(err.validation as never, err.validationContext);
       return reply.code(400).send(errorBody('invalid_request', `invalid ${err.validationContext ?? 'request'}: ${details[0]?.message ?? ''}`, details));
     }
-    if (isDatabaseUnavailable(err)) {
+    if (isTransientDatabaseError(err)) {
       req.log.warn({ err: { message: err.message, code: err.code } }, 'database unavailable');
       return reply.code(503).header('retry-after', '5').send(errorBody('unavailable', 'the database is not reachable right now; retry shortly'));
     }

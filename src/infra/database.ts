@@ -35,12 +35,17 @@ const UNAVAILABLE_CODES = /^(08|57P0[123]$)/;
 const UNAVAILABLE_NODE = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH']);
 const UNAVAILABLE_TEXT = /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error/i;
 
-/** Whether `e` means the database cannot be reached right now (answer 503, retry later). */
-export function isDatabaseUnavailable(e: unknown): boolean {
+/**
+ * Whether `e` passes by itself: the database cannot be reached right now, or a transaction lost
+ * a deadlock or serialization race (after the retries it was given). Answer 503, retry later.
+ */
+export function isTransientDatabaseError(e: unknown): boolean {
   const err = e as { code?: unknown; message?: unknown } | null;
   if (!err) return false;
   const code = typeof err.code === 'string' ? err.code : '';
-  return UNAVAILABLE_CODES.test(code) || UNAVAILABLE_NODE.has(code) || (typeof err.message === 'string' && UNAVAILABLE_TEXT.test(err.message));
+  return (
+    RETRYABLE.has(code) || UNAVAILABLE_CODES.test(code) || UNAVAILABLE_NODE.has(code) || (typeof err.message === 'string' && UNAVAILABLE_TEXT.test(err.message))
+  );
 }
 const RETRYABLE = new Set(['40P01', '40001']);
 

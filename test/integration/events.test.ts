@@ -139,3 +139,22 @@ describe('POST /v1/events', () => {
     expect(res.json()).toEqual({ accepted: 1, duplicates: 0, unmatched: 1, rejected: [] });
   });
 });
+
+describe('concurrent pushes', () => {
+  // Regression: overlapping pushes deadlocked on the unique index and answered 500.
+  it('of the same events in opposite orders all succeed, each event stored once', async () => {
+    const batch = Array.from({ length: 300 }, (_, i) => ev({ nationalId: people[i % people.length], sourceRef: `DL-${i}` }));
+    for (let round = 0; round < 5; round++) {
+      const refs = batch.map((e) => ({ ...e, sourceRef: `${e.sourceRef}-${round}` }));
+      const answers = await Promise.all([
+        push(admin, refs),
+        push(admin, [...refs].reverse()),
+        push(admin, refs.slice(100)),
+        push(admin, refs.slice(0, 200).reverse()),
+      ]);
+      expect(answers.map((a) => a.statusCode)).toEqual([202, 202, 202, 202]);
+      const accepted = answers.reduce((n, a) => n + a.json().accepted, 0);
+      expect(accepted).toBe(300);
+    }
+  });
+});

@@ -47,6 +47,9 @@ function mergeMatched(matched: RawBuilder<unknown>) {
     ins AS (
       INSERT INTO events (pensioner_id, source, kind, source_ref, occurred_at, identity_check, location, death_date, batch_id, received_at)
       SELECT pensioner_id, source, kind, source_ref, occurred_at, identity_check, location, death_date, batch_id, received_at FROM m
+      -- One order for every writer: two merges of overlapping events then wait on each other
+      -- instead of deadlocking on the unique index.
+      ORDER BY source, source_ref
       ON CONFLICT (source, source_ref) DO NOTHING
       RETURNING id, pensioner_id
     )
