@@ -122,6 +122,7 @@ export function createDeps(base: DepsBase): AppDeps {
     clock,
     batchRescoreDelayMs: config.batchRescoreDelayMs,
     ingestTrace: config.ingestTrace,
+    logger,
   });
   const feeds = createFeedService({ db, transaction, cursors: createFeedCursorRepository(), events: evidenceRepo, rescoring, clock });
   const sweep = createSweepService({
