@@ -166,8 +166,10 @@ it('after Redis is killed and restarted empty, everything accepted is stored onc
   const ready = await fetch(`http://127.0.0.1:${apiPort}/readyz`);
   expect(ready.status).toBe(503);
 
+  const open = await database.pool.query(`SELECT count(*)::int AS n FROM batches WHERE status <> 'completed'`);
+  expect(open.rows[0].n).toBeGreaterThanOrEqual(1); // batch B at least waits for the queue
+  const back = Date.now(); // measured from the restart, not from when this test saw it answer
   redis = await startRedis(); // empty: no save, no append-only file
-  const back = Date.now();
   const report = () => `api:\n${api!.output().slice(-3000)}\nworker:\n${worker!.output().slice(-3000)}`;
   await until(
     'every accepted event stored and every touched person rescored',
@@ -217,3 +219,55 @@ it('after Redis is killed and restarted empty, everything accepted is stored onc
   expect(worker!.child.exitCode).toBeNull();
   expect(recoveredMs).toBeLessThan(45_000);
 }, 120_000);
+
+it('after FLUSHDB, the schedules come back and people left pending are rescored, with no process restarted', async () => {
+  const conn = new Redis(redisPort, '127.0.0.1', { maxRetriesPerRequest: null });
+  try {
+    const p3 = await push(people.slice(0, 20), 'P3');
+    expect(p3.status).toBe(202);
+    const c = await upload(csv(people.slice(20, 60), 'C'));
+    expect(c.status).toBe(202);
+    // People pending whose job the flush takes with it (deterministic, whatever the worker did already).
+    await database.pool.query(
+      `INSERT INTO rescore_pending (pensioner_id, since) SELECT id, now() - interval '1 minute' FROM pensioners WHERE national_id = any($1::text[])`,
+      [people.slice(100, 140)],
+    );
+    const before = await database.pool.query(`SELECT max(updated_at) AS t FROM certifications`);
+    await conn.flushdb();
+    const flushed = Date.now();
+    await until(
+      'everything processed after FLUSHDB',
+      async () => {
+        const r = await database.pool.query(
+          `SELECT
+            (SELECT count(*)::int FROM batches WHERE status <> 'completed') AS open_batches,
+            (SELECT count(*)::int FROM rescore_pending) AS pending,
+            (SELECT count(*)::int FROM certifications c JOIN pensioners p ON p.id = c.pensioner_id
+              WHERE p.national_id = any($1::text[]) AND c.updated_at > $2) AS rescored`,
+          [people.slice(100, 140), before.rows[0].t],
+        );
+        const s = r.rows[0];
+        return s.open_batches === 0 && s.pending === 0 && s.rescored === 40;
+      },
+      30_000,
+      () => worker!.output().slice(-3000),
+    );
+    await until(
+      'schedules back',
+      async () => {
+        const q = new Queue('daily-sweep', { connection: conn, prefix: PREFIX });
+        const keys = (await q.getJobSchedulers(0, -1)).map((x) => x.key);
+        await q.close();
+        return keys.includes('daily-sweep');
+      },
+      10_000,
+    );
+    process.stdout.write(`redis-loss: everything processed and schedules back ${Date.now() - flushed} ms after FLUSHDB\n`);
+    const events = await database.pool.query(`SELECT count(*)::int AS n, count(DISTINCT source_ref)::int AS d FROM events`);
+    expect(events.rows[0]).toEqual({ n: 360, d: 360 });
+    expect(api!.child.exitCode).toBeNull();
+    expect(worker!.child.exitCode).toBeNull();
+  } finally {
+    conn.disconnect();
+  }
+}, 60_000);

@@ -387,17 +387,19 @@ export function createEvidenceService(deps: EvidenceServiceDeps) {
       return { status: 'completed' as const, rescoreJobs: jobs };
     },
 
-    /** Re-enqueues batches left received/processing (their job lost, or its worker gone). */
+    /** Re-enqueues batches left received/processing (their job lost, or its worker gone); returns how many. */
     async sweep(olderThanMs = 60_000) {
       const ids = await repo.pending(db, new Date(clock.now().getTime() - olderThanMs));
+      let requeued = 0;
       for (const id of ids) {
         const job = await queues.get('ingest-batch').getJob(id);
         const state = job ? await job.getState() : 'missing';
         if (state === 'active' || state === 'waiting' || state === 'delayed' || state === 'prioritized' || state === 'waiting-children') continue;
         if (job) await job.remove().catch(() => {});
         await enqueueBatch(id);
+        requeued++;
       }
-      return ids.length;
+      return requeued;
     },
   };
 }
