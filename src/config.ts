@@ -82,7 +82,7 @@ const ENV = {
   QUEUE_PREFIX: str({ default: 'pc' }),
   QUEUE_ADD_TIMEOUT_MS: num({ default: 3000 }),
   QUEUE_RECOVERY_INTERVAL_MS: num({ default: 30_000 }),
-  QUEUE_RECOVERY_MIN_AGE_MS: num({ default: 30_000 }),
+  QUEUE_RECOVERY_MIN_AGE_MS: num({ default: 10_000 }),
   TRUST_PROXY: bool({ default: false }),
   CLOCK_START: str({ default: undefined }),
 };
