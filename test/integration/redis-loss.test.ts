@@ -17,7 +17,8 @@ import { ids } from '../helpers/ingest.ts';
 import { auth } from '../helpers/people.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
-const TSX = path.join(ROOT, 'node_modules/.bin/tsx');
+// node with the tsx loader, one process: the tsx wrapper would leave its child running when killed.
+const SERVICE = [process.execPath, ['--import', 'tsx', 'src/main.ts']] as const;
 const PREFIX = `rl${process.pid}`;
 const people = ids(300, '510104', '1944-05-01');
 const when = new Date(Date.now() - 86_400_000).toISOString();
@@ -98,8 +99,8 @@ beforeAll(async () => {
     QUEUE_RECOVERY_INTERVAL_MS: '1000',
     QUEUE_RECOVERY_MIN_AGE_MS: '1000',
   };
-  api = spawnLogged(TSX, ['src/main.ts'], { ...env, ROLE: 'api', PORT: String(apiPort) });
-  worker = spawnLogged(TSX, ['src/main.ts'], { ...env, ROLE: 'worker' });
+  api = spawnLogged(SERVICE[0], [...SERVICE[1]], { ...env, ROLE: 'api', PORT: String(apiPort) });
+  worker = spawnLogged(SERVICE[0], [...SERVICE[1]], { ...env, ROLE: 'worker' });
   await until(
     'api ready',
     async () => (await fetch(`http://127.0.0.1:${apiPort}/readyz`)).status === 200,
