@@ -90,7 +90,7 @@ export function createDeps(base: DepsBase): AppDeps {
   const pensionerRepo = createPensionerRepository();
   const certification = createCertificationService({ repo: certificationRepo, facts: certificationFacts, policy, openChecks });
   const decisionHistory = createDecisionHistoryService({ db, repo: certificationRepo, pensioners: pensionerRepo });
-  const rescoring = createRescoringService({ transaction, pending: createRescorePendingRepository(), queues, clock, rescore: certification.rescore });
+  const rescoring = createRescoringService({ db, transaction, pending: createRescorePendingRepository(), queues, clock, rescore: certification.rescore });
   const pensioners = createPensionerService({ transaction, repo: pensionerRepo, certification, certificationRepo, audit, clock });
   const servicePoint = createServicePointService({
     db,
@@ -123,6 +123,7 @@ export function createDeps(base: DepsBase): AppDeps {
     clock,
     batchRescoreDelayMs: config.batchRescoreDelayMs,
     ingestTrace: config.ingestTrace,
+    logger,
   });
   const feeds = createFeedService({ db, transaction, cursors: createFeedCursorRepository(), events: evidenceRepo, rescoring, audit, clock });
   const sweep = createSweepService({

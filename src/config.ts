@@ -43,6 +43,12 @@ export interface Config {
   smsGatewayUrl: string | undefined;
   feedsFile: string | undefined;
   queuePrefix: string;
+  /** How long adding a job may take before the caller goes on without it (the recovery queues it later). */
+  queueAddTimeoutMs: number;
+  /** How often each worker process re-creates missing schedules and re-queues from PostgreSQL what has no job. */
+  queueRecoveryIntervalMs: number;
+  /** How old a received/processing batch or a pending rescoring must be before the recovery queues it again. */
+  queueRecoveryMinAgeMs: number;
   trustProxy: boolean;
   /** For simulations only: the service's clock starts at this instant instead of now. */
   clockStart: Date | undefined;
@@ -74,6 +80,9 @@ const ENV = {
   SMS_GATEWAY_URL: url({ default: undefined }),
   FEEDS_FILE: str({ default: undefined }),
   QUEUE_PREFIX: str({ default: 'pc' }),
+  QUEUE_ADD_TIMEOUT_MS: num({ default: 3000 }),
+  QUEUE_RECOVERY_INTERVAL_MS: num({ default: 30_000 }),
+  QUEUE_RECOVERY_MIN_AGE_MS: num({ default: 10_000 }),
   TRUST_PROXY: bool({ default: false }),
   CLOCK_START: str({ default: undefined }),
 };
@@ -131,6 +140,9 @@ export function loadConfig(raw: NodeJS.ProcessEnv = process.env): Config {
     smsGatewayUrl: e.SMS_GATEWAY_URL,
     feedsFile: e.FEEDS_FILE,
     queuePrefix: e.QUEUE_PREFIX,
+    queueAddTimeoutMs: positive('QUEUE_ADD_TIMEOUT_MS', e.QUEUE_ADD_TIMEOUT_MS),
+    queueRecoveryIntervalMs: positive('QUEUE_RECOVERY_INTERVAL_MS', e.QUEUE_RECOVERY_INTERVAL_MS),
+    queueRecoveryMinAgeMs: nonNegative('QUEUE_RECOVERY_MIN_AGE_MS', e.QUEUE_RECOVERY_MIN_AGE_MS),
     trustProxy: e.TRUST_PROXY,
     clockStart: instant('CLOCK_START', e.CLOCK_START),
   };

@@ -2,7 +2,7 @@
 import { loadConfig, ConfigError } from './config.ts';
 import { startRuntime } from './runtime.ts';
 import { buildApp } from './app.ts';
-import { startWorkers, ensureSchedules } from '../jobs/index.ts';
+import { startWorkers, startRecovery } from '../jobs/index.ts';
 
 async function main() {
   let config;
@@ -18,7 +18,10 @@ async function main() {
   const runtime = await startRuntime(config);
   const app = config.role !== 'worker' ? await buildApp(runtime.deps) : undefined;
   const workers = config.role !== 'api' ? startWorkers(runtime.deps) : [];
-  if (config.role !== 'api') await ensureSchedules(runtime.deps.queues, runtime.deps.feedInterfaces);
+  // Keeps the schedules and re-queues from PostgreSQL whatever the queue lost, every
+  // QUEUE_RECOVERY_INTERVAL_MS; its first pass creates the schedules before `started`.
+  const recovery = config.role !== 'api' ? startRecovery(runtime.deps) : undefined;
+  await recovery?.first;
   if (app) await app.listen({ port: config.port, host: config.host });
   const log = (msg: string) => process.stdout.write(`${JSON.stringify({ level: 30, time: Date.now(), msg })}\n`);
   log(
@@ -36,6 +39,7 @@ async function main() {
     }, config.shutdownTimeoutMs);
     deadline.unref();
     try {
+      recovery?.stop();
       await app?.close(); // stops accepting, drains in-flight requests
       await Promise.allSettled(workers.map((w) => w.close())); // lets active jobs finish
       await runtime.close();

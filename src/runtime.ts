@@ -40,7 +40,7 @@ export async function startRuntime(config: Config, opts: { clock?: Clock; migrat
     throw e;
   }
   const logger = createLogger(config.logLevel);
-  const queues = createQueues({ redisUrl: config.redisUrl, databaseUrl: url, prefix: config.queuePrefix, logger });
+  const queues = createQueues({ redisUrl: config.redisUrl, databaseUrl: url, prefix: config.queuePrefix, logger, addTimeoutMs: config.queueAddTimeoutMs });
   const deps = createDeps({
     config,
     database,

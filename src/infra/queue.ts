@@ -17,6 +17,8 @@ export interface QueueBackendOptions {
   prefix: string;
   /** Where workers report failed jobs and connection errors. */
   logger?: Logger;
+  /** How long `add` waits for the backend before it fails (QUEUE_ADD_TIMEOUT_MS). */
+  addTimeoutMs?: number;
 }
 
 export interface Queues {
@@ -32,7 +34,8 @@ export interface Queues {
   close(): Promise<void>;
 }
 
-function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+/** `p`, or a rejection once `ms` have passed (`p` itself is not cancelled). */
+export function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout;
   return Promise.race([
     p,
@@ -51,7 +54,10 @@ function backend(opts: QueueBackendOptions) {
   return {
     queue(name: QueueName): Queue {
       if (!redis) return new (Queue as any)(name, { connection: pgConnection }, createPostgresBackend) as Queue;
-      shared ??= new Redis(redis, { maxRetriesPerRequest: null, enableOfflineQueue: true });
+      // Producers' commands fail after one reconnection attempt instead of waiting in ioredis'
+      // offline queue for as long as Redis is away: a request must not hang on the queue, and
+      // what it stored in PostgreSQL is queued again by the workers' recovery (jobs/recovery.ts).
+      shared ??= new Redis(redis, { maxRetriesPerRequest: 1, enableOfflineQueue: true });
       return new Queue(name, { connection: shared, prefix: opts.prefix } as QueueOptions);
     },
     worker(name: QueueName, processor: (job: Job, token?: string) => Promise<unknown>, wopts: Partial<WorkerOptions>): Worker {
@@ -67,6 +73,7 @@ export function createQueues(opts: QueueBackendOptions): Queues {
   const workers: Worker[] = [];
   const redis = opts.redisUrl;
   const make = backend(opts);
+  const addTimeoutMs = opts.addTimeoutMs ?? 5000;
 
   return {
     kind: redis ? 'redis' : 'postgres',
@@ -83,7 +90,11 @@ export function createQueues(opts: QueueBackendOptions): Queues {
       const defaults = JOBS[name].job;
       const q = this.get(name);
       for (let i = 0; i < jobs.length; i += 500) {
-        await q.addBulk(jobs.slice(i, i + 500).map((j) => ({ name: j.name, data: j.data, opts: { ...defaults, jobId: j.jobId, delay: j.delay, ...j.opts } })));
+        const bulk = q.addBulk(
+          jobs.slice(i, i + 500).map((j) => ({ name: j.name, data: j.data, opts: { ...defaults, jobId: j.jobId, delay: j.delay, ...j.opts } })),
+        );
+        // Bounded even where the connection does not know it is gone (a half-open socket).
+        await withTimeout(bulk, addTimeoutMs, `queue ${name}`);
       }
       return jobs.length;
     },

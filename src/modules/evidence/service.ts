@@ -6,6 +6,7 @@ import type { Readable } from 'node:stream';
 import type { Clock } from '../../infra/clock.ts';
 import type { Executor, Transact } from '../../infra/database.ts';
 import type { Queues } from '../../infra/queue.ts';
+import type { Logger } from '../../infra/logger.ts';
 import { isKnownSource } from '../../domain/evidence.ts';
 import { DomainError, invalid, forbidden, notFound } from '../../domain/errors.ts';
 import type { Principal } from '../../domain/principal.ts';
@@ -49,6 +50,8 @@ export interface EvidenceServiceDeps {
   batchRescoreDelayMs?: number;
   /** INGEST_TRACE: each chunk's COPY and merge times on stderr. */
   ingestTrace?: boolean;
+  /** Where a request's deferred queueing is reported. */
+  logger?: Pick<Logger, 'warn'>;
 }
 
 export function mayUseSource(who: Principal, source: string): boolean {
@@ -95,6 +98,21 @@ export function createEvidenceService(deps: EvidenceServiceDeps) {
 
   async function enqueueBatch(batchId: string, jobId = batchId) {
     await queues.add('ingest-batch', [{ name: 'ingest-batch', data: { batchId }, jobId }]);
+  }
+
+  /**
+   * Queues the work for what a request has just committed. PostgreSQL already holds it (the
+   * stored batch; the pushed events with their people in rescore_pending, written in the merge's
+   * transaction), so a queue that is down or slow does not fail or hang the request (the add is
+   * bounded by QUEUE_ADD_TIMEOUT_MS): the request answers success and the workers' recovery
+   * (jobs/recovery.ts) queues the work from PostgreSQL once the queue is back.
+   */
+  async function queueAfterCommit(what: string, queueIt: () => Promise<unknown>): Promise<void> {
+    try {
+      await queueIt();
+    } catch (err) {
+      deps.logger?.warn({ err, what }, 'the queue is unavailable: this work is queued by the recovery once it is back');
+    }
   }
 
   // A batch's people are stored per chunk (batch_touched) and requested once the file is
@@ -292,7 +310,7 @@ export function createEvidenceService(deps: EvidenceServiceDeps) {
         },
         { retries: 2 },
       );
-      if (r.firstId) await rescoring.queue(r.touched.sort(), `push_${r.firstId}`);
+      if (r.firstId) await queueAfterCommit('rescore after push', () => rescoring.queue(r.touched.sort(), `push_${r.firstId}`));
       const counts = { accepted: r.inserted, duplicates: r.matched - r.inserted, unmatched: rows.length - r.matched };
       await deps.audit.record({ keyId: who.keyId, role: who.role, action: 'events.push', pensionerId: null, detail: { ...counts, rejected: rejected.length } });
       return { ...counts, rejected };
@@ -329,10 +347,10 @@ export function createEvidenceService(deps: EvidenceServiceDeps) {
       await deps.audit.record({ keyId: who.keyId, role: who.role, action: 'batch.upload', pensionerId: null, detail: { batchId, source, again: !!stored } });
       if (stored) {
         // Re-enqueue in case the first upload's job was lost; a no-op while it exists.
-        if (['received', 'processing'].includes(stored.status)) await enqueueBatch(stored.id);
+        if (['received', 'processing'].includes(stored.status)) await queueAfterCommit('ingest-batch', () => enqueueBatch(stored.id));
         return { batchId: stored.id, status: stored.status };
       }
-      await enqueueBatch(id);
+      await queueAfterCommit('ingest-batch', () => enqueueBatch(id));
       return { batchId: id, status: 'received' };
     },
 
@@ -376,17 +394,19 @@ export function createEvidenceService(deps: EvidenceServiceDeps) {
       return { status: 'completed' as const, rescoreJobs: jobs };
     },
 
-    /** Re-enqueues batches left received/processing (their job lost, or its worker gone). */
+    /** Re-enqueues batches left received/processing (their job lost, or its worker gone); returns how many. */
     async sweep(olderThanMs = 60_000) {
       const ids = await repo.pending(db, new Date(clock.now().getTime() - olderThanMs));
+      let requeued = 0;
       for (const id of ids) {
         const job = await queues.get('ingest-batch').getJob(id);
         const state = job ? await job.getState() : 'missing';
         if (state === 'active' || state === 'waiting' || state === 'delayed' || state === 'prioritized' || state === 'waiting-children') continue;
         if (job) await job.remove().catch(() => {});
         await enqueueBatch(id);
+        requeued++;
       }
-      return ids.length;
+      return requeued;
     },
   };
 }

@@ -10,6 +10,12 @@ export function createRescorePendingRepository() {
       await sql`INSERT INTO rescore_pending (pensioner_id) SELECT unnest(${pensionerIds}::bigint[]) ON CONFLICT DO NOTHING`.execute(q);
     },
 
+    /** Pensioners pending for longer than `ms` (by the database's clock, which wrote `since`). */
+    async countWaitingLongerThan(q: Executor, ms: number): Promise<number> {
+      const r = await sql<{ n: number }>`SELECT count(*)::int AS n FROM rescore_pending WHERE since < now() - make_interval(secs => ${ms / 1000})`.execute(q);
+      return r.rows[0]?.n ?? 0;
+    },
+
     /**
      * Claims the named pensioners still pending, then tops the set up to `setSize` from the
      * rest of the backlog. Rows another transaction holds are skipped, not waited for; the

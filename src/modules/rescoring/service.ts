@@ -12,7 +12,11 @@ export const RESCORE_SET = 2000;
 /** Pensioners named per rescore job. */
 export const RESCORE_JOB_SIZE = 1000;
 
+/** Backlog jobs queued by one recovery pass at most; the next pass queues more if still needed. */
+export const MAX_BACKLOG_JOBS = 100;
+
 export interface RescoringDeps {
+  db: Executor;
   transaction: Transact;
   pending: RescorePendingRepository;
   queues: Queues;
@@ -48,6 +52,26 @@ export function createRescoringService(deps: RescoringDeps) {
       if (ids.length === 0) return 0;
       await deps.pending.add(q, ids);
       return queue(ids, jobKey, delay);
+    },
+
+    /**
+     * Recovery after the queue lost its jobs (Redis flushed or restarted empty, or a job added
+     * after the commit that never reached it): people pending for longer than `minAgeMs` while
+     * no rescore job is waiting, delayed or running have no job that will claim them. Queues
+     * jobs that name nobody: each claims a full set from the backlog. While any rescore job is
+     * left, it tops its set up from the backlog, so nothing is queued then.
+     */
+    async requeueBacklog(minAgeMs: number): Promise<number> {
+      const c = await deps.queues.get('rescore').getJobCounts('waiting', 'active', 'delayed', 'prioritized', 'waiting-children');
+      if (Object.values(c).some((n) => n > 0)) return 0;
+      const waiting = await deps.pending.countWaitingLongerThan(deps.db, minAgeMs);
+      if (waiting === 0) return 0;
+      // No job ids: a pass runs only when the queue is idle, so there is nothing to deduplicate.
+      const jobs = Array.from({ length: Math.min(MAX_BACKLOG_JOBS, Math.ceil(waiting / RESCORE_SET)) }, () => ({
+        name: 'rescore',
+        data: { pensionerIds: [] as string[] },
+      }));
+      return deps.queues.add('rescore', jobs);
     },
 
     /**
