@@ -5,7 +5,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { AppDeps } from './app-deps.ts';
-import { useErrorShape } from './http/error-handler.ts';
+import { frameworkError, useErrorShape } from './http/error-handler.ts';
 import { useSecurityHeaders } from './http/security-headers.ts';
 import { useRateLimit } from './http/rate-limit.ts';
 import { useStorableText } from './http/storable-text.ts';
@@ -52,6 +52,7 @@ export async function buildApp(deps: AppDeps, opts: { logger?: false; extraRoute
     bodyLimit: deps.config.bodyLimitBytes,
     trustProxy: deps.config.trustProxy,
     routerOptions: { maxParamLength: 200 },
+    frameworkErrors: frameworkError,
   });
 
   app.setValidatorCompiler(({ schema }) => compileRequestSchema(schema));

@@ -14,7 +14,7 @@ export const PageQuery = {
 };
 
 /** A timestamptz as PostgreSQL prints it (cursor keys are exact to the microsecond). */
-const PG_TIMESTAMP = /^\d{4}-\d{2}-\d{2}[ T](\d{2}):(\d{2}):(\d{2})(\.\d{1,6})?([+-]\d{2}(:?\d{2})?|Z)?$/;
+const PG_TIMESTAMP = /^\d{4}-\d{2}-\d{2}[ T](\d{2}):(\d{2}):(\d{2})(\.\d{1,6})?(?:[+-](\d{2})(?::?(\d{2}))?|Z)?$/;
 
 /** What each part of a sort key may be; anything else is not a cursor this service issued. */
 export const KEY_PARTS: Record<'id' | 'date' | 'timestamp' | 'uuid', (v: string) => boolean> = {
@@ -24,7 +24,9 @@ export const KEY_PARTS: Record<'id' | 'date' | 'timestamp' | 'uuid', (v: string)
   date: (v: string) => isIsoDate(v) && v >= '0001-01-01',
   timestamp: (v: string) => {
     const m = PG_TIMESTAMP.exec(v);
-    return !!m && KEY_PARTS.date(v.slice(0, 10)) && +m[1]! < 24 && +m[2]! < 60 && +m[3]! < 60;
+    // PostgreSQL refuses a UTC offset beyond ±15:59 ("time zone displacement out of range").
+    const offsetOk = m !== null && +(m[5] ?? 0) <= 15 && +(m[6] ?? 0) < 60;
+    return !!m && offsetOk && KEY_PARTS.date(v.slice(0, 10)) && +m[1]! < 24 && +m[2]! < 60 && +m[3]! < 60;
   },
   uuid: isUuid,
 };
