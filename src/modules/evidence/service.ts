@@ -1,6 +1,7 @@
 // Evidence ingestion: JSON pushes, batch files (stored in PostgreSQL before the 202,
 // processed by the ingest-batch job in resumable chunks), and batch status.
 import { isUuid } from '../../domain/ids.ts';
+import { maskIdsInText } from '../../domain/masking.ts';
 import { createHash, randomUUID, type Hash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import type { Clock } from '../../infra/clock.ts';
@@ -402,6 +403,13 @@ export function createEvidenceService(deps: EvidenceServiceDeps) {
         const job = await queues.get('ingest-batch').getJob(id);
         const state = job ? await job.getState() : 'missing';
         if (state === 'active' || state === 'waiting' || state === 'delayed' || state === 'prioritized' || state === 'waiting-children') continue;
+        // Its attempts are spent: the batch fails once, with the reason, instead of being
+        // re-queued every few minutes for ever; its stored file goes with it.
+        if (state === 'failed') {
+          const reason = maskIdsInText(job?.failedReason ?? 'unknown error').slice(0, 300);
+          await repo.fail(db, id, `processing failed after ${job?.attemptsMade ?? 0} attempts: ${reason}`, clock.now());
+          continue;
+        }
         if (job) await job.remove().catch(() => {});
         await enqueueBatch(id);
         requeued++;
