@@ -10,6 +10,7 @@ import { useSecurityHeaders } from './http/security-headers.ts';
 import { useRateLimit } from './http/rate-limit.ts';
 import { useStorableText } from './http/storable-text.ts';
 import { authPlugin } from './http/auth-plugin.ts';
+import { createAuthFailureLimiter } from './http/auth-failures.ts';
 import { metricsPlugin } from './http/metrics.ts';
 import { compileRequestSchema } from './infra/validation.ts';
 import { healthRoutes } from './modules/health/routes.ts';
@@ -70,8 +71,9 @@ export async function buildApp(deps: AppDeps, opts: { logger?: false; extraRoute
   useStorableText(app);
   await useSecurityHeaders(app);
   await useRateLimit(app, deps.config.rateLimitPerSecond);
+  const failures = createAuthFailureLimiter({ limit: deps.config.authFailureLimit, windowMs: deps.config.authFailureWindowMs });
   await app.register(metricsPlugin, { queues: deps.queues });
-  await app.register(authPlugin, { authenticate: (secret) => deps.auth.authenticate(secret) });
+  await app.register(authPlugin, { authenticate: (secret) => deps.auth.authenticate(secret), failures });
 
   await app.register(swagger, { mode: 'static', specification: { path: path.join(ROOT, 'openapi.yaml'), baseDir: ROOT } });
   await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });

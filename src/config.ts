@@ -26,6 +26,9 @@ export interface Config {
   embeddedPgPort: number;
   policyFile: string | undefined;
   rateLimitPerSecond: number;
+  /** Failed authentications an address may make within authFailureWindowMs before it is refused (429). */
+  authFailureLimit: number;
+  authFailureWindowMs: number;
   bodyLimitBytes: number;
   batchLimitBytes: number;
   shutdownTimeoutMs: number;
@@ -62,6 +65,8 @@ const ENV = {
   EMBEDDED_PG_PORT: port({ default: 54329 }),
   POLICY_FILE: str({ default: undefined }),
   RATE_LIMIT_PER_SECOND: num({ default: 1000 }),
+  AUTH_FAILURE_LIMIT: num({ default: 20 }),
+  AUTH_FAILURE_WINDOW_MS: num({ default: 60_000 }),
   BODY_LIMIT_BYTES: num({ default: 10 * 1024 * 1024 }),
   BATCH_LIMIT_BYTES: num({ default: 2 * 1024 * 1024 * 1024 }),
   SHUTDOWN_TIMEOUT_MS: num({ default: 15_000 }),
@@ -119,6 +124,8 @@ export function loadConfig(raw: NodeJS.ProcessEnv = process.env): Config {
     embeddedPgPort: e.EMBEDDED_PG_PORT,
     policyFile: e.POLICY_FILE,
     rateLimitPerSecond: positive('RATE_LIMIT_PER_SECOND', e.RATE_LIMIT_PER_SECOND),
+    authFailureLimit: positive('AUTH_FAILURE_LIMIT', e.AUTH_FAILURE_LIMIT),
+    authFailureWindowMs: positive('AUTH_FAILURE_WINDOW_MS', e.AUTH_FAILURE_WINDOW_MS),
     bodyLimitBytes: positive('BODY_LIMIT_BYTES', e.BODY_LIMIT_BYTES),
     batchLimitBytes: positive('BATCH_LIMIT_BYTES', e.BATCH_LIMIT_BYTES),
     shutdownTimeoutMs: positive('SHUTDOWN_TIMEOUT_MS', e.SHUTDOWN_TIMEOUT_MS),

@@ -9,9 +9,12 @@ import { createAuthService } from '../../src/modules/auth/service.ts';
 import { createTestContext, type TestContext } from '../helpers/context.ts';
 import { auth, syntheticId } from '../helpers/people.ts';
 
+const FAILURE_LIMIT = 5;
+const FAILURE_WINDOW_MS = 1500;
+
 let t: TestContext;
 beforeAll(async () => {
-  t = await createTestContext();
+  t = await createTestContext({ config: { authFailureLimit: FAILURE_LIMIT, authFailureWindowMs: FAILURE_WINDOW_MS } });
 });
 afterAll(async () => t?.close());
 
@@ -24,6 +27,53 @@ function expectErrorShape(body: string, code: string) {
   expect(parsed.error.code).toBe(code);
   expect(typeof parsed.error.message).toBe('string');
 }
+
+// Regression: 2,000 distinct invalid keys in 2.1 s all got 401, none 429.
+describe('failed authentication is limited per address', () => {
+  it('answers 429 rate_limited with Retry-After to an address after repeated failures, for that address only, until the window passes', async () => {
+    const valid = await t.key('bureau');
+    const attacker = '203.0.113.7';
+    const codes: number[] = [];
+    for (let i = 0; i < FAILURE_LIMIT + 5; i++) codes.push((await lookup(`pk_guess_${i}`, attacker)).statusCode);
+    expect(codes.slice(0, FAILURE_LIMIT)).toEqual(Array(FAILURE_LIMIT).fill(401));
+    expect(codes.slice(FAILURE_LIMIT)).toEqual(Array(5).fill(429));
+
+    const limited = await lookup('pk_guess_more', attacker);
+    expect(limited.statusCode).toBe(429);
+    expectErrorShape(limited.body, 'rate_limited');
+    expect(Number(limited.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+    expect(Number(limited.headers['retry-after'])).toBeLessThanOrEqual(Math.ceil(FAILURE_WINDOW_MS / 1000));
+    // The trade-off: a valid key from the blocked address waits too (the address is blocked, not the guesses).
+    expect((await lookup(valid, attacker)).statusCode).toBe(429);
+    // Another address is not affected.
+    expect((await lookup(valid, '198.51.100.9')).statusCode).toBe(404);
+    // Open routes stay open to the blocked address.
+    expect((await t.app.inject({ method: 'GET', url: '/healthz', remoteAddress: attacker })).statusCode).toBe(200);
+
+    await new Promise((r) => setTimeout(r, FAILURE_WINDOW_MS + 100));
+    expect((await lookup(valid, attacker)).statusCode).toBe(404);
+  });
+
+  it('counts failures per address behind a trusted proxy (X-Forwarded-For)', async () => {
+    const p = await createTestContext({ config: { authFailureLimit: 2, authFailureWindowMs: 60_000, trustProxy: true } });
+    try {
+      const valid = await p.key('bureau');
+      const from = (key: string, client: string) =>
+        p.app.inject({
+          method: 'GET',
+          url: `/v1/pensioners/${syntheticId()}/certification`,
+          headers: { ...auth(key), 'x-forwarded-for': client },
+          remoteAddress: '10.0.0.1',
+        });
+      expect((await from('pk_bad_1', '192.0.2.1')).statusCode).toBe(401);
+      expect((await from('pk_bad_2', '192.0.2.1')).statusCode).toBe(401);
+      expect((await from('pk_bad_3', '192.0.2.1')).statusCode).toBe(429);
+      expect((await from(valid, '192.0.2.2')).statusCode).toBe(404);
+    } finally {
+      await p.close();
+    }
+  });
+});
 
 // Regression: a revoked key kept working for about 9 s (the auth cache).
 describe('revocation', () => {
