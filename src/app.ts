@@ -72,7 +72,7 @@ export async function buildApp(deps: AppDeps, opts: { logger?: false; extraRoute
   await useSecurityHeaders(app);
   await useRateLimit(app, deps.config.rateLimitPerSecond);
   const failures = createAuthFailureLimiter({ limit: deps.config.authFailureLimit, windowMs: deps.config.authFailureWindowMs });
-  await app.register(metricsPlugin, { queues: deps.queues });
+  await app.register(metricsPlugin, { queues: deps.queues, token: deps.config.metricsToken, failures });
   await app.register(authPlugin, { authenticate: (secret) => deps.auth.authenticate(secret), failures });
 
   await app.register(swagger, { mode: 'static', specification: { path: path.join(ROOT, 'openapi.yaml'), baseDir: ROOT } });

@@ -9,12 +9,13 @@ import { createAuthService } from '../../src/modules/auth/service.ts';
 import { createTestContext, type TestContext } from '../helpers/context.ts';
 import { auth, syntheticId } from '../helpers/people.ts';
 
+const METRICS_TOKEN = 'metrics-token-0123456789abcdef';
 const FAILURE_LIMIT = 5;
 const FAILURE_WINDOW_MS = 1500;
 
 let t: TestContext;
 beforeAll(async () => {
-  t = await createTestContext({ config: { authFailureLimit: FAILURE_LIMIT, authFailureWindowMs: FAILURE_WINDOW_MS } });
+  t = await createTestContext({ config: { authFailureLimit: FAILURE_LIMIT, authFailureWindowMs: FAILURE_WINDOW_MS, metricsToken: METRICS_TOKEN } });
 });
 afterAll(async () => t?.close());
 
@@ -104,6 +105,38 @@ describe('revocation', () => {
     } finally {
       await other.close();
       await database.close();
+    }
+  });
+});
+
+// Regression: /metrics answered anyone who could reach the port.
+describe('/metrics with METRICS_TOKEN', () => {
+  const metrics = (authorization?: string, remoteAddress = '192.0.2.80') =>
+    t.app.inject({ method: 'GET', url: '/metrics', headers: authorization ? { authorization } : {}, remoteAddress });
+
+  it('requires the token as a bearer credential', async () => {
+    for (const a of [undefined, 'Bearer wrong', `Bearer ${METRICS_TOKEN}x`, `Basic ${METRICS_TOKEN}`]) {
+      const res = await metrics(a);
+      expect(res.statusCode, String(a)).toBe(401);
+      expectErrorShape(res.body, 'unauthorized');
+      expect(res.headers['www-authenticate']).toBe('Bearer');
+    }
+    const ok = await metrics(`Bearer ${METRICS_TOKEN}`, '192.0.2.81');
+    expect(ok.statusCode).toBe(200);
+    expect(ok.body).toContain('http_request_duration_seconds');
+    // Wrong tokens are failed authentications: the guessing address is barred, even with the token.
+    expect((await metrics('Bearer wrong-again')).statusCode).toBe(401);
+    const barred = await metrics(`Bearer ${METRICS_TOKEN}`);
+    expect(barred.statusCode).toBe(429);
+    expectErrorShape(barred.body, 'rate_limited');
+  });
+
+  it('is open without METRICS_TOKEN (as before)', async () => {
+    const p = await createTestContext();
+    try {
+      expect((await p.app.inject({ method: 'GET', url: '/metrics' })).statusCode).toBe(200);
+    } finally {
+      await p.close();
     }
   });
 });
