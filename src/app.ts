@@ -10,6 +10,7 @@ import { useSecurityHeaders } from './http/security-headers.ts';
 import { useRateLimit } from './http/rate-limit.ts';
 import { useStorableText } from './http/storable-text.ts';
 import { authPlugin } from './http/auth-plugin.ts';
+import { clientErrorHandler, frameworkErrors } from './http/router-errors.ts';
 import { createAuthFailureLimiter } from './http/auth-failures.ts';
 import { metricsPlugin } from './http/metrics.ts';
 import { compileRequestSchema } from './infra/validation.ts';
@@ -53,6 +54,8 @@ export async function buildApp(deps: AppDeps, opts: { logger?: false; extraRoute
     bodyLimit: deps.config.bodyLimitBytes,
     trustProxy: deps.config.trustProxy,
     routerOptions: { maxParamLength: 200 },
+    frameworkErrors,
+    clientErrorHandler,
   });
 
   app.setValidatorCompiler(({ schema }) => compileRequestSchema(schema));

@@ -1,5 +1,6 @@
 // The HTTP edge under abuse: guessed keys, revoked keys, malformed requests the router or
 // Node's parser refuse, and who may read /metrics.
+import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDatabase } from '../../src/infra/database.ts';
 import { createDeps } from '../../src/app-deps.ts';
@@ -7,6 +8,7 @@ import { buildApp } from '../../src/app.ts';
 import { createKeyRepository } from '../../src/modules/auth/repository.ts';
 import { createAuthService } from '../../src/modules/auth/service.ts';
 import { createTestContext, type TestContext } from '../helpers/context.ts';
+import { freePort } from '../helpers/free-port.ts';
 import { auth, syntheticId } from '../helpers/people.ts';
 
 const METRICS_TOKEN = 'metrics-token-0123456789abcdef';
@@ -106,6 +108,63 @@ describe('revocation', () => {
       await other.close();
       await database.close();
     }
+  });
+});
+
+// Regression: the router's and Node's parser's refusals were Fastify's own shape.
+describe('router and parser errors use the error shape', () => {
+  it('bad URL encoding is 400 bad_url', async () => {
+    const res = await t.app.inject({ method: 'GET', url: '/v1/pensioners/%E0%A4%A' });
+    expect(res.statusCode).toBe(400);
+    expectErrorShape(res.body, 'bad_url');
+  });
+
+  it('a path parameter over the router limit is 414 uri_too_long', async () => {
+    const res = await t.app.inject({ method: 'GET', url: `/v1/pensioners/${'1'.repeat(300)}` });
+    expect(res.statusCode).toBe(414);
+    expectErrorShape(res.body, 'uri_too_long');
+    expect(res.body).not.toContain('1'.repeat(50)); // the URL is not echoed
+  });
+
+  describe('on a listening server (inject bypasses the parser)', () => {
+    let port: number;
+    beforeAll(async () => {
+      port = await freePort();
+      await t.app.listen({ port, host: '127.0.0.1' });
+    });
+
+    /** Sends bytes as they are and returns the status and body of the answer. */
+    function raw(request: string): Promise<{ status: number; body: string; contentType: string | undefined }> {
+      return new Promise((resolve, reject) => {
+        const socket = net.connect(port, '127.0.0.1', () => socket.write(request));
+        let data = '';
+        socket.on('data', (c) => (data += String(c)));
+        socket.on('error', reject);
+        socket.on('close', () => {
+          const [head = '', body = ''] = data.split('\r\n\r\n');
+          resolve({ status: Number(head.split(' ')[1]), body, contentType: /content-type:\s*([^\r\n]+)/i.exec(head)?.[1] });
+        });
+      });
+    }
+
+    it('headers over the limit are 431 headers_too_large', async () => {
+      const res = await raw(`GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\nConnection: close\r\n\r\n`);
+      expect(res.status).toBe(431);
+      expect(res.contentType).toMatch(/application\/json/);
+      expectErrorShape(res.body, 'headers_too_large');
+    });
+
+    it('a request line over the limit is 431 headers_too_large too (Node counts it with the headers)', async () => {
+      const res = await raw(`GET /v1/pensioners/${'1'.repeat(20_000)} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`);
+      expect(res.status).toBe(431);
+      expectErrorShape(res.body, 'headers_too_large');
+    });
+
+    it('bytes that are not HTTP are 400 bad_request', async () => {
+      const res = await raw('GARBAGE\r\n\r\n');
+      expect(res.status).toBe(400);
+      expectErrorShape(res.body, 'bad_request');
+    });
   });
 });
 
