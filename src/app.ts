@@ -25,9 +25,18 @@ import { staffPageRoutes } from './modules/service-point/staff-page.ts';
 import { payrollRoutes } from './modules/payroll/routes.ts';
 import { reportsRoutes } from './modules/reports/routes.ts';
 
+/** A served route and what decides the statuses it can answer, for the openapi.yaml test. */
+export interface ServedRoute {
+  method: string;
+  url: string;
+  roles: readonly string[] | undefined;
+  rateLimited: boolean;
+  validatesQuery: boolean;
+}
+
 declare module 'fastify' {
   interface FastifyInstance {
-    servedRoutes: { method: string; url: string }[];
+    servedRoutes: ServedRoute[];
   }
 }
 
@@ -61,10 +70,15 @@ export async function buildApp(deps: AppDeps, opts: { logger?: false; extraRoute
   app.setValidatorCompiler(({ schema }) => compileRequestSchema(schema));
 
   // The routes served, for the test that holds them against openapi.yaml.
-  const served: { method: string; url: string }[] = [];
+  const served: ServedRoute[] = [];
   app.decorate('servedRoutes', served);
   app.addHook('onRoute', (r) => {
-    for (const m of [r.method].flat()) if (m !== 'HEAD') served.push({ method: m, url: r.url });
+    const about = {
+      roles: r.config?.roles,
+      rateLimited: (r.config as { rateLimit?: unknown } | undefined)?.rateLimit !== false, // the limit is global
+      validatesQuery: Boolean((r.schema as { querystring?: unknown } | undefined)?.querystring),
+    };
+    for (const m of [r.method].flat()) if (m !== 'HEAD') served.push({ method: m, url: r.url, ...about });
   });
 
   // Bulk and batch bodies are streamed to the handler, never buffered whole.
