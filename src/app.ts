@@ -5,11 +5,13 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { AppDeps } from './app-deps.ts';
-import { frameworkError, useErrorShape } from './http/error-handler.ts';
+import { useErrorShape } from './http/error-handler.ts';
 import { useSecurityHeaders } from './http/security-headers.ts';
 import { useRateLimit } from './http/rate-limit.ts';
 import { useStorableText } from './http/storable-text.ts';
 import { authPlugin } from './http/auth-plugin.ts';
+import { clientErrorHandler, frameworkErrors } from './http/router-errors.ts';
+import { createAuthFailureLimiter } from './http/auth-failures.ts';
 import { metricsPlugin } from './http/metrics.ts';
 import { compileRequestSchema } from './infra/validation.ts';
 import { healthRoutes } from './modules/health/routes.ts';
@@ -23,9 +25,18 @@ import { staffPageRoutes } from './modules/service-point/staff-page.ts';
 import { payrollRoutes } from './modules/payroll/routes.ts';
 import { reportsRoutes } from './modules/reports/routes.ts';
 
+/** A served route and what decides the statuses it can answer, for the openapi.yaml test. */
+export interface ServedRoute {
+  method: string;
+  url: string;
+  roles: readonly string[] | undefined;
+  rateLimited: boolean;
+  validatesQuery: boolean;
+}
+
 declare module 'fastify' {
   interface FastifyInstance {
-    servedRoutes: { method: string; url: string }[];
+    servedRoutes: ServedRoute[];
   }
 }
 
@@ -52,16 +63,22 @@ export async function buildApp(deps: AppDeps, opts: { logger?: false; extraRoute
     bodyLimit: deps.config.bodyLimitBytes,
     trustProxy: deps.config.trustProxy,
     routerOptions: { maxParamLength: 200 },
-    frameworkErrors: frameworkError,
+    frameworkErrors,
+    clientErrorHandler,
   });
 
   app.setValidatorCompiler(({ schema }) => compileRequestSchema(schema));
 
   // The routes served, for the test that holds them against openapi.yaml.
-  const served: { method: string; url: string }[] = [];
+  const served: ServedRoute[] = [];
   app.decorate('servedRoutes', served);
   app.addHook('onRoute', (r) => {
-    for (const m of [r.method].flat()) if (m !== 'HEAD') served.push({ method: m, url: r.url });
+    const about = {
+      roles: r.config?.roles,
+      rateLimited: (r.config as { rateLimit?: unknown } | undefined)?.rateLimit !== false, // the limit is global
+      validatesQuery: Boolean((r.schema as { querystring?: unknown } | undefined)?.querystring),
+    };
+    for (const m of [r.method].flat()) if (m !== 'HEAD') served.push({ method: m, url: r.url, ...about });
   });
 
   // Bulk and batch bodies are streamed to the handler, never buffered whole.
@@ -71,8 +88,9 @@ export async function buildApp(deps: AppDeps, opts: { logger?: false; extraRoute
   useStorableText(app);
   await useSecurityHeaders(app);
   await useRateLimit(app, deps.config.rateLimitPerSecond);
-  await app.register(metricsPlugin, { queues: deps.queues });
-  await app.register(authPlugin, { authenticate: (secret) => deps.auth.authenticate(secret) });
+  const failures = createAuthFailureLimiter({ limit: deps.config.authFailureLimit, windowMs: deps.config.authFailureWindowMs });
+  await app.register(metricsPlugin, { queues: deps.queues, token: deps.config.metricsToken, failures });
+  await app.register(authPlugin, { authenticate: (secret) => deps.auth.authenticate(secret), failures });
 
   await app.register(swagger, { mode: 'static', specification: { path: path.join(ROOT, 'openapi.yaml'), baseDir: ROOT } });
   await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });

@@ -26,6 +26,11 @@ export interface Config {
   embeddedPgPort: number;
   policyFile: string | undefined;
   rateLimitPerSecond: number;
+  /** Failed authentications an address may make within authFailureWindowMs before it is refused (429). */
+  authFailureLimit: number;
+  authFailureWindowMs: number;
+  /** When set, /metrics requires `Authorization: Bearer <token>`. */
+  metricsToken: string | undefined;
   bodyLimitBytes: number;
   batchLimitBytes: number;
   shutdownTimeoutMs: number;
@@ -68,6 +73,9 @@ const ENV = {
   EMBEDDED_PG_PORT: port({ default: 54329 }),
   POLICY_FILE: str({ default: undefined }),
   RATE_LIMIT_PER_SECOND: num({ default: 1000 }),
+  AUTH_FAILURE_LIMIT: num({ default: 20 }),
+  AUTH_FAILURE_WINDOW_MS: num({ default: 60_000 }),
+  METRICS_TOKEN: str({ default: undefined }),
   BODY_LIMIT_BYTES: num({ default: 10 * 1024 * 1024 }),
   BATCH_LIMIT_BYTES: num({ default: 2 * 1024 * 1024 * 1024 }),
   SHUTDOWN_TIMEOUT_MS: num({ default: 15_000 }),
@@ -104,6 +112,10 @@ const nonNegative = (name: string, v: number) => {
   if (!Number.isFinite(v) || v < 0) throw new ConfigError(`configuration error: ${name} is invalid: must be zero or more`);
   return v;
 };
+const secret = (name: string, v: string | undefined) => {
+  if (v !== undefined && v.length < 16) throw new ConfigError(`configuration error: ${name} is invalid: must be at least 16 characters`);
+  return v;
+};
 const instant = (name: string, v: string | undefined) => {
   if (v === undefined) return undefined;
   const d = new Date(v);
@@ -128,6 +140,9 @@ export function loadConfig(raw: NodeJS.ProcessEnv = process.env): Config {
     embeddedPgPort: e.EMBEDDED_PG_PORT,
     policyFile: e.POLICY_FILE,
     rateLimitPerSecond: positive('RATE_LIMIT_PER_SECOND', e.RATE_LIMIT_PER_SECOND),
+    authFailureLimit: positive('AUTH_FAILURE_LIMIT', e.AUTH_FAILURE_LIMIT),
+    authFailureWindowMs: positive('AUTH_FAILURE_WINDOW_MS', e.AUTH_FAILURE_WINDOW_MS),
+    metricsToken: secret('METRICS_TOKEN', e.METRICS_TOKEN),
     bodyLimitBytes: positive('BODY_LIMIT_BYTES', e.BODY_LIMIT_BYTES),
     batchLimitBytes: positive('BATCH_LIMIT_BYTES', e.BATCH_LIMIT_BYTES),
     shutdownTimeoutMs: positive('SHUTDOWN_TIMEOUT_MS', e.SHUTDOWN_TIMEOUT_MS),

@@ -1,7 +1,7 @@
 // Every error answer in the one shape, {"error": {"code", "message", "details"?}}: domain and
 // edge errors with their status, schema failures as 400 with the fields named, Fastify's own
 // 4xx with a code, anything else a 500 that logs no request data.
-import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyError, FastifyInstance } from 'fastify';
 import { errorBody, knownError } from './errors.ts';
 import { fieldErrors } from '../infra/validation.ts';
 import { isTransientDatabaseError } from '../infra/database.ts';
@@ -33,21 +33,3 @@ export function useErrorShape(app: FastifyInstance): void {
 }
 
 /** The router's own 4xx, by Fastify's code. */
-const ROUTER_CODES: Record<string, string> = { FST_ERR_BAD_URL: 'bad_url', FST_ERR_MAX_PARAM_LENGTH: 'uri_too_long' };
-
-/**
- * The router's own errors (a path that is not valid percent-encoding, a path segment over
- * maxParamLength) never reach the error handler; Fastify calls this instead (its
- * `frameworkErrors` option), which gives them the one shape.
- */
-export function frameworkError(err: FastifyError, req: FastifyRequest, reply: FastifyReply): void {
-  const status = typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
-  if (status === 500) {
-    req.log.error({ err: { message: err.message, code: err.code } }, 'router error');
-    reply.code(500).send(errorBody('internal_error', 'internal error'));
-    return;
-  }
-  // The message would echo the path back; the code says what is wrong with it.
-  const message = status === 414 ? 'a path segment is too long' : 'the path is not a valid URL (malformed percent-encoding)';
-  reply.code(status).send(errorBody(ROUTER_CODES[err.code] ?? 'bad_request', message));
-}

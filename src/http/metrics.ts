@@ -1,10 +1,35 @@
-// Prometheus metrics: HTTP latency by route, and queue depths read at scrape time.
-import type { FastifyInstance } from 'fastify';
+// Prometheus metrics: HTTP latency by route, and queue depths read at scrape time. With a
+// token, only a scraper presenting it reads them (queue depths and route names are not for
+// whoever reaches the port); wrong tokens count as failed authentications of the address.
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { Histogram, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Queues } from '../infra/queue.ts';
+import { AppError } from './errors.ts';
+import { bearerKey, refuseBarredAddress } from './auth-plugin.ts';
+import type { AuthFailureLimiter } from './auth-failures.ts';
 
-export const metricsPlugin = fp(async function metrics(app: FastifyInstance, opts: { queues: Queues }) {
+// Digests have one length, so timingSafeEqual compares them without revealing the token's.
+const digest = (s: string) => createHash('sha256').update(s).digest();
+
+/** An onRequest hook admitting only `Authorization: Bearer <token>`. */
+function requireToken(token: string, failures: AuthFailureLimiter) {
+  const expected = digest(token);
+  return async (req: FastifyRequest, reply: FastifyReply) => {
+    refuseBarredAddress(failures, req, reply);
+    const given = bearerKey(req.headers.authorization);
+    if (given !== undefined && timingSafeEqual(digest(given), expected)) return;
+    failures.fail(req.ip);
+    reply.header('www-authenticate', 'Bearer');
+    throw new AppError(401, 'unauthorized', 'metrics need Authorization: Bearer <METRICS_TOKEN>');
+  };
+}
+
+export const metricsPlugin = fp(async function metrics(
+  app: FastifyInstance,
+  opts: { queues: Queues; token: string | undefined; failures: AuthFailureLimiter },
+) {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const latency = new Histogram({
@@ -36,7 +61,8 @@ export const metricsPlugin = fp(async function metrics(app: FastifyInstance, opt
     latency.observe({ method: req.method, route, status_code: String(reply.statusCode) }, reply.elapsedTime / 1000);
   });
 
-  app.get('/metrics', { logLevel: 'warn' }, async (_req, reply) => {
+  const onRequest = opts.token === undefined ? [] : [requireToken(opts.token, opts.failures)];
+  app.get('/metrics', { logLevel: 'warn', onRequest }, async (_req, reply) => {
     reply.header('content-type', registry.contentType);
     return registry.metrics();
   });

@@ -6,6 +6,7 @@ import { parse } from 'yaml';
 import { fileURLToPath } from 'node:url';
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { createTestContext, type TestContext } from '../helpers/context.ts';
+import { ROLES } from '../../src/domain/principal.ts';
 
 let t: TestContext;
 beforeAll(async () => {
@@ -35,6 +36,54 @@ it('documents exactly the routes the app serves', () => {
   );
   expect([...served].filter((r) => !documented.has(r)).sort(), 'served but not documented').toEqual([]);
   expect([...documented].filter((r) => !served.has(r)).sort(), 'documented but not served').toEqual([]);
+});
+
+interface Doc {
+  paths: Record<string, Record<string, { responses?: Record<string, Response> }>>;
+  components: { responses: Record<string, Response> };
+}
+interface Response {
+  $ref?: string;
+  description?: string;
+  content?: { 'application/json'?: { schema?: { $ref?: string; allOf?: { $ref?: string }[] } } };
+}
+
+/** The statuses a served route can answer whatever its handler does, and why. */
+function edgeStatuses(r: (typeof t.app.servedRoutes)[number]): [string, string][] {
+  const out: [string, string][] = [];
+  const hasBody = r.method === 'POST' || r.method === 'PUT' || r.method === 'PATCH';
+  if (r.url.includes(':') || r.validatesQuery || hasBody) out.push(['400', 'validates its input']);
+  if (r.roles) out.push(['401', 'needs a key']);
+  if (r.roles && r.roles.length < ROLES.length) out.push(['403', `admits ${r.roles.join(', ')} only`]);
+  if (hasBody) out.push(['413', 'takes a body (body limit)'], ['415', 'takes a body (content types)']);
+  if (r.url.includes(':')) out.push(['414', 'has a path parameter (maxParamLength)']);
+  if (r.rateLimited) out.push(['429', 'is under the global rate limit']);
+  return out;
+}
+
+// Regression: 401, 413, 415 and 429 were missing on many operations, some errors had no shape.
+it('documents every status a route can answer, in the error shape', () => {
+  const doc = parse(readFileSync(new URL('../../openapi.yaml', import.meta.url), 'utf8')) as Doc;
+  const missing: string[] = [];
+  for (const r of t.app.servedRoutes.filter((x) => !INFRASTRUCTURE.test(x.url) && x.url !== '*' && x.url !== '/docs/')) {
+    const path = r.url.replace(/:(\w+)/g, '{$1}').replace(/\/$/, '') || '/';
+    const responses = doc.paths[path]?.[r.method.toLowerCase()]?.responses ?? {};
+    for (const [status, why] of edgeStatuses(r)) if (!responses[status]) missing.push(`${r.method} ${path} ${status}: ${why}`);
+  }
+  expect(missing, 'statuses the route can answer but the document lacks').toEqual([]);
+
+  const shapeless: string[] = [];
+  const isError = (res: Response | undefined): boolean => {
+    if (res?.$ref) return isError(doc.components.responses[res.$ref.replace('#/components/responses/', '')]);
+    const schema = res?.content?.['application/json']?.schema;
+    return schema?.$ref === '#/components/schemas/Error' || Boolean(schema?.allOf?.some((s) => s.$ref === '#/components/schemas/Error'));
+  };
+  for (const [path, ops] of Object.entries(doc.paths)) {
+    for (const [method, op] of Object.entries(ops)) {
+      for (const [status, res] of Object.entries(op.responses ?? {})) if (Number(status) >= 400 && !isError(res)) shapeless.push(`${method} ${path} ${status}`);
+    }
+  }
+  expect(shapeless, 'error answers documented without the error shape').toEqual([]);
 });
 
 it('is a valid OpenAPI 3.1 document', async () => {

@@ -1,5 +1,6 @@
-// Key creation and lookup. Lookups are cached briefly in memory: every request needs one,
-// and a revoked key stops working within the cache's lifetime.
+// Key creation and lookup. Every request looks its key up in the database (one unique-index
+// read): no cache, so a revocation takes effect at once in every process. A cache would need
+// a synchronous revocation check per request anyway, which costs the same read.
 import { isUuid } from '../../domain/ids.ts';
 import { isKnownSource, SOURCES } from '../../domain/evidence.ts';
 import { hashKey, newKeySecret } from './keys.ts';
@@ -8,12 +9,9 @@ import type { KeyRepository } from './repository.ts';
 import { REGION_PREFIX } from '../../domain/region.ts';
 import { DomainError, invalid } from '../../domain/errors.ts';
 
-const CACHE_MS = 10_000;
-
 const badKeyInput = (message: string) => invalid('invalid_key', message);
 
-export function createAuthService(repo: Pick<KeyRepository, 'insert' | 'findActiveByHash' | 'list' | 'revoke'>, now: () => number = Date.now) {
-  const cache = new Map<string, { principal: Principal; until: number }>();
+export function createAuthService(repo: Pick<KeyRepository, 'insert' | 'findActiveByHash' | 'list' | 'revoke'>) {
   return {
     async createKey(input: { role: string; name: string; region?: string | null; sources?: string[] | null }) {
       if (!(ROLES as readonly string[]).includes(input.role)) throw badKeyInput(`role must be one of ${ROLES.join(', ')}`);
@@ -39,18 +37,7 @@ export function createAuthService(repo: Pick<KeyRepository, 'insert' | 'findActi
       if (!isUuid(id)) throw badKeyInput('a key id is a UUID, as `keys list` shows it');
       if (!(await repo.revoke(id))) throw new DomainError('not_found', 'not_found', `no active key ${id}`);
     },
-    async authenticate(secret: string): Promise<Principal | undefined> {
-      const h = hashKey(secret);
-      const hit = cache.get(h);
-      const t = now();
-      if (hit && hit.until > t) return hit.principal;
-      const principal = await repo.findActiveByHash(h);
-      if (principal) {
-        if (cache.size > 10_000) cache.clear();
-        cache.set(h, { principal, until: t + CACHE_MS });
-      } else cache.delete(h);
-      return principal;
-    },
+    authenticate: (secret: string): Promise<Principal | undefined> => repo.findActiveByHash(hashKey(secret)),
   };
 }
 export type AuthService = ReturnType<typeof createAuthService>;
