@@ -239,6 +239,7 @@ async function main() {
     await naiveQ.close();
     conn.disconnect();
     await queues.close();
+    await deps.auth.close();
     await deps.audit.close();
     await database.close();
   } finally {

@@ -8,6 +8,7 @@ import type { Clock } from './infra/clock.ts';
 import type { Queues } from './infra/queue.ts';
 import type { Database, Transact } from './infra/database.ts';
 import { createLogger, type Logger } from './infra/logger.ts';
+import { listen } from './infra/notifications.ts';
 import { loadDefaultPolicy, type Policy } from './domain/policy.ts';
 import { createAuditWriter, type AuditWriter } from './modules/audit/repository.ts';
 import { createKeyRepository } from './modules/auth/repository.ts';
@@ -84,7 +85,10 @@ export function createDeps(base: DepsBase): AppDeps {
   const manualCheckRepo = createManualCheckRepository();
   const openChecks = manualCheckRepo.open;
   const audit = createAuditWriter(pool);
-  const auth = createAuthService(createKeyRepository(db));
+  const connectionString = (pool as unknown as { options: { connectionString?: string } }).options.connectionString;
+  const auth = createAuthService(createKeyRepository(db), {
+    watchRevocations: connectionString ? (on) => listen(connectionString, 'api_key_revoked', on) : undefined,
+  });
   const certificationRepo = createCertificationRepository(pool);
   const certificationFacts = createFactsRepository();
   const pensionerRepo = createPensionerRepository();

@@ -56,6 +56,7 @@ export async function startRuntime(config: Config, opts: { clock?: Clock; migrat
     embedded,
     async close() {
       await queues.close();
+      await deps.auth.close();
       await deps.audit.close();
       await database.close();
       await embedded?.stop();

@@ -116,6 +116,7 @@ export async function createTestContext(
     async close() {
       await app.close();
       await queues.close();
+      await deps.auth.close();
       await deps.audit.close();
       await database.close();
       await tdb.drop();

@@ -1,6 +1,7 @@
-// Key creation and lookup. Every request looks its key up in the database (one unique-index
-// read): no cache, so a revocation takes effect at once in every process. A cache would need
-// a synchronous revocation check per request anyway, which costs the same read.
+// Key creation and lookup. Every request needs its key, so looked-up keys are cached — but only
+// while this process hears revocations (PostgreSQL announces each one, whoever made it): a
+// revoked key leaves every cache as soon as it is revoked, and while the announcements cannot
+// be heard nothing is cached and every request reads the key.
 import { isUuid } from '../../domain/ids.ts';
 import { isKnownSource, SOURCES } from '../../domain/evidence.ts';
 import { hashKey, newKeySecret } from './keys.ts';
@@ -11,7 +12,57 @@ import { DomainError, invalid } from '../../domain/errors.ts';
 
 const badKeyInput = (message: string) => invalid('invalid_key', message);
 
-export function createAuthService(repo: Pick<KeyRepository, 'insert' | 'findActiveByHash' | 'list' | 'revoke'>) {
+/** What the auth service is told by whoever hears revocations. */
+export interface RevocationHandlers {
+  message(keyId: string): void;
+  up(): void;
+  down(): void;
+}
+
+const CACHE_MS = 60_000;
+const CACHE_MAX = 10_000;
+
+export function createAuthService(
+  repo: Pick<KeyRepository, 'insert' | 'findActiveByHash' | 'list' | 'revoke'>,
+  o: { watchRevocations?: (on: RevocationHandlers) => { close(): Promise<void> } } = {},
+) {
+  const cache = new Map<string, { principal: Principal; until: number }>();
+  let hearing = false;
+  // Bumped by every revocation: a lookup that began before one is not cached after it.
+  let generation = 0;
+  let watch: { close(): Promise<void> } | undefined;
+  const revocations: RevocationHandlers = {
+    message(keyId) {
+      generation++;
+      for (const [h, e] of cache) if (e.principal.keyId === keyId) cache.delete(h);
+    },
+    up() {
+      generation++;
+      cache.clear();
+      hearing = true;
+    },
+    down() {
+      hearing = false;
+      generation++;
+      cache.clear();
+    },
+  };
+
+  async function authenticate(secret: string): Promise<Principal | undefined> {
+    watch ??= o.watchRevocations?.(revocations);
+    const h = hashKey(secret);
+    const now = Date.now();
+    const hit = hearing ? cache.get(h) : undefined;
+    if (hit && hit.until > now) return hit.principal;
+    const began = generation;
+    const principal = await repo.findActiveByHash(h);
+    if (principal && hearing && began === generation) {
+      if (cache.size >= CACHE_MAX) cache.clear();
+      cache.set(h, { principal, until: now + CACHE_MS });
+    }
+    return principal;
+  }
+
   return {
     async createKey(input: { role: string; name: string; region?: string | null; sources?: string[] | null }) {
       if (!(ROLES as readonly string[]).includes(input.role)) throw badKeyInput(`role must be one of ${ROLES.join(', ')}`);
@@ -36,8 +87,13 @@ export function createAuthService(repo: Pick<KeyRepository, 'insert' | 'findActi
     async revokeKey(id: string) {
       if (!isUuid(id)) throw badKeyInput('a key id is a UUID, as `keys list` shows it');
       if (!(await repo.revoke(id))) throw new DomainError('not_found', 'not_found', `no active key ${id}`);
+      revocations.message(id);
     },
-    authenticate: (secret: string): Promise<Principal | undefined> => repo.findActiveByHash(hashKey(secret)),
+    authenticate,
+    /** Stops hearing revocations (the process is shutting down). */
+    async close() {
+      await watch?.close();
+    },
   };
 }
 export type AuthService = ReturnType<typeof createAuthService>;
