@@ -18,7 +18,7 @@ import { createCertificationService, type CertificationService } from './modules
 import { createSweepService, type SweepService } from './modules/certification/sweep.ts';
 import { createFactsRepository } from './modules/certification/facts-repository.ts';
 import { createDecisionHistoryService, type DecisionHistoryService } from './modules/certification/decision-history.ts';
-import { createReminderService, queueReminders, type ReminderService } from './modules/reminders/service.ts';
+import { createReminderService, queueSweepReminders, type ReminderService } from './modules/reminders/service.ts';
 import { createPensionerRepository } from './modules/pensioners/repository.ts';
 import { createPensionerService, type PensionerService } from './modules/pensioners/service.ts';
 import { createEvidenceRepository } from './modules/evidence/repository.ts';
@@ -137,7 +137,7 @@ export function createDeps(base: DepsBase): AppDeps {
     certifications: certificationRepo,
     pensioners: certificationFacts,
     openChecks,
-    queueReminders: (q, rows) => queueReminders(q, rows, queues),
+    queueReminders: (q, rows, today) => queueSweepReminders(q, rows, today, queues),
   });
   const reminders = createReminderService({ transaction, audit, clock, smsGatewayUrl: config.smsGatewayUrl });
   const payroll = createPayrollService({ transaction, repo: createPayrollRepository(), certification });
