@@ -18,7 +18,8 @@ import { createCertificationService, type CertificationService } from './modules
 import { createSweepService, type SweepService } from './modules/certification/sweep.ts';
 import { createFactsRepository } from './modules/certification/facts-repository.ts';
 import { createDecisionHistoryService, type DecisionHistoryService } from './modules/certification/decision-history.ts';
-import { createReminderService, queueReminders, type ReminderService } from './modules/reminders/service.ts';
+import { answerReminders, createReminderService, queueSweepReminders, type ReminderService } from './modules/reminders/service.ts';
+import { createSelfServiceResults } from './modules/self-service/service.ts';
 import { createPensionerRepository } from './modules/pensioners/repository.ts';
 import { createPensionerService, type PensionerService } from './modules/pensioners/service.ts';
 import { createEvidenceRepository } from './modules/evidence/repository.ts';
@@ -117,6 +118,7 @@ export function createDeps(base: DepsBase): AppDeps {
     claimTtlMinutes: config.claimTtlMinutes,
   });
   const evidenceRepo = createEvidenceRepository();
+  const selfService = createSelfServiceResults({ openChecks, answerReminders, audit });
   const evidence = createEvidenceService({
     db,
     transaction,
@@ -124,12 +126,13 @@ export function createDeps(base: DepsBase): AppDeps {
     queues,
     rescoring,
     audit,
+    selfService,
     clock,
     batchRescoreDelayMs: config.batchRescoreDelayMs,
     ingestTrace: config.ingestTrace,
     logger,
   });
-  const feeds = createFeedService({ db, transaction, cursors: createFeedCursorRepository(), events: evidenceRepo, rescoring, audit, clock });
+  const feeds = createFeedService({ db, transaction, cursors: createFeedCursorRepository(), events: evidenceRepo, rescoring, audit, selfService, clock });
   const sweep = createSweepService({
     db,
     transaction,
@@ -137,7 +140,7 @@ export function createDeps(base: DepsBase): AppDeps {
     certifications: certificationRepo,
     pensioners: certificationFacts,
     openChecks,
-    queueReminders: (q, rows) => queueReminders(q, rows, queues),
+    queueReminders: (q, rows, today) => queueSweepReminders(q, rows, today, queues),
   });
   const reminders = createReminderService({ transaction, audit, clock, smsGatewayUrl: config.smsGatewayUrl });
   const payroll = createPayrollService({ transaction, repo: createPayrollRepository(), certification });

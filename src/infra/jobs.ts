@@ -12,8 +12,8 @@ export interface JobPayloads {
   'daily-sweep': { day?: string; fromId?: string; toId?: string };
   /** One pull of one department interface, by its name in FEEDS_FILE. */
   'pull-feed': { feed: string };
-  /** One reminder: (pensioner, due date). */
-  notify: { pensionerId: string; dueFrom: string };
+  /** One reminder: (pensioner, due date, round; none is round 1). Never its code. */
+  notify: { pensionerId: string; dueFrom: string; round?: 1 | 2 };
 }
 export type QueueName = keyof JobPayloads;
 export const QUEUE_NAMES = ['ingest-batch', 'rescore', 'daily-sweep', 'pull-feed', 'notify'] as const satisfies readonly QueueName[];

@@ -2,10 +2,10 @@ import type { FastifyInstance } from 'fastify';
 import type { Readable } from 'node:stream';
 import type { Config } from '../../config.ts';
 import { invalid } from '../../domain/errors.ts';
-import { EVENT_FIELDS } from './validate.ts';
+import { PUSH_FIELDS } from './validate.ts';
 import { MAX_PUSH, type EvidenceService } from './service.ts';
 
-const KNOWN = new Set<string>(EVENT_FIELDS);
+const KNOWN = new Set<string>(PUSH_FIELDS);
 
 export interface EvidenceRouteDeps {
   evidence: Pick<EvidenceService, 'push' | 'upload' | 'status'>;

@@ -13,6 +13,7 @@ import { DomainError, invalid, forbidden, notFound } from '../../domain/errors.t
 import type { Principal } from '../../domain/principal.ts';
 import type { RescoringService } from '../rescoring/service.ts';
 import type { AuditWriter } from '../audit/repository.ts';
+import { reminderCodes, type SelfServiceResults } from '../self-service/service.ts';
 import { validateEvent, type EventRecord } from './validate.ts';
 import { records, normaliseCharset, firstLine, headerMap, FileFormatError } from './parse.ts';
 import { copyLine, type EvidenceRepository, type Reject, type BatchRow } from './repository.ts';
@@ -46,6 +47,8 @@ export interface EvidenceServiceDeps {
   rescoring: Pick<RescoringService, 'request' | 'markPending' | 'queue'>;
   /** Every write by a feed is audited with the key that made it. */
   audit: Pick<AuditWriter, 'record'>;
+  /** Acts on new self-service results (failed face checks, reminder codes) in the merge's transaction. */
+  selfService: Pick<SelfServiceResults, 'record' | 'audit'>;
   clock: Clock;
   /** BATCH_RESCORE_DELAY_MS. */
   batchRescoreDelayMs?: number;
@@ -211,6 +214,8 @@ export function createEvidenceService(deps: EvidenceServiceDeps) {
         await repo.stage(trx, text);
         const t1 = performance.now();
         const m = text ? await repo.mergeStaged(trx, { regionPrefix: b.region_prefix, receivedAt: b.received_at, batchId: b.id }) : null;
+        // A batch carries no reminder codes (a file is stored as it came: never a code in it).
+        const acted = m?.selfService.length ? await deps.selfService.record(trx, m.selfService, new Map(), clock.now()) : undefined;
         if (deps.ingestTrace) process.stderr.write(`chunk ${from}: copy ${(t1 - t0).toFixed(0)} ms, merge ${(performance.now() - t1).toFixed(0)} ms\n`);
         const d = {
           seq: from,
@@ -224,7 +229,7 @@ export function createEvidenceService(deps: EvidenceServiceDeps) {
           touched: m?.touched ?? [],
         };
         await repo.recordChunk(trx, b.id, d);
-        return d;
+        return { ...d, acted };
       },
       { retries: 2 },
     );
@@ -245,6 +250,7 @@ export function createEvidenceService(deps: EvidenceServiceDeps) {
     const commit = async (from: number, text: string, c: ChunkCounts) => {
       const d = await commitChunk(b, from, text, c, MAX_LISTED_REJECTS - listed);
       listed += d.newRejects.length;
+      if (d.acted) await deps.selfService.audit(d.acted, { keyId: b.key_id, role: null }); // the uploading key (its role is not kept with the batch)
       await opts.afterChunk?.(b.id, from + c.recs);
     };
 
@@ -303,14 +309,15 @@ export function createEvidenceService(deps: EvidenceServiceDeps) {
         else rejected.push({ index, code: c.code, message: c.message });
       });
       // One statement on rows in memory: a deadlock with another merge is retried here.
-      const r = await transaction(
+      const { merged: r, acted } = await transaction(
         async (trx) => {
           const merged = await repo.mergeRows(trx, rows, { regionPrefix: who.regionPrefix, receivedAt: now });
           await rescoring.markPending(trx, merged.touched);
-          return merged;
+          return { merged, acted: await deps.selfService.record(trx, merged.selfService, reminderCodes(rows), now) };
         },
         { retries: 2 },
       );
+      await deps.selfService.audit(acted, who);
       if (r.firstId) await queueAfterCommit('rescore after push', () => rescoring.queue(r.touched.sort(), `push_${r.firstId}`));
       const counts = { accepted: r.inserted, duplicates: r.matched - r.inserted, unmatched: rows.length - r.matched };
       await deps.audit.record({ keyId: who.keyId, role: who.role, action: 'events.push', pensionerId: null, detail: { ...counts, rejected: rejected.length } });
