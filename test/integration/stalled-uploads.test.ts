@@ -85,6 +85,16 @@ function errorCode(a: Answer): string {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** The answer, or a failure once `ms` have passed without one (instead of the test hanging). */
+function within(answer: Promise<Answer>, ms: number): Promise<Answer> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms)));
+  return Promise.race([answer, late]).finally(() => clearTimeout(timer));
+}
+
+/** Log lines at warn level or above (pino: 40 warn, 50 error). */
+const warnings = (t: TestContext) => t.logs.filter((l) => (JSON.parse(l) as { level: number }).level >= 40);
+
 async function eventually(check: () => Promise<boolean> | boolean, timeoutMs = 5000) {
   const until = Date.now() + timeoutMs;
   while (!(await check())) {
@@ -176,7 +186,7 @@ describe('stalled uploads on a real server (long timeouts, 2 uploads per key)', 
     const held = [openUpload(port, a, HEADER + line('L-1')), openUpload(port, a, HEADER + line('L-2'))];
     await sleep(300);
     const third = openUpload(port, a, HEADER + line('L-3')); // it never finishes its body
-    const refused = await third.answer;
+    const refused = await within(third.answer, 3000);
     expect(refused.status).toBe(429);
     expect(errorCode(refused)).toBe('too_many_uploads');
     expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
@@ -196,6 +206,10 @@ describe('stalled uploads on a real server (long timeouts, 2 uploads per key)', 
     });
     expect((await storedBatches(t)).batches).toBe(before.batches + 2);
     await eventually(() => readdirSync(spool).length === 0);
+  });
+
+  it('logged no warning or error for any of it', () => {
+    expect(warnings(t)).toEqual([]);
   });
 });
 
@@ -223,7 +237,7 @@ describe('too slow bodies (request timeout 2 s, body idle timeout 0.8 s)', () =>
     let i = 0;
     const drip = setInterval(() => u.write(body[i++ % body.length]!), 100);
     try {
-      const a = await u.answer;
+      const a = await within(u.answer, 6000);
       expect(a.status).toBe(408);
       expect(errorCode(a)).toBe('request_timeout');
       expect(a.ms).toBeGreaterThan(1800);
@@ -238,7 +252,7 @@ describe('too slow bodies (request timeout 2 s, body idle timeout 0.8 s)', () =>
 
   it('a body that stops gets 408 request_timeout after the idle timeout, and nothing is stored', async () => {
     const u = openUpload(port, feed, HEADER + line('T-2'));
-    const a = await u.answer;
+    const a = await within(u.answer, 5000);
     u.abort();
     expect(a.status).toBe(408);
     expect(errorCode(a)).toBe('request_timeout');
@@ -263,5 +277,9 @@ describe('too slow bodies (request timeout 2 s, body idle timeout 0.8 s)', () =>
     const a = await u.answer;
     expect(a.status).toBe(202);
     expect(await storedBatches(t)).toMatchObject({ batches: 1 });
+  });
+
+  it('logged no warning or error for any of it', () => {
+    expect(warnings(t)).toEqual([]);
   });
 });
