@@ -108,29 +108,39 @@ async function storedBatches(t: TestContext): Promise<{ batches: number; chunks:
   return r.rows[0] as { batches: number; chunks: number };
 }
 
+/** A test context with `config` and its own spool directory, listening on a free port for the describe block it is called in. */
+function listening(config: Record<string, unknown>) {
+  const server = { t: undefined as unknown as TestContext, port: 0, spool: mkdtempSync(path.join(tmpdir(), 'pc-spool-')) };
+  beforeAll(async () => {
+    server.t = await createTestContext({ config: { uploadDir: server.spool, ...config } });
+    server.port = await freePort();
+    await server.t.app.listen({ port: server.port, host: '127.0.0.1' });
+  });
+  afterAll(async () => {
+    abortAll();
+    await server.t?.close();
+    rmSync(server.spool, { recursive: true, force: true });
+  });
+  return server;
+}
+
 function percentile(sorted: number[], p: number) {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }
 
 describe('stalled uploads on a real server (long timeouts, 2 uploads per key)', () => {
+  const server = listening({ uploadsPerKey: 2, bodyIdleTimeoutMs: 60_000, requestTimeoutMs: 120_000 });
+  const { spool } = server;
   let t: TestContext;
   let port: number;
   let bureau: string;
   let person: string;
-  const spool = mkdtempSync(path.join(tmpdir(), 'pc-spool-'));
 
   beforeAll(async () => {
-    t = await createTestContext({ config: { uploadDir: spool, uploadsPerKey: 2, bodyIdleTimeoutMs: 60_000, requestTimeoutMs: 120_000 } as never });
+    ({ t, port } = server);
     bureau = await t.key('admin');
     person = syntheticId();
     await registerPensioner(t.app, bureau, person);
-    port = await freePort();
-    await t.app.listen({ port, host: '127.0.0.1' });
-  });
-  afterAll(async () => {
-    abortAll();
-    await t?.close();
-    rmSync(spool, { recursive: true, force: true });
   });
 
   async function lookup(): Promise<{ status: number; ms: number }> {
@@ -214,21 +224,15 @@ describe('stalled uploads on a real server (long timeouts, 2 uploads per key)', 
 });
 
 describe('too slow bodies (request timeout 2 s, body idle timeout 0.8 s)', () => {
+  const server = listening({ requestTimeoutMs: 2000, bodyIdleTimeoutMs: 800 });
+  const { spool } = server;
   let t: TestContext;
   let port: number;
   let feed: string;
-  const spool = mkdtempSync(path.join(tmpdir(), 'pc-spool-'));
 
   beforeAll(async () => {
-    t = await createTestContext({ config: { uploadDir: spool, requestTimeoutMs: 2000, bodyIdleTimeoutMs: 800 } as never });
+    ({ t, port } = server);
     feed = await t.key('feed');
-    port = await freePort();
-    await t.app.listen({ port, host: '127.0.0.1' });
-  });
-  afterAll(async () => {
-    abortAll();
-    await t?.close();
-    rmSync(spool, { recursive: true, force: true });
   });
 
   it('a body sent 1 byte every 100 ms gets 408 request_timeout within the request timeout, and nothing is stored', async () => {
