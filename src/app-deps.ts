@@ -70,7 +70,7 @@ export interface AppDeps {
 
 export interface DepsBase {
   config: Config;
-  database: Pick<Database, 'db' | 'pool' | 'transaction' | 'ping'>;
+  database: Pick<Database, 'db' | 'pool' | 'transaction' | 'uploadTransaction' | 'ping'>;
   queues: Queues;
   clock: Clock;
   logger?: Logger;
@@ -122,6 +122,8 @@ export function createDeps(base: DepsBase): AppDeps {
   const evidence = createEvidenceService({
     db,
     transaction,
+    uploadTransaction: base.database.uploadTransaction,
+    uploadDir: config.uploadDir,
     repo: evidenceRepo,
     queues,
     rescoring,

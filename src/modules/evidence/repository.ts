@@ -159,10 +159,6 @@ export function createEvidenceRepository() {
       return q.selectFrom('batches').select(['id', 'status']).where('source', '=', source).where('sha256', '=', sha256).executeTakeFirst();
     },
 
-    async discardUpload(q: Executor, batchId: string) {
-      await q.deleteFrom('batches').where('id', '=', batchId).execute(); // chunks cascade
-    },
-
     async finishUpload(q: Executor, batchId: string, sha256: string, bytes: number) {
       // bytes is a generated bigint, which the builder's types do not let an update set.
       await sql`UPDATE batches SET sha256 = ${sha256}, bytes = ${bytes}, status = 'received' WHERE id = ${batchId}`.execute(q);

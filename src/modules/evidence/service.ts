@@ -2,10 +2,10 @@
 // processed by the ingest-batch job in resumable chunks), and batch status.
 import { isUuid } from '../../domain/ids.ts';
 import { maskIdsInText } from '../../domain/masking.ts';
-import { createHash, randomUUID, type Hash } from 'node:crypto';
-import type { Readable } from 'node:stream';
+import { randomUUID } from 'node:crypto';
 import type { Clock } from '../../infra/clock.ts';
 import type { Executor, Transact } from '../../infra/database.ts';
+import { spool, type SpooledBody } from '../../infra/spool.ts';
 import type { Queues } from '../../infra/queue.ts';
 import type { Logger } from '../../infra/logger.ts';
 import { isKnownSource } from '../../domain/evidence.ts';
@@ -42,6 +42,10 @@ interface ChunkCounts {
 export interface EvidenceServiceDeps {
   db: Executor;
   transaction: Transact;
+  /** Transactions that store uploaded files, on their own pool (Database.uploadTransaction). */
+  uploadTransaction: Transact;
+  /** Where upload bodies are spooled while they arrive (UPLOAD_DIR). */
+  uploadDir: string;
   repo: EvidenceRepository;
   queues: Pick<Queues, 'add' | 'get'>;
   rescoring: Pick<RescoringService, 'request' | 'markPending' | 'queue'>;
@@ -124,41 +128,40 @@ export function createEvidenceService(deps: EvidenceServiceDeps) {
   // them again. Pushes and pulls mark their people pending in the merge's own transaction.
   const requestBatchRescore = async (batchId: string) => rescoring.request(db, await repo.touched(db, batchId), `batch_${batchId}`, batchDelay);
 
-  /** The upload's body streamed into stored chunks of the batch, in the upload's transaction. */
-  async function storeBody(trx: Executor, batchId: string, body: Readable, o: { csv: boolean; charset: 'utf-8' | 'gbk'; maxBytes: number; hash: Hash }) {
-    let pending: Buffer[] = [];
-    let pendingBytes = 0;
-    let seq = 0;
-    let total = 0;
-    let headerChecked = !o.csv;
-    const flush = async () => {
-      if (pendingBytes === 0) return;
-      const data = Buffer.concat(pending, pendingBytes);
-      if (!headerChecked) {
-        checkHeader(data, o.charset, true);
-        headerChecked = true;
-      }
-      await repo.addChunk(trx, batchId, seq++, data);
-      pending = [];
-      pendingBytes = 0;
-    };
-    for await (const chunk of body) {
-      const b = chunk as Buffer;
-      total += b.length;
-      if (total > o.maxBytes) throw new DomainError('too_large', 'body_too_large', `batch exceeds ${o.maxBytes} bytes`);
-      o.hash.update(b);
-      pending.push(b);
-      pendingBytes += b.length;
-      // A bad header is refused before the rest of a large file is stored.
-      if (!headerChecked && pendingBytes >= 64 * 1024) {
-        checkHeader(Buffer.concat(pending, pendingBytes), o.charset, false);
-        headerChecked = true;
-      }
-      if (pendingBytes >= STORE_CHUNK_BYTES) await flush();
-    }
-    if (total === 0) throw invalid('empty_batch', 'the batch file is empty');
-    await flush();
-    return total;
+  /**
+   * The spooled file stored as the batch's chunks in one transaction on the upload pool, read
+   * from disk at its speed (the client has finished); or the batch already holding this file.
+   */
+  async function storeFile(file: SpooledBody, b: { id: string; source: string; media: string; charset: string; who: Principal }) {
+    return deps
+      .uploadTransaction(
+        async (trx) => {
+          const existing = await repo.findBySha(trx, b.source, file.sha256);
+          if (existing) return existing;
+          const { id, source, who } = b;
+          await repo.createUpload(trx, {
+            id,
+            source,
+            contentType: b.media,
+            charset: b.charset,
+            keyId: who.keyId,
+            regionPrefix: who.regionPrefix,
+            receivedAt: clock.now(),
+          });
+          let seq = 0;
+          for await (const piece of file.pieces(STORE_CHUNK_BYTES)) await repo.addChunk(trx, id, seq++, piece);
+          await repo.finishUpload(trx, id, file.sha256, file.bytes);
+          return undefined;
+        },
+        { retries: 2 }, // re-runnable: the file is read again
+      )
+      .catch(async (e: { code?: string }) => {
+        if (e?.code !== UNIQUE_VIOLATION) throw e;
+        // The same file uploaded at once by another request, which committed first.
+        const winner = await repo.findBySha(db, b.source, file.sha256);
+        if (!winner) throw new DomainError('conflict', 'conflict', 'a concurrent upload of this file failed; retry');
+        return winner;
+      });
   }
 
   /** The stored file's records after the committed ones, validated and merged chunk by chunk. */
@@ -324,33 +327,23 @@ export function createEvidenceService(deps: EvidenceServiceDeps) {
       return { ...counts, rejected };
     },
 
-    /** POST /v1/feeds/{source}/batches: the whole file in PostgreSQL, in one transaction, before the 202. */
-    async upload(source: string, contentTypeHeader: string | undefined, body: Readable, who: Principal, maxBytes: number) {
+    /**
+     * POST /v1/feeds/{source}/batches: the whole file in PostgreSQL, in one transaction, before
+     * the 202. The body is first spooled to a file as it arrives (size, charset and CSV header
+     * checked on the way), so a slow or stalled client holds no database connection.
+     */
+    async upload(source: string, contentTypeHeader: string | undefined, body: AsyncIterable<Buffer>, who: Principal, maxBytes: number) {
       if (!isKnownSource(source)) throw notFound(`source ${source}`);
       if (!mayUseSource(who, source)) throw forbidden(`this feed key may not submit ${source} batches`);
       const { media, charset } = batchContentType(contentTypeHeader);
+      const inspectHead = media === 'text/csv' ? (head: Buffer, complete: boolean) => checkHeader(head, charset, complete) : undefined;
+      const file = await spool(body, { dir: deps.uploadDir, maxBytes, inspectHead });
+      if (file.bytes === 0) {
+        await file.remove();
+        throw invalid('empty_batch', 'the batch file is empty');
+      }
       const id = randomUUID();
-      const hash = createHash('sha256');
-      let sha = '';
-      // No retries: the request body is consumed inside, it cannot be read again.
-      const stored = await transaction(async (trx) => {
-        await repo.createUpload(trx, { id, source, contentType: media, charset, keyId: who.keyId, regionPrefix: who.regionPrefix, receivedAt: clock.now() });
-        const bytes = await storeBody(trx, id, body, { csv: media === 'text/csv', charset, maxBytes, hash });
-        sha = hash.digest('hex');
-        const existing = await repo.findBySha(trx, source, sha);
-        if (existing) {
-          await repo.discardUpload(trx, id); // the copy just streamed in is not kept
-          return existing;
-        }
-        await repo.finishUpload(trx, id, sha, bytes);
-        return undefined;
-      }).catch(async (e: { code?: string }) => {
-        if (e?.code !== UNIQUE_VIOLATION) throw e;
-        // The same file uploaded at once by another request, which committed first.
-        const winner = await repo.findBySha(db, source, sha);
-        if (!winner) throw new DomainError('conflict', 'conflict', 'a concurrent upload of this file failed; retry');
-        return winner;
-      });
+      const stored = await storeFile(file, { id, source, media, charset, who }).finally(() => file.remove());
       const batchId = stored?.id ?? id;
       await deps.audit.record({ keyId: who.keyId, role: who.role, action: 'batch.upload', pensionerId: null, detail: { batchId, source, again: !!stored } });
       if (stored) {
