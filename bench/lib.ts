@@ -12,6 +12,7 @@ import type { Policy } from '../src/domain/policy.ts';
 import type { QueueName, Queues } from '../src/infra/queue.ts';
 import { makeNationalId } from '../src/domain/national-id.ts';
 import { createDatabase, migrateToLatest } from '../src/infra/database.ts';
+import { SERVICE_ROLE, loginAs } from '../src/infra/service-role.ts';
 import { createAuthService } from '../src/modules/auth/service.ts';
 import { createKeyRepository } from '../src/modules/auth/repository.ts';
 
@@ -39,6 +40,12 @@ export async function freshDatabase(name: string): Promise<string> {
   await d.close();
   return url;
 }
+
+/**
+ * A bench database as the service connects to it: as its own role, which the migrations
+ * created and which the server must let in as it lets in ADMIN_URL's user (trust locally).
+ */
+export const serviceUrl = (url: string): string => loginAs(url, SERVICE_ROLE);
 
 /** Drops a bench database; a failure only leaves it behind, so it does not fail the bench. */
 export async function dropDatabase(name: string): Promise<void> {
