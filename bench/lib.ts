@@ -316,8 +316,8 @@ export async function rawCopyMergeCeiling(
       };
       const from = g.header ? g.table : `(SELECT CASE WHEN line LIKE '%}' THEN line::jsonb END AS j FROM ${g.table}) js`;
       const r = await client.query(
-        `INSERT INTO events (pensioner_id, source, kind, source_ref, occurred_at, identity_check, location, death_date, received_at)
-         SELECT p.id, $1, s.kind, s.source_ref, s.occurred_at, s.identity_check, s.location, s.death_date, now()
+        `INSERT INTO events (pensioner_id, source, kind, source_ref, occurred_at, identity_check, location, death_date, received_at, received_via)
+         SELECT p.id, $1, s.kind, s.source_ref, s.occurred_at, s.identity_check, s.location, s.death_date, now(), 'import:bench'
          FROM (SELECT ${field('national_id')} AS national_id, ${field('kind')} AS kind, ${field('source_ref')} AS source_ref,
                       CASE WHEN ${field('occurred_at')} ~ ${TS} THEN (${field('occurred_at')})::timestamptz END AS occurred_at,
                       ${field('identity_check')} AS identity_check,

@@ -9,6 +9,7 @@ import type { Executor, Transact } from '../../infra/database.ts';
 import type { Queues } from '../../infra/queue.ts';
 import type { Logger } from '../../infra/logger.ts';
 import { isKnownSource } from '../../domain/evidence.ts';
+import { viaKey } from '../../domain/origin.ts';
 import { DomainError, invalid, forbidden, notFound } from '../../domain/errors.ts';
 import type { Principal } from '../../domain/principal.ts';
 import type { RescoringService } from '../rescoring/service.ts';
@@ -74,6 +75,11 @@ function batchView(b: BatchRow) {
     completedAt: b.completed_at ? b.completed_at.toISOString() : null,
     ...(b.error ? { error: b.error } : {}),
   };
+}
+
+/** The key that uploaded the batch (every upload is made with one; the column is nullable only by its age). */
+function batchOrigin(b: BatchRow): string {
+  return b.key_id ? viaKey(b.key_id) : `import:batch ${b.id}`;
 }
 
 /** A batch's media type and charset from its Content-Type header. */
@@ -210,7 +216,9 @@ export function createEvidenceService(deps: EvidenceServiceDeps) {
         const t0 = performance.now();
         await repo.stage(trx, text);
         const t1 = performance.now();
-        const m = text ? await repo.mergeStaged(trx, { regionPrefix: b.region_prefix, receivedAt: b.received_at, batchId: b.id }) : null;
+        const m = text
+          ? await repo.mergeStaged(trx, { regionPrefix: b.region_prefix, receivedAt: b.received_at, receivedVia: batchOrigin(b), batchId: b.id })
+          : null;
         if (deps.ingestTrace) process.stderr.write(`chunk ${from}: copy ${(t1 - t0).toFixed(0)} ms, merge ${(performance.now() - t1).toFixed(0)} ms\n`);
         const d = {
           seq: from,
@@ -305,7 +313,7 @@ export function createEvidenceService(deps: EvidenceServiceDeps) {
       // One statement on rows in memory: a deadlock with another merge is retried here.
       const r = await transaction(
         async (trx) => {
-          const merged = await repo.mergeRows(trx, rows, { regionPrefix: who.regionPrefix, receivedAt: now });
+          const merged = await repo.mergeRows(trx, rows, { regionPrefix: who.regionPrefix, receivedAt: now, receivedVia: viaKey(who.keyId) });
           await rescoring.markPending(trx, merged.touched);
           return merged;
         },
@@ -384,14 +392,16 @@ export function createEvidenceService(deps: EvidenceServiceDeps) {
       // knows its people are queued. Job ids are per batch: queuing again (a superseded run,
       // a re-run after a crash) adds nothing.
       const jobs = await requestBatchRescore(batchId);
-      await transaction(
+      const counts = await transaction(
         async (trx) => {
           const cur = await repo.get(trx, batchId, true);
           if (!cur || cur.status !== 'processing' || Number(cur.records_done) !== merged.done) throw new StaleProgress(batchId);
-          await repo.complete(trx, batchId, clock.now());
+          return repo.complete(trx, batchId, clock.now());
         },
         { retries: 2 },
       );
+      // The worker stored the file's events on behalf of the key that uploaded it.
+      await deps.audit.record({ keyId: b.key_id, role: 'system', action: 'batch.ingest', pensionerId: null, detail: { batchId, source: b.source, ...counts } });
       return { status: 'completed' as const, rescoreJobs: jobs };
     },
 
