@@ -10,6 +10,7 @@ import type { Queues } from '../../infra/queue.ts';
 import type { Logger } from '../../infra/logger.ts';
 import { isKnownSource } from '../../domain/evidence.ts';
 import { viaKey } from '../../domain/origin.ts';
+import { countsSeenBy } from '../../domain/submission-counts.ts';
 import { DomainError, invalid, forbidden, notFound } from '../../domain/errors.ts';
 import type { Principal } from '../../domain/principal.ts';
 import type { RescoringService } from '../rescoring/service.ts';
@@ -60,15 +61,14 @@ export function mayUseSource(who: Principal, source: string): boolean {
   return who.role !== 'feed' || (who.sources ?? []).includes(source);
 }
 
-function batchView(b: BatchRow) {
+function batchView(b: BatchRow, who: Principal) {
+  const counts = countsSeenBy(who.role, { accepted: Number(b.accepted), duplicates: Number(b.duplicates), unmatched: Number(b.unmatched) });
   return {
     batchId: b.id,
     source: b.source,
     status: b.status,
     lines: Number(b.lines),
-    accepted: Number(b.accepted),
-    duplicates: Number(b.duplicates),
-    unmatched: Number(b.unmatched),
+    ...counts,
     rejected: Number(b.rejected),
     rejects: b.rejects,
     receivedAt: b.received_at.toISOString(),
@@ -322,7 +322,7 @@ export function createEvidenceService(deps: EvidenceServiceDeps) {
       if (r.firstId) await queueAfterCommit('rescore after push', () => rescoring.queue(r.touched.sort(), `push_${r.firstId}`));
       const counts = { accepted: r.inserted, duplicates: r.matched - r.inserted, unmatched: rows.length - r.matched };
       await deps.audit.record({ keyId: who.keyId, role: who.role, action: 'events.push', pensionerId: null, detail: { ...counts, rejected: rejected.length } });
-      return { ...counts, rejected };
+      return { ...countsSeenBy(who.role, counts), rejected };
     },
 
     /** POST /v1/feeds/{source}/batches: the whole file in PostgreSQL, in one transaction, before the 202. */
@@ -369,7 +369,7 @@ export function createEvidenceService(deps: EvidenceServiceDeps) {
       const b = await repo.get(db, batchId);
       if (!b || b.status === 'uploading') throw notFound('batch');
       if (who.role === 'feed' && b.key_id !== who.keyId) throw notFound('batch');
-      return batchView(b);
+      return batchView(b, who);
     },
 
     /**
