@@ -43,8 +43,11 @@ export async function dropRedisKeys(prefix: string): Promise<void> {
 }
 
 /** Runs `fn` on a connection to the admin database (creating and dropping test databases). */
-export async function admin<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
-  const c = new pg.Client({ connectionString: ADMIN_DATABASE_URL });
+export const admin = <T>(fn: (c: pg.Client) => Promise<T>): Promise<T> => withClient(ADMIN_DATABASE_URL, fn);
+
+/** Runs `fn` on a connection of its own to `url`, closed after it. */
+export async function withClient<T>(url: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
+  const c = new pg.Client({ connectionString: url });
   await c.connect();
   try {
     return await fn(c);

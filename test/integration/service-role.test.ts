@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { admin, createTestContext, type TestContext } from '../helpers/context.ts';
+import { admin, createTestContext, withClient, type TestContext } from '../helpers/context.ts';
 import { auth, pensionerBody, syntheticId } from '../helpers/people.ts';
 import { databaseUrl } from '../helpers/env.ts';
 import { startPrivatePostgres } from '../helpers/private-postgres.ts';
@@ -16,15 +16,7 @@ import { migrate, startRuntime } from '../../src/runtime.ts';
 
 let t: TestContext;
 
-async function asService<T>(fn: (c: pg.Client) => Promise<T>, url = t.dbUrl): Promise<T> {
-  const c = new pg.Client({ connectionString: url });
-  await c.connect();
-  try {
-    return await fn(c);
-  } finally {
-    await c.end();
-  }
-}
+const asService = <T>(fn: (c: pg.Client) => Promise<T>, url = t.dbUrl): Promise<T> => withClient(url, fn);
 const auditRows = async () => Number((await t.deps.pool.query('SELECT count(*) FROM audit_log')).rows[0].count);
 
 beforeAll(async () => {
