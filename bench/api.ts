@@ -4,7 +4,7 @@
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { benchNationalId, compareLookups, createKeys, freshDatabase, load, loadPensioners, log, rssOf, startProcess, waitFor } from './lib.ts';
+import { benchNationalId, compareLookups, createKeys, freshDatabase, load, loadPensioners, log, rssOf, serviceUrl, startProcess, waitFor } from './lib.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -36,7 +36,7 @@ const secret = (await createKeys(url, [{ role: 'bureau', name: 'bench' }]))[0]!;
 const pick = () => benchNationalId(Math.floor(Math.random() * N));
 const SERVICE_PORT = 3101;
 const service = startProcess('src/main.ts', {
-  DATABASE_URL: url,
+  DATABASE_URL: serviceUrl(url),
   REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
   ROLE: 'api',
   PORT: String(SERVICE_PORT),

@@ -12,6 +12,7 @@ import type { Policy } from '../src/domain/policy.ts';
 import type { QueueName, Queues } from '../src/infra/queue.ts';
 import { makeNationalId } from '../src/domain/national-id.ts';
 import { createDatabase, migrateToLatest } from '../src/infra/database.ts';
+import { SERVICE_ROLE, loginAs } from '../src/infra/service-role.ts';
 import { createAuthService } from '../src/modules/auth/service.ts';
 import { createKeyRepository } from '../src/modules/auth/repository.ts';
 
@@ -39,6 +40,12 @@ export async function freshDatabase(name: string): Promise<string> {
   await d.close();
   return url;
 }
+
+/**
+ * A bench database as the service connects to it: as its own role, which the migrations
+ * created and which the server must let in as it lets in ADMIN_URL's user (trust locally).
+ */
+export const serviceUrl = (url: string): string => loginAs(url, SERVICE_ROLE);
 
 /** Drops a bench database; a failure only leaves it behind, so it does not fail the bench. */
 export async function dropDatabase(name: string): Promise<void> {
@@ -309,8 +316,8 @@ export async function rawCopyMergeCeiling(
       };
       const from = g.header ? g.table : `(SELECT CASE WHEN line LIKE '%}' THEN line::jsonb END AS j FROM ${g.table}) js`;
       const r = await client.query(
-        `INSERT INTO events (pensioner_id, source, kind, source_ref, occurred_at, identity_check, location, death_date, received_at)
-         SELECT p.id, $1, s.kind, s.source_ref, s.occurred_at, s.identity_check, s.location, s.death_date, now()
+        `INSERT INTO events (pensioner_id, source, kind, source_ref, occurred_at, identity_check, location, death_date, received_at, received_via)
+         SELECT p.id, $1, s.kind, s.source_ref, s.occurred_at, s.identity_check, s.location, s.death_date, now(), 'import:bench'
          FROM (SELECT ${field('national_id')} AS national_id, ${field('kind')} AS kind, ${field('source_ref')} AS source_ref,
                       CASE WHEN ${field('occurred_at')} ~ ${TS} THEN (${field('occurred_at')})::timestamptz END AS occurred_at,
                       ${field('identity_check')} AS identity_check,

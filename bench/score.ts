@@ -45,9 +45,9 @@ await c.query(`
   ALTER TABLE events SET UNLOGGED;`);
 const t0 = Date.now();
 await c.query(
-  `INSERT INTO events (pensioner_id, source, kind, source_ref, occurred_at, identity_check, received_at)
+  `INSERT INTO events (pensioner_id, source, kind, source_ref, occurred_at, identity_check, received_at, received_via)
    SELECT 1 + (g % $1), m.source, m.kind, 'b' || g, $3::timestamptz - ((g * 7919) % (450*86400)) * interval '1 second',
-          m.identity_check, $3::timestamptz - interval '1 hour'
+          m.identity_check, $3::timestamptz - interval '1 hour', 'import:bench'
    FROM generate_series(0::bigint, $2::bigint - 1) g JOIN mix m ON m.n = (g / $1 + g * 31) % 10`,
   [N, E, NOW.toISOString()],
 );

@@ -15,6 +15,8 @@ import * as m20261126T010000 from './20261126T010000_certification_national_id.t
 import * as m20261126T020000 from './20261126T020000_events_pensioner_cover.ts';
 import * as m20261201T000000 from './20261201T000000_audit_no_truncate.ts';
 import * as m20261201T010000 from './20261201T010000_key_revoked_notify.ts';
+import * as m20261202T020000 from './20261202T020000_service_role.ts';
+import * as m20261202T021000 from './20261202T021000_events_received_via.ts';
 import * as m20261202T060000 from './20261202T060000_reminder_loop.ts';
 
 export const MIGRATIONS: Record<string, Migration> = {
@@ -32,5 +34,7 @@ export const MIGRATIONS: Record<string, Migration> = {
   '20261126T020000_events_pensioner_cover': m20261126T020000,
   '20261201T000000_audit_no_truncate': m20261201T000000,
   '20261201T010000_key_revoked_notify': m20261201T010000,
+  '20261202T020000_service_role': m20261202T020000,
+  '20261202T021000_events_received_via': m20261202T021000,
   '20261202T060000_reminder_loop': m20261202T060000,
 };

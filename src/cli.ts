@@ -1,8 +1,7 @@
 // Operators' command line: migrations, API keys, and (with later features) feed uploads.
 import { Command, CommanderError } from 'commander';
 import { ConfigError, loadConfig } from './config.ts';
-import { startRuntime, withDatabase } from './runtime.ts';
-import { migrateToLatest } from './infra/database.ts';
+import { migrateDatabase, startRuntime, withDatabase } from './runtime.ts';
 import { createKeyRepository } from './modules/auth/repository.ts';
 import { createAuthService } from './modules/auth/service.ts';
 import { DomainError } from './domain/errors.ts';
@@ -15,9 +14,9 @@ const program = new Command('pension-cli').description('Operate the pension cert
 
 program
   .command('migrate')
-  .description('bring the database schema to the latest migration')
+  .description("bring the database schema to the latest migration, as the tables' owner (MIGRATION_DATABASE_URL, else DATABASE_URL)")
   .action(async () => {
-    const applied = await withDatabase((d) => migrateToLatest(d.db));
+    const applied = await migrateDatabase();
     process.stdout.write(applied.length ? `applied: ${applied.join(', ')}\n` : 'schema is up to date\n');
   });
 
@@ -30,20 +29,22 @@ keys
   .option('--sources <list>', 'comma-separated sources a feed key may submit')
   .description('create a key; the key itself is printed alone on the last line')
   .action(async (o: { role: string; name: string; region?: string; sources?: string }) => {
-    const { id, secret } = await withDatabase(async (d) => {
-      await migrateToLatest(d.db);
-      return createAuthService(createKeyRepository(d.db)).createKey({
-        role: o.role,
-        name: o.name,
-        region: o.region ?? null,
-        sources: o.sources
-          ? o.sources
-              .split(',')
-              .map((s) => s.trim())
-              .filter(Boolean)
-          : null,
-      });
-    });
+    // Migrates first (as `migrate` does), so a fresh clone's first key needs no other step.
+    const { id, secret } = await withDatabase(
+      (d) =>
+        createAuthService(createKeyRepository(d.db)).createKey({
+          role: o.role,
+          name: o.name,
+          region: o.region ?? null,
+          sources: o.sources
+            ? o.sources
+                .split(',')
+                .map((s) => s.trim())
+                .filter(Boolean)
+            : null,
+        }),
+      { migrate: true },
+    );
     process.stdout.write(`created ${o.role} key ${id} for ${o.name}${o.region ? ` (region ${o.region})` : ''}\n${secret}\n`);
   });
 keys

@@ -17,7 +17,10 @@ const redisUrl = makeValidator<string>((v) => {
 });
 
 export interface Config {
+  /** The service's login (a role that does not own the tables); unset: the embedded PostgreSQL. */
   databaseUrl: string | undefined;
+  /** The tables' owner, for migrations; unset: DATABASE_URL. */
+  migrationDatabaseUrl: string | undefined;
   redisUrl: string | undefined;
   port: number;
   host: string;
@@ -77,6 +80,7 @@ export class ConfigError extends Error {}
 // Every variable the service reads, its type and default: the one place the environment is read.
 const ENV = {
   DATABASE_URL: postgresUrl({ default: undefined }),
+  MIGRATION_DATABASE_URL: postgresUrl({ default: undefined }),
   REDIS_URL: redisUrl({ default: undefined }),
   PORT: port({ default: 3000 }),
   HOST: host({ default: '127.0.0.1' }),
@@ -154,6 +158,7 @@ export function loadConfig(raw: NodeJS.ProcessEnv = process.env): Config {
   const e = cleanEnv(env, ENV, { reporter: reportFirstError });
   return {
     databaseUrl: e.DATABASE_URL,
+    migrationDatabaseUrl: e.MIGRATION_DATABASE_URL,
     redisUrl: e.REDIS_URL,
     port: e.PORT,
     host: e.HOST,

@@ -1,7 +1,7 @@
 // Phase 2: the service under test, as deployed: a fresh database, the API and its workers in
 // their own processes, the service clock set to the simulation's end.
 import { createQueues, type Queues } from '../../src/infra/queue.ts';
-import { createKeys, dropDatabase, freshDatabase, log, startProcess, waitFor } from '../lib.ts';
+import { createKeys, dropDatabase, freshDatabase, log, serviceUrl, startProcess, waitFor } from '../lib.ts';
 import type { Options } from './options.ts';
 import type { Province } from './simulation.ts';
 
@@ -56,7 +56,7 @@ export async function startService(o: Options, p: Province): Promise<Service> {
   ]);
   const queuePrefix = `benchprov${Date.now().toString(36)}`;
   const env = {
-    DATABASE_URL: url,
+    DATABASE_URL: serviceUrl(url),
     REDIS_URL: o.redisUrl,
     LOG_LEVEL: 'warn',
     RATE_LIMIT_PER_SECOND: '1000000',

@@ -108,6 +108,8 @@ export interface EventsTable {
   death_date: DateCol | null;
   batch_id: string | null;
   received_at: Generated<Date>;
+  /** `key:<api key id>`, `pull:<interface>` or `import:<label>`; null only on rows stored before it existed. */
+  received_via: string | null;
 }
 
 export interface FeedCursorsTable {

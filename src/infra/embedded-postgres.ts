@@ -4,11 +4,21 @@ import { chmodSync, existsSync, mkdirSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import pgDriver from 'pg';
+import { SERVICE_ROLE, loginAs } from './service-role.ts';
 
 export interface EmbeddedDatabase {
+  /** The superuser, who owns the tables: migrations. */
   url: string;
+  /** The service's role (it exists once migrated, with `servicePassword` set by the runtime). */
+  serviceUrl: string;
+  servicePassword: string;
   stop(): Promise<void>;
 }
+
+// Fixed, like the superuser's: the embedded server listens on 127.0.0.1 only and is a quick
+// start, where the separate role keeps the service's own code off the audit log's triggers; a
+// production server gets real passwords through DATABASE_URL and MIGRATION_DATABASE_URL.
+const SERVICE_PASSWORD = 'pension_app';
 
 function binariesDir(): string | null {
   try {
@@ -60,8 +70,9 @@ async function loadEmbeddedPostgres() {
 export async function startEmbeddedPostgres(dataDir: string, port: number): Promise<EmbeddedDatabase> {
   const EmbeddedPostgres = await loadEmbeddedPostgres();
   const url = `postgres://postgres:postgres@127.0.0.1:${port}/pension`;
+  const service = { serviceUrl: loginAs(url, SERVICE_ROLE, SERVICE_PASSWORD), servicePassword: SERVICE_PASSWORD };
   // Another process of this service (the API while the CLI runs) may have started it already.
-  if (await reachable(url)) return { url, stop: async () => {} };
+  if (await reachable(url)) return { url, ...service, stop: async () => {} };
   const dir = path.resolve(dataDir, 'pg');
   mkdirSync(path.dirname(dir), { recursive: true });
   // As root, PostgreSQL runs as its own system user, which must be able to reach its data
@@ -88,6 +99,7 @@ export async function startEmbeddedPostgres(dataDir: string, port: number): Prom
   if (fresh) await pg.createDatabase('pension');
   return {
     url,
+    ...service,
     stop: () => pg.stop(),
   };
 }

@@ -12,13 +12,17 @@ import { fixedClock } from '../../src/infra/clock.ts';
 import { createDeps, type AppDeps } from '../../src/app-deps.ts';
 import { buildApp, type RouteModule } from '../../src/app.ts';
 import type { Role } from '../../src/domain/principal.ts';
-import { ADMIN_DATABASE_URL, REDIS_URL, TEMPLATE_DB, databaseUrl } from './env.ts';
+import { SERVICE_ROLE, assertNotAuditOwner } from '../../src/infra/service-role.ts';
+import { ADMIN_DATABASE_URL, REDIS_URL, TEMPLATE_DB, databaseUrl, serviceDatabaseUrl } from './env.ts';
 
 export interface TestContext {
   app: Awaited<ReturnType<typeof buildApp>>;
   deps: AppDeps;
   clock: ReturnType<typeof fixedClock>;
+  /** The app's connection: the service's role (pension_app), which owns no table. */
   dbUrl: string;
+  /** The tables' owner, for what only the owner may do (schema changes). */
+  ownerUrl: string;
   dbName: string;
   logs: string[];
   key(role: Role, opts?: { region?: string; sources?: string[]; name?: string }): Promise<string>;
@@ -39,8 +43,11 @@ export async function dropRedisKeys(prefix: string): Promise<void> {
 }
 
 /** Runs `fn` on a connection to the admin database (creating and dropping test databases). */
-export async function admin<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
-  const c = new pg.Client({ connectionString: ADMIN_DATABASE_URL });
+export const admin = <T>(fn: (c: pg.Client) => Promise<T>): Promise<T> => withClient(ADMIN_DATABASE_URL, fn);
+
+/** Runs `fn` on a connection of its own to `url`, closed after it. */
+export async function withClient<T>(url: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
+  const c = new pg.Client({ connectionString: url });
   await c.connect();
   try {
     return await fn(c);
@@ -49,7 +56,8 @@ export async function admin<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
   }
 }
 
-export async function createTestDatabase(): Promise<{ name: string; url: string; drop(): Promise<void> }> {
+/** A database cloned from the migrated template: `url` as the service's role, `ownerUrl` as the tables' owner. */
+export async function createTestDatabase(): Promise<{ name: string; url: string; ownerUrl: string; drop(): Promise<void> }> {
   const name = `pc_t_${randomBytes(6).toString('hex')}`;
   // Cloning needs the template to have no other connections; retry briefly if a sibling is cloning.
   for (let attempt = 0; ; attempt++) {
@@ -61,9 +69,13 @@ export async function createTestDatabase(): Promise<{ name: string; url: string;
       await new Promise((r) => setTimeout(r, 100 + Math.random() * 200));
     }
   }
+  // A clone does not copy the database's own privileges: the service's role creates the queue's
+  // schema when BullMQ runs on PostgreSQL (the migration grants the same on a migrated database).
+  await admin((c) => c.query(`GRANT CREATE ON DATABASE ${name} TO ${SERVICE_ROLE}`));
   return {
     name,
-    url: databaseUrl(name),
+    url: serviceDatabaseUrl(name),
+    ownerUrl: databaseUrl(name),
     drop: () => admin((c) => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)).then(() => {}),
   };
 }
@@ -79,6 +91,7 @@ export async function createTestContext(
     queuePrefix: `t${randomBytes(4).toString('hex')}`,
   };
   const database = createDatabase(tdb.url, { max: 10 });
+  await assertNotAuditOwner(database.db);
   const logs: string[] = [];
   const stream = new Writable({
     write(chunk, _enc, cb) {
@@ -102,6 +115,7 @@ export async function createTestContext(
     deps,
     clock,
     dbUrl: tdb.url,
+    ownerUrl: tdb.ownerUrl,
     dbName: tdb.name,
     logs,
     async key(role, o = {}) {

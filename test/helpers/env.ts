@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { SERVICE_ROLE, loginAs } from '../../src/infra/service-role.ts';
 
 export const ADMIN_DATABASE_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 export const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -19,4 +20,13 @@ export function databaseUrl(name: string): string {
   const u = new URL(ADMIN_DATABASE_URL);
   u.pathname = `/${name}`;
   return u.toString();
+}
+
+/**
+ * The same database as the service connects to it: as its role, which owns no table, so every
+ * test that goes through the app proves the role's grants suffice. The tests' server lets it in
+ * without a password (trust on 127.0.0.1), as it does the admin user.
+ */
+export function serviceDatabaseUrl(name: string): string {
+  return loginAs(databaseUrl(name), SERVICE_ROLE);
 }

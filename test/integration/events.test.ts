@@ -35,10 +35,11 @@ beforeAll(async () => {
 afterAll(async () => t?.close());
 
 describe('POST /v1/events', () => {
+  // As an admin key sees them; a feed key sees every valid event accepted (existence-oracles.test.ts).
   it('accepts valid events, counts duplicates and unmatched, stores only pensioners', async () => {
     const stranger = makeNationalId('110101', '1950-01-01', 7);
     const a = ev({ sourceRef: 'H-1' });
-    const res = await push(hospitalFeed, [
+    const res = await push(admin, [
       a,
       ev({ sourceRef: 'H-2', nationalId: people[1], kind: 'discharge' }),
       ev({ sourceRef: 'H-3', nationalId: stranger }),
@@ -46,8 +47,14 @@ describe('POST /v1/events', () => {
     ]);
     expect(res.statusCode).toBe(202);
     expect(res.json()).toEqual({ accepted: 2, duplicates: 1, unmatched: 1, rejected: [] });
-    const again = await push(hospitalFeed, [a]);
+    const again = await push(admin, [a]);
     expect(again.json()).toEqual({ accepted: 0, duplicates: 1, unmatched: 0, rejected: [] });
+    expect((await push(hospitalFeed, [a, ev({ sourceRef: 'H-4', nationalId: stranger })])).json()).toEqual({
+      accepted: 2,
+      duplicates: 0,
+      unmatched: 0,
+      rejected: [],
+    });
     const rows = await t.deps.pool.query(`SELECT source_ref FROM events WHERE source = 'hospital' AND source_ref IN ('H-1','H-2','H-3') ORDER BY 1`);
     expect(rows.rows.map((r) => r.source_ref)).toEqual(['H-1', 'H-2']);
     // nothing about the stranger is kept anywhere
@@ -136,7 +143,9 @@ describe('POST /v1/events', () => {
 
   it('a feed key limited to a region matches only pensioners in it', async () => {
     const res = await push(chengduFeed, [ev({ sourceRef: 'RG-1' }), ev({ nationalId: mianyang[0], sourceRef: 'RG-2' })]);
-    expect(res.json()).toEqual({ accepted: 1, duplicates: 0, unmatched: 1, rejected: [] });
+    expect(res.json()).toEqual({ accepted: 2, duplicates: 0, unmatched: 0, rejected: [] });
+    const stored = await t.deps.pool.query(`SELECT source_ref FROM events WHERE source_ref IN ('RG-1', 'RG-2')`);
+    expect(stored.rows).toEqual([{ source_ref: 'RG-1' }]);
   });
 });
 

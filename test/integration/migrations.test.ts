@@ -1,8 +1,10 @@
-// Migrations that move data: run on a database holding rows from before them, then down.
+// Migrations that move data or ownership: run on a database holding what was there before them, then down.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
 import { Kysely, Migrator, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
+import { Queue, createPostgresBackend } from 'bullmq';
+import { SERVICE_ROLE, loginAs } from '../../src/infra/service-role.ts';
 import { MIGRATIONS } from '../../migrations/index.ts';
 import { databaseUrl } from '../helpers/env.ts';
 import { admin } from '../helpers/context.ts';
@@ -98,4 +100,45 @@ describe('reminder rounds and codes (20261202T060000)', () => {
     expect(after.rows).toEqual([{ due_from: '2026-05-15', status: 'sent' }]);
     expect(await indexes('reminders')).not.toContain('reminders_sent');
   });
+});
+
+describe('the service role (20261202T020000)', () => {
+  const other = `pc_t_${randomBytes(6).toString('hex')}`;
+  const schema = `bullmq_mig${randomBytes(3).toString('hex')}`;
+  const queueOn = (url: string) =>
+    new (Queue as any)('probe', { connection: { connectionString: url, schema, migrate: true, max: 2 } }, createPostgresBackend) as Queue;
+
+  afterAll(() => admin((c) => c.query(`DROP DATABASE IF EXISTS ${other} WITH (FORCE)`)));
+
+  it('hands the queue schema BullMQ made as the owner to the service role, and goes back down', async () => {
+    await admin((c) => c.query(`CREATE DATABASE ${other} TEMPLATE template0`));
+    const odb = new Kysely<any>({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: databaseUrl(other), max: 2 }) }) });
+    const m = new Migrator({ db: odb, provider: { getMigrations: async () => MIGRATIONS } });
+    try {
+      expect((await m.migrateTo('20261201T010000_key_revoked_notify')).error).toBeUndefined();
+      // Before: the service ran as the owner, and its PostgreSQL queue backend made its schema.
+      const before = queueOn(databaseUrl(other));
+      await before.add('job', { pensionerIds: [] });
+      await before.close();
+
+      expect((await m.migrateToLatest()).error).toBeUndefined();
+      const owner = await sql<{ owner: string }>`SELECT pg_get_userbyid(nspowner) AS owner FROM pg_namespace WHERE nspname = ${schema}`.execute(odb);
+      expect(owner.rows).toEqual([{ owner: SERVICE_ROLE }]);
+      const after = queueOn(loginAs(databaseUrl(other), SERVICE_ROLE));
+      try {
+        expect(await after.getJobCounts('waiting')).toEqual({ waiting: 1 });
+        await after.add('job', { pensionerIds: [] });
+        expect(await after.getJobCounts('waiting')).toEqual({ waiting: 2 });
+      } finally {
+        await after.close();
+      }
+
+      expect((await m.migrateTo('20261201T010000_key_revoked_notify')).error).toBeUndefined();
+      const grants = await sql<{ n: number }>`SELECT count(*)::int AS n FROM information_schema.role_table_grants
+        WHERE grantee = ${SERVICE_ROLE} AND table_schema = 'public'`.execute(odb);
+      expect(grants.rows).toEqual([{ n: 0 }]);
+    } finally {
+      await odb.destroy();
+    }
+  }, 60_000);
 });

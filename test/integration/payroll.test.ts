@@ -25,8 +25,8 @@ interface Ev {
 let ref = 0;
 async function addEvents(events: Ev[]) {
   const res = await t.deps.pool.query<{ id: string }>(
-    `INSERT INTO events (pensioner_id, source, kind, source_ref, occurred_at, identity_check, death_date, received_at)
-     SELECT p.id, e.source, e.kind, e.source_ref, e.occurred_at, e.identity_check, e.death_date, e.received_at
+    `INSERT INTO events (pensioner_id, source, kind, source_ref, occurred_at, identity_check, death_date, received_at, received_via)
+     SELECT p.id, e.source, e.kind, e.source_ref, e.occurred_at, e.identity_check, e.death_date, e.received_at, 'import:payroll-test'
      FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::timestamptz[], $6::text[], $7::date[], $8::timestamptz[])
        AS e(national_id, source, kind, source_ref, occurred_at, identity_check, death_date, received_at)
      JOIN pensioners p ON p.national_id = e.national_id

@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createDatabase } from '../../src/infra/database.ts';
 import { createTestContext, type TestContext } from '../helpers/context.ts';
 import { auth, pensionerBody, syntheticId } from '../helpers/people.ts';
 import { makeNationalId } from '../../src/domain/national-id.ts';
@@ -131,9 +132,16 @@ describe('keys, roles and regions', () => {
       { action: 'pensioner.read', role: 'staff' },
       { action: 'certification.read', role: 'bureau' },
     ]);
-    await expect(t.deps.db.deleteFrom('audit_log').execute()).rejects.toThrow(/append-only/);
-    // Regression: TRUNCATE fires no row trigger and used to empty the log.
-    await expect(sql`TRUNCATE audit_log`.execute(t.deps.db)).rejects.toThrow(/append-only/);
+    // The service's role may not (service-role.test.ts); the owner is stopped by the triggers.
+    await expect(t.deps.db.deleteFrom('audit_log').execute()).rejects.toThrow(/permission denied/);
+    const owner = createDatabase(t.ownerUrl, { max: 1 });
+    try {
+      await expect(owner.db.deleteFrom('audit_log').execute()).rejects.toThrow(/append-only/);
+      // Regression: TRUNCATE fires no row trigger and used to empty the log.
+      await expect(sql`TRUNCATE audit_log`.execute(owner.db)).rejects.toThrow(/append-only/);
+    } finally {
+      await owner.close();
+    }
     expect(await t.deps.db.selectFrom('audit_log').select('id').limit(1).execute()).toHaveLength(1);
   });
 });

@@ -2,30 +2,22 @@
 // up, answers 503 while the database is away (never 500, never a refused connection), and
 // serves again by itself once it is back. Runs on a private cluster of its own.
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REDIS_URL } from '../helpers/env.ts';
 import { dropRedisKeys } from '../helpers/context.ts';
 import { freePort } from '../helpers/free-port.ts';
+import { startPrivatePostgres, type PrivatePostgres } from '../helpers/private-postgres.ts';
+import { SERVICE_ROLE } from '../../src/infra/service-role.ts';
 import { auth, pensionerBody, syntheticId } from '../helpers/people.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const TSX = path.join(ROOT, 'node_modules/.bin/tsx');
-const BIN = execFileSync('pg_config', ['--bindir']).toString().trim();
-const dir = mkdtempSync(path.join(tmpdir(), 'pc-pgrestart-'));
-const data = path.join(dir, 'data');
 const prefix = `pgr${process.pid}`;
-let pgPort: number;
+let pg: PrivatePostgres;
 let httpPort: number;
 let service: ReturnType<typeof spawn> | undefined;
 let out = '';
-
-// PostgreSQL refuses to run as root: the cluster belongs to the postgres system user.
-const asPostgres = (cmd: string, args: string[]) =>
-  execFileSync(process.getuid?.() === 0 ? 'runuser' : cmd, process.getuid?.() === 0 ? ['-u', 'postgres', '--', cmd, ...args] : args, { stdio: 'pipe' });
-const pgCtl = (...args: string[]) => asPostgres(path.join(BIN, 'pg_ctl'), ['-D', data, '-w', ...args]);
 
 async function waitFor(what: string, ok: () => Promise<boolean>, ms: number) {
   const until = Date.now() + ms;
@@ -37,14 +29,13 @@ async function waitFor(what: string, ok: () => Promise<boolean>, ms: number) {
 }
 
 beforeAll(async () => {
-  execFileSync('chown', ['-R', 'postgres', dir]);
-  asPostgres(path.join(BIN, 'initdb'), ['-D', data, '-A', 'trust', '-U', 'postgres']);
-  pgPort = await freePort();
-  pgCtl('-o', `-p ${pgPort} -k ${dir} -c listen_addresses=127.0.0.1`, '-l', path.join(dir, 'log'), 'start');
+  pg = await startPrivatePostgres('pgrestart');
   httpPort = await freePort();
+  // A fresh cluster: migrating as the owner creates the service's role, which the service then uses.
   const env = {
     ...process.env,
-    DATABASE_URL: `postgres://postgres@127.0.0.1:${pgPort}/postgres`,
+    DATABASE_URL: pg.url('postgres', SERVICE_ROLE),
+    MIGRATION_DATABASE_URL: pg.url(),
     REDIS_URL,
     QUEUE_PREFIX: prefix,
     MIGRATE_ON_START: 'true',
@@ -60,12 +51,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   service?.kill('SIGTERM');
-  try {
-    pgCtl('-m', 'immediate', 'stop');
-  } catch {
-    /* already stopped */
-  }
-  rmSync(dir, { recursive: true, force: true });
+  pg?.remove();
   await dropRedisKeys(prefix);
 });
 
@@ -73,7 +59,7 @@ describe('PostgreSQL restarted under load', () => {
   it('answers 503 while it is away and serves again by itself', async () => {
     const key = execFileSync(TSX, ['src/cli.ts', 'keys', 'create', '--role', 'admin', '--name', 'ops'], {
       cwd: ROOT,
-      env: { ...process.env, DATABASE_URL: `postgres://postgres@127.0.0.1:${pgPort}/postgres` },
+      env: { ...process.env, DATABASE_URL: pg.url('postgres', SERVICE_ROLE) },
     })
       .toString()
       .trim()
@@ -100,9 +86,9 @@ describe('PostgreSQL restarted under load', () => {
       }
     })();
     await new Promise((r) => setTimeout(r, 500));
-    pgCtl('-m', 'fast', 'stop');
+    pg.stop();
     await new Promise((r) => setTimeout(r, 2000));
-    pgCtl('-o', `-p ${pgPort} -k ${dir} -c listen_addresses=127.0.0.1`, '-l', path.join(dir, 'log'), 'start');
+    pg.start();
     const back = Date.now();
     const served = await waitFor(
       'lookups served again',

@@ -7,6 +7,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
+import pg from 'pg';
+import { SERVICE_ROLE } from '../../src/infra/service-role.ts';
 import { syntheticId, pensionerBody } from '../helpers/people.ts';
 import { ADMIN_DATABASE_URL, REDIS_URL } from '../helpers/env.ts';
 import { createTestDatabase, dropRedisKeys } from '../helpers/context.ts';
@@ -49,6 +51,18 @@ function cleanEnv(extra: Record<string, string>) {
 
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
+/** The roles the service's connections (by their application name) are logged in as. */
+async function sessionsOf(url: string): Promise<string[]> {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  try {
+    const { rows } = await c.query(`SELECT DISTINCT usename FROM pg_stat_activity WHERE application_name = 'pension-certification'`);
+    return rows.map((r) => r.usename as string);
+  } finally {
+    await c.end();
+  }
+}
+
 describe('npm start on embedded defaults', () => {
   it('starts its own PostgreSQL, stops gracefully on SIGTERM, and keeps data across a restart', async () => {
     const port = await freePort();
@@ -65,11 +79,14 @@ describe('npm start on embedded defaults', () => {
       body: JSON.stringify(pensionerBody()),
     });
     expect(put.status).toBe(201);
+    const servedAs = await sessionsOf(`postgres://postgres:postgres@127.0.0.1:${pgPort}/pension`);
     const t0 = Date.now();
     first.child.kill('SIGTERM');
     expect(await first.exited, first.output()).toBe(0);
     expect(Date.now() - t0).toBeLessThan(15_000);
     expect(first.output()).toContain('queue=postgres');
+    // The embedded server too: migrated as its superuser, served as the role that owns no table.
+    expect(servedAs).toEqual([SERVICE_ROLE]);
 
     const second = start(env);
     await waitReady(port);
@@ -87,6 +104,7 @@ describe('with DATABASE_URL and REDIS_URL', () => {
     try {
       const p = start({
         DATABASE_URL: db.url,
+        MIGRATION_DATABASE_URL: db.ownerUrl,
         REDIS_URL,
         ROLE: 'api',
         PORT: String(port),
@@ -110,7 +128,15 @@ describe('with DATABASE_URL and REDIS_URL', () => {
     const db = await createTestDatabase();
     const prefix = `procw${Date.now()}`;
     try {
-      const p = start({ DATABASE_URL: db.url, REDIS_URL, ROLE: 'worker', LOG_LEVEL: 'info', MIGRATE_ON_START: 'true', QUEUE_PREFIX: prefix });
+      const p = start({
+        DATABASE_URL: db.url,
+        MIGRATION_DATABASE_URL: db.ownerUrl,
+        REDIS_URL,
+        ROLE: 'worker',
+        LOG_LEVEL: 'info',
+        MIGRATE_ON_START: 'true',
+        QUEUE_PREFIX: prefix,
+      });
       for (let i = 0; i < 300 && !p.output().includes('started role=worker'); i++) await new Promise((r) => setTimeout(r, 100));
       p.child.kill('SIGTERM');
       expect(await p.exited, p.output()).toBe(0);
@@ -125,13 +151,26 @@ describe('with DATABASE_URL and REDIS_URL', () => {
     const db = await createTestDatabase();
     try {
       const pgc = await import('pg');
-      const c = new pgc.default.Client({ connectionString: db.url });
+      const c = new pgc.default.Client({ connectionString: db.ownerUrl });
       await c.connect();
       await c.query('DROP TABLE kysely_migration');
       await c.end();
       const p = start({ DATABASE_URL: db.url, REDIS_URL, PORT: '43999' });
       expect(await p.exited).toBe(1);
       expect(p.output()).toContain('npm run migrate');
+    } finally {
+      await db.drop();
+    }
+  }, 60_000);
+
+  it('refuses to run as the tables owner, in one line naming the fix', async () => {
+    const db = await createTestDatabase();
+    try {
+      const p = start({ DATABASE_URL: db.ownerUrl, REDIS_URL, PORT: '43998' });
+      expect(await p.exited).toBe(1);
+      const lines = p.output().trim().split('\n');
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toMatch(/DATABASE_URL connects as postgres, which owns the tables .*connect the service as pension_app .*MIGRATION_DATABASE_URL/);
     } finally {
       await db.drop();
     }

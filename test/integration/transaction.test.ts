@@ -13,7 +13,7 @@ const count = async () => Number((await sql<{ n: string }>`SELECT count(*) AS n 
 
 beforeAll(async () => {
   tdb = await createTestDatabase();
-  d = createDatabase(tdb.url, { max: 4 });
+  d = createDatabase(tdb.ownerUrl, { max: 4 }); // creates its own table: the owner
   await sql`CREATE TABLE tx_probe (id int PRIMARY KEY, v text)`.execute(d.db);
 });
 afterAll(async () => {

@@ -59,8 +59,8 @@ function mergeMatched(matched: RawBuilder<unknown>) {
   return sql<{ matched: number; inserted: number; touched: string[]; first_id: string | null; self_service: SelfServiceJson[] }>`
     WITH m AS (${matched}),
     ins AS (
-      INSERT INTO events (pensioner_id, source, kind, source_ref, occurred_at, identity_check, location, death_date, batch_id, received_at)
-      SELECT pensioner_id, source, kind, source_ref, occurred_at, identity_check, location, death_date, batch_id, received_at FROM m
+      INSERT INTO events (pensioner_id, source, kind, source_ref, occurred_at, identity_check, location, death_date, batch_id, received_at, received_via)
+      SELECT pensioner_id, source, kind, source_ref, occurred_at, identity_check, location, death_date, batch_id, received_at, received_via FROM m
       -- One order for every writer: two merges of overlapping events then wait on each other
       -- instead of deadlocking on the unique index.
       ORDER BY source, source_ref
@@ -75,10 +75,21 @@ function mergeMatched(matched: RawBuilder<unknown>) {
         FROM ins JOIN pensioners p ON p.id = ins.pensioner_id WHERE ins.source = 'self_service') AS self_service`;
 }
 
-/** Rows `s` (events by national id) joined to registered pensioners `p` of the region. */
-function matchedRows(rows: RawBuilder<unknown>, o: { regionPrefix: string | null; receivedAt: Date; batchId: string | null }) {
+/** Where a merge's rows come from: the same for every row of a push, a page or a batch. */
+export interface MergeOrigin {
+  regionPrefix: string | null;
+  receivedAt: Date;
+  /** events.received_via (src/domain/origin.ts). */
+  receivedVia: string;
+}
+
+/**
+ * Rows `s` (events by national id) joined to registered pensioners `p` of the region. Batch,
+ * time and origin are parameters of the statement, not columns of the staged lines.
+ */
+function matchedRows(rows: RawBuilder<unknown>, o: MergeOrigin & { batchId: string | null }) {
   return sql`SELECT p.id AS pensioner_id, s.source, s.kind, s.source_ref, s.occurred_at, s.identity_check, s.location, s.death_date,
-      ${o.batchId}::uuid AS batch_id, ${o.receivedAt}::timestamptz AS received_at
+      ${o.batchId}::uuid AS batch_id, ${o.receivedAt}::timestamptz AS received_at, ${o.receivedVia}::text AS received_via
     FROM ${rows} JOIN pensioners p ON p.national_id = s.national_id WHERE ${inRegionSql('p.region_code', o.regionPrefix)}`;
 }
 
@@ -96,7 +107,7 @@ export function copyLine(e: EventRecord): string {
 export function createEvidenceRepository() {
   return {
     /** One statement for a pushed array (≤ 1000 rows). */
-    async mergeRows(q: Executor, rows: EventRecord[], o: { regionPrefix: string | null; receivedAt: Date; batchId?: string | null }) {
+    async mergeRows(q: Executor, rows: EventRecord[], o: MergeOrigin & { batchId?: string | null }) {
       if (rows.length === 0)
         return { matched: 0, inserted: 0, touched: [] as string[], firstId: null as string | null, selfService: [] as InsertedSelfService[] };
       const pushed = sql`unnest(${rows.map((r) => r.nationalId)}::text[], ${rows.map((r) => r.source)}::text[], ${rows.map((r) => r.kind)}::text[],
@@ -124,7 +135,7 @@ export function createEvidenceRepository() {
     },
 
     /** The one merge of the staged chunk (in the transaction that staged it). */
-    async mergeStaged(trx: Executor, o: { regionPrefix: string | null; receivedAt: Date; batchId: string }): Promise<MergeCounts> {
+    async mergeStaged(trx: Executor, o: MergeOrigin & { batchId: string }): Promise<MergeCounts> {
       const { rows } = await mergeMatched(matchedRows(sql`ingest_stage s`, o)).execute(trx);
       const r = rows[0]!;
       return { matched: r.matched, inserted: r.inserted, touched: r.touched, selfService: selfServiceOf(r.self_service) };
@@ -216,8 +227,14 @@ export function createEvidenceRepository() {
 
     /** Completion drops the raw file: only events of registered pensioners are kept. */
     async complete(q: Executor, batchId: string, at: Date) {
-      await q.updateTable('batches').set({ status: 'completed', completed_at: at }).where('id', '=', batchId).execute();
+      const counts = await q
+        .updateTable('batches')
+        .set({ status: 'completed', completed_at: at })
+        .where('id', '=', batchId)
+        .returning(['lines', 'accepted', 'duplicates', 'unmatched', 'rejected'])
+        .executeTakeFirstOrThrow();
       await q.deleteFrom('batch_chunks').where('batch_id', '=', batchId).execute();
+      return Object.fromEntries(Object.entries(counts).map(([k, v]) => [k, Number(v)])) as Record<keyof typeof counts, number>;
     },
 
     async fail(q: Executor, batchId: string, error: string, at: Date) {

@@ -9,6 +9,8 @@ import { spool, type SpooledBody } from '../../infra/spool.ts';
 import type { Queues } from '../../infra/queue.ts';
 import type { Logger } from '../../infra/logger.ts';
 import { isKnownSource } from '../../domain/evidence.ts';
+import { viaKey } from '../../domain/origin.ts';
+import { countsSeenBy } from '../../domain/submission-counts.ts';
 import { DomainError, invalid, forbidden, notFound } from '../../domain/errors.ts';
 import type { Principal } from '../../domain/principal.ts';
 import type { RescoringService } from '../rescoring/service.ts';
@@ -66,21 +68,25 @@ export function mayUseSource(who: Principal, source: string): boolean {
   return who.role !== 'feed' || (who.sources ?? []).includes(source);
 }
 
-function batchView(b: BatchRow) {
+function batchView(b: BatchRow, who: Principal) {
+  const counts = countsSeenBy(who.role, { accepted: Number(b.accepted), duplicates: Number(b.duplicates), unmatched: Number(b.unmatched) });
   return {
     batchId: b.id,
     source: b.source,
     status: b.status,
     lines: Number(b.lines),
-    accepted: Number(b.accepted),
-    duplicates: Number(b.duplicates),
-    unmatched: Number(b.unmatched),
+    ...counts,
     rejected: Number(b.rejected),
     rejects: b.rejects,
     receivedAt: b.received_at.toISOString(),
     completedAt: b.completed_at ? b.completed_at.toISOString() : null,
     ...(b.error ? { error: b.error } : {}),
   };
+}
+
+/** The key that uploaded the batch (every upload is made with one; the column is nullable only by its age). */
+function batchOrigin(b: BatchRow): string {
+  return b.key_id ? viaKey(b.key_id) : `import:batch ${b.id}`;
 }
 
 /** A batch's media type and charset from its Content-Type header. */
@@ -216,7 +222,9 @@ export function createEvidenceService(deps: EvidenceServiceDeps) {
         const t0 = performance.now();
         await repo.stage(trx, text);
         const t1 = performance.now();
-        const m = text ? await repo.mergeStaged(trx, { regionPrefix: b.region_prefix, receivedAt: b.received_at, batchId: b.id }) : null;
+        const m = text
+          ? await repo.mergeStaged(trx, { regionPrefix: b.region_prefix, receivedAt: b.received_at, receivedVia: batchOrigin(b), batchId: b.id })
+          : null;
         // A batch carries no reminder codes (a file is stored as it came: never a code in it).
         const acted = m?.selfService.length ? await deps.selfService.record(trx, m.selfService, new Map(), clock.now()) : undefined;
         if (deps.ingestTrace) process.stderr.write(`chunk ${from}: copy ${(t1 - t0).toFixed(0)} ms, merge ${(performance.now() - t1).toFixed(0)} ms\n`);
@@ -314,7 +322,7 @@ export function createEvidenceService(deps: EvidenceServiceDeps) {
       // One statement on rows in memory: a deadlock with another merge is retried here.
       const { merged: r, acted } = await transaction(
         async (trx) => {
-          const merged = await repo.mergeRows(trx, rows, { regionPrefix: who.regionPrefix, receivedAt: now });
+          const merged = await repo.mergeRows(trx, rows, { regionPrefix: who.regionPrefix, receivedAt: now, receivedVia: viaKey(who.keyId) });
           await rescoring.markPending(trx, merged.touched);
           return { merged, acted: await deps.selfService.record(trx, merged.selfService, reminderCodes(rows), now) };
         },
@@ -324,7 +332,7 @@ export function createEvidenceService(deps: EvidenceServiceDeps) {
       if (r.firstId) await queueAfterCommit('rescore after push', () => rescoring.queue(r.touched.sort(), `push_${r.firstId}`));
       const counts = { accepted: r.inserted, duplicates: r.matched - r.inserted, unmatched: rows.length - r.matched };
       await deps.audit.record({ keyId: who.keyId, role: who.role, action: 'events.push', pensionerId: null, detail: { ...counts, rejected: rejected.length } });
-      return { ...counts, rejected };
+      return { ...countsSeenBy(who.role, counts), rejected };
     },
 
     /**
@@ -361,7 +369,7 @@ export function createEvidenceService(deps: EvidenceServiceDeps) {
       const b = await repo.get(db, batchId);
       if (!b || b.status === 'uploading') throw notFound('batch');
       if (who.role === 'feed' && b.key_id !== who.keyId) throw notFound('batch');
-      return batchView(b);
+      return batchView(b, who);
     },
 
     /**
@@ -384,14 +392,16 @@ export function createEvidenceService(deps: EvidenceServiceDeps) {
       // knows its people are queued. Job ids are per batch: queuing again (a superseded run,
       // a re-run after a crash) adds nothing.
       const jobs = await requestBatchRescore(batchId);
-      await transaction(
+      const counts = await transaction(
         async (trx) => {
           const cur = await repo.get(trx, batchId, true);
           if (!cur || cur.status !== 'processing' || Number(cur.records_done) !== merged.done) throw new StaleProgress(batchId);
-          await repo.complete(trx, batchId, clock.now());
+          return repo.complete(trx, batchId, clock.now());
         },
         { retries: 2 },
       );
+      // The worker stored the file's events on behalf of the key that uploaded it.
+      await deps.audit.record({ keyId: b.key_id, role: 'system', action: 'batch.ingest', pensionerId: null, detail: { batchId, source: b.source, ...counts } });
       return { status: 'completed' as const, rescoreJobs: jobs };
     },
 

@@ -6,6 +6,7 @@
 // {token} → {"events": [...], "nextCursor": string|null, "hasMore"?: boolean}. Events are
 // shaped as in the contract (source may be left out); other fields are ignored.
 import type { Clock } from '../../infra/clock.ts';
+import { viaPull } from '../../domain/origin.ts';
 import type { Executor, Transact } from '../../infra/database.ts';
 import { validateEvent, PUSH_FIELDS, type EventRecord, type RawEvent } from '../evidence/validate.ts';
 import type { EvidenceRepository } from '../evidence/repository.ts';
@@ -83,7 +84,7 @@ export function createFeedService(deps: FeedServiceDeps) {
         if ((await cursors.get(trx, f.name, { forUpdate: true })) !== from) {
           throw new UpstreamError(`${f.name}: the cursor moved under this run (another pull is running)`);
         }
-        const m = await events.mergeRows(trx, rows, { regionPrefix: f.regionPrefix, receivedAt: now });
+        const m = await events.mergeRows(trx, rows, { regionPrefix: f.regionPrefix, receivedAt: now, receivedVia: viaPull(f.name) });
         await rescoring.markPending(trx, m.touched);
         const acted = await deps.selfService.record(trx, m.selfService, reminderCodes(rows), now);
         if (next !== null) await cursors.advance(trx, f.name, next, now);

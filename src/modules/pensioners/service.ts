@@ -56,7 +56,7 @@ function checkLine({ line, text, tooLong }: BulkLine, today: IsoDate, scope: str
 
 export interface PensionerServiceDeps {
   transaction: Transact;
-  repo: Pick<PensionerRepository, 'upsert'>;
+  repo: Pick<PensionerRepository, 'upsert' | 'idsByNationalIds'>;
   certification: Pick<CertificationService, 'rescore'>;
   certificationRepo: Pick<CertificationRepository, 'viewByNationalId'>;
   audit: Pick<AuditWriter, 'record'>;
@@ -67,23 +67,35 @@ export interface PensionerServiceDeps {
 export function createPensionerService(deps: PensionerServiceDeps) {
   const { transaction, repo, certification, certificationRepo, audit, clock } = deps;
 
+  /**
+   * Stores what the key may write. A person registered outside its region is left as is and
+   * comes back in `refused` (their row id, for the audit only: the caller is told nothing but
+   * "not found", as for an ID registered nowhere it could see).
+   */
   async function store(rows: PensionerRecord[], who: Principal) {
     const now = clock.now();
     // Re-runnable: the rows are in memory, so a deadlock retry repeats only the SQL.
     return transaction(
       async (trx) => {
-        const result = await repo.upsert(trx, rows, who.regionPrefix);
+        const stored = await repo.upsert(trx, rows, who.regionPrefix);
         await certification.rescore(
           trx,
-          result.map((r) => r.id),
+          stored.map((r) => r.id),
           now,
           `key:${who.keyId}`,
         );
-        return result;
+        const done = new Set(stored.map((r) => r.nationalId));
+        const others = rows.filter((r) => !done.has(r.nationalId)).map((r) => r.nationalId);
+        const refused = others.length ? (await repo.idsByNationalIds(trx, others, null)).map((r) => ({ id: String(r.id) })) : [];
+        return { stored, refused };
       },
       { retries: 2 },
     );
   }
+
+  /** A refused registration told the key that someone holds the ID: audited as that person's. */
+  const auditRefused = (refused: { id: string }[], who: Principal) =>
+    audit.record(refused.map((r) => ({ keyId: who.keyId, role: who.role, action: 'pensioner.register_refused', pensionerId: r.id })));
 
   /** Bulk registration's running totals, and its chunk of records waiting to be stored. */
   function bulkRun(who: Principal) {
@@ -97,20 +109,22 @@ export function createPensionerService(deps: PensionerServiceDeps) {
     const flush = async () => {
       if (chunk.length === 0) return;
       const lines = new Map(chunk.map((c) => [c.rec.nationalId, c.line]));
-      const result = await store(
+      const { stored, refused } = await store(
         chunk.map((c) => c.rec),
         who,
       );
-      const stored = new Set(result.map((r) => r.nationalId));
-      for (const r of result) {
+      const done = new Set(stored.map((r) => r.nationalId));
+      for (const r of stored) {
         if (r.inserted) totals.created++;
         else totals.updated++;
       }
-      for (const [nid, line] of lines)
-        if (!stored.has(nid)) reject({ line, code: 'not_found', message: 'pensioner is registered outside the region of this key' });
+      // The words of a 404: nothing says where, or that, the person is registered.
+      const { code, message } = notFound();
+      for (const [nid, line] of lines) if (!done.has(nid)) reject({ line, code, message });
       await audit.record(
-        result.map((r) => ({ keyId: who.keyId, role: who.role, action: r.inserted ? 'pensioner.create' : 'pensioner.update', pensionerId: r.id })),
+        stored.map((r) => ({ keyId: who.keyId, role: who.role, action: r.inserted ? 'pensioner.create' : 'pensioner.update', pensionerId: r.id })),
       );
+      await auditRefused(refused, who);
       chunk = [];
       inChunk.clear();
     };
@@ -131,8 +145,12 @@ export function createPensionerService(deps: PensionerServiceDeps) {
       if (!inRegion(checked.value.regionCode, who.regionPrefix)) {
         throw new DomainError('forbidden', 'outside_region', 'regionCode is outside the region of this key');
       }
-      const [result] = await store([checked.value], who);
-      if (!result) throw notFound(); // registered in a region this key cannot see
+      const { stored, refused } = await store([checked.value], who);
+      const [result] = stored;
+      if (!result) {
+        await auditRefused(refused, who);
+        throw notFound(); // registered in a region this key cannot see: answered as any unknown person
+      }
       await audit.record({
         keyId: who.keyId,
         role: who.role,

@@ -14,6 +14,8 @@ export interface StaffEvent {
   occurredAt: Date;
   location: string | null;
   deathDate: string | null;
+  /** The key that recorded it (src/domain/origin.ts). */
+  receivedVia: string;
 }
 
 export interface EventRow {
@@ -32,9 +34,9 @@ export function createStaffEventRepository() {
     async insert(q: Executor, e: StaffEvent): Promise<{ id: string; sourceRef: string }> {
       const sourceRef = randomUUID();
       const res = await sql<{ id: string }>`
-        INSERT INTO events (pensioner_id, source, kind, source_ref, occurred_at, identity_check, location, death_date, batch_id, received_at)
+        INSERT INTO events (pensioner_id, source, kind, source_ref, occurred_at, identity_check, location, death_date, batch_id, received_at, received_via)
         VALUES (${e.pensionerId}::bigint, 'service_point', ${e.kind}, ${sourceRef}, ${e.occurredAt}, ${e.identityCheck},
-          ${e.location}, ${e.deathDate}::date, NULL, ${e.occurredAt})
+          ${e.location}, ${e.deathDate}::date, NULL, ${e.occurredAt}, ${e.receivedVia})
         RETURNING id::text AS id`.execute(q);
       return { id: res.rows[0]!.id, sourceRef };
     },

@@ -6,6 +6,7 @@ import type { Clock } from '../../infra/clock.ts';
 import type { Executor, Transact } from '../../infra/database.ts';
 import { isIsoDate, shanghaiDate } from '../../domain/calendar.ts';
 import { maskNationalId } from '../../domain/masking.ts';
+import { viaKey } from '../../domain/origin.ts';
 import { regionName } from '../../domain/regions.ts';
 import { invalid, notFound } from '../../domain/errors.ts';
 import type { Principal } from '../../domain/principal.ts';
@@ -105,7 +106,15 @@ export function createServicePointService(deps: ServicePointDeps) {
     },
   ) {
     const { kind, identityCheck } = staffEventOf(o.outcome, o.method);
-    const ev = await events.insert(trx, { pensionerId: p.id, kind, identityCheck, occurredAt: o.now, location: p.regionCode, deathDate: o.deathDate });
+    const ev = await events.insert(trx, {
+      pensionerId: p.id,
+      kind,
+      identityCheck,
+      occurredAt: o.now,
+      location: p.regionCode,
+      deathDate: o.deathDate,
+      receivedVia: viaKey(o.who.keyId),
+    });
     const alsoResolved = await resolveOtherChecks(trx, p.id, {
       exceptId: o.exceptCheckId,
       keyId: o.who.keyId,

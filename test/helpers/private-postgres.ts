@@ -1,0 +1,48 @@
+// A PostgreSQL cluster of a test's own (initdb, trust on 127.0.0.1), for what must not touch the
+// shared server: stopping it, or roles that must not exist yet.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { freePort } from './free-port.ts';
+
+const BIN = execFileSync('pg_config', ['--bindir']).toString().trim();
+
+export interface PrivatePostgres {
+  port: number;
+  /** A database of the cluster as `user` (default: the superuser postgres). */
+  url(database?: string, user?: string): string;
+  start(): void;
+  stop(mode?: 'fast' | 'immediate'): void;
+  /** Stops the cluster if it runs and removes its files. */
+  remove(): void;
+}
+
+export async function startPrivatePostgres(name: string): Promise<PrivatePostgres> {
+  const dir = mkdtempSync(path.join(tmpdir(), `pc-${name}-`));
+  const data = path.join(dir, 'data');
+  // PostgreSQL refuses to run as root: the cluster belongs to the postgres system user.
+  const root = process.getuid?.() === 0;
+  const asPostgres = (cmd: string, args: string[]) =>
+    execFileSync(root ? 'runuser' : cmd, root ? ['-u', 'postgres', '--', cmd, ...args] : args, { stdio: 'pipe' });
+  const pgCtl = (...args: string[]) => asPostgres(path.join(BIN, 'pg_ctl'), ['-D', data, '-w', ...args]);
+  if (root) execFileSync('chown', ['-R', 'postgres', dir]);
+  asPostgres(path.join(BIN, 'initdb'), ['-D', data, '-A', 'trust', '-U', 'postgres']);
+  const port = await freePort();
+  const start = () => void pgCtl('-o', `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1`, '-l', path.join(dir, 'log'), 'start');
+  start();
+  return {
+    port,
+    url: (database = 'postgres', user = 'postgres') => `postgres://${user}@127.0.0.1:${port}/${database}`,
+    start,
+    stop: (mode = 'fast') => void pgCtl('-m', mode, 'stop'),
+    remove() {
+      try {
+        pgCtl('-m', 'immediate', 'stop');
+      } catch {
+        /* already stopped */
+      }
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
