@@ -23,6 +23,8 @@ import { createPensionerRepository } from './modules/pensioners/repository.ts';
 import { createPensionerService, type PensionerService } from './modules/pensioners/service.ts';
 import { createEvidenceRepository } from './modules/evidence/repository.ts';
 import { createEvidenceService, type EvidenceService } from './modules/evidence/service.ts';
+import { loadMappings } from './modules/evidence/mapping-config.ts';
+import { isKnownIdentityCheck, isKnownKind, isKnownSource } from './domain/evidence.ts';
 import { createFeedService, type FeedService } from './modules/feeds/service.ts';
 import { createFeedCursorRepository } from './modules/feeds/repository.ts';
 import { loadFeeds, type FeedInterface } from './modules/feeds/config.ts';
@@ -117,6 +119,8 @@ export function createDeps(base: DepsBase): AppDeps {
     claimTtlMinutes: config.claimTtlMinutes,
   });
   const evidenceRepo = createEvidenceRepository();
+  // A mapping naming a source, kind or identity check the policy does not know stops the start.
+  const mappings = loadMappings(config.mappingsFile, { isSource: isKnownSource, isKind: isKnownKind, isIdentityCheck: isKnownIdentityCheck });
   const evidence = createEvidenceService({
     db,
     transaction,
@@ -128,6 +132,7 @@ export function createDeps(base: DepsBase): AppDeps {
     batchRescoreDelayMs: config.batchRescoreDelayMs,
     ingestTrace: config.ingestTrace,
     logger,
+    mappings,
   });
   const feeds = createFeedService({ db, transaction, cursors: createFeedCursorRepository(), events: evidenceRepo, rescoring, audit, clock });
   const sweep = createSweepService({

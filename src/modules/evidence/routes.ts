@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import Type from 'typebox';
 import type { Readable } from 'node:stream';
 import type { Config } from '../../config.ts';
 import { invalid } from '../../domain/errors.ts';
@@ -6,6 +7,8 @@ import { EVENT_FIELDS } from './validate.ts';
 import { MAX_PUSH, type EvidenceService } from './service.ts';
 
 const KNOWN = new Set<string>(EVENT_FIELDS);
+/** `mapping`: the interface mapping (MAPPINGS_FILE) the file is read with; an unknown name is the service's 400. */
+const BatchQuery = Type.Object({ mapping: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })) }, { additionalProperties: false });
 
 export interface EvidenceRouteDeps {
   evidence: Pick<EvidenceService, 'push' | 'upload' | 'status'>;
@@ -28,11 +31,13 @@ export async function evidenceRoutes(app: FastifyInstance, deps: EvidenceRouteDe
     return reply.code(202).send(await evidence.push(body, req.principal));
   });
 
-  app.post<{ Params: { source: string } }>(
+  app.post<{ Params: { source: string }; Querystring: { mapping?: string } }>(
     '/v1/feeds/:source/batches',
-    { config: { roles: ['feed', 'admin'] }, bodyLimit: config.batchLimitBytes },
+    { schema: { querystring: BatchQuery }, config: { roles: ['feed', 'admin'] }, bodyLimit: config.batchLimitBytes },
     async (req, reply) => {
-      const out = await evidence.upload(req.params.source, req.headers['content-type'], req.body as Readable, req.principal, config.batchLimitBytes);
+      const out = await evidence.upload(req.params.source, req.headers['content-type'], req.body as Readable, req.principal, config.batchLimitBytes, {
+        mapping: req.query.mapping,
+      });
       return reply.code(202).send(out);
     },
   );

@@ -16,6 +16,8 @@ import type { AuditWriter } from '../audit/repository.ts';
 import { validateEvent, type EventRecord } from './validate.ts';
 import { records, normaliseCharset, firstLine, headerMap, FileFormatError } from './parse.ts';
 import { copyLine, type EvidenceRepository, type Reject, type BatchRow } from './repository.ts';
+import { MappingConfigError, parseMapping, type Mapping } from './mapping-config.ts';
+import { fieldNamer, missingColumns, missingColumnsMessage } from './mapping.ts';
 
 export const STORE_CHUNK_BYTES = 1024 * 1024;
 export const MAX_PUSH = 1000;
@@ -53,6 +55,8 @@ export interface EvidenceServiceDeps {
   ingestTrace?: boolean;
   /** Where a request's deferred queueing is reported. */
   logger?: Pick<Logger, 'warn'>;
+  /** The interface mappings of MAPPINGS_FILE, by name. */
+  mappings?: ReadonlyMap<string, Mapping>;
 }
 
 export function mayUseSource(who: Principal, source: string): boolean {
@@ -72,6 +76,7 @@ function batchView(b: BatchRow) {
     rejects: b.rejects,
     receivedAt: b.received_at.toISOString(),
     completedAt: b.completed_at ? b.completed_at.toISOString() : null,
+    ...(b.mapping ? { mapping: (b.mapping as Mapping).name } : {}),
     ...(b.error ? { error: b.error } : {}),
   };
 }
@@ -122,7 +127,12 @@ export function createEvidenceService(deps: EvidenceServiceDeps) {
   const requestBatchRescore = async (batchId: string) => rescoring.request(db, await repo.touched(db, batchId), `batch_${batchId}`, batchDelay);
 
   /** The upload's body streamed into stored chunks of the batch, in the upload's transaction. */
-  async function storeBody(trx: Executor, batchId: string, body: Readable, o: { csv: boolean; charset: 'utf-8' | 'gbk'; maxBytes: number; hash: Hash }) {
+  async function storeBody(
+    trx: Executor,
+    batchId: string,
+    body: Readable,
+    o: { csv: boolean; charset: 'utf-8' | 'gbk'; mapping: Mapping | null; maxBytes: number; hash: Hash },
+  ) {
     let pending: Buffer[] = [];
     let pendingBytes = 0;
     let seq = 0;
@@ -132,7 +142,7 @@ export function createEvidenceService(deps: EvidenceServiceDeps) {
       if (pendingBytes === 0) return;
       const data = Buffer.concat(pending, pendingBytes);
       if (!headerChecked) {
-        checkHeader(data, o.charset, true);
+        checkHeader(data, o.charset, true, o.mapping);
         headerChecked = true;
       }
       await repo.addChunk(trx, batchId, seq++, data);
@@ -148,7 +158,7 @@ export function createEvidenceService(deps: EvidenceServiceDeps) {
       pendingBytes += b.length;
       // A bad header is refused before the rest of a large file is stored.
       if (!headerChecked && pendingBytes >= 64 * 1024) {
-        checkHeader(Buffer.concat(pending, pendingBytes), o.charset, false);
+        checkHeader(Buffer.concat(pending, pendingBytes), o.charset, false, o.mapping);
         headerChecked = true;
       }
       if (pendingBytes >= STORE_CHUNK_BYTES) await flush();
@@ -163,7 +173,6 @@ export function createEvidenceService(deps: EvidenceServiceDeps) {
     const chunkLines = opts.chunkLines ?? 20_000;
     const skip = Number(b.records_done);
     const now = clock.now();
-    const naming = b.content_type === 'text/csv' ? 'snake' : 'camel';
     const writer = chunkWriter(b, opts);
     async function* stored(): AsyncGenerator<Buffer> {
       for (let s = 0; ; s++) {
@@ -174,7 +183,9 @@ export function createEvidenceService(deps: EvidenceServiceDeps) {
     }
     let n = 0;
     try {
-      for await (const r of records(stored(), { contentType: b.content_type, charset: b.charset as 'utf-8' | 'gbk' })) {
+      const mapping = storedMapping(b);
+      const naming = mapping ? fieldNamer(mapping) : b.content_type === 'text/csv' ? 'snake' : 'camel';
+      for await (const r of records(stored(), { contentType: b.content_type, charset: b.charset as 'utf-8' | 'gbk', mapping })) {
         if (n++ < skip) continue;
         // Let the chunk being merged make progress (its COPY and replies are I/O on this thread).
         if ((n & 1023) === 0) await new Promise<void>((r) => setImmediate(r));
@@ -285,6 +296,18 @@ export function createEvidenceService(deps: EvidenceServiceDeps) {
     };
   }
 
+  /** The mapping a batch names, for a CSV file of its source. */
+  function mappingFor(name: string, source: string, media: string): Mapping {
+    const mapping = deps.mappings?.get(name);
+    if (!mapping) {
+      const names = [...(deps.mappings?.values() ?? [])].filter((m) => m.source === source).map((m) => m.name);
+      throw invalid('unknown_mapping', `no mapping named ${name.slice(0, 64)} (mappings for ${source}: ${names.join(', ') || 'none'})`);
+    }
+    if (mapping.source !== source) throw invalid('mapping_source_mismatch', `mapping ${name} reads ${mapping.source} files, not ${source}`);
+    if (media !== 'text/csv') throw invalid('mapping_needs_csv', `mapping ${name} reads CSV files (text/csv)`);
+    return mapping;
+  }
+
   return {
     /** POST /v1/events. `body` is already known to be an array of ≤1000 objects without unknown fields. */
     async push(body: Record<string, unknown>[], who: Principal) {
@@ -318,19 +341,21 @@ export function createEvidenceService(deps: EvidenceServiceDeps) {
     },
 
     /** POST /v1/feeds/{source}/batches: the whole file in PostgreSQL, in one transaction, before the 202. */
-    async upload(source: string, contentTypeHeader: string | undefined, body: Readable, who: Principal, maxBytes: number) {
+    async upload(source: string, contentTypeHeader: string | undefined, body: Readable, who: Principal, maxBytes: number, o: { mapping?: string } = {}) {
       if (!isKnownSource(source)) throw notFound(`source ${source}`);
       if (!mayUseSource(who, source)) throw forbidden(`this feed key may not submit ${source} batches`);
       const { media, charset } = batchContentType(contentTypeHeader);
+      const mapping = o.mapping === undefined ? null : mappingFor(o.mapping, source, media);
+      const how = { contentType: media, charset, mapping };
       const id = randomUUID();
       const hash = createHash('sha256');
       let sha = '';
       // No retries: the request body is consumed inside, it cannot be read again.
       const stored = await transaction(async (trx) => {
-        await repo.createUpload(trx, { id, source, contentType: media, charset, keyId: who.keyId, regionPrefix: who.regionPrefix, receivedAt: clock.now() });
-        const bytes = await storeBody(trx, id, body, { csv: media === 'text/csv', charset, maxBytes, hash });
+        await repo.createUpload(trx, { id, source, ...how, keyId: who.keyId, regionPrefix: who.regionPrefix, receivedAt: clock.now() });
+        const bytes = await storeBody(trx, id, body, { csv: media === 'text/csv', charset, mapping, maxBytes, hash });
         sha = hash.digest('hex');
-        const existing = await repo.findBySha(trx, source, sha);
+        const existing = await repo.findBySha(trx, source, sha, how);
         if (existing) {
           await repo.discardUpload(trx, id); // the copy just streamed in is not kept
           return existing;
@@ -340,12 +365,13 @@ export function createEvidenceService(deps: EvidenceServiceDeps) {
       }).catch(async (e: { code?: string }) => {
         if (e?.code !== UNIQUE_VIOLATION) throw e;
         // The same file uploaded at once by another request, which committed first.
-        const winner = await repo.findBySha(db, source, sha);
+        const winner = await repo.findBySha(db, source, sha, how);
         if (!winner) throw new DomainError('conflict', 'conflict', 'a concurrent upload of this file failed; retry');
         return winner;
       });
       const batchId = stored?.id ?? id;
-      await deps.audit.record({ keyId: who.keyId, role: who.role, action: 'batch.upload', pensionerId: null, detail: { batchId, source, again: !!stored } });
+      const detail = { batchId, source, again: !!stored, ...(mapping ? { mapping: mapping.name } : {}) };
+      await deps.audit.record({ keyId: who.keyId, role: who.role, action: 'batch.upload', pensionerId: null, detail });
       if (stored) {
         // Re-enqueue in case the first upload's job was lost; a no-op while it exists.
         if (['received', 'processing'].includes(stored.status)) await queueAfterCommit('ingest-batch', () => enqueueBatch(stored.id));
@@ -426,21 +452,38 @@ export class StaleProgress extends Error {
   }
 }
 
-function checkHeader(head: Buffer, charset: 'utf-8' | 'gbk', complete: boolean) {
-  const line = firstLine(head, charset);
-  if (line === null) {
-    if (complete) {
-      const text = charset === 'gbk' ? head.toString('latin1') : head.toString('utf8');
-      return checkHeaderLine(text.replace(/^\uFEFF/, ''));
-    }
-    throw invalid('malformed_file', 'the CSV header line is longer than 64 KiB');
+/** The mapping a stored batch is read with, checked again (it was stored by an older release, perhaps). */
+function storedMapping(b: BatchRow): Mapping | undefined {
+  if (!b.mapping) return undefined;
+  try {
+    return parseMapping(b.mapping, 'mapping');
+  } catch (e) {
+    if (e instanceof MappingConfigError) throw new FileFormatError('bad_mapping', `the batch's mapping cannot be read: ${e.message}`);
+    throw e;
   }
-  checkHeaderLine(line);
 }
 
-function checkHeaderLine(line: string) {
+function checkHeader(head: Buffer, charset: 'utf-8' | 'gbk', complete: boolean, mapping: Mapping | null) {
+  const line = firstLine(head, charset, complete);
+  if (line === null) throw invalid('malformed_file', 'the CSV header line is longer than 64 KiB');
+  checkHeaderLine(line, mapping);
+}
+
+/** A header the file's records cannot be read by is refused before anything is stored. */
+function checkHeaderLine(line: string, mapping: Mapping | null) {
+  const cells = line.split(',').map((h) => h.trim().replace(/^"|"$/g, ''));
+  if (mapping) {
+    const missing = missingColumns(mapping, cells);
+    if (missing.length)
+      throw invalid(
+        'unmapped_columns',
+        missingColumnsMessage(mapping, missing),
+        missing.map((x) => ({ field: x.field, column: x.column, message: `column ${x.column} is not in the header` })),
+      );
+    return;
+  }
   try {
-    headerMap(line.split(',').map((h) => h.trim().replace(/^"|"$/g, '')));
+    headerMap(cells);
   } catch (e) {
     if (e instanceof FileFormatError) throw invalid(e.code, e.message);
     throw e;
