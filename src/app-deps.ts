@@ -23,7 +23,7 @@ import { createPensionerRepository } from './modules/pensioners/repository.ts';
 import { createPensionerService, type PensionerService } from './modules/pensioners/service.ts';
 import { createEvidenceRepository } from './modules/evidence/repository.ts';
 import { createEvidenceService, type EvidenceService } from './modules/evidence/service.ts';
-import { loadMappings } from './modules/evidence/mapping-config.ts';
+import { loadMappings, type Mapping } from './modules/evidence/mapping-config.ts';
 import { isKnownIdentityCheck, isKnownKind, isKnownSource } from './domain/evidence.ts';
 import { createFeedService, type FeedService } from './modules/feeds/service.ts';
 import { createFeedCursorRepository } from './modules/feeds/repository.ts';
@@ -76,6 +76,13 @@ export interface DepsBase {
   clock: Clock;
   logger?: Logger;
   policy?: Policy;
+  /** The interface mappings, when read before (the runtime reads them before it starts anything). */
+  mappings?: ReadonlyMap<string, Mapping>;
+}
+
+/** MAPPINGS_FILE, checked against the evidence catalogue: a mapping naming a source, kind or identity check it does not know stops the start. */
+export function loadConfiguredMappings(file: string | undefined): Map<string, Mapping> {
+  return loadMappings(file, { isSource: isKnownSource, isKind: isKnownKind, isIdentityCheck: isKnownIdentityCheck });
 }
 
 // Long only by its list: one line per service built, in dependency order.
@@ -119,8 +126,7 @@ export function createDeps(base: DepsBase): AppDeps {
     claimTtlMinutes: config.claimTtlMinutes,
   });
   const evidenceRepo = createEvidenceRepository();
-  // A mapping naming a source, kind or identity check the policy does not know stops the start.
-  const mappings = loadMappings(config.mappingsFile, { isSource: isKnownSource, isKind: isKnownKind, isIdentityCheck: isKnownIdentityCheck });
+  const mappings = base.mappings ?? loadConfiguredMappings(config.mappingsFile);
   const evidence = createEvidenceService({
     db,
     transaction,

@@ -5,7 +5,7 @@ import { createDatabase, migrateToLatest, pendingMigrations, type Database } fro
 import { startEmbeddedPostgres, type EmbeddedDatabase } from './infra/embedded-postgres.ts';
 import { createQueues, type Queues } from './infra/queue.ts';
 import { startingClock, systemClock, type Clock } from './infra/clock.ts';
-import { createDeps, type AppDeps } from './app-deps.ts';
+import { createDeps, loadConfiguredMappings, type AppDeps } from './app-deps.ts';
 import { loadDefaultPolicy } from './domain/policy.ts';
 import { loadPolicyFile } from './domain/policy-file.ts';
 import { loadConfig } from './config.ts';
@@ -26,8 +26,9 @@ export async function openDatabase(config: Config): Promise<{ url: string; embed
 }
 
 export async function startRuntime(config: Config, opts: { clock?: Clock; migrate?: boolean } = {}): Promise<Runtime> {
-  // A bad policy stops the process before anything starts.
+  // A bad policy or mappings file stops the process before anything starts.
   const policy = config.policyFile ? await loadPolicyFile(config.policyFile) : loadDefaultPolicy();
+  const mappings = loadConfiguredMappings(config.mappingsFile);
   const { url, embedded } = await openDatabase(config);
   const database = createDatabase(url, { max: config.role === 'worker' ? 10 : 30 });
   try {
@@ -48,6 +49,7 @@ export async function startRuntime(config: Config, opts: { clock?: Clock; migrat
     logger,
     clock: opts.clock ?? (config.clockStart ? startingClock(config.clockStart) : systemClock),
     policy,
+    mappings,
   });
   return {
     deps,
