@@ -248,6 +248,25 @@ describe('the same bytes read another way', () => {
   });
 });
 
+describe('the worker', () => {
+  it('reads the file with the mapping stored on the batch, and fails the batch, with the reason, when it cannot be read', async () => {
+    const ingest = workers[0]!;
+    await ingest.pause();
+    try {
+      const text = `身份证号,就诊类型,就诊日期,结算单号,医疗机构区划\n${people[9]},入院,2026/03/07 08:00,JS-30,\n`;
+      const res = await upload(iconv.encode(text, 'gbk'), { mapping: 'hospital-his' });
+      const { batchId } = res.json();
+      await t.deps.pool.query(`UPDATE batches SET mapping = mapping - 'columns' WHERE id = $1`, [batchId]);
+      expect(await t.deps.evidence.processBatch(batchId)).toEqual({ status: 'failed' });
+      const b = await waitForBatch(t, feed, batchId);
+      expect(b).toMatchObject({ status: 'failed', lines: 0 });
+      expect(b.error).toMatch(/^bad_mapping: the batch's mapping cannot be read: mapping\.codes\.kind: kind is not read from a column/);
+    } finally {
+      ingest.resume();
+    }
+  });
+});
+
 describe('feed upload --mapping', () => {
   it('sends the file through the mapping and prints the counts', async () => {
     const file = path.join(dir, '柜面流水.csv');
