@@ -17,6 +17,7 @@ import * as m20261201T000000 from './20261201T000000_audit_no_truncate.ts';
 import * as m20261201T010000 from './20261201T010000_key_revoked_notify.ts';
 import * as m20261202T020000 from './20261202T020000_service_role.ts';
 import * as m20261202T021000 from './20261202T021000_events_received_via.ts';
+import * as m20261202T040000 from './20261202T040000_batch_mapping.ts';
 import * as m20261202T060000 from './20261202T060000_reminder_loop.ts';
 
 export const MIGRATIONS: Record<string, Migration> = {
@@ -36,5 +37,6 @@ export const MIGRATIONS: Record<string, Migration> = {
   '20261201T010000_key_revoked_notify': m20261201T010000,
   '20261202T020000_service_role': m20261202T020000,
   '20261202T021000_events_received_via': m20261202T021000,
+  '20261202T040000_batch_mapping': m20261202T040000,
   '20261202T060000_reminder_loop': m20261202T060000,
 };

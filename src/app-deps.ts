@@ -24,6 +24,8 @@ import { createPensionerRepository } from './modules/pensioners/repository.ts';
 import { createPensionerService, type PensionerService } from './modules/pensioners/service.ts';
 import { createEvidenceRepository } from './modules/evidence/repository.ts';
 import { createEvidenceService, type EvidenceService } from './modules/evidence/service.ts';
+import { loadMappings, type Mapping } from './modules/evidence/mapping-config.ts';
+import { isKnownIdentityCheck, isKnownKind, isKnownSource } from './domain/evidence.ts';
 import { createFeedService, type FeedService } from './modules/feeds/service.ts';
 import { createFeedCursorRepository } from './modules/feeds/repository.ts';
 import { loadFeeds, type FeedInterface } from './modules/feeds/config.ts';
@@ -75,6 +77,13 @@ export interface DepsBase {
   clock: Clock;
   logger?: Logger;
   policy?: Policy;
+  /** The interface mappings, when read before (the runtime reads them before it starts anything). */
+  mappings?: ReadonlyMap<string, Mapping>;
+}
+
+/** MAPPINGS_FILE, checked against the evidence catalogue: a mapping naming a source, kind or identity check it does not know stops the start. */
+export function loadConfiguredMappings(file: string | undefined): Map<string, Mapping> {
+  return loadMappings(file, { isSource: isKnownSource, isKind: isKnownKind, isIdentityCheck: isKnownIdentityCheck });
 }
 
 // Long only by its list: one line per service built, in dependency order.
@@ -119,6 +128,7 @@ export function createDeps(base: DepsBase): AppDeps {
   });
   const evidenceRepo = createEvidenceRepository();
   const selfService = createSelfServiceResults({ openChecks, answerReminders, audit });
+  const mappings = base.mappings ?? loadConfiguredMappings(config.mappingsFile);
   const evidence = createEvidenceService({
     db,
     transaction,
@@ -133,6 +143,7 @@ export function createDeps(base: DepsBase): AppDeps {
     batchRescoreDelayMs: config.batchRescoreDelayMs,
     ingestTrace: config.ingestTrace,
     logger,
+    mappings,
   });
   const feeds = createFeedService({ db, transaction, cursors: createFeedCursorRepository(), events: evidenceRepo, rescoring, audit, selfService, clock });
   const sweep = createSweepService({

@@ -63,6 +63,8 @@ export interface Config {
   migrateOnStart: boolean;
   smsGatewayUrl: string | undefined;
   feedsFile: string | undefined;
+  /** The interface mappings of departments' own CSV exports (JSON), read and checked at start. */
+  mappingsFile: string | undefined;
   queuePrefix: string;
   /** How long adding a job may take before the caller goes on without it (the recovery queues it later). */
   queueAddTimeoutMs: number;
@@ -110,6 +112,7 @@ const ENV = {
   MIGRATE_ON_START: bool({ default: false }),
   SMS_GATEWAY_URL: url({ default: undefined }),
   FEEDS_FILE: str({ default: undefined }),
+  MAPPINGS_FILE: str({ default: undefined }),
   QUEUE_PREFIX: str({ default: 'pc' }),
   QUEUE_ADD_TIMEOUT_MS: num({ default: 3000 }),
   QUEUE_RECOVERY_INTERVAL_MS: num({ default: 30_000 }),
@@ -188,6 +191,7 @@ export function loadConfig(raw: NodeJS.ProcessEnv = process.env): Config {
     migrateOnStart: e.MIGRATE_ON_START,
     smsGatewayUrl: e.SMS_GATEWAY_URL,
     feedsFile: e.FEEDS_FILE,
+    mappingsFile: e.MAPPINGS_FILE,
     queuePrefix: e.QUEUE_PREFIX,
     queueAddTimeoutMs: positive('QUEUE_ADD_TIMEOUT_MS', e.QUEUE_ADD_TIMEOUT_MS),
     queueRecoveryIntervalMs: positive('QUEUE_RECOVERY_INTERVAL_MS', e.QUEUE_RECOVERY_INTERVAL_MS),

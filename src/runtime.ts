@@ -6,7 +6,7 @@ import { SERVICE_ROLE, assertNotAuditOwner, setPassword } from './infra/service-
 import { startEmbeddedPostgres, type EmbeddedDatabase } from './infra/embedded-postgres.ts';
 import { createQueues, type Queues } from './infra/queue.ts';
 import { startingClock, systemClock, type Clock } from './infra/clock.ts';
-import { createDeps, type AppDeps } from './app-deps.ts';
+import { createDeps, loadConfiguredMappings, type AppDeps } from './app-deps.ts';
 import { loadDefaultPolicy } from './domain/policy.ts';
 import { loadPolicyFile } from './domain/policy-file.ts';
 import { loadConfig } from './config.ts';
@@ -65,8 +65,9 @@ async function connectService(url: string, opts: { max: number; uploadMax?: numb
 }
 
 export async function startRuntime(config: Config, opts: { clock?: Clock; migrate?: boolean } = {}): Promise<Runtime> {
-  // A bad policy stops the process before anything starts.
+  // A bad policy or mappings file stops the process before anything starts.
   const policy = config.policyFile ? await loadPolicyFile(config.policyFile) : loadDefaultPolicy();
+  const mappings = loadConfiguredMappings(config.mappingsFile);
   const urls = await openDatabase(config);
   const { embedded } = urls;
   let database: Database;
@@ -95,6 +96,7 @@ export async function startRuntime(config: Config, opts: { clock?: Clock; migrat
     logger,
     clock: opts.clock ?? (config.clockStart ? startingClock(config.clockStart) : systemClock),
     policy,
+    mappings,
   });
   return {
     deps,

@@ -88,6 +88,8 @@ export interface BatchesTable {
   records_done: Generated<Int8>;
   region_prefix: string | null;
   processing_started_at: Date | null;
+  /** The interface mapping the file is read with (its canonical definition), null for snake_case headers. */
+  mapping: ColumnType<unknown, string | null | undefined, string | null>;
 }
 
 export interface BatchChunksTable {

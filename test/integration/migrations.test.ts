@@ -142,3 +142,33 @@ describe('the service role (20261202T020000)', () => {
     }
   }, 60_000);
 });
+
+describe('batches remember their mapping (20261202T040000)', () => {
+  it('makes the same bytes read another way another batch, and goes back down', async () => {
+    const before = await migrator.migrateTo('20261201T010000_key_revoked_notify');
+    expect(before.error).toBeUndefined();
+    await sql`DELETE FROM batches`.execute(db);
+    const batch = (id: string, charset: string, mapping: string | null = null, contentType = 'text/csv') =>
+      mapping === null
+        ? sql`INSERT INTO batches (id, source, content_type, charset, sha256, status, received_at)
+            VALUES (${id}, 'hospital', ${contentType}, ${charset}, 'same', 'completed', ${`2026-12-0${id.slice(-1)}`}::timestamptz)`
+        : sql`INSERT INTO batches (id, source, content_type, charset, sha256, status, received_at, mapping)
+            VALUES (${id}, 'hospital', ${contentType}, ${charset}, 'same', 'completed', ${`2026-12-0${id.slice(-1)}`}::timestamptz, ${mapping}::jsonb)`;
+    await batch('00000000-0000-4000-8000-000000000001', 'utf-8').execute(db);
+
+    expect((await migrator.migrateToLatest()).error).toBeUndefined();
+    await batch('00000000-0000-4000-8000-000000000002', 'gbk').execute(db);
+    await batch('00000000-0000-4000-8000-000000000003', 'gbk', '{"name": "a", "zone": "UTC"}').execute(db);
+    await batch('00000000-0000-4000-8000-000000000004', 'gbk', '{"name": "b"}').execute(db);
+    await batch('00000000-0000-4000-8000-000000000005', 'utf-8', null, 'application/x-ndjson').execute(db);
+    // The same reading twice is refused, whatever the key order of the mapping's JSON.
+    await expect(batch('00000000-0000-4000-8000-000000000006', 'utf-8').execute(db)).rejects.toThrow(/batches_same_file/);
+    await expect(batch('00000000-0000-4000-8000-000000000007', 'gbk', '{"zone": "UTC", "name": "a"}').execute(db)).rejects.toThrow(/batches_same_file/);
+
+    expect((await migrator.migrateTo('20261201T010000_key_revoked_notify')).error).toBeUndefined();
+    const rows = await sql<{ id: string; sha256: string | null }>`SELECT id::text, sha256 FROM batches ORDER BY id`.execute(db);
+    expect(rows.rows.map((r) => r.sha256)).toEqual(['same', null, null, null, null]);
+    expect(await indexes('batches')).toContain('batches_same_file');
+    expect((await migrator.migrateToLatest()).error).toBeUndefined();
+  });
+});

@@ -2,7 +2,7 @@
 // under DATA_DIR, BullMQ on PostgreSQL), a graceful SIGTERM, data surviving a restart, and
 // one clear line for a bad configuration.
 import { spawn, execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -196,4 +196,19 @@ describe('configuration', () => {
     },
     30_000,
   );
+
+  it('a bad MAPPINGS_FILE stops the process before it starts anything, naming the file and the field', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'pc-mappings-'));
+    try {
+      const file = path.join(dir, 'mappings.json');
+      const columns = { nationalId: '身份证号', kind: '就诊类型', occurredAt: '就诊日期', sourceRef: '结算单号', identityCheck: '核验' };
+      writeFileSync(file, JSON.stringify([{ name: 'his', source: 'hospital', columns, dates: { occurredAt: ['yyyy/MM/dd HH:mm'] }, zone: 'Mars/Olympus' }]));
+      const p = start({ MAPPINGS_FILE: file, DATABASE_URL: ADMIN_DATABASE_URL });
+      expect(await p.exited).toBe(1);
+      const lines = p.output().trim().split('\n');
+      expect(lines).toEqual([`failed to start: MAPPINGS_FILE ${file}: mappings[0].zone: unknown time zone Mars/Olympus (e.g. Asia/Shanghai)`]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 30_000);
 });

@@ -1,4 +1,4 @@
-// `feed upload FILE --source S [--charset gbk] [--url URL] [--key KEY]`: streams a file to
+// `feed upload FILE --source S [--charset gbk] [--mapping NAME] [--url URL] [--key KEY]`: streams a file to
 // the API with a progress bar, then follows the batch until it is done and prints its counts.
 import { createReadStream, statSync } from 'node:fs';
 import { Readable, Transform } from 'node:stream';
@@ -8,6 +8,8 @@ import cliProgress from 'cli-progress';
 export interface UploadOptions {
   source: string;
   charset?: string;
+  /** The interface mapping (MAPPINGS_FILE of the service) the file is read with. */
+  mapping?: string;
   url?: string;
   key?: string;
   type?: string;
@@ -42,7 +44,8 @@ export async function uploadFile(file: string, o: UploadOptions, out: NodeJS.Wri
     },
   });
   const body = Readable.toWeb(createReadStream(file).pipe(counter)) as ReadableStream;
-  const res = await fetch(`${base}/v1/feeds/${encodeURIComponent(o.source)}/batches`, {
+  const query = o.mapping ? `?mapping=${encodeURIComponent(o.mapping)}` : '';
+  const res = await fetch(`${base}/v1/feeds/${encodeURIComponent(o.source)}/batches${query}`, {
     method: 'POST',
     headers: { authorization: `Bearer ${key}`, 'content-type': `${type}; charset=${o.charset ?? 'utf-8'}`, 'content-length': String(size) },
     body,
@@ -75,6 +78,7 @@ export function feedCommands(program: Command) {
     .description('upload a CSV or NDJSON file of events as a batch, then print its counts')
     .requiredOption('--source <source>', 'hospital | travel | bank | death | judicial | service_point | self_service')
     .option('--charset <charset>', 'utf-8 (default) or gbk')
+    .option('--mapping <name>', "read the file's own columns, dates and codes through this interface mapping of the service (MAPPINGS_FILE)")
     .option('--type <mediaType>', 'text/csv (default) or application/x-ndjson (default for .ndjson files)')
     .option('--url <url>', 'the API (default http://127.0.0.1:3000 or API_URL)')
     .option('--key <key>', 'a feed or admin key (default: API_KEY)')

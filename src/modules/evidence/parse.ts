@@ -5,6 +5,8 @@ import { parse as csvParse } from 'csv-parse';
 import iconv from 'iconv-lite';
 import { StringDecoder } from 'node:string_decoder';
 import { EVENT_FIELDS, SNAKE, type RawEvent, type EventField } from './validate.ts';
+import type { Mapping } from './mapping-config.ts';
+import { compileMapping, missingColumnsMessage } from './mapping.ts';
 
 export type ParsedRecord = { line: number; raw: RawEvent } | { line: number; error: { code: string; message: string } };
 
@@ -89,13 +91,29 @@ function endOf(parser: ReturnType<typeof csvParse>): Promise<void> {
   });
 }
 
-async function* csvRecords(text: AsyncIterable<string>): AsyncGenerator<ParsedRecord> {
+type RecordReader = (rec: string[], line: number) => ParsedRecord;
+
+/** How a file's records are read, decided once by its header: by the snake_case names, or by a mapping. */
+function readerFor(header: string[], mapping: Mapping | undefined): RecordReader {
+  if (!mapping) {
+    const map = headerMap(header);
+    return (rec, line) => ({ line, raw: rawOf(map, rec) });
+  }
+  const { missing, read } = compileMapping(mapping, header);
+  if (missing.length) throw new FileFormatError('unmapped_columns', missingColumnsMessage(mapping, missing));
+  return (rec, line) => {
+    const r = read(rec);
+    return 'raw' in r ? { line, raw: r.raw } : { line, error: r.error };
+  };
+}
+
+async function* csvRecords(text: AsyncIterable<string>, mapping: Mapping | undefined): AsyncGenerator<ParsedRecord> {
   const tally = { nl: 0, crlf: 0 };
   // Records and skipped (malformed) records are queued in parse order.
   const queue: ParsedRecord[] = [];
   let lastEnd = 0;
   let crlfInside = 0;
-  let header: Map<number, EventField> | null = null;
+  let reader: RecordReader | null = null;
   let headerError: Error | null = null;
   const parser = csvParse({
     relax_column_count: true,
@@ -112,17 +130,20 @@ async function* csvRecords(text: AsyncIterable<string>): AsyncGenerator<ParsedRe
       const end = ctx.lines - crlfInside;
       const start = end - nl;
       lastEnd = end;
-      if (!header) {
+      if (!reader) {
         try {
-          header = headerMap(rec.map((h, i) => (i === 0 ? h.replace(/^\uFEFF/, '') : h)));
+          reader = readerFor(
+            rec.map((h, i) => (i === 0 ? h.replace(/^\uFEFF/, '') : h)),
+            mapping,
+          );
         } catch (e) {
           headerError = e as Error;
-          header = new Map();
+          reader = () => ({ line: 0, raw: {} });
         }
         return null;
       }
       if (rec.length === 1 && rec[0]!.trim() === '') return null;
-      queue.push({ line: start, raw: rawOf(header, rec) });
+      queue.push(reader(rec, start));
       return null;
     },
     on_skip: (err: { message: string; code?: string } | undefined) => {
@@ -152,7 +173,7 @@ async function* csvRecords(text: AsyncIterable<string>): AsyncGenerator<ParsedRe
   await endOf(parser);
   yield* drain();
   if (failure) throw new FileFormatError('malformed_file', (failure as Error).message);
-  if (!header) throw new FileFormatError('missing_column', 'the file is empty: a CSV needs a header line');
+  if (!reader) throw new FileFormatError('missing_column', 'the file is empty: a CSV needs a header line');
 }
 
 async function* ndjsonRecords(text: AsyncIterable<string>): AsyncGenerator<ParsedRecord> {
@@ -198,14 +219,16 @@ async function* ndjsonRecords(text: AsyncIterable<string>): AsyncGenerator<Parse
   }
 }
 
-export function records(chunks: AsyncIterable<Buffer>, o: { contentType: string; charset: 'utf-8' | 'gbk' }): AsyncGenerator<ParsedRecord> {
+/** A stored file's records; with a mapping (CSV only), each record is read through it. */
+export function records(chunks: AsyncIterable<Buffer>, o: { contentType: string; charset: 'utf-8' | 'gbk'; mapping?: Mapping }): AsyncGenerator<ParsedRecord> {
   const text = decode(chunks, o.charset);
-  return o.contentType === 'text/csv' ? csvRecords(text) : ndjsonRecords(text);
+  return o.contentType === 'text/csv' ? csvRecords(text, o.mapping) : ndjsonRecords(text);
 }
 
-/** The first line of a CSV (decoded), to check its header while the upload streams. */
-export function firstLine(head: Buffer, charset: 'utf-8' | 'gbk'): string | null {
-  const nl = head.indexOf(0x0a);
+/** The first line of a CSV (decoded), to check its header while the upload streams; `complete`: `head` is the whole file. */
+export function firstLine(head: Buffer, charset: 'utf-8' | 'gbk', complete = false): string | null {
+  let nl = head.indexOf(0x0a);
+  if (nl === -1 && complete) nl = head.length;
   if (nl === -1) return null;
   let s = charset === 'gbk' ? iconv.decode(head.subarray(0, nl), 'gb18030') : head.subarray(0, nl).toString('utf8');
   if (s.charCodeAt(0) === 0xfeff) s = s.slice(1);

@@ -49,6 +49,8 @@ export interface BatchRow {
   records_done: string;
   region_prefix: string | null;
   key_id: string | null;
+  /** The mapping's canonical definition (parsed JSON), null for snake_case headers. */
+  mapping: unknown;
   error: string | null;
   received_at: Date;
   completed_at: Date | null;
@@ -99,6 +101,14 @@ function copyField(v: string | null): string {
   return /[\\\t\n\r]/.test(v) ? v.replace(/\\/g, '\\\\').replace(/\t/g, '\\t').replace(/\n/g, '\\n').replace(/\r/g, '\\r') : v;
 }
 
+/** How a file is read: the same bytes read another way are another batch. */
+export interface Interpretation {
+  contentType: string;
+  charset: string;
+  /** The mapping's canonical definition, or null. */
+  mapping: object | null;
+}
+
 export function copyLine(e: EventRecord): string {
   return `${e.nationalId}\t${e.source}\t${e.kind}\t${copyField(e.sourceRef)}\t${e.occurredAt}\t${e.identityCheck}\t${copyField(e.location)}\t${copyField(e.deathDate)}\n`;
 }
@@ -143,10 +153,7 @@ export function createEvidenceRepository() {
 
     // --- batches ---
 
-    async createUpload(
-      q: Executor,
-      b: { id: string; source: string; contentType: string; charset: string; keyId: string | null; regionPrefix: string | null; receivedAt: Date },
-    ) {
+    async createUpload(q: Executor, b: { id: string; source: string; keyId: string | null; regionPrefix: string | null; receivedAt: Date } & Interpretation) {
       await q
         .insertInto('batches')
         .values({
@@ -154,6 +161,7 @@ export function createEvidenceRepository() {
           source: b.source,
           content_type: b.contentType,
           charset: b.charset,
+          mapping: b.mapping ? JSON.stringify(b.mapping) : null,
           status: 'uploading',
           key_id: b.keyId,
           region_prefix: b.regionPrefix,
@@ -166,8 +174,18 @@ export function createEvidenceRepository() {
       await q.insertInto('batch_chunks').values({ batch_id: batchId, seq, data }).execute();
     },
 
-    async findBySha(q: Executor, source: string, sha256: string): Promise<{ id: string; status: string } | undefined> {
-      return q.selectFrom('batches').select(['id', 'status']).where('source', '=', source).where('sha256', '=', sha256).executeTakeFirst();
+    /** The batch made from the same bytes read the same way (the unique index batches_same_file). */
+    async findBySha(q: Executor, source: string, sha256: string, how: Interpretation): Promise<{ id: string; status: string } | undefined> {
+      const mapping = how.mapping ? JSON.stringify(how.mapping) : null;
+      return q
+        .selectFrom('batches')
+        .select(['id', 'status'])
+        .where('source', '=', source)
+        .where('sha256', '=', sha256)
+        .where('content_type', '=', how.contentType)
+        .where('charset', '=', how.charset)
+        .where(sql<boolean>`mapping IS NOT DISTINCT FROM ${mapping}::jsonb`)
+        .executeTakeFirst();
     },
 
     async finishUpload(q: Executor, batchId: string, sha256: string, bytes: number) {

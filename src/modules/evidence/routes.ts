@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import Type from 'typebox';
 import type { Config } from '../../config.ts';
 import { invalid } from '../../domain/errors.ts';
 import { limitUploadsPerKey } from '../../http/upload-slots.ts';
@@ -6,6 +7,8 @@ import { PUSH_FIELDS } from './validate.ts';
 import { MAX_PUSH, type EvidenceService } from './service.ts';
 
 const KNOWN = new Set<string>(PUSH_FIELDS);
+/** `mapping`: the interface mapping (MAPPINGS_FILE) the file is read with; an unknown name is the service's 400. */
+const BatchQuery = Type.Object({ mapping: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })) }, { additionalProperties: false });
 
 export interface EvidenceRouteDeps {
   evidence: Pick<EvidenceService, 'push' | 'upload' | 'status'>;
@@ -28,13 +31,20 @@ export async function evidenceRoutes(app: FastifyInstance, deps: EvidenceRouteDe
     return reply.code(202).send(await evidence.push(body, req.principal));
   });
 
-  app.post<{ Params: { source: string } }>(
+  app.post<{ Params: { source: string }; Querystring: { mapping?: string } }>(
     '/v1/feeds/:source/batches',
     // The key's upload slot is taken after authentication (the global onRequest hook) and before the body is read.
-    { config: { roles: ['feed', 'admin'] }, bodyLimit: config.batchLimitBytes, onRequest: limitUploadsPerKey(config.uploadsPerKey) },
+    {
+      schema: { querystring: BatchQuery },
+      config: { roles: ['feed', 'admin'] },
+      bodyLimit: config.batchLimitBytes,
+      onRequest: limitUploadsPerKey(config.uploadsPerKey),
+    },
     async (req, reply) => {
       const body = req.body as AsyncIterable<Buffer>;
-      const out = await evidence.upload(req.params.source, req.headers['content-type'], body, req.principal, config.batchLimitBytes);
+      const out = await evidence.upload(req.params.source, req.headers['content-type'], body, req.principal, config.batchLimitBytes, {
+        mapping: req.query.mapping,
+      });
       return reply.code(202).send(out);
     },
   );

@@ -18,7 +18,9 @@ import type { AuditWriter } from '../audit/repository.ts';
 import { reminderCodes, type SelfServiceResults } from '../self-service/service.ts';
 import { validateEvent, type EventRecord } from './validate.ts';
 import { records, normaliseCharset, firstLine, headerMap, FileFormatError } from './parse.ts';
-import { copyLine, type EvidenceRepository, type Reject, type BatchRow } from './repository.ts';
+import { copyLine, type EvidenceRepository, type Reject, type BatchRow, type Interpretation } from './repository.ts';
+import { MappingConfigError, parseMapping, type Mapping } from './mapping-config.ts';
+import { fieldNamer, missingColumns, missingColumnsMessage } from './mapping.ts';
 
 export const STORE_CHUNK_BYTES = 1024 * 1024;
 export const MAX_PUSH = 1000;
@@ -62,6 +64,8 @@ export interface EvidenceServiceDeps {
   ingestTrace?: boolean;
   /** Where a request's deferred queueing is reported. */
   logger?: Pick<Logger, 'warn'>;
+  /** The interface mappings of MAPPINGS_FILE, by name. */
+  mappings?: ReadonlyMap<string, Mapping>;
 }
 
 export function mayUseSource(who: Principal, source: string): boolean {
@@ -80,6 +84,7 @@ function batchView(b: BatchRow, who: Principal) {
     rejects: b.rejects,
     receivedAt: b.received_at.toISOString(),
     completedAt: b.completed_at ? b.completed_at.toISOString() : null,
+    ...(b.mapping ? { mapping: (b.mapping as Mapping).name } : {}),
     ...(b.error ? { error: b.error } : {}),
   };
 }
@@ -138,18 +143,17 @@ export function createEvidenceService(deps: EvidenceServiceDeps) {
    * The spooled file stored as the batch's chunks in one transaction on the upload pool, read
    * from disk at its speed (the client has finished); or the batch already holding this file.
    */
-  async function storeFile(file: SpooledBody, b: { id: string; source: string; media: string; charset: string; who: Principal }) {
+  async function storeFile(file: SpooledBody, b: { id: string; source: string; how: Interpretation; who: Principal }) {
     return deps
       .uploadTransaction(
         async (trx) => {
-          const existing = await repo.findBySha(trx, b.source, file.sha256);
+          const existing = await repo.findBySha(trx, b.source, file.sha256, b.how);
           if (existing) return existing;
           const { id, source, who } = b;
           await repo.createUpload(trx, {
             id,
             source,
-            contentType: b.media,
-            charset: b.charset,
+            ...b.how,
             keyId: who.keyId,
             regionPrefix: who.regionPrefix,
             receivedAt: clock.now(),
@@ -164,7 +168,7 @@ export function createEvidenceService(deps: EvidenceServiceDeps) {
       .catch(async (e: { code?: string }) => {
         if (e?.code !== UNIQUE_VIOLATION) throw e;
         // The same file uploaded at once by another request, which committed first.
-        const winner = await repo.findBySha(db, b.source, file.sha256);
+        const winner = await repo.findBySha(db, b.source, file.sha256, b.how);
         if (!winner) throw new DomainError('conflict', 'conflict', 'a concurrent upload of this file failed; retry');
         return winner;
       });
@@ -175,7 +179,6 @@ export function createEvidenceService(deps: EvidenceServiceDeps) {
     const chunkLines = opts.chunkLines ?? 20_000;
     const skip = Number(b.records_done);
     const now = clock.now();
-    const naming = b.content_type === 'text/csv' ? 'snake' : 'camel';
     const writer = chunkWriter(b, opts);
     async function* stored(): AsyncGenerator<Buffer> {
       for (let s = 0; ; s++) {
@@ -186,7 +189,9 @@ export function createEvidenceService(deps: EvidenceServiceDeps) {
     }
     let n = 0;
     try {
-      for await (const r of records(stored(), { contentType: b.content_type, charset: b.charset as 'utf-8' | 'gbk' })) {
+      const mapping = storedMapping(b);
+      const naming = mapping ? fieldNamer(mapping) : b.content_type === 'text/csv' ? 'snake' : 'camel';
+      for await (const r of records(stored(), { contentType: b.content_type, charset: b.charset as 'utf-8' | 'gbk', mapping })) {
         if (n++ < skip) continue;
         // Let the chunk being merged make progress (its COPY and replies are I/O on this thread).
         if ((n & 1023) === 0) await new Promise<void>((r) => setImmediate(r));
@@ -302,6 +307,18 @@ export function createEvidenceService(deps: EvidenceServiceDeps) {
     };
   }
 
+  /** The mapping a batch names, for a CSV file of its source. */
+  function mappingFor(name: string, source: string, media: string): Mapping {
+    const mapping = deps.mappings?.get(name);
+    if (!mapping) {
+      const names = [...(deps.mappings?.values() ?? [])].filter((m) => m.source === source).map((m) => m.name);
+      throw invalid('unknown_mapping', `no mapping named ${name.slice(0, 64)} (mappings for ${source}: ${names.join(', ') || 'none'})`);
+    }
+    if (mapping.source !== source) throw invalid('mapping_source_mismatch', `mapping ${name} reads ${mapping.source} files, not ${source}`);
+    if (media !== 'text/csv') throw invalid('mapping_needs_csv', `mapping ${name} reads CSV files (text/csv)`);
+    return mapping;
+  }
+
   return {
     /** POST /v1/events. `body` is already known to be an array of ≤1000 objects without unknown fields. */
     async push(body: Record<string, unknown>[], who: Principal) {
@@ -340,20 +357,30 @@ export function createEvidenceService(deps: EvidenceServiceDeps) {
      * the 202. The body is first spooled to a file as it arrives (size, charset and CSV header
      * checked on the way), so a slow or stalled client holds no database connection.
      */
-    async upload(source: string, contentTypeHeader: string | undefined, body: AsyncIterable<Buffer>, who: Principal, maxBytes: number) {
+    async upload(
+      source: string,
+      contentTypeHeader: string | undefined,
+      body: AsyncIterable<Buffer>,
+      who: Principal,
+      maxBytes: number,
+      o: { mapping?: string } = {},
+    ) {
       if (!isKnownSource(source)) throw notFound(`source ${source}`);
       if (!mayUseSource(who, source)) throw forbidden(`this feed key may not submit ${source} batches`);
       const { media, charset } = batchContentType(contentTypeHeader);
-      const inspectHead = media === 'text/csv' ? (head: Buffer, complete: boolean) => checkHeader(head, charset, complete) : undefined;
+      const mapping = o.mapping === undefined ? null : mappingFor(o.mapping, source, media);
+      const how: Interpretation = { contentType: media, charset, mapping };
+      const inspectHead = media === 'text/csv' ? (head: Buffer, complete: boolean) => checkHeader(head, charset, complete, mapping) : undefined;
       const file = await spool(body, { dir: deps.uploadDir, maxBytes, inspectHead });
       if (file.bytes === 0) {
         await file.remove();
         throw invalid('empty_batch', 'the batch file is empty');
       }
       const id = randomUUID();
-      const stored = await storeFile(file, { id, source, media, charset, who }).finally(() => file.remove());
+      const stored = await storeFile(file, { id, source, how, who }).finally(() => file.remove());
       const batchId = stored?.id ?? id;
-      await deps.audit.record({ keyId: who.keyId, role: who.role, action: 'batch.upload', pensionerId: null, detail: { batchId, source, again: !!stored } });
+      const detail = { batchId, source, again: !!stored, ...(mapping ? { mapping: mapping.name } : {}) };
+      await deps.audit.record({ keyId: who.keyId, role: who.role, action: 'batch.upload', pensionerId: null, detail });
       if (stored) {
         // Re-enqueue in case the first upload's job was lost; a no-op while it exists.
         if (['received', 'processing'].includes(stored.status)) await queueAfterCommit('ingest-batch', () => enqueueBatch(stored.id));
@@ -436,21 +463,38 @@ export class StaleProgress extends Error {
   }
 }
 
-function checkHeader(head: Buffer, charset: 'utf-8' | 'gbk', complete: boolean) {
-  const line = firstLine(head, charset);
-  if (line === null) {
-    if (complete) {
-      const text = charset === 'gbk' ? head.toString('latin1') : head.toString('utf8');
-      return checkHeaderLine(text.replace(/^\uFEFF/, ''));
-    }
-    throw invalid('malformed_file', 'the CSV header line is longer than 64 KiB');
+/** The mapping a stored batch is read with, checked again (it was stored by an older release, perhaps). */
+function storedMapping(b: BatchRow): Mapping | undefined {
+  if (!b.mapping) return undefined;
+  try {
+    return parseMapping(b.mapping, 'mapping');
+  } catch (e) {
+    if (e instanceof MappingConfigError) throw new FileFormatError('bad_mapping', `the batch's mapping cannot be read: ${e.message}`);
+    throw e;
   }
-  checkHeaderLine(line);
 }
 
-function checkHeaderLine(line: string) {
+function checkHeader(head: Buffer, charset: 'utf-8' | 'gbk', complete: boolean, mapping: Mapping | null) {
+  const line = firstLine(head, charset, complete);
+  if (line === null) throw invalid('malformed_file', 'the CSV header line is longer than 64 KiB');
+  checkHeaderLine(line, mapping);
+}
+
+/** A header the file's records cannot be read by is refused before anything is stored. */
+function checkHeaderLine(line: string, mapping: Mapping | null) {
+  const cells = line.split(',').map((h) => h.trim().replace(/^"|"$/g, ''));
+  if (mapping) {
+    const missing = missingColumns(mapping, cells);
+    if (missing.length)
+      throw invalid(
+        'unmapped_columns',
+        missingColumnsMessage(mapping, missing),
+        missing.map((x) => ({ field: x.field, column: x.column, message: `column ${x.column} is not in the header` })),
+      );
+    return;
+  }
   try {
-    headerMap(line.split(',').map((h) => h.trim().replace(/^"|"$/g, '')));
+    headerMap(cells);
   } catch (e) {
     if (e instanceof FileFormatError) throw invalid(e.code, e.message);
     throw e;

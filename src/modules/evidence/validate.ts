@@ -56,8 +56,8 @@ export interface ValidateContext {
   now: Date;
   /** The batch's or interface's source: a line may leave `source` out. */
   pathSource?: string;
-  /** How fields are named in messages: JSON camelCase or CSV snake_case. */
-  naming?: 'camel' | 'snake';
+  /** How fields are named in messages: JSON camelCase, CSV snake_case, or a mapped file's own columns. */
+  naming?: 'camel' | 'snake' | ((f: EventField) => string);
 }
 
 // ISO 8601 with a mandatory offset; seconds and fractions optional.
@@ -77,7 +77,8 @@ export function parseInstant(s: string): Date | null {
 const fail = (code: string, message: string): Checked => ({ ok: false, code, message });
 
 export function validateEvent(raw: RawEvent, ctx: ValidateContext): Checked {
-  const name = (f: EventField) => (ctx.naming === 'snake' ? SNAKE[f] : f);
+  const naming = ctx.naming;
+  const name = typeof naming === 'function' ? naming : (f: EventField) => (naming === 'snake' ? SNAKE[f] : f);
   const present = (v: unknown) => v !== undefined && v !== null && v !== '';
   for (const f of ['nationalId', 'kind', 'occurredAt', 'sourceRef', 'identityCheck'] as const) {
     if (!present(raw[f])) return fail('missing_field', `missing field: ${name(f)}`);
