@@ -25,7 +25,9 @@ import { createEvidenceRepository } from './modules/evidence/repository.ts';
 import { createEvidenceService, type EvidenceService } from './modules/evidence/service.ts';
 import { createFeedService, type FeedService } from './modules/feeds/service.ts';
 import { createFeedCursorRepository } from './modules/feeds/repository.ts';
-import { loadFeeds, type FeedInterface } from './modules/feeds/config.ts';
+import { loadFeeds, type DepartmentInterface } from './modules/feeds/config.ts';
+import { createMatchService, type MatchService } from './modules/feeds/match.ts';
+import { createMatchRepository } from './modules/feeds/match-repository.ts';
 import { createManualCheckRepository } from './modules/manual-checks/repository.ts';
 import { createManualCheckService, type ManualCheckService } from './modules/manual-checks/service.ts';
 import { createStaffEventRepository } from './modules/service-point/repository.ts';
@@ -58,8 +60,10 @@ export interface AppDeps {
   sweep: SweepService;
   evidence: EvidenceService;
   feeds: FeedService;
+  /** Targeted comparison with FEEDS_FILE's match interfaces. */
+  matches: MatchService;
   /** The department interfaces of FEEDS_FILE, read and checked at start. */
-  feedInterfaces: FeedInterface[];
+  feedInterfaces: DepartmentInterface[];
   servicePoint: ServicePointService;
   manualChecks: ManualCheckService;
   reminders: ReminderService;
@@ -130,6 +134,17 @@ export function createDeps(base: DepsBase): AppDeps {
     logger,
   });
   const feeds = createFeedService({ db, transaction, cursors: createFeedCursorRepository(), events: evidenceRepo, rescoring, audit, clock });
+  const matches = createMatchService({
+    db,
+    transaction,
+    cursors: createFeedCursorRepository(),
+    repo: createMatchRepository(),
+    batches: evidenceRepo,
+    rescoring,
+    audit,
+    clock,
+    logger,
+  });
   const sweep = createSweepService({
     db,
     transaction,
@@ -162,6 +177,7 @@ export function createDeps(base: DepsBase): AppDeps {
     sweep,
     evidence,
     feeds,
+    matches,
     feedInterfaces: loadFeeds(config.feedsFile),
     servicePoint,
     manualChecks,

@@ -88,6 +88,8 @@ export interface BatchesTable {
   records_done: Generated<Int8>;
   region_prefix: string | null;
   processing_started_at: Date | null;
+  /** The match interface (FEEDS_FILE) whose run this is; null for uploaded files. */
+  interface: Generated<string | null>;
 }
 
 export interface BatchChunksTable {

@@ -34,6 +34,8 @@ export interface BatchRow {
   rejects: Reject[];
   records_done: string;
   region_prefix: string | null;
+  /** Set on a match interface's run (src/modules/feeds/match.ts). */
+  interface: string | null;
   key_id: string | null;
   error: string | null;
   received_at: Date;
@@ -223,6 +225,7 @@ export function createEvidenceRepository() {
         .selectFrom('batches')
         .select('id')
         .where('status', 'in', ['received', 'processing'])
+        .where('interface', 'is', null) // match runs are worked by their interface's jobs
         .where(sql<Date>`coalesce(processing_started_at, received_at)`, '<', olderThan)
         .orderBy('received_at')
         .limit(1000)

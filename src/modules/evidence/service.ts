@@ -73,6 +73,7 @@ function batchView(b: BatchRow) {
     receivedAt: b.received_at.toISOString(),
     completedAt: b.completed_at ? b.completed_at.toISOString() : null,
     ...(b.error ? { error: b.error } : {}),
+    ...(b.interface ? { interface: b.interface } : {}),
   };
 }
 

@@ -1,0 +1,82 @@
+// Targeted comparison (match interfaces): who needs evidence, read page by page in pensioner
+// id order, and the run records (rows of `batches` with `interface` set, so that a run reads
+// like a batch). Counts and completion of a run go through the evidence repository's batch
+// methods; only what is particular to runs is here.
+import { sql } from 'kysely';
+import type { Executor } from '../../infra/database.ts';
+import { inRegionSql } from '../../infra/region-sql.ts';
+import type { IsoDate } from '../../domain/calendar.ts';
+
+export interface AskedPerson {
+  pensionerId: string;
+  nationalId: string;
+}
+
+export interface OpenRun {
+  id: string;
+  startedAt: Date;
+}
+
+/** Within any of the region prefixes; every region when there are none. */
+function inAnyRegion(column: string, regions: readonly string[]) {
+  if (regions.length === 0) return sql<boolean>`true`;
+  return sql<boolean>`(${sql.join(
+    regions.map((r) => sql`(${inRegionSql(column, r)})`),
+    sql` OR `,
+  )})`;
+}
+
+export function createMatchRepository() {
+  return {
+    /**
+     * The next `limit` people after pensioner id `after` who need evidence: alive and eligible
+     * (state active: never deceased, ineligible or under review), and due, suspended, or with no
+     * certification since `cutoff`. A certification is always dated by strong evidence (a strong
+     * event, a staff or face check, or the legacy system's own certification), so people certified
+     * since `cutoff` are left out. Keyset on the certifications' primary key: a run over millions
+     * of pensioners reads one page at a time.
+     */
+    async needingEvidence(
+      q: Executor,
+      o: { after: string; limit: number; today: IsoDate; cutoff: IsoDate; regions: readonly string[] },
+    ): Promise<AskedPerson[]> {
+      const { rows } = await sql<{ pensioner_id: string; national_id: string }>`
+        SELECT c.pensioner_id::text AS pensioner_id, c.national_id
+        FROM certifications c
+        WHERE c.pensioner_id > ${o.after}::bigint
+          AND c.state = 'active'
+          AND (c.due_from <= ${o.today}::date OR c.certified_until < ${o.today}::date
+               OR c.certified_at IS NULL OR c.certified_at < ${o.cutoff}::date)
+          AND ${inAnyRegion('c.region_code', o.regions)}
+        ORDER BY c.pensioner_id
+        LIMIT ${o.limit}`.execute(q);
+      return rows.map((r) => ({ pensionerId: r.pensioner_id, nationalId: r.national_id }));
+    },
+
+    /** The interface's run still in progress, if any. */
+    async openRun(q: Executor, iface: string): Promise<OpenRun | undefined> {
+      const row = await q
+        .selectFrom('batches')
+        .select(['id', 'received_at'])
+        .where('interface', '=', iface)
+        .where('status', '=', 'processing')
+        .executeTakeFirst();
+      return row && { id: row.id, startedAt: row.received_at };
+    },
+
+    /** Opens a run; false when another run of the interface is open (one at a time, by a unique index). */
+    async startRun(q: Executor, r: { id: string; iface: string; source: string; at: Date }): Promise<boolean> {
+      const res = await sql`
+        INSERT INTO batches (id, source, content_type, charset, status, interface, received_at, processing_started_at)
+        VALUES (${r.id}, ${r.source}, 'application/json', 'utf-8', 'processing', ${r.iface}, ${r.at}, ${r.at})
+        ON CONFLICT DO NOTHING`.execute(q);
+      return Number(res.numAffectedRows ?? 0) === 1;
+    },
+
+    /** Notes a failed page on the run (its reason, never a person's data); the run goes on. */
+    async noteFailedPage(q: Executor, runId: string, reason: string): Promise<void> {
+      await sql`UPDATE batches SET error = left(coalesce(error || '; ', '') || ${reason}, 2000) WHERE id = ${runId}`.execute(q);
+    },
+  };
+}
+export type MatchRepository = ReturnType<typeof createMatchRepository>;
