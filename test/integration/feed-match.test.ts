@@ -20,7 +20,12 @@ const server = setupServer();
 const NOW = '2026-06-15T04:00:00Z';
 const who: Record<string, string> = {};
 /** Due people of their own county per test, so tests do not share anyone. */
-const county = { paging: ids(30, '510105', '1948-01-01'), malformed: ids(30, '510106', '1948-01-01'), strangers: ids(5, '510107', '1948-01-01') };
+const county = {
+  paging: ids(30, '510105', '1948-01-01'),
+  malformed: ids(30, '510106', '1948-01-01'),
+  strangers: ids(5, '510107', '1948-01-01'),
+  again: ids(3, '510108', '1948-01-01'),
+};
 
 const match = (name: string, over: Record<string, unknown> = {}): MatchInterface =>
   parseInterfaces([
@@ -110,6 +115,7 @@ beforeAll(async () => {
     ['510105', county.paging],
     ['510106', county.malformed],
     ['510107', county.strangers],
+    ['510108', county.again],
   ] as const) {
     for (const id of list) await registerPensioner(t.app, admin, id, { regionCode: region, lastCertifiedAt: '2025-07-01' });
   }
@@ -155,7 +161,7 @@ describe('a match run', () => {
     expect(stored.rows).toEqual([{ b: r.runId }]);
 
     // Their rescoring was queued with the pages; run it: the boardings certify them.
-    while ((await t.deps.rescoring.rescorePending([])).rescored > 0);
+    while ((await t.deps.rescoring.rescorePending([])).toppedUp > 0);
     for (const p of ['stale', 'due', 'suspended']) expect(await status(who[p]!)).toBe('certified');
 
     // Audited per page: the interface and how many, never who.
@@ -261,5 +267,26 @@ describe('a match run', () => {
     expect(b).toMatchObject({ lines: 9, accepted: 5, rejected: 4, unmatched: 0 });
     expect(b.rejects.map((x: { code: string }) => x.code)).toEqual(['not_asked', 'not_asked', 'not_asked', 'unknown_kind']);
     expect(JSON.stringify(b.rejects)).not.toContain(who.recent);
+  });
+
+  it('asks people it asked in the last clean run only for records since then (less the overlap); people new to it for the whole window', async () => {
+    const asked = department('again', () => []);
+    const f = match('again', { regions: ['510108'], overlapDays: 7 });
+    await t.deps.matches.run(f);
+    expect(asked.map((a) => [a.nationalIds.length, a.since])).toEqual([[3, '2025-12-15']]);
+    // A week later, with someone registered since who needs evidence too.
+    t.clock.set('2026-06-22T04:00:00Z');
+    try {
+      const newcomer = syntheticId('510108', '1949-09-09');
+      await registerPensioner(t.app, admin, newcomer, { regionCode: '510108', lastCertifiedAt: '2025-07-01' });
+      asked.length = 0;
+      await t.deps.matches.run(f);
+      expect(asked.map((a) => [a.nationalIds.sort(), a.since])).toEqual([
+        [[...county.again].sort(), '2026-06-08'],
+        [[newcomer], '2025-12-22'],
+      ]);
+    } finally {
+      t.clock.set(NOW);
+    }
   });
 });

@@ -7,7 +7,7 @@
 // need evidence instead of sending everything:
 // [{"mode": "match", "name": "sc-bank-match", "source": "bank", "url": "https://…/match",
 //   "token": "…" | "tokenEnv": "…", "cron": "0 3 * * *", "pageSize": 1000,
-//   "withoutStrongMonths": 6, "regions": ["5101"], "ratePerSecond": 5, "timeoutMs": 30000}]
+//   "withoutStrongMonths": 6, "overlapDays": 7, "regions": ["5101"], "ratePerSecond": 5, "timeoutMs": 30000}]
 import { readFileSync } from 'node:fs';
 import { isKnownSource } from '../../domain/evidence.ts';
 
@@ -36,8 +36,10 @@ export interface MatchInterface {
   schedule: string;
   /** National IDs per request, at most. */
   pageSize: number;
-  /** Who is asked: due, suspended, or no strong record in this many months; also how far back `since` goes. */
+  /** Who is asked: due, suspended, or no strong record in this many months; also how far back `since` goes for someone newly asked. */
   withoutStrongMonths: number;
+  /** Someone asked in the previous run is asked again only for records since that run, less these days (records a department posts late). */
+  overlapDays: number;
   /** Region prefixes whose people are asked; empty: the whole province. */
   regions: string[];
   ratePerSecond: number;
@@ -59,6 +61,7 @@ const MATCH_FIELDS = new Set([
   'cron',
   'pageSize',
   'withoutStrongMonths',
+  'overlapDays',
   'regions',
   'ratePerSecond',
   'timeoutMs',
@@ -138,10 +141,12 @@ interface Common {
 /** The fields of a match interface: all named in CONTRACT.md are required, unknown ones refused. */
 function matchInterface(f: Record<string, unknown>, where: string, c: Common): MatchInterface {
   for (const k of Object.keys(f)) if (!MATCH_FIELDS.has(k)) throw new FeedConfigError(`${where}.${k} is not a field of a match interface`);
-  const int = (k: string, max: number) => {
-    const v = f[k];
+  const int = (k: string, max: number, o: { min?: number; def?: number } = {}) => {
+    const v = f[k] ?? o.def;
+    const min = o.min ?? 1;
     if (v === undefined) throw new FeedConfigError(`${where}.${k} is required for a match interface`);
-    if (!Number.isInteger(v) || (v as number) < 1 || (v as number) > max) throw new FeedConfigError(`${where}.${k} must be a whole number from 1 to ${max}`);
+    if (!Number.isInteger(v) || (v as number) < min || (v as number) > max)
+      throw new FeedConfigError(`${where}.${k} must be a whole number from ${min} to ${max}`);
     return v as number;
   };
   const required = (k: string) => {
@@ -166,6 +171,7 @@ function matchInterface(f: Record<string, unknown>, where: string, c: Common): M
     schedule: cron.trim(),
     pageSize: int('pageSize', MAX_MATCH_PAGE),
     withoutStrongMonths: int('withoutStrongMonths', 24),
+    overlapDays: int('overlapDays', 365, { min: 0, def: 7 }),
     regions: regions as string[],
     ratePerSecond: c.num('ratePerSecond', 5),
     timeoutMs: c.num('timeoutMs', 30_000),

@@ -10,6 +10,17 @@ import type { IsoDate } from '../../domain/calendar.ts';
 export interface AskedPerson {
   pensionerId: string;
   nationalId: string;
+  /** Already needed evidence (and so was asked) when the interface's previous clean run began. */
+  askedBefore: boolean;
+}
+
+/** The interface's previous run that asked everyone it meant to: its start, and that day's cut-off. */
+export interface PreviousRun {
+  startedAt: Date;
+  /** The same instant on the database's clock, which dates registrations (pensioners.created_at). */
+  startedInDb: Date;
+  day: IsoDate;
+  cutoff: IsoDate;
 }
 
 export interface OpenRun {
@@ -35,22 +46,42 @@ export function createMatchRepository() {
      * event, a staff or face check, or the legacy system's own certification), so people certified
      * since `cutoff` are left out. Keyset on the certifications' primary key: a run over millions
      * of pensioners reads one page at a time.
+     *
+     * `askedBefore`: the same rule held at the previous run (certification dates only move
+     * forward, so today's dates tell), and the person was registered by then.
      */
     async needingEvidence(
       q: Executor,
-      o: { after: string; limit: number; today: IsoDate; cutoff: IsoDate; regions: readonly string[] },
+      o: { after: string; limit: number; today: IsoDate; cutoff: IsoDate; regions: readonly string[]; previous: PreviousRun | null },
     ): Promise<AskedPerson[]> {
-      const { rows } = await sql<{ pensioner_id: string; national_id: string }>`
-        SELECT c.pensioner_id::text AS pensioner_id, c.national_id
-        FROM certifications c
+      const needs = (day: IsoDate, cutoff: IsoDate) =>
+        sql<boolean>`(c.due_from <= ${day}::date OR c.certified_until < ${day}::date OR c.certified_at IS NULL OR c.certified_at < ${cutoff}::date)`;
+      const prev = o.previous;
+      const { rows } = await sql<{ pensioner_id: string; national_id: string; asked_before: boolean }>`
+        SELECT c.pensioner_id::text AS pensioner_id, c.national_id,
+          ${prev ? sql`(p.created_at < ${prev.startedInDb} AND ${needs(prev.day, prev.cutoff)})` : sql`false`} AS asked_before
+        FROM certifications c JOIN pensioners p ON p.id = c.pensioner_id
         WHERE c.pensioner_id > ${o.after}::bigint
           AND c.state = 'active'
-          AND (c.due_from <= ${o.today}::date OR c.certified_until < ${o.today}::date
-               OR c.certified_at IS NULL OR c.certified_at < ${o.cutoff}::date)
+          AND ${needs(o.today, o.cutoff)}
           AND ${inAnyRegion('c.region_code', o.regions)}
         ORDER BY c.pensioner_id
         LIMIT ${o.limit}`.execute(q);
-      return rows.map((r) => ({ pensionerId: r.pensioner_id, nationalId: r.national_id }));
+      return rows.map((r) => ({ pensionerId: r.pensioner_id, nationalId: r.national_id, askedBefore: r.asked_before }));
+    },
+
+    /** When the interface's last run that completed without a failed page began (by the service's clock, and by the database's). */
+    async lastCleanRun(q: Executor, iface: string): Promise<{ startedAt: Date; startedInDb: Date } | undefined> {
+      const row = await q
+        .selectFrom('batches')
+        .select(['received_at', 'processing_started_at'])
+        .where('interface', '=', iface)
+        .where('status', '=', 'completed')
+        .where('error', 'is', null)
+        .orderBy('received_at', 'desc')
+        .limit(1)
+        .executeTakeFirst();
+      return row && { startedAt: row.received_at, startedInDb: row.processing_started_at ?? row.received_at };
     },
 
     /** The interface's run still in progress, if any. */
@@ -64,11 +95,14 @@ export function createMatchRepository() {
       return row && { id: row.id, startedAt: row.received_at };
     },
 
-    /** Opens a run; false when another run of the interface is open (one at a time, by a unique index). */
+    /**
+     * Opens a run; false when another run of the interface is open (one at a time, by a unique
+     * index). `processing_started_at` is the database's now(), the clock registrations are dated by.
+     */
     async startRun(q: Executor, r: { id: string; iface: string; source: string; at: Date }): Promise<boolean> {
       const res = await sql`
         INSERT INTO batches (id, source, content_type, charset, status, interface, received_at, processing_started_at)
-        VALUES (${r.id}, ${r.source}, 'application/json', 'utf-8', 'processing', ${r.iface}, ${r.at}, ${r.at})
+        VALUES (${r.id}, ${r.source}, 'application/json', 'utf-8', 'processing', ${r.iface}, ${r.at}, now())
         ON CONFLICT DO NOTHING`.execute(q);
       return Number(res.numAffectedRows ?? 0) === 1;
     },

@@ -5,6 +5,11 @@
 // The interface: POST {url} with Authorization: Bearer {token} and {"nationalIds": [...],
 // "since": "YYYY-MM-DD"} → {"events": [...]} in the event format (source may be left out).
 //
+// `since`: someone asked in the interface's previous clean run (every page answered) is asked
+// for records since that run began, less `overlapDays` (records a department posts late);
+// anyone else for records since `withoutStrongMonths` before this run. A page whose people
+// differ so is sent as two requests (each with its own `since`), stored together.
+//
 // A run is a row of `batches` (with `interface` set), so it reads like a batch: counts,
 // rejects, status. Its cursor (feed_cursors, "<run id>:<last pensioner id asked>") moves in the
 // transaction that stores the page's answer, so a retry after a 429, a 5xx or a crash resumes
@@ -14,7 +19,7 @@ import { randomUUID } from 'node:crypto';
 import type { Clock } from '../../infra/clock.ts';
 import type { Executor, Transact } from '../../infra/database.ts';
 import type { Logger } from '../../infra/logger.ts';
-import { addMonths, shanghaiDate, type IsoDate } from '../../domain/calendar.ts';
+import { addDays, addMonths, shanghaiDate, type IsoDate } from '../../domain/calendar.ts';
 import type { EventRecord } from '../evidence/validate.ts';
 import type { EvidenceRepository, Reject } from '../evidence/repository.ts';
 import { MAX_LISTED_REJECTS } from '../evidence/service.ts';
@@ -22,7 +27,7 @@ import type { RescoringService } from '../rescoring/service.ts';
 import type { AuditWriter } from '../audit/repository.ts';
 import type { MatchInterface } from './config.ts';
 import type { FeedCursorRepository } from './repository.ts';
-import type { AskedPerson, MatchRepository, OpenRun } from './match-repository.ts';
+import type { AskedPerson, MatchRepository, OpenRun, PreviousRun } from './match-repository.ts';
 import { MalformedPageError, UpstreamError, requestJson, validateAnswered } from './service.ts';
 
 export interface MatchServiceDeps {
@@ -52,6 +57,19 @@ export interface MatchResult {
 interface Position {
   run: OpenRun;
   after: string;
+}
+
+/** The `since` of people newly asked (`fresh`) and of people asked in the previous clean run (`again`). */
+interface Windows {
+  fresh: IsoDate;
+  again: IsoDate;
+  previous: PreviousRun | null;
+}
+
+/** One request of a page: its people and what the interface answered about them. */
+interface Answer {
+  people: AskedPerson[];
+  events: Record<string, unknown>[];
 }
 
 const cursorText = (p: { run: { id: string }; after: string }) => `${p.run.id}:${p.after}`;
@@ -125,7 +143,24 @@ export function createMatchService(deps: MatchServiceDeps) {
     );
   }
 
-  async function ask(f: MatchInterface, people: AskedPerson[], since: IsoDate): Promise<Record<string, unknown>[]> {
+  async function windowsOf(f: MatchInterface, run: OpenRun): Promise<Windows> {
+    const fresh = addMonths(shanghaiDate(run.startedAt), -f.withoutStrongMonths);
+    const last = await repo.lastCleanRun(db, f.name);
+    if (!last) return { fresh, again: fresh, previous: null };
+    const day = shanghaiDate(last.startedAt);
+    const since = addDays(day, -f.overlapDays);
+    return { fresh, again: since > fresh ? since : fresh, previous: { ...last, day, cutoff: addMonths(day, -f.withoutStrongMonths) } };
+  }
+
+  async function ask(f: MatchInterface, run: OpenRun, people: AskedPerson[], since: IsoDate): Promise<Answer> {
+    // The disclosure is audited before it is made: how many, to whom; never who.
+    await deps.audit.record({
+      keyId: null,
+      role: 'system',
+      action: 'feed.match.send',
+      pensionerId: null,
+      detail: { interface: f.name, run: run.id, count: people.length, since },
+    });
     const body = await requestJson(
       f.url,
       {
@@ -136,14 +171,34 @@ export function createMatchService(deps: MatchServiceDeps) {
       f,
       () => clock.now(),
     );
-    return answeredEvents(body, f.name);
+    return { people, events: answeredEvents(body, f.name) };
   }
 
-  /** Stores the answer about one page of people; returns the records it received and accepted. */
-  async function storeAnswer(f: MatchInterface, at: Position, people: AskedPerson[], events: Record<string, unknown>[]) {
+  /** A page's requests, one per `since` its people need; any malformed answer fails the whole page. */
+  async function askPage(f: MatchInterface, run: OpenRun, people: AskedPerson[], w: Windows): Promise<Answer[]> {
+    if (w.again === w.fresh) return [await ask(f, run, people, w.fresh)];
+    const answers: Answer[] = [];
+    const again = people.filter((p) => p.askedBefore);
+    const fresh = people.filter((p) => !p.askedBefore);
+    if (again.length) answers.push(await ask(f, run, again, w.again));
+    if (fresh.length) answers.push(await ask(f, run, fresh, w.fresh));
+    return answers;
+  }
+
+  /** Stores the answers about one page of people together; returns the records received and accepted. */
+  async function storeAnswers(f: MatchInterface, at: Position, people: AskedPerson[], answers: Answer[]) {
     const now = clock.now();
     const run = (await batches.get(db, at.run.id))!;
-    const { rows, rejects } = screen(events, new Set(people.map((p) => p.nationalId)), f.source, now, Number(run.lines) + 1);
+    const rows: EventRecord[] = [];
+    const rejects: Reject[] = [];
+    let line = Number(run.lines) + 1;
+    for (const a of answers) {
+      const s = screen(a.events, new Set(a.people.map((p) => p.nationalId)), f.source, now, line);
+      rows.push(...s.rows);
+      rejects.push(...s.rejects);
+      line += a.events.length;
+    }
+    const received = line - Number(run.lines) - 1;
     let counts = { accepted: 0, duplicates: 0, unmatched: 0, rejected: rejects.length };
     let firstId: string | null = null;
     const touched = await commitPage(f, at, people.at(-1)!.pensionerId, async (trx) => {
@@ -152,7 +207,7 @@ export function createMatchService(deps: MatchServiceDeps) {
       counts = { accepted: m.inserted, duplicates: m.matched - m.inserted, unmatched: rows.length - m.matched, rejected: rejects.length };
       firstId = m.firstId;
       const listed = rejects.slice(0, Math.max(0, MAX_LISTED_REJECTS - run.rejects.length));
-      await batches.recordChunk(trx, at.run.id, { seq: 0, records: events.length, lines: events.length, ...counts, newRejects: listed, touched: [] });
+      await batches.recordChunk(trx, at.run.id, { seq: 0, records: received, lines: received, ...counts, newRejects: listed, touched: [] });
       return m.touched;
     });
     // Marked pending with the page; queued after its commit, so a job finds them pending.
@@ -162,9 +217,9 @@ export function createMatchService(deps: MatchServiceDeps) {
       role: 'system',
       action: 'feed.match',
       pensionerId: null,
-      detail: { interface: f.name, run: at.run.id, asked: people.length, received: events.length, ...counts },
+      detail: { interface: f.name, run: at.run.id, asked: people.length, received, ...counts },
     });
-    return { received: events.length, accepted: counts.accepted };
+    return { received, accepted: counts.accepted };
   }
 
   /** A malformed answer fails its page: nothing of it is stored, the run records why and goes on. */
@@ -200,29 +255,21 @@ export function createMatchService(deps: MatchServiceDeps) {
       const at = await position(f, o.cursor);
       const out: MatchResult = { runId: at?.run.id ?? null, completed: false, pages: 0, asked: 0, received: 0, accepted: 0, failedPages: 0 };
       if (!at) return out;
-      const since = addMonths(shanghaiDate(at.run.startedAt), -f.withoutStrongMonths);
+      const windows = await windowsOf(f, at.run);
       while (out.pages < (o.maxPages ?? Infinity)) {
         const today = shanghaiDate(clock.now());
         const cutoff = addMonths(today, -f.withoutStrongMonths);
-        const people = await repo.needingEvidence(db, { after: at.after, limit: f.pageSize, today, cutoff, regions: f.regions });
+        const people = await repo.needingEvidence(db, { after: at.after, limit: f.pageSize, today, cutoff, regions: f.regions, previous: windows.previous });
         if (people.length === 0) {
           await batches.complete(db, at.run.id, clock.now());
           out.completed = true;
           return out;
         }
         await o.beforePage?.();
-        // The disclosure is audited before it is made: how many, to whom; never who.
-        await deps.audit.record({
-          keyId: null,
-          role: 'system',
-          action: 'feed.match.send',
-          pensionerId: null,
-          detail: { interface: f.name, run: at.run.id, count: people.length },
-        });
         out.pages++;
         out.asked += people.length;
         try {
-          const r = await storeAnswer(f, at, people, await ask(f, people, since));
+          const r = await storeAnswers(f, at, people, await askPage(f, at.run, people, windows));
           out.received += r.received;
           out.accepted += r.accepted;
         } catch (e) {
