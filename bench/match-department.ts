@@ -52,8 +52,10 @@ export interface Department {
   base: string;
   /** Records sent so far, per source. */
   sent: Map<string, number>;
-  /** Of which about people who are not pensioners, per source. */
+  /** Of which about people who are not pensioners, and sent before, per source. */
   strangers: Map<string, number>;
+  repeats: Map<string, number>;
+  seen: Set<HeldRecord>;
   requests: number;
   close(): Promise<void>;
 }
@@ -71,13 +73,24 @@ const json = (res: import('node:http').ServerResponse, body: unknown) => {
 export async function startDepartment(h: Holdings, now: () => Date, isPensioner: (nationalId: string) => boolean): Promise<Department> {
   const sent = new Map<string, number>();
   const strangers = new Map<string, number>();
+  const repeats = new Map<string, number>();
+  const seen = new Set<HeldRecord>();
   const add = (m: Map<string, number>, source: string, n: number) => m.set(source, (m.get(source) ?? 0) + n);
   const count = (source: string, page: HeldRecord[]) => {
     add(sent, source, page.length);
     add(strangers, source, page.filter((r) => !isPensioner(r.nationalId)).length);
+    add(
+      repeats,
+      source,
+      page.filter((r) => {
+        const again = seen.has(r);
+        seen.add(r);
+        return again;
+      }).length,
+    );
     return page.map((r) => r.event);
   };
-  const dept = { sent, strangers, requests: 0 } as Department;
+  const dept = { sent, strangers, repeats, seen, requests: 0 } as Department;
   const server: Server = createServer((req, res) => {
     dept.requests++;
     const url = new URL(req.url ?? '/', 'http://department');

@@ -1,4 +1,4 @@
-// npm run bench:match [-- --pensioners 20000 --seed 1 --dir DIR --step-days 7 --months 6 --keep-db]
+// npm run bench:match [-- --pensioners 20000 --seed 1 --dir DIR --step-days 7 --months 6 --overlap-days 3 --keep-db]
 // Targeted comparison against whole feeds, on one synthetic province (src/simulate): the same
 // departments (bench/match-department.ts, holding the simulated year's records) are taken whole
 // by pull interfaces in one run of the service, and asked through match interfaces in another.
@@ -31,6 +31,7 @@ const { values: args } = parseArgs({
     dir: { type: 'string' },
     'step-days': { type: 'string', default: '7' },
     months: { type: 'string', default: '6' },
+    'overlap-days': { type: 'string', default: '3' },
     redis: { type: 'string', default: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379' },
     'keep-db': { type: 'boolean', default: false },
   },
@@ -39,6 +40,7 @@ const pensioners = Number(args.pensioners);
 const seed = Number(args.seed);
 const stepDays = Number(args['step-days']);
 const months = Number(args.months);
+const overlapDays = Number(args['overlap-days']);
 const LIFE = ['travel', 'hospital', 'bank'];
 const WHOLE_ALWAYS = ['death', 'judicial'];
 
@@ -49,8 +51,9 @@ interface ModeResult {
   /** Records the departments sent, per source. */
   sent: Record<string, number>;
   lifeRecords: number;
-  /** Of which about people who are not pensioners. */
+  /** Of which about people who are not pensioners, and sent more than once. */
   nonPensionerRecords: number;
+  repeatedRecords: number;
   stored: number;
   /** Pensioners certified from department data during the year, and certifications (dates) made. */
   certifiedPeople: number;
@@ -71,6 +74,7 @@ function interfacesFor(mode: Mode, dept: Department): DepartmentInterface[] {
     cron: '0 3 * * *',
     pageSize: 1000,
     withoutStrongMonths: months,
+    overlapDays,
     timeoutMs: 60_000,
   });
   return parseInterfaces([...LIFE.map((s) => (mode === 'match' ? match(s) : pull(s))), ...WHOLE_ALWAYS.map(pull)], {});
@@ -131,6 +135,8 @@ async function runMode(mode: Mode, p: Province, dept: Department, sim: { now: Da
   const app = await buildApp(deps);
   dept.sent.clear();
   dept.strangers.clear();
+  dept.repeats.clear();
+  dept.seen.clear();
   dept.requests = 0;
   try {
     await register(deps, app, p);
@@ -153,6 +159,7 @@ async function runMode(mode: Mode, p: Province, dept: Department, sim: { now: Da
       sent,
       lifeRecords: LIFE.reduce((n, s) => n + sent[s]!, 0),
       nonPensionerRecords: LIFE.reduce((n, s) => n + (dept.strangers.get(s) ?? 0), 0),
+      repeatedRecords: LIFE.reduce((n, s) => n + (dept.repeats.get(s) ?? 0), 0),
       stored: figures.stored!,
       certifiedPeople: figures.people!,
       certifications: figures.certifications!,
@@ -194,7 +201,7 @@ try {
 }
 const per = (r: ModeResult) => Number((r.lifeRecords / Math.max(1, r.certifiedPeople)).toFixed(2));
 const report = {
-  province: { pensioners, seed, start: province.manifest.start, days: province.manifest.days, stepDays, withoutStrongMonths: months },
+  province: { pensioners, seed, start: province.manifest.start, days: province.manifest.days, stepDays, withoutStrongMonths: months, overlapDays },
   results: results.map((r) => ({
     ...r,
     recordsPerCertifiedPerson: per(r),

@@ -31,7 +31,7 @@ describe('match interfaces in FEEDS_FILE', () => {
         schedule: '0 3 * * *',
         pageSize: 1000,
         withoutStrongMonths: 6,
-        overlapDays: 7,
+        overlapDays: 3,
         regions: [],
         ratePerSecond: 5,
         timeoutMs: 30_000,

@@ -7,7 +7,7 @@
 // need evidence instead of sending everything:
 // [{"mode": "match", "name": "sc-bank-match", "source": "bank", "url": "https://…/match",
 //   "token": "…" | "tokenEnv": "…", "cron": "0 3 * * *", "pageSize": 1000,
-//   "withoutStrongMonths": 6, "overlapDays": 7, "regions": ["5101"], "ratePerSecond": 5, "timeoutMs": 30000}]
+//   "withoutStrongMonths": 6, "overlapDays": 3, "regions": ["5101"], "ratePerSecond": 5, "timeoutMs": 30000}]
 import { readFileSync } from 'node:fs';
 import { isKnownSource } from '../../domain/evidence.ts';
 
@@ -171,7 +171,7 @@ function matchInterface(f: Record<string, unknown>, where: string, c: Common): M
     schedule: cron.trim(),
     pageSize: int('pageSize', MAX_MATCH_PAGE),
     withoutStrongMonths: int('withoutStrongMonths', 24),
-    overlapDays: int('overlapDays', 365, { min: 0, def: 7 }),
+    overlapDays: int('overlapDays', 365, { min: 0, def: 3 }),
     regions: regions as string[],
     ratePerSecond: c.num('ratePerSecond', 5),
     timeoutMs: c.num('timeoutMs', 30_000),
