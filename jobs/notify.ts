@@ -1,4 +1,5 @@
-// The notify processor: one job per reminder (pensioner, due date), carrying ids only.
+// The notify processor: one job per reminder (pensioner, due date, round), carrying ids only
+// (never the reminder's code, which is made and kept by the reminder service).
 // Sending is idempotent (see src/modules/reminders/service.ts): a job delivered again after
 // the reminder went out does nothing; gateway errors worth retrying throw, so BullMQ retries
 // the job with the backoff it was queued with.

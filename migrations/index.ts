@@ -16,6 +16,7 @@ import * as m20261126T020000 from './20261126T020000_events_pensioner_cover.ts';
 import * as m20261201T000000 from './20261201T000000_audit_no_truncate.ts';
 import * as m20261201T010000 from './20261201T010000_key_revoked_notify.ts';
 import * as m20261202T050000 from './20261202T050000_match_runs.ts';
+import * as m20261202T060000 from './20261202T060000_reminder_loop.ts';
 
 export const MIGRATIONS: Record<string, Migration> = {
   '20261125T150000_initial': m20261125T150000,
@@ -33,4 +34,5 @@ export const MIGRATIONS: Record<string, Migration> = {
   '20261201T000000_audit_no_truncate': m20261201T000000,
   '20261201T010000_key_revoked_notify': m20261201T010000,
   '20261202T050000_match_runs': m20261202T050000,
+  '20261202T060000_reminder_loop': m20261202T060000,
 };

@@ -18,7 +18,8 @@ import { createCertificationService, type CertificationService } from './modules
 import { createSweepService, type SweepService } from './modules/certification/sweep.ts';
 import { createFactsRepository } from './modules/certification/facts-repository.ts';
 import { createDecisionHistoryService, type DecisionHistoryService } from './modules/certification/decision-history.ts';
-import { createReminderService, queueReminders, type ReminderService } from './modules/reminders/service.ts';
+import { answerReminders, createReminderService, queueSweepReminders, type ReminderService } from './modules/reminders/service.ts';
+import { createSelfServiceResults } from './modules/self-service/service.ts';
 import { createPensionerRepository } from './modules/pensioners/repository.ts';
 import { createPensionerService, type PensionerService } from './modules/pensioners/service.ts';
 import { createEvidenceRepository } from './modules/evidence/repository.ts';
@@ -73,7 +74,7 @@ export interface AppDeps {
 
 export interface DepsBase {
   config: Config;
-  database: Pick<Database, 'db' | 'pool' | 'transaction' | 'ping'>;
+  database: Pick<Database, 'db' | 'pool' | 'transaction' | 'uploadTransaction' | 'ping'>;
   queues: Queues;
   clock: Clock;
   logger?: Logger;
@@ -121,19 +122,23 @@ export function createDeps(base: DepsBase): AppDeps {
     claimTtlMinutes: config.claimTtlMinutes,
   });
   const evidenceRepo = createEvidenceRepository();
+  const selfService = createSelfServiceResults({ openChecks, answerReminders, audit });
   const evidence = createEvidenceService({
     db,
     transaction,
+    uploadTransaction: base.database.uploadTransaction,
+    uploadDir: config.uploadDir,
     repo: evidenceRepo,
     queues,
     rescoring,
     audit,
+    selfService,
     clock,
     batchRescoreDelayMs: config.batchRescoreDelayMs,
     ingestTrace: config.ingestTrace,
     logger,
   });
-  const feeds = createFeedService({ db, transaction, cursors: createFeedCursorRepository(), events: evidenceRepo, rescoring, audit, clock });
+  const feeds = createFeedService({ db, transaction, cursors: createFeedCursorRepository(), events: evidenceRepo, rescoring, audit, selfService, clock });
   const matches = createMatchService({
     db,
     transaction,
@@ -142,6 +147,7 @@ export function createDeps(base: DepsBase): AppDeps {
     batches: evidenceRepo,
     rescoring,
     audit,
+    selfService,
     clock,
     logger,
   });
@@ -152,7 +158,7 @@ export function createDeps(base: DepsBase): AppDeps {
     certifications: certificationRepo,
     pensioners: certificationFacts,
     openChecks,
-    queueReminders: (q, rows) => queueReminders(q, rows, queues),
+    queueReminders: (q, rows, today) => queueSweepReminders(q, rows, today, queues),
   });
   const reminders = createReminderService({ transaction, audit, clock, smsGatewayUrl: config.smsGatewayUrl });
   const payroll = createPayrollService({ transaction, repo: createPayrollRepository(), certification });

@@ -9,6 +9,7 @@ import { useErrorShape } from './http/error-handler.ts';
 import { useSecurityHeaders } from './http/security-headers.ts';
 import { useRateLimit } from './http/rate-limit.ts';
 import { useStorableText } from './http/storable-text.ts';
+import { useBodyIdleTimeout } from './http/body-timeout.ts';
 import { authPlugin } from './http/auth-plugin.ts';
 import { clientErrorHandler, frameworkErrors } from './http/router-errors.ts';
 import { createAuthFailureLimiter } from './http/auth-failures.ts';
@@ -58,10 +59,21 @@ const ROUTES: RouteModule[] = [
 ];
 
 export async function buildApp(deps: AppDeps, opts: { logger?: false; extraRoutes?: RouteModule[] } = {}) {
+  const { config } = deps;
   const app = Fastify({
     ...(opts.logger === false ? { logger: false } : { loggerInstance: deps.logger as FastifyBaseLogger }),
-    bodyLimit: deps.config.bodyLimitBytes,
-    trustProxy: deps.config.trustProxy,
+    bodyLimit: config.bodyLimitBytes,
+    // No client holds a connection, and what its request holds, for ever: the whole request must
+    // arrive within requestTimeout (Node answers 408 through clientErrorHandler), a body must keep
+    // arriving (useBodyIdleTimeout), and a connection silent both ways is closed.
+    requestTimeout: config.requestTimeoutMs,
+    connectionTimeout: config.connectionTimeoutMs,
+    // Given to Node's server at its creation too: then its headers timeout is min(60 s, requestTimeout).
+    // Set only afterwards (all Fastify does), the headers timeout stays 60 s, and Node, finding it
+    // above the request timeout, swaps the two: a 2 s request timeout acted as 60 s. Node checks
+    // every 30 s by default, which would overrun a short timeout by as much.
+    http: { requestTimeout: config.requestTimeoutMs, connectionsCheckingInterval: Math.min(30_000, Math.max(50, Math.floor(config.requestTimeoutMs / 10))) },
+    trustProxy: config.trustProxy,
     routerOptions: { maxParamLength: 200 },
     frameworkErrors,
     clientErrorHandler,
@@ -85,11 +97,12 @@ export async function buildApp(deps: AppDeps, opts: { logger?: false; extraRoute
   app.addContentTypeParser(['application/x-ndjson', 'text/csv'], (_req, payload, done) => done(null, payload));
 
   useErrorShape(app);
+  useBodyIdleTimeout(app, config.bodyIdleTimeoutMs);
   useStorableText(app);
   await useSecurityHeaders(app);
-  await useRateLimit(app, deps.config.rateLimitPerSecond);
-  const failures = createAuthFailureLimiter({ limit: deps.config.authFailureLimit, windowMs: deps.config.authFailureWindowMs });
-  await app.register(metricsPlugin, { queues: deps.queues, token: deps.config.metricsToken, failures });
+  await useRateLimit(app, config.rateLimitPerSecond);
+  const failures = createAuthFailureLimiter({ limit: config.authFailureLimit, windowMs: config.authFailureWindowMs });
+  await app.register(metricsPlugin, { queues: deps.queues, token: config.metricsToken, failures });
   await app.register(authPlugin, { authenticate: (secret) => deps.auth.authenticate(secret), failures });
 
   await app.register(swagger, { mode: 'static', specification: { path: path.join(ROOT, 'openapi.yaml'), baseDir: ROOT } });

@@ -1,4 +1,5 @@
 // One validated, typed configuration read from the environment at start.
+import path from 'node:path';
 import { cleanEnv, str, port, host, num, bool, url, makeValidator, EnvError, EnvMissingError } from 'envalid';
 
 const role = makeValidator<'api' | 'worker' | 'all'>((v) => {
@@ -33,6 +34,18 @@ export interface Config {
   metricsToken: string | undefined;
   bodyLimitBytes: number;
   batchLimitBytes: number;
+  /** The whole request (headers and body) must arrive within this; otherwise 408 and the connection is closed. */
+  requestTimeoutMs: number;
+  /** A request body from which nothing arrives for this long is answered 408. */
+  bodyIdleTimeoutMs: number;
+  /** A connection on which nothing moves either way for this long is closed. */
+  connectionTimeoutMs: number;
+  /** Batch uploads one API key may have in progress at once (per API process); the next is answered 429. */
+  uploadsPerKey: number;
+  /** Connections of the pool that stores uploaded files, apart from the one lookups use. */
+  uploadPoolSize: number;
+  /** Where upload bodies are written while they arrive, before they are stored in PostgreSQL. */
+  uploadDir: string;
   shutdownTimeoutMs: number;
   claimTtlMinutes: number;
   /** How long a batch's rescoring waits, so files arriving together rescore each person once. */
@@ -78,6 +91,12 @@ const ENV = {
   METRICS_TOKEN: str({ default: undefined }),
   BODY_LIMIT_BYTES: num({ default: 10 * 1024 * 1024 }),
   BATCH_LIMIT_BYTES: num({ default: 2 * 1024 * 1024 * 1024 }),
+  REQUEST_TIMEOUT_MS: num({ default: 600_000 }),
+  BODY_IDLE_TIMEOUT_MS: num({ default: 30_000 }),
+  CONNECTION_TIMEOUT_MS: num({ default: 300_000 }),
+  UPLOADS_PER_KEY: num({ default: 2 }),
+  UPLOAD_POOL_SIZE: num({ default: 4 }),
+  UPLOAD_DIR: str({ default: undefined }),
   SHUTDOWN_TIMEOUT_MS: num({ default: 15_000 }),
   CLAIM_TTL_MINUTES: num({ default: 30 }),
   BATCH_RESCORE_DELAY_MS: num({ default: 0 }),
@@ -106,6 +125,10 @@ function reportFirstError({ errors }: { errors: Partial<Record<string, Error>> }
 // Checks envalid cannot state: ranges and instants.
 const positive = (name: string, v: number) => {
   if (!Number.isFinite(v) || v <= 0) throw new ConfigError(`configuration error: ${name} is invalid: must be a positive number`);
+  return v;
+};
+const wholePositive = (name: string, v: number) => {
+  if (!Number.isInteger(v) || v <= 0) throw new ConfigError(`configuration error: ${name} is invalid: must be a whole number above zero`);
   return v;
 };
 const nonNegative = (name: string, v: number) => {
@@ -145,6 +168,12 @@ export function loadConfig(raw: NodeJS.ProcessEnv = process.env): Config {
     metricsToken: secret('METRICS_TOKEN', e.METRICS_TOKEN),
     bodyLimitBytes: positive('BODY_LIMIT_BYTES', e.BODY_LIMIT_BYTES),
     batchLimitBytes: positive('BATCH_LIMIT_BYTES', e.BATCH_LIMIT_BYTES),
+    requestTimeoutMs: positive('REQUEST_TIMEOUT_MS', e.REQUEST_TIMEOUT_MS),
+    bodyIdleTimeoutMs: positive('BODY_IDLE_TIMEOUT_MS', e.BODY_IDLE_TIMEOUT_MS),
+    connectionTimeoutMs: positive('CONNECTION_TIMEOUT_MS', e.CONNECTION_TIMEOUT_MS),
+    uploadsPerKey: wholePositive('UPLOADS_PER_KEY', e.UPLOADS_PER_KEY),
+    uploadPoolSize: wholePositive('UPLOAD_POOL_SIZE', e.UPLOAD_POOL_SIZE),
+    uploadDir: e.UPLOAD_DIR ?? path.join(e.DATA_DIR, 'uploads'),
     shutdownTimeoutMs: positive('SHUTDOWN_TIMEOUT_MS', e.SHUTDOWN_TIMEOUT_MS),
     claimTtlMinutes: positive('CLAIM_TTL_MINUTES', e.CLAIM_TTL_MINUTES),
     batchRescoreDelayMs: nonNegative('BATCH_RESCORE_DELAY_MS', e.BATCH_RESCORE_DELAY_MS),

@@ -10,6 +10,7 @@ import { loadDefaultPolicy } from './domain/policy.ts';
 import { loadPolicyFile } from './domain/policy-file.ts';
 import { loadConfig } from './config.ts';
 import { createLogger } from './infra/logger.ts';
+import { sweepSpool } from './infra/spool.ts';
 
 export interface Runtime {
   deps: AppDeps;
@@ -29,7 +30,7 @@ export async function startRuntime(config: Config, opts: { clock?: Clock; migrat
   // A bad policy stops the process before anything starts.
   const policy = config.policyFile ? await loadPolicyFile(config.policyFile) : loadDefaultPolicy();
   const { url, embedded } = await openDatabase(config);
-  const database = createDatabase(url, { max: config.role === 'worker' ? 10 : 30 });
+  const database = createDatabase(url, { max: config.role === 'worker' ? 10 : 30, uploadMax: config.uploadPoolSize });
   try {
     if (opts.migrate ?? (!config.databaseUrl || config.migrateOnStart)) await migrateToLatest(database.db);
     const pending = await pendingMigrations(database.db);
@@ -40,6 +41,9 @@ export async function startRuntime(config: Config, opts: { clock?: Clock; migrat
     throw e;
   }
   const logger = createLogger(config.logLevel);
+  // A process that died mid-upload left its spooled body behind. A live upload's file is younger
+  // than the request timeout (its body's time to arrive) plus the seconds its storing takes.
+  if (config.role !== 'worker') await sweepSpool(config.uploadDir, config.requestTimeoutMs + 3_600_000);
   const queues = createQueues({ redisUrl: config.redisUrl, databaseUrl: url, prefix: config.queuePrefix, logger, addTimeoutMs: config.queueAddTimeoutMs });
   const deps = createDeps({
     config,

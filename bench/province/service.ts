@@ -60,6 +60,8 @@ export async function startService(o: Options, p: Province): Promise<Service> {
     REDIS_URL: o.redisUrl,
     LOG_LEVEL: 'warn',
     RATE_LIMIT_PER_SECOND: '1000000',
+    // One key uploads `--parallel` files at a time on purpose.
+    UPLOADS_PER_KEY: String(Math.max(2, o.parallelUploads)),
     QUEUE_PREFIX: queuePrefix,
     CLOCK_START: p.clockStart,
     MIGRATE_ON_START: 'false',

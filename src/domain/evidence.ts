@@ -12,7 +12,10 @@ export const KINDS = {
   judicial: ['custodial_sentence_start', 'release'],
   // `deceased` is a death recorded by service-point staff (in-person check outcome).
   service_point: ['in_person', 'home_visit', 'deceased'],
-  self_service: ['face'],
+  // `face_failed`: the national platform's face check did not match (weight 0: never evidence
+  // of life); it opens a manual check. Added here for the reminder loop; the policy's
+  // catalogue (branch wip-catalogue) is to take it over.
+  self_service: ['face', 'face_failed'],
 } as const satisfies Record<Source, readonly string[]>;
 export type KindOf<S extends Source> = (typeof KINDS)[S][number];
 export type Kind = KindOf<Source>;

@@ -80,6 +80,10 @@ function months(v: unknown, path: string, min: number, max: number): number {
   return v;
 }
 
+/** Kinds added after 2026.1 that never certify: a policy may leave them out (weight 0). */
+const ZERO_WHEN_ABSENT: Partial<Record<Source, readonly string[]>> = { self_service: ['face_failed'] };
+const isZeroWhenAbsent = (source: Source, kind: string) => ZERO_WHEN_ABSENT[source]?.includes(kind) ?? false;
+
 function weights(v: unknown, path: string, partial: boolean): PartialWeights {
   const o = obj(v, path, SOURCES);
   const out: Record<string, Record<string, number>> = {};
@@ -94,6 +98,13 @@ function weights(v: unknown, path: string, partial: boolean): PartialWeights {
     for (const kind of kinds) {
       if (ko[kind] === undefined) {
         if (partial) continue;
+        // Kinds that are never evidence of life weigh 0 when a policy does not name them, so
+        // that policies written before the kind existed (2026.1, archived) still parse and
+        // replay unchanged.
+        if (isZeroWhenAbsent(source, kind)) {
+          row[kind] = 0;
+          continue;
+        }
         throw new PolicyError(`${path}.${source}.${kind}`, 'missing');
       }
       row[kind] = unit(ko[kind], `${path}.${source}.${kind}`);

@@ -11,6 +11,9 @@ const MALFORMED_JSON = new Set(['FST_ERR_CTP_INVALID_JSON_BODY', 'FST_ERR_CTP_EM
 
 export function useErrorShape(app: FastifyInstance): void {
   app.setErrorHandler((err: FastifyError, req, reply) => {
+    // Refused before its body has all arrived (a limit, a timeout, a bad header, a file over the
+    // size limit): close once answered, rather than read the rest of a body only to discard it.
+    if (req.raw.complete === false) reply.header('connection', 'close');
     const known = knownError(err);
     if (known) return reply.code(known.status).send(known.body);
     if (err.validation) {

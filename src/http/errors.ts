@@ -4,13 +4,16 @@
 import { DomainError, type ErrorKind } from '../domain/errors.ts';
 
 export class AppError extends Error {
+  /** Fastify reads (and, for an error a body stream raised while it parsed the body, overwrites with 400) statusCode; the answer uses status. */
+  readonly statusCode: number;
   constructor(
-    readonly statusCode: number,
+    readonly status: number,
     readonly code: string,
     message: string,
     readonly details?: unknown,
   ) {
     super(message);
+    this.statusCode = status;
   }
 }
 
@@ -31,6 +34,6 @@ export function errorBody(code: string, message: string, details?: unknown) {
 /** The status and body of an error the app knows, or undefined for anything else. */
 export function knownError(err: unknown): { status: number; body: ReturnType<typeof errorBody> } | undefined {
   if (err instanceof DomainError) return { status: STATUS_OF_KIND[err.kind], body: errorBody(err.code, err.message, err.details) };
-  if (err instanceof AppError) return { status: err.statusCode, body: errorBody(err.code, err.message, err.details) };
+  if (err instanceof AppError) return { status: err.status, body: errorBody(err.code, err.message, err.details) };
   return undefined;
 }

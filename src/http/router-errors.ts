@@ -23,12 +23,19 @@ export function frameworkErrors(err: FastifyError, _req: FastifyRequest, reply: 
 
 const PARSER: Record<string, [status: number, reason: string, code: string, message: string]> = {
   HPE_HEADER_OVERFLOW: [431, 'Request Header Fields Too Large', 'headers_too_large', 'the request line and headers are larger than the server accepts'],
-  ERR_HTTP_REQUEST_TIMEOUT: [408, 'Request Timeout', 'request_timeout', 'the request did not arrive in time'],
+  // REQUEST_TIMEOUT_MS: the headers and the whole body must have arrived within it.
+  ERR_HTTP_REQUEST_TIMEOUT: [408, 'Request Timeout', 'request_timeout', 'the request and its body did not arrive within the request timeout'],
 };
 const MALFORMED: [number, string, string, string] = [400, 'Bad Request', 'bad_request', 'the request is not valid HTTP'];
 
 export function clientErrorHandler(err: Error & { code?: string }, socket: Socket): void {
   if (err.code === 'ECONNRESET' || socket.destroyed) return;
+  // An answer already started on this connection (a request timing out after its refusal was
+  // written) must not be followed by raw bytes: the connection is just closed.
+  if ((socket as { _httpMessage?: { headersSent?: boolean } | null })._httpMessage?.headersSent) {
+    socket.destroy(err);
+    return;
+  }
   const [status, reason, code, message] = PARSER[err.code ?? ''] ?? MALFORMED;
   const body = JSON.stringify(errorBody(code, message));
   if (socket.writable) {

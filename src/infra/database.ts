@@ -21,6 +21,12 @@ export interface Database {
   db: Kysely<DB>;
   /** The one way to run a transaction: Kysely for SQL, and its pg client through pgClient(trx) for COPY. */
   transaction: Transact;
+  /**
+   * The same, on a small pool of its own (opened on first use) for storing uploaded files: however
+   * many uploads are being stored at once, they wait for each other there and never take the
+   * connections that lookups and readiness need.
+   */
+  uploadTransaction: Transact;
   /** Resolves once the database answers a query, rejects if it does not within `timeoutMs` (readiness). */
   ping(timeoutMs?: number): Promise<void>;
   close(): Promise<void>;
@@ -81,24 +87,34 @@ function transactionOn(pool: pg.Pool): Transact {
   };
 }
 
-export function createDatabase(connectionString: string, opts: { max?: number; applicationName?: string } = {}): Database {
+function createPool(connectionString: string, o: { max: number; applicationName: string; connectionTimeoutMillis: number }): pg.Pool {
   const pool = new pg.Pool({
     connectionString,
-    max: opts.max ?? 20,
-    application_name: opts.applicationName ?? 'pension-certification',
+    max: o.max,
+    application_name: o.applicationName,
     idleTimeoutMillis: 30_000,
-    // A request waits this long for a connection, then answers 503, rather than hang.
-    connectionTimeoutMillis: 5_000,
+    connectionTimeoutMillis: o.connectionTimeoutMillis,
   });
   // A client losing its connection (the server restarting) must not crash the process: idle
   // ones are replaced by the pool, and one in use fails its query, which the caller sees.
   pool.on('error', () => {});
   pool.on('connect', (client) => client.on('error', () => {}));
+  return pool;
+}
+
+export function createDatabase(connectionString: string, opts: { max?: number; uploadMax?: number; applicationName?: string } = {}): Database {
+  const applicationName = opts.applicationName ?? 'pension-certification';
+  // A request waits this long for a connection, then answers 503, rather than hang.
+  const pool = createPool(connectionString, { max: opts.max ?? 20, applicationName, connectionTimeoutMillis: 5_000 });
+  // An upload whose file has arrived waits its turn longer: its client has sent the whole file
+  // and is waiting for the 202; storing one file takes seconds, not minutes.
+  const uploadPool = createPool(connectionString, { max: opts.uploadMax ?? 4, applicationName: `${applicationName}-uploads`, connectionTimeoutMillis: 60_000 });
   const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
   return {
     pool,
     db,
     transaction: transactionOn(pool),
+    uploadTransaction: transactionOn(uploadPool),
     async ping(timeoutMs = 2000) {
       let timer: NodeJS.Timeout | undefined;
       const late = new Promise<never>((_, reject) => {
@@ -112,6 +128,7 @@ export function createDatabase(connectionString: string, opts: { max?: number; a
     },
     close: async () => {
       await db.destroy(); // ends the pool too
+      await uploadPool.end();
     },
   };
 }

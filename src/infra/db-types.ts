@@ -144,6 +144,13 @@ export interface RemindersTable {
   status: 'pending' | 'sent' | 'failed';
   attempts: Generated<number>;
   sent_at: Date | null;
+  round: Generated<number>;
+  code_salt: Buffer | null;
+  code_hash: Buffer | null;
+  code_expires_at: Date | null;
+  pending_code: string | null;
+  answered_at: Date | null;
+  answered_event_id: Int8 | null;
 }
 
 export interface AuditLogTable {

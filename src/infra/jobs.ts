@@ -12,8 +12,8 @@ export interface JobPayloads {
   'daily-sweep': { day?: string; fromId?: string; toId?: string };
   /** One pull or match run of one department interface, by its name in FEEDS_FILE; a match run's retry names the run's cursor. */
   'pull-feed': { feed: string; cursor?: string };
-  /** One reminder: (pensioner, due date). */
-  notify: { pensionerId: string; dueFrom: string };
+  /** One reminder: (pensioner, due date, round; none is round 1). Never its code. */
+  notify: { pensionerId: string; dueFrom: string; round?: 1 | 2 };
 }
 export type QueueName = keyof JobPayloads;
 export const QUEUE_NAMES = ['ingest-batch', 'rescore', 'daily-sweep', 'pull-feed', 'notify'] as const satisfies readonly QueueName[];

@@ -21,7 +21,7 @@ const upload = (key: string, source: string, body: string | Buffer | PassThrough
   t.app.inject({ method: 'POST', url: `/v1/feeds/${source}/batches`, headers: { ...auth(key), 'content-type': type }, payload: body });
 
 beforeAll(async () => {
-  t = await createTestContext({ now: '2026-06-15T04:00:00Z', config: { batchLimitBytes: 4 * 1024 * 1024 } });
+  t = await createTestContext({ now: '2026-06-15T04:00:00Z', config: { batchLimitBytes: 4 * 1024 * 1024, uploadsPerKey: 4 } }); // four uploads of one key at once below
   admin = await t.key('admin');
   feed = await t.key('feed', { sources: ['hospital', 'bank'] });
   otherFeed = await t.key('feed', { sources: ['hospital'] });

@@ -71,3 +71,31 @@ describe('certifications carry the national ID (20261126T010000)', () => {
     expect(await indexes('events')).toContain('events_pensioner');
   });
 });
+
+describe('reminder rounds and codes (20261202T060000)', () => {
+  it('keeps reminders from before as first rounds, holds a code in clear only while pending, and goes back down', async () => {
+    expect((await migrator.migrateTo('20261201T010000_key_revoked_notify')).error).toBeUndefined();
+    const nid = syntheticId('510104', '1949-09-09');
+    await sql`
+      WITH p AS (
+        INSERT INTO pensioners (national_id, name, region_code, birth_date, benefit_start_date, monthly_benefit_fen)
+        VALUES (${nid}, '测试', '510104', '1949-09-09', '2015-01-01', 300000) RETURNING id)
+      INSERT INTO reminders (pensioner_id, due_from, status, sent_at) SELECT id, '2026-05-15', 'sent', now() FROM p`.execute(db);
+
+    expect((await migrator.migrateToLatest()).error).toBeUndefined();
+    const rows = await sql<{ round: number; status: string }>`SELECT round, status FROM reminders`.execute(db);
+    expect(rows.rows).toEqual([{ round: 1, status: 'sent' }]);
+    // A second round for the same due date is a row of its own; a third is refused.
+    await sql`INSERT INTO reminders (pensioner_id, due_from, round, status) SELECT pensioner_id, due_from, 2, 'pending' FROM reminders`.execute(db);
+    await expect(
+      sql`INSERT INTO reminders (pensioner_id, due_from, round, status) SELECT pensioner_id, due_from, 3, 'pending' FROM reminders LIMIT 1`.execute(db),
+    ).rejects.toThrow(/check/);
+    await expect(sql`UPDATE reminders SET pending_code = 'ABCDEFGH' WHERE round = 1`.execute(db)).rejects.toThrow(/reminders_code_only_while_pending/);
+    expect(await indexes('reminders')).toContain('reminders_sent');
+
+    expect((await migrator.migrateTo('20261201T010000_key_revoked_notify')).error).toBeUndefined();
+    const after = await sql<{ due_from: string; status: string }>`SELECT due_from::text, status FROM reminders`.execute(db);
+    expect(after.rows).toEqual([{ due_from: '2026-05-15', status: 'sent' }]);
+    expect(await indexes('reminders')).not.toContain('reminders_sent');
+  });
+});

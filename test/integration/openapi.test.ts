@@ -55,7 +55,7 @@ function edgeStatuses(r: (typeof t.app.servedRoutes)[number]): [string, string][
   if (r.url.includes(':') || r.validatesQuery || hasBody) out.push(['400', 'validates its input']);
   if (r.roles) out.push(['401', 'needs a key']);
   if (r.roles && r.roles.length < ROLES.length) out.push(['403', `admits ${r.roles.join(', ')} only`]);
-  if (hasBody) out.push(['413', 'takes a body (body limit)'], ['415', 'takes a body (content types)']);
+  if (hasBody) out.push(['408', 'takes a body (BODY_IDLE_TIMEOUT_MS)'], ['413', 'takes a body (body limit)'], ['415', 'takes a body (content types)']);
   if (r.url.includes(':')) out.push(['414', 'has a path parameter (maxParamLength)']);
   if (r.rateLimited) out.push(['429', 'is under the global rate limit']);
   return out;

@@ -144,6 +144,8 @@ describe('configuration', () => {
     [{ DATABASE_URL: 'mysql://x' }, 'DATABASE_URL'],
     [{ ROLE: 'both', DATABASE_URL: ADMIN_DATABASE_URL }, 'ROLE'],
     [{ RATE_LIMIT_PER_SECOND: '-1', DATABASE_URL: ADMIN_DATABASE_URL }, 'RATE_LIMIT_PER_SECOND'],
+    [{ UPLOADS_PER_KEY: '1.5', DATABASE_URL: ADMIN_DATABASE_URL }, 'UPLOADS_PER_KEY'],
+    [{ BODY_IDLE_TIMEOUT_MS: '0', DATABASE_URL: ADMIN_DATABASE_URL }, 'BODY_IDLE_TIMEOUT_MS'],
   ])(
     'a bad value stops the process with one line naming it (%o)',
     async (env, name) => {

@@ -22,7 +22,7 @@ const reminderService = (smsGatewayUrl: string | undefined) =>
 
 interface Sent {
   idempotencyKey: string | null;
-  body: { to: string; template: string; params: { dueDate: string } };
+  body: { to: string; template: string; params: { dueDate: string; code: string } };
 }
 const requests: Sent[] = [];
 /** Per phone: the answers the gateway gives, in turn (the last one repeats). */
@@ -117,7 +117,7 @@ afterAll(async () => {
 });
 
 describe('reminders through the SMS gateway', () => {
-  it('sends once, with the due date and an Idempotency-Key per pensioner and due date', async () => {
+  it('sends once, with the due date, a personal code and an Idempotency-Key per pensioner and due date', async () => {
     const k = people.ok!.key!;
     expect(await queueReminders(t.deps.db, [k], t.deps.queues, { backoffMs: 50 })).toEqual({ pending: 1 });
     const r = await settled(k);
@@ -126,7 +126,7 @@ describe('reminders through the SMS gateway', () => {
     expect(sentTo(people.ok!.phone!)).toEqual([
       {
         idempotencyKey: `remind-${k.pensionerId}-${k.dueFrom}`,
-        body: { to: people.ok!.phone, template: 'certification_due', params: { dueDate: '2026-07-15' } },
+        body: { to: people.ok!.phone, template: 'certification_due', params: { dueDate: '2026-07-15', code: expect.stringMatching(/^[2-9A-HJKMNP-Z]{8}$/) } },
       },
     ]);
     expect(await audited('reminder.sent', 1)).toEqual([{ pensioner_id: k.pensionerId, detail: { dueFrom: k.dueFrom, attempts: 1 } }]);
@@ -158,6 +158,8 @@ describe('reminders through the SMS gateway', () => {
       const sent = sentTo(p.phone!);
       expect(sent).toHaveLength(2);
       expect(new Set(sent.map((s) => s.idempotencyKey))).toEqual(new Set([`remind-${k.pensionerId}-${k.dueFrom}`]));
+      // The same message each time: the retry resends the code of the first attempt.
+      expect(new Set(sent.map((s) => s.body.params.code)).size).toBe(1);
     }
   });
 
@@ -211,7 +213,7 @@ describe('reminders requeue (npm run cli -- reminders requeue)', () => {
     const phone = '13800000021';
     const k = await register(syntheticId('510104', '1953-04-14'), phone);
     // Recorded by a sweep while no gateway was configured: pending, and no job left.
-    expect(await createReminderRepository().insertPending(t.deps.db, [k])).toEqual([k]);
+    expect(await createReminderRepository().insertPending(t.deps.db, [k])).toEqual([{ ...k, round: 1 }]);
     expect(await t.deps.queues.get('notify').getJob(`remind_${k.pensionerId}_${k.dueFrom}`)).toBeUndefined();
 
     const { queued } = await requeuePendingReminders(t.deps, { backoffMs: 50 });

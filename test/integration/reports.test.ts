@@ -98,6 +98,7 @@ describe('GET /v1/reports/summary', () => {
           { reason: 'suspended', opened: 1, closed: 1 },
         ],
       },
+      reminders: { sent: 0, answeredBySelfService: 0, answeredWithCode: 0, certified: 0, daysToCertification: { mean: null, median: null } },
     });
   });
 

@@ -19,7 +19,8 @@ export interface SweepDeps {
   certifications: Pick<CertificationRepository, 'endingBetween'>;
   pensioners: Pick<FactsRepository, 'idRange' | 'idsBetween'>;
   openChecks: (q: Executor, rows: ReviewCheck[], now: Date, openedBy: string) => Promise<unknown>;
-  queueReminders: (q: Executor, rows: { pensionerId: string; dueFrom: string }[]) => Promise<unknown>;
+  /** Decides the round itself: the first for those not lapsed, the second a month after the first (reminders module). */
+  queueReminders: (q: Executor, rows: { pensionerId: string; dueFrom: string; lapsed: boolean }[], today: string) => Promise<unknown>;
 }
 
 export function createSweepService(deps: SweepDeps) {
@@ -50,9 +51,11 @@ export function createSweepService(deps: SweepDeps) {
         priority: checkPriority({ score: r.score, certifiedUntil: r.certified_until, birthDate: r.birth_date, today }),
       }));
       await deps.openChecks(db, checks, now, 'system:sweep');
-      const reminders = ending.filter((r) => r.status === 'due').map((r) => ({ pensionerId: r.pensioner_id, dueFrom: r.due_from }));
-      await deps.queueReminders(db, reminders);
-      return { pensioners: ids.length, changed, checks: checks.length, reminders: reminders.length };
+      // Everyone still not certified for their due date: the lapsed too, whose second reminder
+      // may still be owed (a month after the first); `reminders` counts those due, as before.
+      const uncertified = ending.map((r) => ({ pensionerId: r.pensioner_id, dueFrom: r.due_from, lapsed: r.status !== 'due' }));
+      await deps.queueReminders(db, uncertified, today);
+      return { pensioners: ids.length, changed, checks: checks.length, reminders: uncertified.filter((r) => !r.lapsed).length };
     },
   };
 }

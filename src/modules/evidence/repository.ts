@@ -12,7 +12,21 @@ export interface MergeCounts {
   inserted: number;
   /** Distinct pensioners that received at least one new event. */
   touched: string[];
+  /** The self-service results this merge inserted (not the duplicates): acted on once each (src/modules/self-service). */
+  selfService: InsertedSelfService[];
 }
+
+export interface InsertedSelfService {
+  eventId: string;
+  pensionerId: string;
+  regionCode: string;
+  kind: string;
+  sourceRef: string;
+  occurredAt: Date;
+}
+
+type SelfServiceJson = Omit<InsertedSelfService, 'occurredAt'> & { occurredAt: string };
+const selfServiceOf = (rows: SelfServiceJson[]): InsertedSelfService[] => rows.map((r) => ({ ...r, occurredAt: new Date(r.occurredAt) }));
 
 export interface Reject {
   line: number;
@@ -44,7 +58,7 @@ export interface BatchRow {
 
 /** The matched rows `m` (people of the region only) inserted into events; counts of both. */
 function mergeMatched(matched: RawBuilder<unknown>) {
-  return sql<{ matched: number; inserted: number; touched: string[]; first_id: string | null }>`
+  return sql<{ matched: number; inserted: number; touched: string[]; first_id: string | null; self_service: SelfServiceJson[] }>`
     WITH m AS (${matched}),
     ins AS (
       INSERT INTO events (pensioner_id, source, kind, source_ref, occurred_at, identity_check, location, death_date, batch_id, received_at)
@@ -53,10 +67,14 @@ function mergeMatched(matched: RawBuilder<unknown>) {
       -- instead of deadlocking on the unique index.
       ORDER BY source, source_ref
       ON CONFLICT (source, source_ref) DO NOTHING
-      RETURNING id, pensioner_id
+      RETURNING id, pensioner_id, source, kind, source_ref, occurred_at
     )
     SELECT (SELECT count(*) FROM m)::int AS matched, (SELECT count(*) FROM ins)::int AS inserted,
-      ARRAY(SELECT DISTINCT pensioner_id::text FROM ins) AS touched, (SELECT min(id)::text FROM ins) AS first_id`;
+      ARRAY(SELECT DISTINCT pensioner_id::text FROM ins) AS touched, (SELECT min(id)::text FROM ins) AS first_id,
+      -- The reminder loop acts on each new self-service result in this same transaction.
+      (SELECT coalesce(json_agg(json_build_object('eventId', ins.id::text, 'pensionerId', ins.pensioner_id::text, 'regionCode', p.region_code,
+          'kind', ins.kind, 'sourceRef', ins.source_ref, 'occurredAt', ins.occurred_at)), '[]'::json)
+        FROM ins JOIN pensioners p ON p.id = ins.pensioner_id WHERE ins.source = 'self_service') AS self_service`;
 }
 
 /** Rows `s` (events by national id) joined to registered pensioners `p` of the region. */
@@ -81,14 +99,15 @@ export function createEvidenceRepository() {
   return {
     /** One statement for a pushed array (≤ 1000 rows). */
     async mergeRows(q: Executor, rows: EventRecord[], o: { regionPrefix: string | null; receivedAt: Date; batchId?: string | null }) {
-      if (rows.length === 0) return { matched: 0, inserted: 0, touched: [] as string[], firstId: null as string | null };
+      if (rows.length === 0)
+        return { matched: 0, inserted: 0, touched: [] as string[], firstId: null as string | null, selfService: [] as InsertedSelfService[] };
       const pushed = sql`unnest(${rows.map((r) => r.nationalId)}::text[], ${rows.map((r) => r.source)}::text[], ${rows.map((r) => r.kind)}::text[],
           ${rows.map((r) => r.sourceRef)}::text[], ${rows.map((r) => r.occurredAt)}::timestamptz[], ${rows.map((r) => r.identityCheck)}::text[],
           ${rows.map((r) => r.location)}::text[], ${rows.map((r) => r.deathDate)}::date[])
         AS s(national_id, source, kind, source_ref, occurred_at, identity_check, location, death_date)`;
       const { rows: out } = await mergeMatched(matchedRows(pushed, { ...o, batchId: o.batchId ?? null })).execute(q);
       const r = out[0]!;
-      return { matched: r.matched, inserted: r.inserted, touched: r.touched, firstId: r.first_id };
+      return { matched: r.matched, inserted: r.inserted, touched: r.touched, firstId: r.first_id, selfService: selfServiceOf(r.self_service) };
     },
 
     /** COPY `text` (already in COPY text format) into the session's staging table; `trx` is a transaction's. */
@@ -110,7 +129,7 @@ export function createEvidenceRepository() {
     async mergeStaged(trx: Executor, o: { regionPrefix: string | null; receivedAt: Date; batchId: string }): Promise<MergeCounts> {
       const { rows } = await mergeMatched(matchedRows(sql`ingest_stage s`, o)).execute(trx);
       const r = rows[0]!;
-      return { matched: r.matched, inserted: r.inserted, touched: r.touched };
+      return { matched: r.matched, inserted: r.inserted, touched: r.touched, selfService: selfServiceOf(r.self_service) };
     },
 
     // --- batches ---
@@ -140,10 +159,6 @@ export function createEvidenceRepository() {
 
     async findBySha(q: Executor, source: string, sha256: string): Promise<{ id: string; status: string } | undefined> {
       return q.selectFrom('batches').select(['id', 'status']).where('source', '=', source).where('sha256', '=', sha256).executeTakeFirst();
-    },
-
-    async discardUpload(q: Executor, batchId: string) {
-      await q.deleteFrom('batches').where('id', '=', batchId).execute(); // chunks cascade
     },
 
     async finishUpload(q: Executor, batchId: string, sha256: string, bytes: number) {

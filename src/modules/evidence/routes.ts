@@ -1,15 +1,15 @@
 import type { FastifyInstance } from 'fastify';
-import type { Readable } from 'node:stream';
 import type { Config } from '../../config.ts';
 import { invalid } from '../../domain/errors.ts';
-import { EVENT_FIELDS } from './validate.ts';
+import { limitUploadsPerKey } from '../../http/upload-slots.ts';
+import { PUSH_FIELDS } from './validate.ts';
 import { MAX_PUSH, type EvidenceService } from './service.ts';
 
-const KNOWN = new Set<string>(EVENT_FIELDS);
+const KNOWN = new Set<string>(PUSH_FIELDS);
 
 export interface EvidenceRouteDeps {
   evidence: Pick<EvidenceService, 'push' | 'upload' | 'status'>;
-  config: Pick<Config, 'batchLimitBytes'>;
+  config: Pick<Config, 'batchLimitBytes' | 'uploadsPerKey'>;
 }
 
 export async function evidenceRoutes(app: FastifyInstance, deps: EvidenceRouteDeps) {
@@ -30,9 +30,11 @@ export async function evidenceRoutes(app: FastifyInstance, deps: EvidenceRouteDe
 
   app.post<{ Params: { source: string } }>(
     '/v1/feeds/:source/batches',
-    { config: { roles: ['feed', 'admin'] }, bodyLimit: config.batchLimitBytes },
+    // The key's upload slot is taken after authentication (the global onRequest hook) and before the body is read.
+    { config: { roles: ['feed', 'admin'] }, bodyLimit: config.batchLimitBytes, onRequest: limitUploadsPerKey(config.uploadsPerKey) },
     async (req, reply) => {
-      const out = await evidence.upload(req.params.source, req.headers['content-type'], req.body as Readable, req.principal, config.batchLimitBytes);
+      const body = req.body as AsyncIterable<Buffer>;
+      const out = await evidence.upload(req.params.source, req.headers['content-type'], body, req.principal, config.batchLimitBytes);
       return reply.code(202).send(out);
     },
   );

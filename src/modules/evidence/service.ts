@@ -2,10 +2,10 @@
 // processed by the ingest-batch job in resumable chunks), and batch status.
 import { isUuid } from '../../domain/ids.ts';
 import { maskIdsInText } from '../../domain/masking.ts';
-import { createHash, randomUUID, type Hash } from 'node:crypto';
-import type { Readable } from 'node:stream';
+import { randomUUID } from 'node:crypto';
 import type { Clock } from '../../infra/clock.ts';
 import type { Executor, Transact } from '../../infra/database.ts';
+import { spool, type SpooledBody } from '../../infra/spool.ts';
 import type { Queues } from '../../infra/queue.ts';
 import type { Logger } from '../../infra/logger.ts';
 import { isKnownSource } from '../../domain/evidence.ts';
@@ -13,6 +13,7 @@ import { DomainError, invalid, forbidden, notFound } from '../../domain/errors.t
 import type { Principal } from '../../domain/principal.ts';
 import type { RescoringService } from '../rescoring/service.ts';
 import type { AuditWriter } from '../audit/repository.ts';
+import { reminderCodes, type SelfServiceResults } from '../self-service/service.ts';
 import { validateEvent, type EventRecord } from './validate.ts';
 import { records, normaliseCharset, firstLine, headerMap, FileFormatError } from './parse.ts';
 import { copyLine, type EvidenceRepository, type Reject, type BatchRow } from './repository.ts';
@@ -41,11 +42,17 @@ interface ChunkCounts {
 export interface EvidenceServiceDeps {
   db: Executor;
   transaction: Transact;
+  /** Transactions that store uploaded files, on their own pool (Database.uploadTransaction). */
+  uploadTransaction: Transact;
+  /** Where upload bodies are spooled while they arrive (UPLOAD_DIR). */
+  uploadDir: string;
   repo: EvidenceRepository;
   queues: Pick<Queues, 'add' | 'get'>;
   rescoring: Pick<RescoringService, 'request' | 'markPending' | 'queue'>;
   /** Every write by a feed is audited with the key that made it. */
   audit: Pick<AuditWriter, 'record'>;
+  /** Acts on new self-service results (failed face checks, reminder codes) in the merge's transaction. */
+  selfService: Pick<SelfServiceResults, 'record' | 'audit'>;
   clock: Clock;
   /** BATCH_RESCORE_DELAY_MS. */
   batchRescoreDelayMs?: number;
@@ -122,41 +129,40 @@ export function createEvidenceService(deps: EvidenceServiceDeps) {
   // them again. Pushes and pulls mark their people pending in the merge's own transaction.
   const requestBatchRescore = async (batchId: string) => rescoring.request(db, await repo.touched(db, batchId), `batch_${batchId}`, batchDelay);
 
-  /** The upload's body streamed into stored chunks of the batch, in the upload's transaction. */
-  async function storeBody(trx: Executor, batchId: string, body: Readable, o: { csv: boolean; charset: 'utf-8' | 'gbk'; maxBytes: number; hash: Hash }) {
-    let pending: Buffer[] = [];
-    let pendingBytes = 0;
-    let seq = 0;
-    let total = 0;
-    let headerChecked = !o.csv;
-    const flush = async () => {
-      if (pendingBytes === 0) return;
-      const data = Buffer.concat(pending, pendingBytes);
-      if (!headerChecked) {
-        checkHeader(data, o.charset, true);
-        headerChecked = true;
-      }
-      await repo.addChunk(trx, batchId, seq++, data);
-      pending = [];
-      pendingBytes = 0;
-    };
-    for await (const chunk of body) {
-      const b = chunk as Buffer;
-      total += b.length;
-      if (total > o.maxBytes) throw new DomainError('too_large', 'body_too_large', `batch exceeds ${o.maxBytes} bytes`);
-      o.hash.update(b);
-      pending.push(b);
-      pendingBytes += b.length;
-      // A bad header is refused before the rest of a large file is stored.
-      if (!headerChecked && pendingBytes >= 64 * 1024) {
-        checkHeader(Buffer.concat(pending, pendingBytes), o.charset, false);
-        headerChecked = true;
-      }
-      if (pendingBytes >= STORE_CHUNK_BYTES) await flush();
-    }
-    if (total === 0) throw invalid('empty_batch', 'the batch file is empty');
-    await flush();
-    return total;
+  /**
+   * The spooled file stored as the batch's chunks in one transaction on the upload pool, read
+   * from disk at its speed (the client has finished); or the batch already holding this file.
+   */
+  async function storeFile(file: SpooledBody, b: { id: string; source: string; media: string; charset: string; who: Principal }) {
+    return deps
+      .uploadTransaction(
+        async (trx) => {
+          const existing = await repo.findBySha(trx, b.source, file.sha256);
+          if (existing) return existing;
+          const { id, source, who } = b;
+          await repo.createUpload(trx, {
+            id,
+            source,
+            contentType: b.media,
+            charset: b.charset,
+            keyId: who.keyId,
+            regionPrefix: who.regionPrefix,
+            receivedAt: clock.now(),
+          });
+          let seq = 0;
+          for await (const piece of file.pieces(STORE_CHUNK_BYTES)) await repo.addChunk(trx, id, seq++, piece);
+          await repo.finishUpload(trx, id, file.sha256, file.bytes);
+          return undefined;
+        },
+        { retries: 2 }, // re-runnable: the file is read again
+      )
+      .catch(async (e: { code?: string }) => {
+        if (e?.code !== UNIQUE_VIOLATION) throw e;
+        // The same file uploaded at once by another request, which committed first.
+        const winner = await repo.findBySha(db, b.source, file.sha256);
+        if (!winner) throw new DomainError('conflict', 'conflict', 'a concurrent upload of this file failed; retry');
+        return winner;
+      });
   }
 
   /** The stored file's records after the committed ones, validated and merged chunk by chunk. */
@@ -212,6 +218,8 @@ export function createEvidenceService(deps: EvidenceServiceDeps) {
         await repo.stage(trx, text);
         const t1 = performance.now();
         const m = text ? await repo.mergeStaged(trx, { regionPrefix: b.region_prefix, receivedAt: b.received_at, batchId: b.id }) : null;
+        // A batch carries no reminder codes (a file is stored as it came: never a code in it).
+        const acted = m?.selfService.length ? await deps.selfService.record(trx, m.selfService, new Map(), clock.now()) : undefined;
         if (deps.ingestTrace) process.stderr.write(`chunk ${from}: copy ${(t1 - t0).toFixed(0)} ms, merge ${(performance.now() - t1).toFixed(0)} ms\n`);
         const d = {
           seq: from,
@@ -225,7 +233,7 @@ export function createEvidenceService(deps: EvidenceServiceDeps) {
           touched: m?.touched ?? [],
         };
         await repo.recordChunk(trx, b.id, d);
-        return d;
+        return { ...d, acted };
       },
       { retries: 2 },
     );
@@ -246,6 +254,7 @@ export function createEvidenceService(deps: EvidenceServiceDeps) {
     const commit = async (from: number, text: string, c: ChunkCounts) => {
       const d = await commitChunk(b, from, text, c, MAX_LISTED_REJECTS - listed);
       listed += d.newRejects.length;
+      if (d.acted) await deps.selfService.audit(d.acted, { keyId: b.key_id, role: null }); // the uploading key (its role is not kept with the batch)
       await opts.afterChunk?.(b.id, from + c.recs);
     };
 
@@ -304,47 +313,38 @@ export function createEvidenceService(deps: EvidenceServiceDeps) {
         else rejected.push({ index, code: c.code, message: c.message });
       });
       // One statement on rows in memory: a deadlock with another merge is retried here.
-      const r = await transaction(
+      const { merged: r, acted } = await transaction(
         async (trx) => {
           const merged = await repo.mergeRows(trx, rows, { regionPrefix: who.regionPrefix, receivedAt: now });
           await rescoring.markPending(trx, merged.touched);
-          return merged;
+          return { merged, acted: await deps.selfService.record(trx, merged.selfService, reminderCodes(rows), now) };
         },
         { retries: 2 },
       );
+      await deps.selfService.audit(acted, who);
       if (r.firstId) await queueAfterCommit('rescore after push', () => rescoring.queue(r.touched.sort(), `push_${r.firstId}`));
       const counts = { accepted: r.inserted, duplicates: r.matched - r.inserted, unmatched: rows.length - r.matched };
       await deps.audit.record({ keyId: who.keyId, role: who.role, action: 'events.push', pensionerId: null, detail: { ...counts, rejected: rejected.length } });
       return { ...counts, rejected };
     },
 
-    /** POST /v1/feeds/{source}/batches: the whole file in PostgreSQL, in one transaction, before the 202. */
-    async upload(source: string, contentTypeHeader: string | undefined, body: Readable, who: Principal, maxBytes: number) {
+    /**
+     * POST /v1/feeds/{source}/batches: the whole file in PostgreSQL, in one transaction, before
+     * the 202. The body is first spooled to a file as it arrives (size, charset and CSV header
+     * checked on the way), so a slow or stalled client holds no database connection.
+     */
+    async upload(source: string, contentTypeHeader: string | undefined, body: AsyncIterable<Buffer>, who: Principal, maxBytes: number) {
       if (!isKnownSource(source)) throw notFound(`source ${source}`);
       if (!mayUseSource(who, source)) throw forbidden(`this feed key may not submit ${source} batches`);
       const { media, charset } = batchContentType(contentTypeHeader);
+      const inspectHead = media === 'text/csv' ? (head: Buffer, complete: boolean) => checkHeader(head, charset, complete) : undefined;
+      const file = await spool(body, { dir: deps.uploadDir, maxBytes, inspectHead });
+      if (file.bytes === 0) {
+        await file.remove();
+        throw invalid('empty_batch', 'the batch file is empty');
+      }
       const id = randomUUID();
-      const hash = createHash('sha256');
-      let sha = '';
-      // No retries: the request body is consumed inside, it cannot be read again.
-      const stored = await transaction(async (trx) => {
-        await repo.createUpload(trx, { id, source, contentType: media, charset, keyId: who.keyId, regionPrefix: who.regionPrefix, receivedAt: clock.now() });
-        const bytes = await storeBody(trx, id, body, { csv: media === 'text/csv', charset, maxBytes, hash });
-        sha = hash.digest('hex');
-        const existing = await repo.findBySha(trx, source, sha);
-        if (existing) {
-          await repo.discardUpload(trx, id); // the copy just streamed in is not kept
-          return existing;
-        }
-        await repo.finishUpload(trx, id, sha, bytes);
-        return undefined;
-      }).catch(async (e: { code?: string }) => {
-        if (e?.code !== UNIQUE_VIOLATION) throw e;
-        // The same file uploaded at once by another request, which committed first.
-        const winner = await repo.findBySha(db, source, sha);
-        if (!winner) throw new DomainError('conflict', 'conflict', 'a concurrent upload of this file failed; retry');
-        return winner;
-      });
+      const stored = await storeFile(file, { id, source, media, charset, who }).finally(() => file.remove());
       const batchId = stored?.id ?? id;
       await deps.audit.record({ keyId: who.keyId, role: who.role, action: 'batch.upload', pensionerId: null, detail: { batchId, source, again: !!stored } });
       if (stored) {

@@ -5,6 +5,7 @@ import { isKnownKind, isKnownSource, isKnownIdentityCheck, IDENTITY_CHECKS, KIND
 import { parseNationalId, NATIONAL_ID_MESSAGES } from '../../domain/national-id.ts';
 import { daysInMonth, isIsoDate } from '../../domain/calendar.ts';
 import { isStorableText } from '../../domain/text.ts';
+import { REMINDER_CODE_ALPHABET, REMINDER_CODE_LENGTH, normaliseReminderCode } from '../../domain/reminder-code.ts';
 
 export interface EventRecord {
   nationalId: string;
@@ -15,6 +16,8 @@ export interface EventRecord {
   identityCheck: string;
   location: string | null;
   deathDate: string | null;
+  /** Self-service results only: the code of the reminder answered. Kept in memory, never stored. */
+  reminderCode?: string | null;
 }
 
 export interface RawEvent {
@@ -26,10 +29,16 @@ export interface RawEvent {
   identityCheck?: unknown;
   location?: unknown;
   deathDate?: unknown;
+  reminderCode?: unknown;
 }
 
 export const EVENT_FIELDS = ['nationalId', 'source', 'kind', 'occurredAt', 'sourceRef', 'identityCheck', 'location', 'deathDate'] as const;
 export type EventField = (typeof EVENT_FIELDS)[number];
+/**
+ * Fields a JSON push or a pulled page may add: the reminder code of a self-service result.
+ * Not a batch column: a batch file is stored as it came, and a code must never be stored in clear.
+ */
+export const PUSH_FIELDS = [...EVENT_FIELDS, 'reminderCode'] as const;
 export const SNAKE: Record<EventField, string> = {
   nationalId: 'national_id',
   source: 'source',
@@ -113,8 +122,31 @@ export function validateEvent(raw: RawEvent, ctx: ValidateContext): Checked {
     }
     deathDate = r.deathDate!;
   }
+  const code = reminderCode(raw.reminderCode, source);
+  if (code !== null && !code.ok) return code;
   return {
     ok: true,
-    value: { nationalId: nid, source, kind: r.kind!, sourceRef: ref, occurredAt: at.toISOString(), identityCheck: r.identityCheck!, location, deathDate },
+    value: {
+      nationalId: nid,
+      source,
+      kind: r.kind!,
+      sourceRef: ref,
+      occurredAt: at.toISOString(),
+      identityCheck: r.identityCheck!,
+      location,
+      deathDate,
+      ...(code ? { reminderCode: code.value } : {}),
+    },
   };
+}
+
+/** The optional reminder code of a self-service result, normalised; null when absent. */
+function reminderCode(v: unknown, source: string): { ok: true; value: string } | Extract<Checked, { ok: false }> | null {
+  if (v === undefined || v === null || v === '') return null;
+  if (source !== 'self_service') return { ok: false, code: 'invalid_field', message: 'reminderCode is only for self_service results' };
+  const code = typeof v === 'string' ? normaliseReminderCode(v) : null;
+  if (code === null) {
+    return { ok: false, code: 'invalid_field', message: `reminderCode must be ${REMINDER_CODE_LENGTH} characters of ${REMINDER_CODE_ALPHABET}` };
+  }
+  return { ok: true, value: code };
 }

@@ -25,6 +25,7 @@ import type { EvidenceRepository, Reject } from '../evidence/repository.ts';
 import { MAX_LISTED_REJECTS } from '../evidence/service.ts';
 import type { RescoringService } from '../rescoring/service.ts';
 import type { AuditWriter } from '../audit/repository.ts';
+import { reminderCodes, type SelfServiceOutcome, type SelfServiceResults } from '../self-service/service.ts';
 import type { MatchInterface } from './config.ts';
 import type { FeedCursorRepository } from './repository.ts';
 import type { AskedPerson, MatchRepository, OpenRun, PreviousRun } from './match-repository.ts';
@@ -38,6 +39,8 @@ export interface MatchServiceDeps {
   batches: Pick<EvidenceRepository, 'mergeRows' | 'recordChunk' | 'complete' | 'get'>;
   rescoring: Pick<RescoringService, 'markPending' | 'queue'>;
   audit: Pick<AuditWriter, 'record'>;
+  /** Acts on new self-service results (failed face checks, reminder codes) in the page's transaction, as pulls do. */
+  selfService: Pick<SelfServiceResults, 'record' | 'audit'>;
   clock: Clock;
   logger?: Pick<Logger, 'warn'>;
 }
@@ -201,9 +204,11 @@ export function createMatchService(deps: MatchServiceDeps) {
     const received = line - Number(run.lines) - 1;
     let counts = { accepted: 0, duplicates: 0, unmatched: 0, rejected: rejects.length };
     let firstId: string | null = null;
+    let acted: SelfServiceOutcome | null = null;
     const touched = await commitPage(f, at, people.at(-1)!.pensionerId, async (trx) => {
       const m = await batches.mergeRows(trx, rows, { regionPrefix: null, receivedAt: now, batchId: at.run.id });
       await rescoring.markPending(trx, m.touched);
+      acted = await deps.selfService.record(trx, m.selfService, reminderCodes(rows), now);
       counts = { accepted: m.inserted, duplicates: m.matched - m.inserted, unmatched: rows.length - m.matched, rejected: rejects.length };
       firstId = m.firstId;
       const listed = rejects.slice(0, Math.max(0, MAX_LISTED_REJECTS - run.rejects.length));
@@ -212,6 +217,7 @@ export function createMatchService(deps: MatchServiceDeps) {
     });
     // Marked pending with the page; queued after its commit, so a job finds them pending.
     if (firstId) await rescoring.queue(touched.sort(), `match_${firstId}`);
+    if (acted) await deps.selfService.audit(acted, { keyId: null, role: 'system' });
     await deps.audit.record({
       keyId: null,
       role: 'system',

@@ -7,10 +7,11 @@
 // shaped as in the contract (source may be left out); other fields are ignored.
 import type { Clock } from '../../infra/clock.ts';
 import type { Executor, Transact } from '../../infra/database.ts';
-import { validateEvent, EVENT_FIELDS, type Checked, type EventRecord, type RawEvent } from '../evidence/validate.ts';
+import { validateEvent, PUSH_FIELDS, type Checked, type EventRecord, type RawEvent } from '../evidence/validate.ts';
 import type { EvidenceRepository } from '../evidence/repository.ts';
 import type { RescoringService } from '../rescoring/service.ts';
 import type { AuditWriter } from '../audit/repository.ts';
+import { reminderCodes, type SelfServiceResults } from '../self-service/service.ts';
 import type { FeedInterface } from './config.ts';
 import type { FeedCursorRepository } from './repository.ts';
 
@@ -46,13 +47,15 @@ export interface FeedServiceDeps {
   rescoring: Pick<RescoringService, 'markPending' | 'queue'>;
   /** Each page a pull stores is audited with the interface that brought it. */
   audit: Pick<AuditWriter, 'record'>;
+  /** Acts on new self-service results (failed face checks, reminder codes) in the page's transaction. */
+  selfService: Pick<SelfServiceResults, 'record' | 'audit'>;
   clock: Clock;
 }
 
 /** An event of an interface's answer, validated; its other fields are ignored (never stored). */
 export function validateAnswered(e: Record<string, unknown>, source: string, now: Date): Checked {
   const raw: Record<string, unknown> = {};
-  for (const k of EVENT_FIELDS) if (k in e) raw[k] = e[k];
+  for (const k of PUSH_FIELDS) if (k in e) raw[k] = e[k];
   return validateEvent(raw as RawEvent, { now, pathSource: source });
 }
 
@@ -114,8 +117,9 @@ export function createFeedService(deps: FeedServiceDeps) {
         }
         const m = await events.mergeRows(trx, rows, { regionPrefix: f.regionPrefix, receivedAt: now });
         await rescoring.markPending(trx, m.touched);
+        const acted = await deps.selfService.record(trx, m.selfService, reminderCodes(rows), now);
         if (next !== null) await cursors.advance(trx, f.name, next, now);
-        return m;
+        return { ...m, acted };
       },
       { retries: 2 },
     );
@@ -158,6 +162,7 @@ export function createFeedService(deps: FeedServiceDeps) {
         if (page.nextCursor !== null) out.cursor = page.nextCursor;
         // Marked pending with the page; queued after its commit, so a job finds them pending.
         if (m.firstId) await rescoring.queue(m.touched.sort(), `pull_${m.firstId}`);
+        await deps.selfService.audit(m.acted, { keyId: null, role: 'system' });
         await deps.audit.record({
           keyId: null,
           role: 'system',

@@ -48,6 +48,41 @@ export function createReportsRepository() {
         GROUP BY m.reason ORDER BY m.reason`.execute(q);
       return res.rows;
     },
+
+    /**
+     * Reminders sent in [from, to) to people of the region, each with the first certification
+     * made after it (a decision taken after the reminder, certifying on or after the day it was
+     * sent) and whether a self-service face check answered it: a face result that occurred after
+     * the reminder and no later than that certification (which it then produced), or any time
+     * after the reminder while none came. Days are Shanghai calendar days.
+     */
+    async reminders(q: Q, scope: string | null, from: Date, to: Date) {
+      const res = await sql<{ sent: string; answered: string; with_code: string; certified: string; mean_days: number | null; median_days: number | null }>`
+        WITH r AS (
+          SELECT r.pensioner_id, r.sent_at, (r.sent_at AT TIME ZONE 'Asia/Shanghai')::date AS sent_on, r.answered_at
+          FROM reminders r JOIN pensioners p ON p.id = r.pensioner_id
+          WHERE r.sent_at >= ${from}::timestamptz AND r.sent_at < ${to}::timestamptz AND ${inRegionSql('p.region_code', scope)}
+        ),
+        c AS (
+          SELECT r.*, (SELECT min(d.certified_at) FROM decisions d
+              WHERE d.pensioner_id = r.pensioner_id AND d.decided_at >= r.sent_at AND d.certified_at >= r.sent_on) AS certified_on
+          FROM r
+        ),
+        a AS (
+          SELECT c.*, EXISTS (SELECT 1 FROM events e
+              WHERE e.pensioner_id = c.pensioner_id AND e.source = 'self_service' AND e.kind = 'face' AND e.occurred_at >= c.sent_at
+                AND (c.certified_on IS NULL OR (e.occurred_at AT TIME ZONE 'Asia/Shanghai')::date <= c.certified_on)) AS answered
+          FROM c
+        )
+        SELECT count(*)::bigint AS sent,
+          count(*) FILTER (WHERE answered)::bigint AS answered,
+          count(*) FILTER (WHERE answered_at IS NOT NULL)::bigint AS with_code,
+          count(certified_on)::bigint AS certified,
+          avg(certified_on - sent_on)::float8 AS mean_days,
+          percentile_cont(0.5) WITHIN GROUP (ORDER BY certified_on - sent_on) AS median_days
+        FROM a`.execute(q);
+      return res.rows[0]!;
+    },
   };
 }
 export type ReportsRepository = ReturnType<typeof createReportsRepository>;

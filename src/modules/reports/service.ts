@@ -1,5 +1,5 @@
 // The bureau's monthly summary: counts by status, the silent-certification rate, the
-// evidence mix and the manual-check workload, all aggregated in SQL.
+// evidence mix, the manual-check workload and the reminder loop, all aggregated in SQL.
 import type { Executor } from '../../infra/database.ts';
 import { addMonthsToMonth, firstDayOfMonth, monthOf, shanghaiDate, startOfShanghaiDay, type IsoDate, type YearMonth } from '../../domain/calendar.ts';
 import { STATUSES, type Status } from '../../domain/lifecycle.ts';
@@ -15,6 +15,18 @@ export interface Summary {
   silentCertification: { living: number; auto: number; rate: number | null };
   evidenceMix: { source: string; events: number; share: number }[];
   manualChecks: { opened: number; closed: number; byReason: { reason: string; opened: number; closed: number }[] };
+  /** Reminders sent in the month, and what followed each (repository: `reminders`). */
+  reminders: {
+    sent: number;
+    /** Answered by a self-service face check (with or without the code). */
+    answeredBySelfService: number;
+    /** Answered by a result carrying the reminder's code. */
+    answeredWithCode: number;
+    /** Followed by a certification, by any means. */
+    certified: number;
+    /** Days from the reminder to that certification; null when none was certified. */
+    daysToCertification: { mean: number | null; median: number | null };
+  };
 }
 
 const ratio = (a: number, b: number) => (b === 0 ? null : Math.round((a / b) * 10_000) / 10_000);
@@ -29,8 +41,11 @@ export function emptySummary(region: string | null, month: YearMonth, asOf: IsoD
     silentCertification: { living: 0, auto: 0, rate: null },
     evidenceMix: [],
     manualChecks: { opened: 0, closed: 0, byReason: [] },
+    reminders: { sent: 0, answeredBySelfService: 0, answeredWithCode: 0, certified: 0, daysToCertification: { mean: null, median: null } },
   };
 }
+
+const days = (v: number | null) => (v === null ? null : Math.round(Number(v) * 10) / 10);
 
 export interface ReportsServiceDeps {
   db: Executor;
@@ -47,10 +62,11 @@ export function createReportsService(deps: ReportsServiceDeps) {
       const from = startOfShanghaiDay(firstDayOfMonth(month));
       const to = startOfShanghaiDay(firstDayOfMonth(addMonthsToMonth(month, 1)));
       // In parallel: `db` is the pool, each section gets its own connection.
-      const [counts, mix, checks] = await Promise.all([
+      const [counts, mix, checks, reminders] = await Promise.all([
         repo.statusCounts(db, scope, today),
         repo.evidenceMix(db, scope, from, to),
         repo.manualChecks(db, scope, from, to),
+        repo.reminders(db, scope, from, to),
       ]);
       const statusCounts = Object.fromEntries(STATUSES.map((s) => [s, Number(counts[s])])) as Record<Status, number>;
       const living = Number(counts.living);
@@ -69,6 +85,13 @@ export function createReportsService(deps: ReportsServiceDeps) {
           opened: byReason.reduce((n, r) => n + r.opened, 0),
           closed: byReason.reduce((n, r) => n + r.closed, 0),
           byReason,
+        },
+        reminders: {
+          sent: Number(reminders.sent),
+          answeredBySelfService: Number(reminders.answered),
+          answeredWithCode: Number(reminders.with_code),
+          certified: Number(reminders.certified),
+          daysToCertification: { mean: days(reminders.mean_days), median: days(reminders.median_days) },
         },
       };
     },
