@@ -1,13 +1,15 @@
 // The pull-feed processor and its schedulers: one BullMQ job scheduler per department
-// interface (cron in Asia/Shanghai). A job carries only the interface's name.
+// interface (cron in Asia/Shanghai), pulls and match interfaces alike. A job carries only the
+// interface's name and, for a match run it retries, the run's cursor (no personal data).
 // 429 → that interface's job waits out Retry-After in the delayed set and runs again without
 // spending an attempt (the other interfaces keep being pulled); 5xx and timeouts → the job's attempts with exponential backoff;
 // a malformed page → the run fails at once, the cursor stays where it was.
 import { DelayedError, UnrecoverableError, type Worker } from 'bullmq';
 import type { Queues } from '../src/infra/queue.ts';
 import { JOBS, SCHEDULE_TZ } from '../src/infra/jobs.ts';
-import type { FeedInterface } from '../src/modules/feeds/config.ts';
+import type { DepartmentInterface } from '../src/modules/feeds/config.ts';
 import { MalformedPageError, ThrottledError, type FeedService } from '../src/modules/feeds/service.ts';
+import type { MatchService } from '../src/modules/feeds/match.ts';
 
 export interface PullWorkerOptions {
   concurrency?: number;
@@ -16,8 +18,9 @@ export interface PullWorkerOptions {
 export interface PullFeedDeps {
   queues: Queues;
   feeds: Pick<FeedService, 'pull'>;
+  matches: Pick<MatchService, 'run' | 'cursorOf'>;
   /** The department interfaces of FEEDS_FILE, read and checked at start. */
-  feedInterfaces: FeedInterface[];
+  feedInterfaces: DepartmentInterface[];
 }
 
 export function createPullFeedWorker(deps: PullFeedDeps, o: PullWorkerOptions = {}): Worker {
@@ -29,16 +32,18 @@ export function createPullFeedWorker(deps: PullFeedDeps, o: PullWorkerOptions = 
       const f = feeds.get(job.data.feed);
       if (!f) throw new UnrecoverableError(`no interface named ${job.data.feed} in the feeds configuration`);
       let last = 0;
+      // Pace requests to the interface's agreed rate.
+      const beforePage = async () => {
+        const wait = last + 1000 / f.ratePerSecond - Date.now();
+        if (wait > 0) await sleep(wait);
+        last = Date.now();
+      };
       try {
-        return await deps.feeds.pull(f, {
-          // Pace requests to the interface's agreed rate.
-          beforePage: async () => {
-            const wait = last + 1000 / f.ratePerSecond - Date.now();
-            if (wait > 0) await sleep(wait);
-            last = Date.now();
-          },
-        });
+        if (f.mode === 'match') return await deps.matches.run(f, { cursor: job.data.cursor, beforePage });
+        return await deps.feeds.pull(f, { beforePage });
       } catch (e) {
+        // A match run's retry goes on with that run, from the page that failed.
+        if (f.mode === 'match') await job.updateData({ feed: f.name, cursor: (await deps.matches.cursorOf(f.name)) ?? undefined });
         if (e instanceof ThrottledError) {
           // Delaying this job alone: worker.rateLimit would pause every interface's pulls.
           await job.moveToDelayed(Date.now() + e.retryAfterMs, token);
@@ -53,7 +58,7 @@ export function createPullFeedWorker(deps: PullFeedDeps, o: PullWorkerOptions = 
 }
 
 /** One scheduler per interface; interfaces removed from the configuration stop being pulled. */
-export async function schedulePulls(queues: Queues, interfaces: FeedInterface[]): Promise<void> {
+export async function schedulePulls(queues: Queues, interfaces: Pick<DepartmentInterface, 'name' | 'schedule'>[]): Promise<void> {
   const q = queues.get('pull-feed');
   const wanted = new Set(interfaces.map((f) => `pull-${f.name}`));
   for (const f of interfaces) {

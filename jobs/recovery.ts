@@ -8,7 +8,7 @@
 // Every step is idempotent, so several worker processes doing it at once is harmless.
 import type { Logger } from '../src/infra/logger.ts';
 import { withTimeout, type Queues } from '../src/infra/queue.ts';
-import type { FeedInterface } from '../src/modules/feeds/config.ts';
+import type { DepartmentInterface } from '../src/modules/feeds/config.ts';
 import type { EvidenceService } from '../src/modules/evidence/service.ts';
 import type { RescoringService } from '../src/modules/rescoring/service.ts';
 import { ensureSchedules, missingSchedules } from './schedules.ts';
@@ -17,7 +17,7 @@ export interface RecoveryDeps {
   queues: Queues;
   logger: Pick<Logger, 'warn'>;
   config: { queueRecoveryIntervalMs: number; queueRecoveryMinAgeMs: number };
-  feedInterfaces: FeedInterface[];
+  feedInterfaces: DepartmentInterface[];
   evidence: Pick<EvidenceService, 'sweep'>;
   rescoring: Pick<RescoringService, 'requeueBacklog'>;
 }

@@ -18,6 +18,8 @@ import * as m20261201T010000 from './20261201T010000_key_revoked_notify.ts';
 import * as m20261202T020000 from './20261202T020000_service_role.ts';
 import * as m20261202T021000 from './20261202T021000_events_received_via.ts';
 import * as m20261202T040000 from './20261202T040000_batch_mapping.ts';
+import * as m20261202T050000 from './20261202T050000_match_runs.ts';
+import * as m20261202T051000 from './20261202T051000_events_via_match.ts';
 import * as m20261202T060000 from './20261202T060000_reminder_loop.ts';
 
 export const MIGRATIONS: Record<string, Migration> = {
@@ -38,5 +40,7 @@ export const MIGRATIONS: Record<string, Migration> = {
   '20261202T020000_service_role': m20261202T020000,
   '20261202T021000_events_received_via': m20261202T021000,
   '20261202T040000_batch_mapping': m20261202T040000,
+  '20261202T050000_match_runs': m20261202T050000,
+  '20261202T051000_events_via_match': m20261202T051000,
   '20261202T060000_reminder_loop': m20261202T060000,
 };

@@ -28,7 +28,9 @@ import { loadMappings, type Mapping } from './modules/evidence/mapping-config.ts
 import { isKnownIdentityCheck, isKnownKind, isKnownSource } from './domain/evidence.ts';
 import { createFeedService, type FeedService } from './modules/feeds/service.ts';
 import { createFeedCursorRepository } from './modules/feeds/repository.ts';
-import { loadFeeds, type FeedInterface } from './modules/feeds/config.ts';
+import { loadFeeds, type DepartmentInterface } from './modules/feeds/config.ts';
+import { createMatchService, type MatchService } from './modules/feeds/match.ts';
+import { createMatchRepository } from './modules/feeds/match-repository.ts';
 import { createManualCheckRepository } from './modules/manual-checks/repository.ts';
 import { createManualCheckService, type ManualCheckService } from './modules/manual-checks/service.ts';
 import { createStaffEventRepository } from './modules/service-point/repository.ts';
@@ -61,8 +63,10 @@ export interface AppDeps {
   sweep: SweepService;
   evidence: EvidenceService;
   feeds: FeedService;
+  /** Targeted comparison with FEEDS_FILE's match interfaces. */
+  matches: MatchService;
   /** The department interfaces of FEEDS_FILE, read and checked at start. */
-  feedInterfaces: FeedInterface[];
+  feedInterfaces: DepartmentInterface[];
   servicePoint: ServicePointService;
   manualChecks: ManualCheckService;
   reminders: ReminderService;
@@ -146,6 +150,18 @@ export function createDeps(base: DepsBase): AppDeps {
     mappings,
   });
   const feeds = createFeedService({ db, transaction, cursors: createFeedCursorRepository(), events: evidenceRepo, rescoring, audit, selfService, clock });
+  const matches = createMatchService({
+    db,
+    transaction,
+    cursors: createFeedCursorRepository(),
+    repo: createMatchRepository(),
+    batches: evidenceRepo,
+    rescoring,
+    audit,
+    selfService,
+    clock,
+    logger,
+  });
   const sweep = createSweepService({
     db,
     transaction,
@@ -178,6 +194,7 @@ export function createDeps(base: DepsBase): AppDeps {
     sweep,
     evidence,
     feeds,
+    matches,
     feedInterfaces: loadFeeds(config.feedsFile),
     servicePoint,
     manualChecks,

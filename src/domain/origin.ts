@@ -6,3 +6,6 @@ export const viaKey = (keyId: string): string => `key:${keyId}`;
 
 /** Pulled by the service from a department interface of FEEDS_FILE. */
 export const viaPull = (interfaceName: string): string => `pull:${interfaceName}`;
+
+/** Answered by a match interface of FEEDS_FILE (targeted comparison) to the IDs the service sent it. */
+export const viaMatch = (interfaceName: string): string => `match:${interfaceName}`;

@@ -90,6 +90,8 @@ export interface BatchesTable {
   processing_started_at: Date | null;
   /** The interface mapping the file is read with (its canonical definition), null for snake_case headers. */
   mapping: ColumnType<unknown, string | null | undefined, string | null>;
+  /** The match interface (FEEDS_FILE) whose run this is; null for uploaded files. */
+  interface: Generated<string | null>;
 }
 
 export interface BatchChunksTable {

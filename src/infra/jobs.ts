@@ -10,8 +10,8 @@ export interface JobPayloads {
   rescore: { pensionerIds: string[] };
   /** The daily sweep: `sweep` fans out into `sweep-page` jobs of pensioner id ranges. */
   'daily-sweep': { day?: string; fromId?: string; toId?: string };
-  /** One pull of one department interface, by its name in FEEDS_FILE. */
-  'pull-feed': { feed: string };
+  /** One pull or match run of one department interface, by its name in FEEDS_FILE; a match run's retry names the run's cursor. */
+  'pull-feed': { feed: string; cursor?: string };
   /** One reminder: (pensioner, due date, round; none is round 1). Never its code. */
   notify: { pensionerId: string; dueFrom: string; round?: 1 | 2 };
 }

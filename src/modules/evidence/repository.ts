@@ -48,6 +48,8 @@ export interface BatchRow {
   rejects: Reject[];
   records_done: string;
   region_prefix: string | null;
+  /** Set on a match interface's run (src/modules/feeds/match.ts). */
+  interface: string | null;
   key_id: string | null;
   /** The mapping's canonical definition (parsed JSON), null for snake_case headers. */
   mapping: unknown;
@@ -273,6 +275,7 @@ export function createEvidenceRepository() {
         .selectFrom('batches')
         .select('id')
         .where('status', 'in', ['received', 'processing'])
+        .where('interface', 'is', null) // match runs are worked by their interface's jobs
         .where(sql<Date>`coalesce(processing_started_at, received_at)`, '<', olderThan)
         .orderBy('received_at')
         .limit(1000)

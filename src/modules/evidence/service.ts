@@ -86,6 +86,7 @@ function batchView(b: BatchRow, who: Principal) {
     completedAt: b.completed_at ? b.completed_at.toISOString() : null,
     ...(b.mapping ? { mapping: (b.mapping as Mapping).name } : {}),
     ...(b.error ? { error: b.error } : {}),
+    ...(b.interface ? { interface: b.interface } : {}),
   };
 }
 

@@ -8,7 +8,7 @@
 import type { Clock } from '../../infra/clock.ts';
 import { viaPull } from '../../domain/origin.ts';
 import type { Executor, Transact } from '../../infra/database.ts';
-import { validateEvent, PUSH_FIELDS, type EventRecord, type RawEvent } from '../evidence/validate.ts';
+import { validateEvent, PUSH_FIELDS, type Checked, type EventRecord, type RawEvent } from '../evidence/validate.ts';
 import type { EvidenceRepository } from '../evidence/repository.ts';
 import type { RescoringService } from '../rescoring/service.ts';
 import type { AuditWriter } from '../audit/repository.ts';
@@ -53,18 +53,50 @@ export interface FeedServiceDeps {
   clock: Clock;
 }
 
-/** A page's events, validated; other fields of the interface are ignored (never stored). */
+/** An event of an interface's answer, validated; its other fields are ignored (never stored). */
+export function validateAnswered(e: Record<string, unknown>, source: string, now: Date): Checked {
+  const raw: Record<string, unknown> = {};
+  for (const k of PUSH_FIELDS) if (k in e) raw[k] = e[k];
+  return validateEvent(raw as RawEvent, { now, pathSource: source });
+}
+
+/** A page's events, validated. */
 function validatePage(events: Record<string, unknown>[], f: FeedInterface, now: Date): { rows: EventRecord[]; rejected: number } {
   const rows: EventRecord[] = [];
   let rejected = 0;
   for (const e of events) {
-    const raw: Record<string, unknown> = {};
-    for (const k of PUSH_FIELDS) if (k in e) raw[k] = e[k];
-    const c = validateEvent(raw as RawEvent, { now, pathSource: f.source });
+    const c = validateAnswered(e, f.source, now);
     if (c.ok) rows.push(c.value);
     else rejected++;
   }
   return { rows, rejected };
+}
+
+/**
+ * A request to a department interface and its JSON answer: 429 → ThrottledError (with its
+ * Retry-After), no answer or another failure status → UpstreamError (retried), an answer that
+ * is not JSON → MalformedPageError.
+ */
+export async function requestJson(url: URL | string, init: RequestInit, f: { name: string; timeoutMs: number }, now: () => Date): Promise<unknown> {
+  let res: Response;
+  try {
+    res = await fetch(url, { ...init, signal: AbortSignal.timeout(f.timeoutMs) });
+  } catch (e) {
+    throw new UpstreamError(`${f.name}: ${(e as Error).name === 'TimeoutError' ? `no answer within ${f.timeoutMs} ms` : (e as Error).message}`);
+  }
+  if (res.status === 429) {
+    void res.body?.cancel().catch(() => {});
+    throw new ThrottledError(parseRetryAfter(res.headers.get('retry-after'), now()));
+  }
+  if (!res.ok) {
+    void res.body?.cancel().catch(() => {});
+    throw new UpstreamError(`${f.name}: HTTP ${res.status}`);
+  }
+  try {
+    return await res.json();
+  } catch {
+    throw new MalformedPageError(`${f.name}: the page is not JSON`);
+  }
 }
 
 // Long only by its methods, each a short step; they share the deps closed over here.
@@ -98,29 +130,9 @@ export function createFeedService(deps: FeedServiceDeps) {
     const url = new URL(f.baseUrl);
     if (cursor !== null) url.searchParams.set('since', cursor);
     url.searchParams.set('limit', String(f.pageSize));
-    let res: Response;
-    try {
-      res = await fetch(url, {
-        headers: { accept: 'application/json', ...(f.token ? { authorization: `Bearer ${f.token}` } : {}) },
-        signal: AbortSignal.timeout(f.timeoutMs),
-      });
-    } catch (e) {
-      throw new UpstreamError(`${f.name}: ${(e as Error).name === 'TimeoutError' ? `no answer within ${f.timeoutMs} ms` : (e as Error).message}`);
-    }
-    if (res.status === 429) {
-      void res.body?.cancel().catch(() => {});
-      throw new ThrottledError(parseRetryAfter(res.headers.get('retry-after'), clock.now()));
-    }
-    if (!res.ok) {
-      void res.body?.cancel().catch(() => {});
-      throw new UpstreamError(`${f.name}: HTTP ${res.status}`);
-    }
-    let body: unknown;
-    try {
-      body = await res.json();
-    } catch {
-      throw new MalformedPageError(`${f.name}: the page is not JSON`);
-    }
+    const body = await requestJson(url, { headers: { accept: 'application/json', ...(f.token ? { authorization: `Bearer ${f.token}` } : {}) } }, f, () =>
+      clock.now(),
+    );
     const b = body as { events?: unknown; nextCursor?: unknown; hasMore?: unknown };
     if (typeof body !== 'object' || body === null || !Array.isArray(b.events)) throw new MalformedPageError(`${f.name}: the page has no events array`);
     if (!(b.nextCursor === null || typeof b.nextCursor === 'string')) throw new MalformedPageError(`${f.name}: nextCursor must be a string or null`);
