@@ -126,8 +126,8 @@ beforeAll(async () => {
     [who.boarded, 'travel', 'rail_boarding', '2026-06-01T09:00:00+08:00', 'biometric', null],
   ];
   const res = await t.deps.pool.query<{ id: string }>(
-    `INSERT INTO events (pensioner_id, source, kind, source_ref, occurred_at, identity_check, death_date, received_at)
-     SELECT p.id, e.source, e.kind, 'setup-' || e.ord, e.occurred_at, e.identity_check, e.death_date, e.occurred_at
+    `INSERT INTO events (pensioner_id, source, kind, source_ref, occurred_at, identity_check, death_date, received_at, received_via)
+     SELECT p.id, e.source, e.kind, 'setup-' || e.ord, e.occurred_at, e.identity_check, e.death_date, e.occurred_at, 'import:test'
      FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::text[], $6::date[]) WITH ORDINALITY
        AS e(national_id, source, kind, occurred_at, identity_check, death_date, ord)
      JOIN pensioners p ON p.national_id = e.national_id RETURNING pensioner_id::text AS id`,
