@@ -244,7 +244,7 @@ describe('the same bytes read another way', () => {
     await waitForBatch(t, feed, utf8.json().batchId);
     const declaredGbk = await upload(ascii, { type: 'text/csv; charset=gbk' });
     expect(declaredGbk.json().batchId).not.toBe(utf8.json().batchId);
-    expect(await waitForBatch(t, feed, declaredGbk.json().batchId)).toMatchObject({ status: 'completed', duplicates: 1 });
+    expect(await waitForBatch(t, await t.key('admin'), declaredGbk.json().batchId)).toMatchObject({ status: 'completed', duplicates: 1 });
     expect((await upload(ascii, { type: 'text/csv; charset=gbk' })).json().batchId).toBe(declaredGbk.json().batchId);
   });
 });
