@@ -344,11 +344,11 @@ export async function rawCopyMergeCeiling(
  * The set-based SQL peer of a full rescoring (from bench/score.ts): the same noisy-OR score
  * (best decayed weight per source group, identity caps, mortality decay by age band) and the
  * latest auto-certification date, for every pensioner with events, in one statement; none of
- * the lifecycle (deaths, reviews, custody), checks or reminders. The floor, not a rival.
+ * the lifecycle (deaths, reviews, custody), tiers, checks or reminders. The floor, not a rival.
  */
 export async function sqlRecompute(client: pg.ClientBase, policy: Policy, now: Date): Promise<{ seconds: number; pensioners: number }> {
-  const weights = Object.entries(policy.weights)
-    .flatMap(([s, kinds]) => Object.entries(kinds).map(([k, w]) => `('${s}','${k}',${w})`))
+  const weights = [...policy.catalogue]
+    .flatMap(([s, spec]) => [...spec.kinds].map(([k, { weight }]) => `('${s}','${k}',${weight})`))
     .join(',');
   const caps = Object.entries(policy.identityCaps)
     .map(([k, w]) => `('${k}',${w})`)

@@ -88,6 +88,7 @@ export function createDeps(base: DepsBase): AppDeps {
   const connectionString = (pool as unknown as { options: { connectionString?: string } }).options.connectionString;
   const auth = createAuthService(createKeyRepository(db), {
     watchRevocations: connectionString ? (on) => listen(connectionString, 'api_key_revoked', on) : undefined,
+    catalogue: policy.catalogue,
   });
   const certificationRepo = createCertificationRepository(pool);
   const certificationFacts = createFactsRepository();
@@ -125,11 +126,12 @@ export function createDeps(base: DepsBase): AppDeps {
     rescoring,
     audit,
     clock,
+    catalogue: policy.catalogue,
     batchRescoreDelayMs: config.batchRescoreDelayMs,
     ingestTrace: config.ingestTrace,
     logger,
   });
-  const feeds = createFeedService({ db, transaction, cursors: createFeedCursorRepository(), events: evidenceRepo, rescoring, audit, clock });
+  const feeds = createFeedService({ db, transaction, cursors: createFeedCursorRepository(), events: evidenceRepo, rescoring, audit, clock, catalogue: policy.catalogue });
   const sweep = createSweepService({
     db,
     transaction,
@@ -162,7 +164,7 @@ export function createDeps(base: DepsBase): AppDeps {
     sweep,
     evidence,
     feeds,
-    feedInterfaces: loadFeeds(config.feedsFile),
+    feedInterfaces: loadFeeds(config.feedsFile, policy.catalogue),
     servicePoint,
     manualChecks,
     reminders,

@@ -10,6 +10,7 @@ import { requeuePendingReminders } from './modules/reminders/service.ts';
 import { CLI_EXTENSIONS } from './cli-extensions.ts';
 import { ReplayInputError } from './modules/certification/cli.ts';
 import { PolicyError } from './domain/policy.ts';
+import { loadPolicyInForce } from './domain/policy-file.ts';
 
 const program = new Command('pension-cli').description('Operate the pension certification service').exitOverride();
 
@@ -30,9 +31,11 @@ keys
   .option('--sources <list>', 'comma-separated sources a feed key may submit')
   .description('create a key; the key itself is printed alone on the last line')
   .action(async (o: { role: string; name: string; region?: string; sources?: string }) => {
+    // A feed key's sources are those of the policy the service runs with.
+    const { catalogue } = await loadPolicyInForce(loadConfig().policyFile);
     const { id, secret } = await withDatabase(async (d) => {
       await migrateToLatest(d.db);
-      return createAuthService(createKeyRepository(d.db)).createKey({
+      return createAuthService(createKeyRepository(d.db), { catalogue }).createKey({
         role: o.role,
         name: o.name,
         region: o.region ?? null,

@@ -6,8 +6,7 @@ import { startEmbeddedPostgres, type EmbeddedDatabase } from './infra/embedded-p
 import { createQueues, type Queues } from './infra/queue.ts';
 import { startingClock, systemClock, type Clock } from './infra/clock.ts';
 import { createDeps, type AppDeps } from './app-deps.ts';
-import { loadDefaultPolicy } from './domain/policy.ts';
-import { loadPolicyFile } from './domain/policy-file.ts';
+import { loadPolicyInForce } from './domain/policy-file.ts';
 import { loadConfig } from './config.ts';
 import { createLogger } from './infra/logger.ts';
 
@@ -27,7 +26,7 @@ export async function openDatabase(config: Config): Promise<{ url: string; embed
 
 export async function startRuntime(config: Config, opts: { clock?: Clock; migrate?: boolean } = {}): Promise<Runtime> {
   // A bad policy stops the process before anything starts.
-  const policy = config.policyFile ? await loadPolicyFile(config.policyFile) : loadDefaultPolicy();
+  const policy = await loadPolicyInForce(config.policyFile);
   const { url, embedded } = await openDatabase(config);
   const database = createDatabase(url, { max: config.role === 'worker' ? 10 : 30 });
   try {

@@ -17,7 +17,7 @@ const autoCertification = (p: Policy, born: IsoDate, evs: readonly EvidenceEvent
 const policy = loadDefaultPolicy();
 const BIRTH = '1950-06-01';
 let seq = 0;
-function ev(source: Source, kind: Kind, at: string, identityCheck: IdentityCheck = 'id_document', id?: string): EvidenceEvent {
+function ev(source: string, kind: string, at: string, identityCheck: IdentityCheck = 'id_document', id?: string): EvidenceEvent {
   const occurredAt = new Date(at);
   return { id: id ?? `e${++seq}`, source, kind, occurredAt, receivedAt: occurredAt, identityCheck };
 }

@@ -73,7 +73,7 @@ export function feedCommands(program: Command) {
   feed
     .command('upload <file>')
     .description('upload a CSV or NDJSON file of events as a batch, then print its counts')
-    .requiredOption('--source <source>', 'hospital | travel | bank | death | judicial | service_point | self_service')
+    .requiredOption('--source <source>', 'a source of the policy in force, e.g. hospital')
     .option('--charset <charset>', 'utf-8 (default) or gbk')
     .option('--type <mediaType>', 'text/csv (default) or application/x-ndjson (default for .ndjson files)')
     .option('--url <url>', 'the API (default http://127.0.0.1:3000 or API_URL)')

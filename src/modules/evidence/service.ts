@@ -8,7 +8,7 @@ import type { Clock } from '../../infra/clock.ts';
 import type { Executor, Transact } from '../../infra/database.ts';
 import type { Queues } from '../../infra/queue.ts';
 import type { Logger } from '../../infra/logger.ts';
-import { isKnownSource } from '../../domain/evidence.ts';
+import type { Catalogue } from '../../domain/catalogue.ts';
 import { DomainError, invalid, forbidden, notFound } from '../../domain/errors.ts';
 import type { Principal } from '../../domain/principal.ts';
 import type { RescoringService } from '../rescoring/service.ts';
@@ -47,6 +47,8 @@ export interface EvidenceServiceDeps {
   /** Every write by a feed is audited with the key that made it. */
   audit: Pick<AuditWriter, 'record'>;
   clock: Clock;
+  /** The sources and kinds of the policy in force. */
+  catalogue: Catalogue;
   /** BATCH_RESCORE_DELAY_MS. */
   batchRescoreDelayMs?: number;
   /** INGEST_TRACE: each chunk's COPY and merge times on stderr. */
@@ -178,7 +180,7 @@ export function createEvidenceService(deps: EvidenceServiceDeps) {
         if (n++ < skip) continue;
         // Let the chunk being merged make progress (its COPY and replies are I/O on this thread).
         if ((n & 1023) === 0) await new Promise<void>((r) => setImmediate(r));
-        const c = 'error' in r ? { ok: false as const, ...r.error } : validateEvent(r.raw, { now, pathSource: b.source, naming });
+        const c = 'error' in r ? { ok: false as const, ...r.error } : validateEvent(r.raw, { now, catalogue: deps.catalogue, pathSource: b.source, naming });
         if (c.ok) writer.accept(copyLine(c.value));
         else writer.reject({ line: r.line, code: c.code, message: c.message });
         if (writer.size >= chunkLines) await writer.commit();
@@ -290,7 +292,7 @@ export function createEvidenceService(deps: EvidenceServiceDeps) {
     async push(body: Record<string, unknown>[], who: Principal) {
       for (const [i, e] of body.entries()) {
         const s = e.source;
-        if (typeof s === 'string' && isKnownSource(s) && !mayUseSource(who, s)) {
+        if (typeof s === 'string' && deps.catalogue.has(s) && !mayUseSource(who, s)) {
           throw forbidden(`this feed key may not submit ${s} events (element ${i})`);
         }
       }
@@ -298,7 +300,7 @@ export function createEvidenceService(deps: EvidenceServiceDeps) {
       const rejected: { index: number; code: string; message: string }[] = [];
       const rows: EventRecord[] = [];
       body.forEach((e, index) => {
-        const c = validateEvent(e, { now });
+        const c = validateEvent(e, { now, catalogue: deps.catalogue });
         if (c.ok) rows.push(c.value);
         else rejected.push({ index, code: c.code, message: c.message });
       });
@@ -319,7 +321,7 @@ export function createEvidenceService(deps: EvidenceServiceDeps) {
 
     /** POST /v1/feeds/{source}/batches: the whole file in PostgreSQL, in one transaction, before the 202. */
     async upload(source: string, contentTypeHeader: string | undefined, body: Readable, who: Principal, maxBytes: number) {
-      if (!isKnownSource(source)) throw notFound(`source ${source}`);
+      if (!deps.catalogue.has(source)) throw notFound(`source ${source}`);
       if (!mayUseSource(who, source)) throw forbidden(`this feed key may not submit ${source} batches`);
       const { media, charset } = batchContentType(contentTypeHeader);
       const id = randomUUID();

@@ -4,7 +4,7 @@
 //   "token": "…" | "tokenEnv": "SC_HOSPITAL_TOKEN", "schedule": "*/15 * * * *",
 //   "pageSize": 1000, "ratePerSecond": 5, "timeoutMs": 30000, "regionPrefix": "51"}]
 import { readFileSync } from 'node:fs';
-import { isKnownSource } from '../../domain/evidence.ts';
+import type { Catalogue } from '../../domain/catalogue.ts';
 
 export interface FeedInterface {
   name: string;
@@ -20,7 +20,8 @@ export interface FeedInterface {
 
 export class FeedConfigError extends Error {}
 
-export function parseFeeds(json: unknown, env: NodeJS.ProcessEnv = process.env): FeedInterface[] {
+/** `catalogue`: the sources of the policy in force, the only ones an interface may bring. */
+export function parseFeeds(json: unknown, catalogue: Catalogue, env: NodeJS.ProcessEnv = process.env): FeedInterface[] {
   if (!Array.isArray(json)) throw new FeedConfigError('feeds file must hold a JSON array of interfaces');
   const names = new Set<string>();
   return json.map((f: Record<string, unknown>, i) => {
@@ -41,7 +42,7 @@ export function parseFeeds(json: unknown, env: NodeJS.ProcessEnv = process.env):
     if (names.has(name)) throw new FeedConfigError(`${where}.name ${name} is used twice`);
     names.add(name);
     const source = str('source')!;
-    if (!isKnownSource(source)) throw new FeedConfigError(`${where}.source ${source} is not a known source`);
+    if (!catalogue.has(source)) throw new FeedConfigError(`${where}.source ${source} is not a known source`);
     const baseUrl = str('baseUrl')!;
     try {
       new URL(baseUrl);
@@ -67,7 +68,7 @@ export function parseFeeds(json: unknown, env: NodeJS.ProcessEnv = process.env):
   });
 }
 
-export function loadFeeds(file: string | undefined): FeedInterface[] {
+export function loadFeeds(file: string | undefined, catalogue: Catalogue): FeedInterface[] {
   if (!file) return [];
   let json: unknown;
   try {
@@ -75,5 +76,5 @@ export function loadFeeds(file: string | undefined): FeedInterface[] {
   } catch (e) {
     throw new FeedConfigError(`cannot read feeds file ${file}: ${(e as Error).message}`);
   }
-  return parseFeeds(json);
+  return parseFeeds(json, catalogue);
 }

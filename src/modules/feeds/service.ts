@@ -6,6 +6,7 @@
 // {token} → {"events": [...], "nextCursor": string|null, "hasMore"?: boolean}. Events are
 // shaped as in the contract (source may be left out); other fields are ignored.
 import type { Clock } from '../../infra/clock.ts';
+import type { Catalogue } from '../../domain/catalogue.ts';
 import type { Executor, Transact } from '../../infra/database.ts';
 import { validateEvent, EVENT_FIELDS, type EventRecord, type RawEvent } from '../evidence/validate.ts';
 import type { EvidenceRepository } from '../evidence/repository.ts';
@@ -47,16 +48,18 @@ export interface FeedServiceDeps {
   /** Each page a pull stores is audited with the interface that brought it. */
   audit: Pick<AuditWriter, 'record'>;
   clock: Clock;
+  /** The sources and kinds of the policy in force. */
+  catalogue: Catalogue;
 }
 
 /** A page's events, validated; other fields of the interface are ignored (never stored). */
-function validatePage(events: Record<string, unknown>[], f: FeedInterface, now: Date): { rows: EventRecord[]; rejected: number } {
+function validatePage(events: Record<string, unknown>[], f: FeedInterface, now: Date, catalogue: Catalogue): { rows: EventRecord[]; rejected: number } {
   const rows: EventRecord[] = [];
   let rejected = 0;
   for (const e of events) {
     const raw: Record<string, unknown> = {};
     for (const k of EVENT_FIELDS) if (k in e) raw[k] = e[k];
-    const c = validateEvent(raw as RawEvent, { now, pathSource: f.source });
+    const c = validateEvent(raw as RawEvent, { now, catalogue, pathSource: f.source });
     if (c.ok) rows.push(c.value);
     else rejected++;
   }
@@ -135,7 +138,7 @@ export function createFeedService(deps: FeedServiceDeps) {
         await o.beforePage?.();
         const page = await fetchPage(f, out.cursor);
         const now = clock.now();
-        const { rows, rejected } = validatePage(page.events, f, now);
+        const { rows, rejected } = validatePage(page.events, f, now, deps.catalogue);
         const from = out.cursor;
         const m = await storePage(f, rows, from, page.nextCursor, now);
         out.pages++;
