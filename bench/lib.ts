@@ -347,9 +347,7 @@ export async function rawCopyMergeCeiling(
  * the lifecycle (deaths, reviews, custody), tiers, checks or reminders. The floor, not a rival.
  */
 export async function sqlRecompute(client: pg.ClientBase, policy: Policy, now: Date): Promise<{ seconds: number; pensioners: number }> {
-  const weights = [...policy.catalogue]
-    .flatMap(([s, spec]) => [...spec.kinds].map(([k, { weight }]) => `('${s}','${k}',${weight})`))
-    .join(',');
+  const weights = [...policy.catalogue].flatMap(([s, spec]) => [...spec.kinds].map(([k, { weight }]) => `('${s}','${k}',${weight})`)).join(',');
   const caps = Object.entries(policy.identityCaps)
     .map(([k, w]) => `('${k}',${w})`)
     .join(',');

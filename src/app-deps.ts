@@ -131,7 +131,16 @@ export function createDeps(base: DepsBase): AppDeps {
     ingestTrace: config.ingestTrace,
     logger,
   });
-  const feeds = createFeedService({ db, transaction, cursors: createFeedCursorRepository(), events: evidenceRepo, rescoring, audit, clock, catalogue: policy.catalogue });
+  const feeds = createFeedService({
+    db,
+    transaction,
+    cursors: createFeedCursorRepository(),
+    events: evidenceRepo,
+    rescoring,
+    audit,
+    clock,
+    catalogue: policy.catalogue,
+  });
   const sweep = createSweepService({
     db,
     transaction,

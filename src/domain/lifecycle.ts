@@ -219,10 +219,10 @@ function certificationPeriods(policy: Policy, facts: Facts, life: EvidenceEvent[
     ...life
       .filter((ev) => isStaffAliveRole(roleIn(policy, ev)))
       .map((ev) => {
-      const certifiedAt = shanghaiDate(ev.occurredAt);
-      const method: CertificationMethod = roleIn(policy, ev) === 'staff_home_visit' ? 'home_visit' : 'in_person';
-      return { certifiedAt, certifiedUntil: untilOf(certifiedAt), method, decidedAt: ev.receivedAt, eventId: ev.id };
-    }),
+        const certifiedAt = shanghaiDate(ev.occurredAt);
+        const method: CertificationMethod = roleIn(policy, ev) === 'staff_home_visit' ? 'home_visit' : 'in_person';
+        return { certifiedAt, certifiedUntil: untilOf(certifiedAt), method, decidedAt: ev.receivedAt, eventId: ev.id };
+      }),
   ].sort(comparePeriods);
   // One period per date and method, known since the earliest way it was reached.
   const seen = new Set<string>();
