@@ -121,7 +121,9 @@ describe('a source named only by the policy file', () => {
     expect(res.statusCode, res.body).toBe(202);
     const b = await waitForBatch({ app }, postFeed, res.json().batchId);
     expect(b).toMatchObject({ status: 'completed', source: 'post_office', lines: 2, accepted: 1, rejected: 1 });
-    expect(b.rejects).toEqual([{ line: 3, code: 'unknown_kind', message: 'unknown kind for post_office: telegram (one of counter_collection, parcel_pickup)' }]);
+    expect(b.rejects).toEqual([
+      { line: 3, code: 'unknown_kind', message: 'unknown kind for post_office: telegram (one of counter_collection, parcel_pickup)' },
+    ]);
     const c = await until(
       () => certification(filed!),
       (c) => c.method === 'auto',
@@ -162,7 +164,12 @@ describe('what the policy does not name', () => {
   });
 
   it('has no batch endpoint, and a feed key of one source may not send another', async () => {
-    const res = await app.inject({ method: 'POST', url: '/v1/feeds/carrier_pigeon/batches', headers: { ...auth(admin), 'content-type': 'text/csv' }, payload: 'x' });
+    const res = await app.inject({
+      method: 'POST',
+      url: '/v1/feeds/carrier_pigeon/batches',
+      headers: { ...auth(admin), 'content-type': 'text/csv' },
+      payload: 'x',
+    });
     expect(res.statusCode).toBe(404);
     expect((await push(postFeed, [line(pushed!, 'counter', 'B-1', { source: 'bank' })])).statusCode).toBe(403);
   });
