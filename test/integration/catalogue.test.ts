@@ -21,6 +21,7 @@ import { createTestDatabase, dropRedisKeys } from '../helpers/context.ts';
 import { REDIS_URL } from '../helpers/env.ts';
 import { auth } from '../helpers/people.ts';
 import { ids, register, waitForBatch } from '../helpers/ingest.ts';
+import { until } from '../helpers/until.ts';
 
 const run = promisify(execFile);
 const ROOT = path.resolve(import.meta.dirname, '../..');
@@ -56,15 +57,6 @@ const line = (nationalId: string, kind: string, sourceRef: string, over: Record<
 });
 const push = (key: string, payload: unknown) => app.inject({ method: 'POST', url: '/v1/events', headers: auth(key), payload: payload as object });
 const certification = async (id: string) => (await app.inject({ method: 'GET', url: `/v1/pensioners/${id}/certification`, headers: auth(admin) })).json();
-
-async function until<T>(get: () => Promise<T>, done: (v: T) => boolean, ms = 20_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await get();
-    if (done(v) || Date.now() > end) return v;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 beforeAll(async () => {
   db = await createTestDatabase();

@@ -6,15 +6,7 @@ import { createTestContext, type TestContext } from '../helpers/context.ts';
 import { auth, pensionerBody, syntheticId } from '../helpers/people.ts';
 import { createRescoreWorker } from '../../jobs/rescore.ts';
 import { createDailySweepWorker } from '../../jobs/daily-sweep.ts';
-
-async function until<T>(fn: () => Promise<T>, ok: (v: T) => boolean, ms = 15_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (ok(v) || Date.now() > end) return v;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+import { until } from '../helpers/until.ts';
 
 describe.each(['redis', 'postgres'] as const)('lifecycle through the %s queue', (queue) => {
   let t: TestContext;

@@ -21,6 +21,13 @@ function errorPath(json: unknown): string {
   throw new Error('policy was accepted');
 }
 
+/** The path of the field parsePolicy names in a copy of `base` with one fault put in. */
+function faultPath(base: () => Record<string, any>, putFault: (d: any) => unknown): string {
+  const d = base();
+  putFault(d);
+  return errorPath(d);
+}
+
 // The contract's default catalogue ("Evidence catalogue (v2)"): source, kind, weight, tier (S/R; - for weight 0).
 const CONTRACT: [string, string, number, 'S' | 'R' | '-'][] = [
   ['hospital', 'admission', 0.95, 'S'],
@@ -112,11 +119,7 @@ describe('the first policy format (2026.1, archived)', () => {
     ['no death kinds', (d: any) => (d.deathKinds.death = []), 'deathKinds.death'],
     ['both formats', (d: any) => (d.sources = defaultJson.sources), 'sources'],
     ['bad region weight', (d: any) => (d.regions = { '5101': { weights: { bank: { atm: 3 } } } }), 'regions.5101.weights.bank.atm'],
-  ])('names the bad field: %s', (_name, mutate, path) => {
-    const d = legacyDoc();
-    mutate(d);
-    expect(errorPath(d)).toBe(path);
-  });
+  ])('names the bad field: %s', (_name, mutate, path) => expect(faultPath(legacyDoc, mutate)).toBe(path));
 });
 
 describe('parsePolicy names the bad field', () => {
@@ -157,11 +160,7 @@ describe('parsePolicy names the bad field', () => {
     ['bad region weight', (d: any) => (d.regions = { '5101': { weights: { bank: { atm: 3 } } } }), 'regions.5101.weights.bank.atm'],
     ['region weight of an unknown kind', (d: any) => (d.regions = { '5101': { weights: { bank: { wire: 0.3 } } } }), 'regions.5101.weights.bank.wire'],
     ['region weight of an unknown source', (d: any) => (d.regions = { '5101': { weights: { post: { x: 0.3 } } } }), 'regions.5101.weights.post'],
-  ])('%s', (_name, mutate, path) => {
-    const d = doc();
-    mutate(d);
-    expect(errorPath(d)).toBe(path);
-  });
+  ])('%s', (_name, mutate, path) => expect(faultPath(doc, mutate)).toBe(path));
   it('rejects non-objects', () => {
     expect(() => parsePolicy(null)).toThrow(PolicyError);
     expect(() => parsePolicy([])).toThrow(PolicyError);
