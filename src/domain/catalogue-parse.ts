@@ -27,7 +27,7 @@ function role(v: unknown, path: string): Role | null {
   return v as Role;
 }
 
-function kindSpec(v: unknown, path: string): KindSpec {
+function parseKind(v: unknown, path: string): KindSpec {
   const o = obj(v, path, ['weight', 'tier', 'role', 'note']);
   if (o.weight === undefined) throw new PolicyError(`${path}.weight`, 'missing');
   const weight = unit(o.weight, `${path}.weight`);
@@ -35,13 +35,13 @@ function kindSpec(v: unknown, path: string): KindSpec {
   return { weight, tier: tier(o.tier, weight, `${path}.tier`), role: role(o.role, `${path}.role`) };
 }
 
-function sourceSpec(v: unknown, path: string): SourceSpec {
+function parseSource(v: unknown, path: string): SourceSpec {
   const o = obj(v, path, ['department', 'note', 'kinds']);
   if (o.note !== undefined) text(o.note, `${path}.note`);
   const department = o.department === undefined ? null : text(o.department, `${path}.department`);
   const ko = obj(o.kinds, `${path}.kinds`);
   const kinds = new Map<string, KindSpec>();
-  for (const [k, spec] of Object.entries(ko)) kinds.set(name(k, `${path}.kinds.${k}`), kindSpec(spec, `${path}.kinds.${k}`));
+  for (const [k, spec] of Object.entries(ko)) kinds.set(name(k, `${path}.kinds.${k}`), parseKind(spec, `${path}.kinds.${k}`));
   if (kinds.size === 0) throw new PolicyError(`${path}.kinds`, 'must name at least one kind');
   return { department, kinds };
 }
@@ -54,14 +54,13 @@ function sourceSpec(v: unknown, path: string): SourceSpec {
 export function parseCatalogue(v: unknown, path: string): Catalogue {
   const o = obj(v, path);
   const catalogue = new Map<string, SourceSpec>();
-  for (const s of Object.keys(o).sort()) catalogue.set(name(s, join(path, s)), sourceSpec(o[s], join(path, s)));
+  for (const s of Object.keys(o).sort()) catalogue.set(name(s, join(path, s)), parseSource(o[s], join(path, s)));
   if (catalogue.size === 0) throw new PolicyError(path, 'must name at least one source');
   const at = (s: string, k: string) => `${join(path, s)}.kinds.${k}`;
   checkRoles(catalogue, { root: path, weight: (s, k) => `${at(s, k)}.weight`, role: (s, k) => `${at(s, k)}.role` });
   return catalogue;
 }
 
-/** What the rules need of any catalogue: death records, and staff findings under the names the service writes. */
 /** Where, in the document read, the catalogue and each kind's weight and role were written. */
 export interface CataloguePaths {
   root: string;
@@ -69,6 +68,7 @@ export interface CataloguePaths {
   role(source: string, kind: string): string;
 }
 
+/** What the rules need of any catalogue: death records, and staff findings under the names the service writes. */
 export function checkRoles(catalogue: Catalogue, paths: CataloguePaths): void {
   let deathRecords = 0;
   for (const [source, spec] of catalogue) {

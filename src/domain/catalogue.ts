@@ -62,14 +62,6 @@ export function kindSpec(catalogue: Catalogue, source: string, kind: string): Ki
   return catalogue.get(source)?.kinds.get(kind);
 }
 
-export function isKnownSource(catalogue: Catalogue, source: string): boolean {
-  return catalogue.has(source);
-}
-
-export function isKnownKind(catalogue: Catalogue, source: string, kind: string): boolean {
-  return kindSpec(catalogue, source, kind) !== undefined;
-}
-
 export function sourcesOf(catalogue: Catalogue): string[] {
   return [...catalogue.keys()];
 }
