@@ -8,7 +8,7 @@ import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import autocannon from 'autocannon';
 import iconv from 'iconv-lite';
-import type { Policy } from '../src/domain/policy.ts';
+import { loadDefaultPolicy, type Policy } from '../src/domain/policy.ts';
 import type { QueueName, Queues } from '../src/infra/queue.ts';
 import { makeNationalId } from '../src/domain/national-id.ts';
 import { createDatabase, migrateToLatest } from '../src/infra/database.ts';
@@ -57,7 +57,7 @@ export async function dropDatabase(name: string): Promise<void> {
 export async function createKeys(url: string, keys: { role: string; name: string; region?: string }[]): Promise<string[]> {
   const d = createDatabase(url, { max: 1 });
   try {
-    const auth = createAuthService(createKeyRepository(d.db));
+    const auth = createAuthService(createKeyRepository(d.db), { catalogue: loadDefaultPolicy().catalogue });
     const secrets: string[] = [];
     for (const k of keys) secrets.push((await auth.createKey(k)).secret);
     return secrets;

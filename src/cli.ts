@@ -23,6 +23,11 @@ program
   });
 
 const keys = program.command('keys').description('API keys');
+/** Keys as the service sees them: a feed key's sources are those of the policy it runs with (POLICY_FILE). */
+async function keyService(db: Parameters<typeof createKeyRepository>[0]) {
+  const { catalogue } = await loadPolicyInForce(loadConfig().policyFile);
+  return createAuthService(createKeyRepository(db), { catalogue });
+}
 keys
   .command('create')
   .requiredOption('--role <role>', 'admin | bureau | staff | feed')
@@ -31,11 +36,9 @@ keys
   .option('--sources <list>', 'comma-separated sources a feed key may submit')
   .description('create a key; the key itself is printed alone on the last line')
   .action(async (o: { role: string; name: string; region?: string; sources?: string }) => {
-    // A feed key's sources are those of the policy the service runs with.
-    const { catalogue } = await loadPolicyInForce(loadConfig().policyFile);
     const { id, secret } = await withDatabase(async (d) => {
       await migrateToLatest(d.db);
-      return createAuthService(createKeyRepository(d.db), { catalogue }).createKey({
+      return (await keyService(d.db)).createKey({
         role: o.role,
         name: o.name,
         region: o.region ?? null,
@@ -53,7 +56,7 @@ keys
   .command('list')
   .description('list keys (never their secrets)')
   .action(async () => {
-    const rows = await withDatabase((d) => createAuthService(createKeyRepository(d.db)).listKeys());
+    const rows = await withDatabase(async (d) => (await keyService(d.db)).listKeys());
     for (const r of rows) {
       process.stdout.write(
         `${r.id}\t${r.role}\t${r.region_prefix ?? '*'}\t${(r.sources ?? []).join(',') || '-'}\t${r.revoked_at ? 'revoked' : 'active'}\t${r.name}\n`,
@@ -64,7 +67,7 @@ keys
   .command('revoke <id>')
   .description('revoke a key')
   .action(async (id: string) => {
-    await withDatabase((d) => createAuthService(createKeyRepository(d.db)).revokeKey(id));
+    await withDatabase(async (d) => (await keyService(d.db)).revokeKey(id));
     process.stdout.write(`revoked ${id}\n`);
   });
 

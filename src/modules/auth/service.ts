@@ -25,10 +25,10 @@ const CACHE_MAX = 10_000;
 export function createAuthService(
   repo: Pick<KeyRepository, 'insert' | 'findActiveByHash' | 'list' | 'revoke'>,
   o: {
-    watchRevocations?: (on: RevocationHandlers) => { close(): Promise<void> };
     /** The sources of the policy in force: a feed key may be created only for those. */
-    catalogue?: Catalogue;
-  } = {},
+    catalogue: Catalogue;
+    watchRevocations?: (on: RevocationHandlers) => { close(): Promise<void> };
+  },
 ) {
   const cache = new Map<string, { principal: Principal; until: number }>();
   let hearing = false;
@@ -75,10 +75,7 @@ export function createAuthService(
       const sources = input.sources?.length ? input.sources : null;
       if (input.role === 'feed' && !sources) throw badKeyInput('a feed key needs --sources');
       if (sources && input.role !== 'feed') throw badKeyInput('--sources applies to feed keys only');
-      for (const s of sources ?? []) {
-        if (!o.catalogue) throw new Error('creating a feed key needs the policy in force');
-        if (!o.catalogue.has(s)) throw badKeyInput(`unknown source: ${s}; one of ${sourcesOf(o.catalogue).join(', ')}`);
-      }
+      for (const s of sources ?? []) if (!o.catalogue.has(s)) throw badKeyInput(`unknown source: ${s}; one of ${sourcesOf(o.catalogue).join(', ')}`);
       const secret = newKeySecret();
       const id = await repo.insert({
         name: input.name.trim(),
