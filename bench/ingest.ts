@@ -23,6 +23,7 @@ import { createDeps } from '../src/app-deps.ts';
 import { buildApp } from '../src/app.ts';
 import { uploadFile } from '../src/modules/evidence/cli.ts';
 import { validateEvent } from '../src/modules/evidence/validate.ts';
+import { loadDefaultPolicy } from '../src/domain/policy.ts';
 import { createEvidenceRepository } from '../src/modules/evidence/repository.ts';
 
 const args = process.argv.slice(2);
@@ -223,7 +224,7 @@ async function main() {
     const w = new Worker(
       'bench-naive',
       async (job) => {
-        const c = validateEvent(JSON.parse((job.data as { e: string }).e), { now: new Date() });
+        const c = validateEvent(JSON.parse((job.data as { e: string }).e), { now: new Date(), catalogue: loadDefaultPolicy().catalogue });
         if (!c.ok) return;
         const r = await repo.mergeRows(database.db, [c.value], { regionPrefix: null, receivedAt: new Date(), receivedVia: 'import:bench-naive' });
         if (r.firstId) await rescoreQ.add('rescore', { pensionerIds: r.touched }, { jobId: `naive_${r.firstId}` });

@@ -8,7 +8,7 @@ import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import autocannon from 'autocannon';
 import iconv from 'iconv-lite';
-import type { Policy } from '../src/domain/policy.ts';
+import { loadDefaultPolicy, type Policy } from '../src/domain/policy.ts';
 import type { QueueName, Queues } from '../src/infra/queue.ts';
 import { makeNationalId } from '../src/domain/national-id.ts';
 import { createDatabase, migrateToLatest } from '../src/infra/database.ts';
@@ -64,7 +64,7 @@ export async function dropDatabase(name: string): Promise<void> {
 export async function createKeys(url: string, keys: { role: string; name: string; region?: string }[]): Promise<string[]> {
   const d = createDatabase(url, { max: 1 });
   try {
-    const auth = createAuthService(createKeyRepository(d.db));
+    const auth = createAuthService(createKeyRepository(d.db), { catalogue: loadDefaultPolicy().catalogue });
     const secrets: string[] = [];
     for (const k of keys) secrets.push((await auth.createKey(k)).secret);
     return secrets;
@@ -351,12 +351,10 @@ export async function rawCopyMergeCeiling(
  * The set-based SQL peer of a full rescoring (from bench/score.ts): the same noisy-OR score
  * (best decayed weight per source group, identity caps, mortality decay by age band) and the
  * latest auto-certification date, for every pensioner with events, in one statement; none of
- * the lifecycle (deaths, reviews, custody), checks or reminders. The floor, not a rival.
+ * the lifecycle (deaths, reviews, custody), tiers, checks or reminders. The floor, not a rival.
  */
 export async function sqlRecompute(client: pg.ClientBase, policy: Policy, now: Date): Promise<{ seconds: number; pensioners: number }> {
-  const weights = Object.entries(policy.weights)
-    .flatMap(([s, kinds]) => Object.entries(kinds).map(([k, w]) => `('${s}','${k}',${w})`))
-    .join(',');
+  const weights = [...policy.catalogue].flatMap(([s, spec]) => [...spec.kinds].map(([k, { weight }]) => `('${s}','${k}',${weight})`)).join(',');
   const caps = Object.entries(policy.identityCaps)
     .map(([k, w]) => `('${k}',${w})`)
     .join(',');

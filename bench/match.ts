@@ -8,6 +8,7 @@
 // Death and court records are pulled whole both ways (payments must stop for anyone who dies,
 // asked or not): the comparison is on the sources of evidence of life.
 import { parseArgs } from 'node:util';
+import { loadDefaultPolicy } from '../src/domain/policy.ts';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { loadConfig } from '../src/config.ts';
@@ -77,7 +78,7 @@ function interfacesFor(mode: Mode, dept: Department): DepartmentInterface[] {
     overlapDays,
     timeoutMs: 60_000,
   });
-  return parseInterfaces([...LIFE.map((s) => (mode === 'match' ? match(s) : pull(s))), ...WHOLE_ALWAYS.map(pull)], {});
+  return parseInterfaces([...LIFE.map((s) => (mode === 'match' ? match(s) : pull(s))), ...WHOLE_ALWAYS.map(pull)], loadDefaultPolicy().catalogue, {});
 }
 
 async function register(deps: AppDeps, app: Awaited<ReturnType<typeof buildApp>>, p: Province) {

@@ -25,7 +25,8 @@ import { createPensionerService, type PensionerService } from './modules/pension
 import { createEvidenceRepository } from './modules/evidence/repository.ts';
 import { createEvidenceService, type EvidenceService } from './modules/evidence/service.ts';
 import { loadMappings, type Mapping } from './modules/evidence/mapping-config.ts';
-import { isKnownIdentityCheck, isKnownKind, isKnownSource } from './domain/evidence.ts';
+import { isKnownIdentityCheck } from './domain/evidence.ts';
+import { kindSpec, type Catalogue } from './domain/catalogue.ts';
 import { createFeedService, type FeedService } from './modules/feeds/service.ts';
 import { createFeedCursorRepository } from './modules/feeds/repository.ts';
 import { loadFeeds, type DepartmentInterface } from './modules/feeds/config.ts';
@@ -86,8 +87,12 @@ export interface DepsBase {
 }
 
 /** MAPPINGS_FILE, checked against the evidence catalogue: a mapping naming a source, kind or identity check it does not know stops the start. */
-export function loadConfiguredMappings(file: string | undefined): Map<string, Mapping> {
-  return loadMappings(file, { isSource: isKnownSource, isKind: isKnownKind, isIdentityCheck: isKnownIdentityCheck });
+export function loadConfiguredMappings(file: string | undefined, catalogue: Catalogue): Map<string, Mapping> {
+  return loadMappings(file, {
+    isSource: (s) => catalogue.has(s),
+    isKind: (s, k) => kindSpec(catalogue, s, k) !== undefined,
+    isIdentityCheck: isKnownIdentityCheck,
+  });
 }
 
 // Long only by its list: one line per service built, in dependency order.
@@ -102,6 +107,7 @@ export function createDeps(base: DepsBase): AppDeps {
   const connectionString = (pool as unknown as { options: { connectionString?: string } }).options.connectionString;
   const auth = createAuthService(createKeyRepository(db), {
     watchRevocations: connectionString ? (on) => listen(connectionString, 'api_key_revoked', on) : undefined,
+    catalogue: policy.catalogue,
   });
   const certificationRepo = createCertificationRepository(pool);
   const certificationFacts = createFactsRepository();
@@ -132,7 +138,7 @@ export function createDeps(base: DepsBase): AppDeps {
   });
   const evidenceRepo = createEvidenceRepository();
   const selfService = createSelfServiceResults({ openChecks, answerReminders, audit });
-  const mappings = base.mappings ?? loadConfiguredMappings(config.mappingsFile);
+  const mappings = base.mappings ?? loadConfiguredMappings(config.mappingsFile, policy.catalogue);
   const evidence = createEvidenceService({
     db,
     transaction,
@@ -144,12 +150,23 @@ export function createDeps(base: DepsBase): AppDeps {
     audit,
     selfService,
     clock,
+    catalogue: policy.catalogue,
     batchRescoreDelayMs: config.batchRescoreDelayMs,
     ingestTrace: config.ingestTrace,
     logger,
     mappings,
   });
-  const feeds = createFeedService({ db, transaction, cursors: createFeedCursorRepository(), events: evidenceRepo, rescoring, audit, selfService, clock });
+  const feeds = createFeedService({
+    db,
+    transaction,
+    cursors: createFeedCursorRepository(),
+    events: evidenceRepo,
+    rescoring,
+    audit,
+    selfService,
+    clock,
+    catalogue: policy.catalogue,
+  });
   const matches = createMatchService({
     db,
     transaction,
@@ -160,6 +177,7 @@ export function createDeps(base: DepsBase): AppDeps {
     audit,
     selfService,
     clock,
+    catalogue: policy.catalogue,
     logger,
   });
   const sweep = createSweepService({
@@ -195,7 +213,7 @@ export function createDeps(base: DepsBase): AppDeps {
     evidence,
     feeds,
     matches,
-    feedInterfaces: loadFeeds(config.feedsFile),
+    feedInterfaces: loadFeeds(config.feedsFile, policy.catalogue),
     servicePoint,
     manualChecks,
     reminders,

@@ -9,6 +9,7 @@ import { requeuePendingReminders } from './modules/reminders/service.ts';
 import { CLI_EXTENSIONS } from './cli-extensions.ts';
 import { ReplayInputError } from './modules/certification/cli.ts';
 import { PolicyError } from './domain/policy.ts';
+import { loadPolicyInForce } from './domain/policy-file.ts';
 
 const program = new Command('pension-cli').description('Operate the pension certification service').exitOverride();
 
@@ -21,6 +22,11 @@ program
   });
 
 const keys = program.command('keys').description('API keys');
+/** Keys as the service sees them: a feed key's sources are those of the policy it runs with (POLICY_FILE). */
+async function keyService(db: Parameters<typeof createKeyRepository>[0]) {
+  const { catalogue } = await loadPolicyInForce(loadConfig().policyFile);
+  return createAuthService(createKeyRepository(db), { catalogue });
+}
 keys
   .command('create')
   .requiredOption('--role <role>', 'admin | bureau | staff | feed')
@@ -32,17 +38,19 @@ keys
     // Migrates first (as `migrate` does), so a fresh clone's first key needs no other step.
     const { id, secret } = await withDatabase(
       (d) =>
-        createAuthService(createKeyRepository(d.db)).createKey({
-          role: o.role,
-          name: o.name,
-          region: o.region ?? null,
-          sources: o.sources
-            ? o.sources
-                .split(',')
-                .map((s) => s.trim())
-                .filter(Boolean)
-            : null,
-        }),
+        keyService(d.db).then((keys) =>
+          keys.createKey({
+            role: o.role,
+            name: o.name,
+            region: o.region ?? null,
+            sources: o.sources
+              ? o.sources
+                  .split(',')
+                  .map((s) => s.trim())
+                  .filter(Boolean)
+              : null,
+          }),
+        ),
       { migrate: true },
     );
     process.stdout.write(`created ${o.role} key ${id} for ${o.name}${o.region ? ` (region ${o.region})` : ''}\n${secret}\n`);
@@ -51,7 +59,7 @@ keys
   .command('list')
   .description('list keys (never their secrets)')
   .action(async () => {
-    const rows = await withDatabase((d) => createAuthService(createKeyRepository(d.db)).listKeys());
+    const rows = await withDatabase(async (d) => (await keyService(d.db)).listKeys());
     for (const r of rows) {
       process.stdout.write(
         `${r.id}\t${r.role}\t${r.region_prefix ?? '*'}\t${(r.sources ?? []).join(',') || '-'}\t${r.revoked_at ? 'revoked' : 'active'}\t${r.name}\n`,
@@ -62,7 +70,7 @@ keys
   .command('revoke <id>')
   .description('revoke a key')
   .action(async (id: string) => {
-    await withDatabase((d) => createAuthService(createKeyRepository(d.db)).revokeKey(id));
+    await withDatabase(async (d) => (await keyService(d.db)).revokeKey(id));
     process.stdout.write(`revoked ${id}\n`);
   });
 

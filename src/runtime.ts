@@ -7,8 +7,7 @@ import { startEmbeddedPostgres, type EmbeddedDatabase } from './infra/embedded-p
 import { createQueues, type Queues } from './infra/queue.ts';
 import { startingClock, systemClock, type Clock } from './infra/clock.ts';
 import { createDeps, loadConfiguredMappings, type AppDeps } from './app-deps.ts';
-import { loadDefaultPolicy } from './domain/policy.ts';
-import { loadPolicyFile } from './domain/policy-file.ts';
+import { loadPolicyInForce } from './domain/policy-file.ts';
 import { loadConfig } from './config.ts';
 import { createLogger } from './infra/logger.ts';
 import { sweepSpool } from './infra/spool.ts';
@@ -66,8 +65,8 @@ async function connectService(url: string, opts: { max: number; uploadMax?: numb
 
 export async function startRuntime(config: Config, opts: { clock?: Clock; migrate?: boolean } = {}): Promise<Runtime> {
   // A bad policy or mappings file stops the process before anything starts.
-  const policy = config.policyFile ? await loadPolicyFile(config.policyFile) : loadDefaultPolicy();
-  const mappings = loadConfiguredMappings(config.mappingsFile);
+  const policy = await loadPolicyInForce(config.policyFile);
+  const mappings = loadConfiguredMappings(config.mappingsFile, policy.catalogue);
   const urls = await openDatabase(config);
   const { embedded } = urls;
   let database: Database;

@@ -14,7 +14,7 @@ export async function measureCeiling(p: Province, s: Service, policy: Policy): P
     p.files.map((f) => ({ path: fileOf(p, f.path), source: f.source, contentType: f.contentType, charset: f.charset })),
     {
       now: p.lastArrival,
-      kinds: Object.fromEntries(Object.entries(policy.weights).map(([source, kinds]) => [source, Object.keys(kinds)])),
+      kinds: Object.fromEntries([...policy.catalogue].map(([source, spec]) => [source, [...spec.kinds.keys()]])),
       identityChecks: Object.keys(policy.identityCaps),
       lines: p.totalLines,
       onFile: (d) => b.update(d),

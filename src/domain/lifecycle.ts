@@ -2,8 +2,9 @@
 // current instant, so that replaying the stored events gives the identical decision.
 import { cycleDates, calendarStatus } from './cycle.ts';
 import { shanghaiDate, startOfShanghaiDay, type IsoDate } from './calendar.ts';
-import { byOccurrence, isCardOnly, isStaffAliveCheck, type EvidenceEvent } from './evidence.ts';
-import { isDeathRecord, type Policy } from './policy.ts';
+import { byOccurrence, isCardOnly, type EvidenceEvent } from './evidence.ts';
+import { isStaffAliveRole, isStaffRole } from './catalogue.ts';
+import { isDeathRecord, roleIn, type Policy } from './policy.ts';
 import { autoCertificationDates, scoreAt, type AutoCertificationDate, type AutoMethod, type EvidenceContribution } from './scoring.ts';
 
 /** Every status a certification can have, in the order lists and reports show them. */
@@ -107,7 +108,7 @@ const minDate = (dates: IsoDate[]): IsoDate | undefined => dates.sort()[0];
 function deathStanding(policy: Policy, events: readonly EvidenceEvent[]): Standing {
   let staff: EvidenceEvent | undefined;
   for (const ev of events) {
-    if (ev.source === 'service_point' && (isStaffAliveCheck(ev) || isDeathRecord(policy, ev))) staff = ev;
+    if (isStaffRole(roleIn(policy, ev))) staff = ev;
   }
   const after = (ev: EvidenceEvent) => !staff || byOccurrence(ev, staff) > 0;
   const records = events.filter((ev) => isDeathRecord(policy, ev) && after(ev));
@@ -121,7 +122,7 @@ function deathStanding(policy: Policy, events: readonly EvidenceEvent[]): Standi
   if (deathDate === undefined) return { state: 'alive' };
   const conflicts = events.filter((ev) => !isDeathRecord(policy, ev) && (after(ev) || ev === staff) && dayOf(ev) > deathDate);
   if (conflicts.length === 0) return { state: 'deceased', deathDate };
-  const identified = conflicts.find((ev) => ev.source === 'service_point' || !isCardOnly(ev.identityCheck));
+  const identified = conflicts.find((ev) => isStaffRole(roleIn(policy, ev)) || !isCardOnly(ev.identityCheck));
   return identified
     ? { state: 'under_review', deathDate, reason: 'conflicting_death_record', eventId: identified.id }
     : { state: 'under_review', deathDate, reason: 'suspected_card_misuse', eventId: conflicts[0]!.id };
@@ -153,15 +154,20 @@ function deathTimeline(policy: Policy, events: readonly EvidenceEvent[], now: Da
 
 // ---- custody ---------------------------------------------------------------------------
 
-/** Sentences in order; a release closes the open one (a stray release is only life evidence). */
-function custodialPeriods(events: readonly EvidenceEvent[]): CustodialPeriod[] {
+/**
+ * Sentences in order; a release closes the open one (a stray release is only what its weight
+ * says). Pre-trial detention and acquittal are stored but change nothing here yet: their
+ * rules (the `detained` status) belong to the due-process work.
+ */
+function custodialPeriods(policy: Policy, events: readonly EvidenceEvent[]): CustodialPeriod[] {
   const periods: CustodialPeriod[] = [];
   for (const ev of events) {
-    if (ev.source !== 'judicial') continue;
+    const role = roleIn(policy, ev);
+    if (role !== 'custodial_sentence_start' && role !== 'release') continue;
     const open = periods.at(-1)?.releasedOn === null ? periods.at(-1) : undefined;
-    if (ev.kind === 'custodial_sentence_start' && !open) {
+    if (role === 'custodial_sentence_start' && !open) {
       periods.push({ since: shanghaiDate(ev.occurredAt), recordedAt: ev.receivedAt, releasedOn: null, releaseRecordedAt: null });
-    } else if (ev.kind === 'release' && open) {
+    } else if (role === 'release' && open) {
       open.releasedOn = shanghaiDate(ev.occurredAt);
       open.releaseRecordedAt = ev.receivedAt;
     }
@@ -210,11 +216,13 @@ function certificationPeriods(policy: Policy, facts: Facts, life: EvidenceEvent[
       decidedAt: a.decidedAt,
       eventId: a.datedBy,
     })),
-    ...life.filter(isStaffAliveCheck).map((ev) => {
-      const certifiedAt = shanghaiDate(ev.occurredAt);
-      const method: CertificationMethod = ev.kind === 'home_visit' ? 'home_visit' : 'in_person';
-      return { certifiedAt, certifiedUntil: untilOf(certifiedAt), method, decidedAt: ev.receivedAt, eventId: ev.id };
-    }),
+    ...life
+      .filter((ev) => isStaffAliveRole(roleIn(policy, ev)))
+      .map((ev) => {
+        const certifiedAt = shanghaiDate(ev.occurredAt);
+        const method: CertificationMethod = roleIn(policy, ev) === 'staff_home_visit' ? 'home_visit' : 'in_person';
+        return { certifiedAt, certifiedUntil: untilOf(certifiedAt), method, decidedAt: ev.receivedAt, eventId: ev.id };
+      }),
   ].sort(comparePeriods);
   // One period per date and method, known since the earliest way it was reached.
   const seen = new Set<string>();
@@ -252,7 +260,8 @@ function explainCertification(
  * - Precedence: deceased > under_review > ineligible > suspended/due/certified, i.e. the
  *   reason payments stop or are held is the most serious one.
  * - A custodial sentence makes the person ineligible from its start until a release; after
- *   release the normal rules apply (the release itself is life evidence by its weight).
+ *   release the normal rules apply (the release itself is life evidence only by its weight:
+ *   0 since 2026.2, as a release says where a prisoner went, not that anyone saw them).
  */
 export function decide(policy: Policy, facts: Facts, now: Date): Decision {
   const events = facts.events.filter((ev) => ev.occurredAt.getTime() <= now.getTime()).sort(byOccurrence);
@@ -266,7 +275,7 @@ export function decide(policy: Policy, facts: Facts, now: Date): Decision {
   const current = periods.at(-1)!;
   const { scoreAtCertification, certificationEvidence } = explainCertification(policy, facts.birthDate, life, autos, current);
 
-  const custody = custodialPeriods(events);
+  const custody = custodialPeriods(policy, events);
   const openCustody = custody.at(-1)?.releasedOn === null ? custody.at(-1)! : null;
   const released = custody.filter((c) => c.releasedOn !== null).at(-1) ?? null;
 

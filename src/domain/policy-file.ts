@@ -2,7 +2,12 @@
 // bureau-specific policy given by path in configuration, and the archive of past versions). Validation stays in policy.ts.
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { parsePolicy, PolicyError, type Policy } from './policy.ts';
+import { loadDefaultPolicy, parsePolicy, PolicyError, type Policy } from './policy.ts';
+
+/** The policy in force: the file POLICY_FILE names, or the one shipped with the service. */
+export async function loadPolicyInForce(file: string | undefined): Promise<Policy> {
+  return file ? loadPolicyFile(file) : loadDefaultPolicy();
+}
 
 export async function loadPolicyFile(path: string): Promise<Policy> {
   const text = await readFile(path, 'utf8');

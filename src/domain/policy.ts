@@ -1,10 +1,16 @@
 // The certification policy is configuration, versioned: every decision records the version
 // it was taken under so that it can be explained and replayed. Pure: no I/O here.
 import policyJson from '../../policy/default.json' with { type: 'json' };
-import { IDENTITY_CHECKS, KINDS, SOURCES, isKnownKind, isKnownSource, type EvidenceEvent, type IdentityCheck, type KindOf, type Source } from './evidence.ts';
+import { IDENTITY_CHECKS, type EvidenceEvent, type IdentityCheck } from './evidence.ts';
+import { isDeathRole, kindSpec, roleOf, type Catalogue, type KindSpec, type Role, type SourceSpec } from './catalogue.ts';
+import { parseCatalogue } from './catalogue-parse.ts';
+import { isLegacyPolicy, legacyCatalogue, legacyWeights } from './policy-legacy.ts';
+import { isObj, obj, PolicyError, unit } from './policy-fields.ts';
 
-export type Weights = { [S in Source]: Record<KindOf<S>, number> };
-export type PartialWeights = { [S in Source]?: Partial<Record<KindOf<S>, number>> };
+export { PolicyError } from './policy-fields.ts';
+
+/** Source → kind → weight: a region's weights, over the kinds the catalogue names. */
+export type PartialWeights = Record<string, Record<string, number>>;
 
 /** Annual probability of dying at an age; the table is interpolated between ages. */
 export interface MortalityPoint {
@@ -25,45 +31,12 @@ export interface Policy {
   threshold: number;
   cycleMonths: number;
   reminderMonths: number;
-  /** Chance that an event of this kind shows the pensioner personally alive. */
-  weights: Weights;
+  /** The sources and kinds accepted, each kind's weight, tier and role. */
+  catalogue: Catalogue;
   /** The identity check can only lower a weight: effective = min(kind weight, cap). */
   identityCaps: Record<IdentityCheck, number>;
   mortality: MortalityPoint[];
-  /** Records that make a person deceased (never life evidence). */
-  deathKinds: { [S in Source]?: KindOf<S>[] };
   regions: Record<string, RegionOverride>;
-}
-
-export class PolicyError extends Error {
-  constructor(
-    readonly path: string,
-    message: string,
-  ) {
-    super(`policy ${path}: ${message}`);
-    this.name = 'PolicyError';
-  }
-}
-
-type Obj = Record<string, unknown>;
-
-function isObj(v: unknown): v is Obj {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-function obj(v: unknown, path: string, allowed: readonly string[]): Obj {
-  if (!isObj(v)) throw new PolicyError(path, 'must be an object');
-  for (const k of Object.keys(v)) {
-    if (!allowed.includes(k)) throw new PolicyError(path ? `${path}.${k}` : k, 'unknown field');
-  }
-  return v;
-}
-
-function unit(v: unknown, path: string): number {
-  if (typeof v !== 'number' || !Number.isFinite(v) || v < 0 || v > 1) {
-    throw new PolicyError(path, 'must be a number in [0, 1]');
-  }
-  return v;
 }
 
 function threshold(v: unknown, path: string): number {
@@ -80,38 +53,19 @@ function months(v: unknown, path: string, min: number, max: number): number {
   return v;
 }
 
-/** Kinds added after 2026.1 that never certify: a policy may leave them out (weight 0). */
-const ZERO_WHEN_ABSENT: Partial<Record<Source, readonly string[]>> = { self_service: ['face_failed'] };
-const isZeroWhenAbsent = (source: Source, kind: string) => ZERO_WHEN_ABSENT[source]?.includes(kind) ?? false;
-
-function weights(v: unknown, path: string, partial: boolean): PartialWeights {
-  const o = obj(v, path, SOURCES);
-  const out: Record<string, Record<string, number>> = {};
-  for (const source of SOURCES) {
-    const kinds = KINDS[source] as readonly string[];
-    if (o[source] === undefined) {
-      if (partial) continue;
-      throw new PolicyError(`${path}.${source}`, 'missing');
+/** A region's weights: only kinds the catalogue names. */
+function regionWeights(v: unknown, path: string, catalogue: Catalogue): PartialWeights {
+  const out: PartialWeights = {};
+  for (const [source, row] of Object.entries(obj(v, path))) {
+    const spec = catalogue.get(source);
+    if (!spec) throw new PolicyError(`${path}.${source}`, 'unknown source');
+    out[source] = {};
+    for (const [kind, w] of Object.entries(obj(row, `${path}.${source}`))) {
+      if (!spec.kinds.has(kind)) throw new PolicyError(`${path}.${source}.${kind}`, 'unknown field');
+      out[source][kind] = unit(w, `${path}.${source}.${kind}`);
     }
-    const ko = obj(o[source], `${path}.${source}`, kinds);
-    const row: Record<string, number> = {};
-    for (const kind of kinds) {
-      if (ko[kind] === undefined) {
-        if (partial) continue;
-        // Kinds that are never evidence of life weigh 0 when a policy does not name them, so
-        // that policies written before the kind existed (2026.1, archived) still parse and
-        // replay unchanged.
-        if (isZeroWhenAbsent(source, kind)) {
-          row[kind] = 0;
-          continue;
-        }
-        throw new PolicyError(`${path}.${source}.${kind}`, 'missing');
-      }
-      row[kind] = unit(ko[kind], `${path}.${source}.${kind}`);
-    }
-    out[source] = row;
   }
-  return out as PartialWeights;
+  return out;
 }
 
 function mortality(v: unknown, path: string): MortalityPoint[] {
@@ -133,25 +87,10 @@ function mortality(v: unknown, path: string): MortalityPoint[] {
   });
 }
 
-function deathKinds(v: unknown, path: string): Policy['deathKinds'] {
-  const o = obj(v, path, SOURCES);
-  const out: Record<string, string[]> = {};
-  for (const [source, kinds] of Object.entries(o)) {
-    if (!Array.isArray(kinds)) throw new PolicyError(`${path}.${source}`, 'must be an array of kinds');
-    kinds.forEach((k, i) => {
-      if (typeof k !== 'string' || !isKnownKind(source, k)) {
-        throw new PolicyError(`${path}.${source}[${i}]`, 'unknown kind');
-      }
-    });
-    out[source] = kinds as string[];
-  }
-  return out as Policy['deathKinds'];
-}
-
-function regionOverride(v: unknown, path: string, cycleMonths: number): RegionOverride {
+function regionOverride(v: unknown, path: string, cycleMonths: number, weightsOf: (v: unknown, path: string) => PartialWeights): RegionOverride {
   const o = obj(v, path, ['weights', 'threshold', 'reminderMonths']);
   const r: RegionOverride = {};
-  if (o.weights !== undefined) r.weights = weights(o.weights, `${path}.weights`, true);
+  if (o.weights !== undefined) r.weights = weightsOf(o.weights, `${path}.weights`);
   if (o.threshold !== undefined) r.threshold = threshold(o.threshold, `${path}.threshold`);
   if (o.reminderMonths !== undefined) {
     r.reminderMonths = months(o.reminderMonths, `${path}.reminderMonths`, 0, cycleMonths);
@@ -159,45 +98,49 @@ function regionOverride(v: unknown, path: string, cycleMonths: number): RegionOv
   return r;
 }
 
-/** Validates a policy document; throws PolicyError naming the offending field path. */
+const FIELDS = ['version', 'threshold', 'cycleMonths', 'reminderMonths', 'sources', 'identityCaps', 'mortality', 'regions'];
+/** The first format (2026.1) had `weights` and `deathKinds` where `sources` is now. */
+const LEGACY_FIELDS = ['version', 'threshold', 'cycleMonths', 'reminderMonths', 'weights', 'identityCaps', 'mortality', 'deathKinds', 'regions'];
+
+function identityCaps(v: unknown): Record<IdentityCheck, number> {
+  const caps = obj(v, 'identityCaps', IDENTITY_CHECKS);
+  const out = {} as Record<IdentityCheck, number>;
+  for (const c of IDENTITY_CHECKS) {
+    if (caps[c] === undefined) throw new PolicyError(`identityCaps.${c}`, 'missing');
+    out[c] = unit(caps[c], `identityCaps.${c}`);
+  }
+  return out;
+}
+
+/**
+ * Validates a policy document; throws PolicyError naming the offending field path. Two
+ * formats: today's, whose `sources` is the evidence catalogue, and the first one (2026.1,
+ * `weights` and `deathKinds`), read so that its decisions replay as they were taken.
+ */
 export function parsePolicy(json: unknown): Policy {
-  const o = obj(json, '', ['version', 'threshold', 'cycleMonths', 'reminderMonths', 'weights', 'identityCaps', 'mortality', 'deathKinds', 'regions']);
+  const legacy = isObj(json) && isLegacyPolicy(json);
+  const o = obj(json, '', legacy ? LEGACY_FIELDS : FIELDS);
   if (typeof o.version !== 'string' || o.version.trim() === '') {
     throw new PolicyError('version', 'must be a non-empty string');
   }
   const cycleMonths = months(o.cycleMonths, 'cycleMonths', 1, 120);
-  const caps = obj(o.identityCaps, 'identityCaps', IDENTITY_CHECKS);
-  const identityCaps = {} as Record<IdentityCheck, number>;
-  for (const c of IDENTITY_CHECKS) {
-    if (caps[c] === undefined) throw new PolicyError(`identityCaps.${c}`, 'missing');
-    identityCaps[c] = unit(caps[c], `identityCaps.${c}`);
-  }
+  const catalogue = legacy ? legacyCatalogue(o.weights, o.deathKinds) : parseCatalogue(o.sources, 'sources');
   const policy: Policy = {
     version: o.version,
     threshold: threshold(o.threshold, 'threshold'),
     cycleMonths,
     reminderMonths: months(o.reminderMonths, 'reminderMonths', 0, cycleMonths),
-    weights: weights(o.weights, 'weights', false) as Weights,
-    identityCaps,
+    catalogue,
+    identityCaps: identityCaps(o.identityCaps),
     mortality: mortality(o.mortality, 'mortality'),
-    deathKinds: deathKinds(o.deathKinds, 'deathKinds'),
     regions: {},
   };
-  if (!policy.deathKinds.death?.length) {
-    throw new PolicyError('deathKinds.death', 'must list the death registry kinds');
-  }
-  // A death record is never life evidence, whatever its weight says.
-  for (const [source, kinds] of Object.entries(policy.deathKinds)) {
-    for (const kind of kinds as string[]) {
-      const w = (policy.weights[source as Source] as Record<string, number>)[kind];
-      if (w !== 0) throw new PolicyError(`weights.${source}.${kind}`, 'must be 0 for a death record');
-    }
-  }
+  const weightsOf = legacy ? (v: unknown, p: string) => legacyWeights(v, p, true) : (v: unknown, p: string) => regionWeights(v, p, catalogue);
   if (o.regions !== undefined) {
     if (!isObj(o.regions)) throw new PolicyError('regions', 'must be an object');
     for (const [prefix, ov] of Object.entries(o.regions)) {
       if (!/^\d{1,6}$/.test(prefix)) throw new PolicyError(`regions.${prefix}`, 'key must be a 1-6 digit region prefix');
-      policy.regions[prefix] = regionOverride(ov, `regions.${prefix}`, cycleMonths);
+      policy.regions[prefix] = regionOverride(ov, `regions.${prefix}`, cycleMonths, weightsOf);
     }
   }
   return policy;
@@ -211,6 +154,21 @@ export function loadDefaultPolicy(): Policy {
   return defaultPolicy;
 }
 
+/** The catalogue with a region's weights laid over it (the tiers and roles stay the province's). */
+function withWeights(catalogue: Catalogue, weights: PartialWeights): Catalogue {
+  const out = new Map(catalogue);
+  for (const [source, row] of Object.entries(weights)) {
+    const spec = out.get(source)!;
+    const kinds = new Map<string, KindSpec>(spec.kinds);
+    for (const [kind, weight] of Object.entries(row)) kinds.set(kind, { ...kinds.get(kind)!, weight });
+    out.set(source, { ...spec, kinds } satisfies SourceSpec);
+  }
+  return out;
+}
+
+// Policies never change once parsed: each region's layering is worked out once per policy.
+const layered = new WeakMap<Policy, Map<string, Policy>>();
+
 /**
  * The policy as it applies in a region. Overrides are layered from the shortest matching
  * prefix to the longest, so the most specific region wins field by field
@@ -222,20 +180,33 @@ export function effectivePolicy(policy: Policy, regionCode: string | null | unde
     .filter((p) => regionCode.startsWith(p))
     .sort((a, b) => a.length - b.length);
   if (prefixes.length === 0) return policy;
-  const out: Policy = { ...policy, weights: structuredClone(policy.weights) };
-  for (const p of prefixes) {
-    const ov = policy.regions[p]!;
-    if (ov.threshold !== undefined) out.threshold = ov.threshold;
-    if (ov.reminderMonths !== undefined) out.reminderMonths = ov.reminderMonths;
-    for (const [source, row] of Object.entries(ov.weights ?? {})) {
-      Object.assign(out.weights[source as Source], row);
+  let byPrefixes = layered.get(policy);
+  if (!byPrefixes) layered.set(policy, (byPrefixes = new Map()));
+  const key = prefixes.join(',');
+  let out = byPrefixes.get(key);
+  if (!out) {
+    out = { ...policy };
+    for (const p of prefixes) {
+      const ov = policy.regions[p]!;
+      if (ov.threshold !== undefined) out.threshold = ov.threshold;
+      if (ov.reminderMonths !== undefined) out.reminderMonths = ov.reminderMonths;
+      if (ov.weights) out.catalogue = withWeights(out.catalogue, ov.weights);
     }
+    byPrefixes.set(key, out);
   }
   return out;
 }
 
+/** What the policy in force says of an event's kind; undefined for a source or kind it does not name. */
+export function kindOf(policy: Policy, ev: Pick<EvidenceEvent, 'source' | 'kind'>): KindSpec | undefined {
+  return kindSpec(policy.catalogue, ev.source, ev.kind);
+}
+
+export function roleIn(policy: Policy, ev: Pick<EvidenceEvent, 'source' | 'kind'>): Role | null {
+  return roleOf(policy.catalogue, ev);
+}
+
 /** An authoritative death record (registry, cremation, certificate, or staff-recorded death). */
 export function isDeathRecord(policy: Policy, ev: Pick<EvidenceEvent, 'source' | 'kind'>): boolean {
-  if (!isKnownSource(ev.source)) return false;
-  return ((policy.deathKinds[ev.source] ?? []) as readonly string[]).includes(ev.kind);
+  return isDeathRole(roleOf(policy.catalogue, ev));
 }

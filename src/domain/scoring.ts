@@ -1,15 +1,18 @@
 // Evidence scoring: how sure are we that the pensioner is alive at a given instant?
 // Pure: the instant is always a parameter.
 import { shanghaiDate, startOfShanghaiDay, type IsoDate } from './calendar.ts';
-import { byOccurrence, isCardOnly, SOURCES, type EvidenceEvent, type Kind, type Source } from './evidence.ts';
-import { isDeathRecord, type MortalityPoint, type Policy } from './policy.ts';
+import { byOccurrence, isCardOnly, type EvidenceEvent } from './evidence.ts';
+import { isDeathRole, type Tier } from './catalogue.ts';
+import { kindOf, roleIn, type MortalityPoint, type Policy } from './policy.ts';
 
 export type AutoMethod = 'auto' | 'in_person' | 'self_service' | 'home_visit';
 
 export interface EvidenceContribution {
   eventId: string;
-  source: Source;
-  kind: Kind;
+  source: string;
+  kind: string;
+  /** The kind's tier: `reference` evidence adds to the score but never certifies alone. */
+  tier: Tier;
   occurredAt: Date;
   /** Effective weight: the kind's weight, capped by the identity check. */
   weight: number;
@@ -41,10 +44,15 @@ export interface AutoCertification extends Score {
  * because a strong kind of event with no identity check says nothing about who was there.
  */
 export function eventWeight(policy: Policy, ev: EvidenceEvent): number {
-  if (isDeathRecord(policy, ev)) return 0;
-  const w = (policy.weights[ev.source] as Record<string, number> | undefined)?.[ev.kind] ?? 0;
+  return weighed(policy, ev).weight;
+}
+
+/** The event's weight and its kind's tier; a source or kind the policy does not name weighs nothing. */
+function weighed(policy: Policy, ev: EvidenceEvent): { weight: number; tier: Tier } {
+  const spec = kindOf(policy, ev);
+  if (!spec || isDeathRole(spec.role)) return { weight: 0, tier: 'reference' };
   const cap = policy.identityCaps[ev.identityCheck] ?? 0;
-  return Math.min(w, cap);
+  return { weight: Math.min(spec.weight, cap), tier: spec.tier };
 }
 
 // ---- mortality -------------------------------------------------------------------------
@@ -137,16 +145,18 @@ export function decay(policy: Policy, weight: number, birthDate: IsoDate, occurr
  * failure mode — someone else holding the card — so piling up card uses from several sources
  * must not add up to certainty.
  */
-type Group = Source | 'card_only';
-const GROUPS: readonly Group[] = [...SOURCES, 'card_only'];
+type Group = string;
+/** Not a possible source name (those are lower-case letters, digits and _). */
+const CARD_ONLY: Group = '*card_only';
 
 function groupOf(ev: EvidenceEvent): Group {
-  return isCardOnly(ev.identityCheck) ? 'card_only' : ev.source;
+  return isCardOnly(ev.identityCheck) ? CARD_ONLY : ev.source;
 }
 
 interface Candidate {
   ev: EvidenceEvent;
   weight: number;
+  tier: Tier;
   contribution: number;
 }
 
@@ -162,18 +172,25 @@ function better(a: Candidate, b: Candidate): boolean {
   return byOccurrence(a.ev, b.ev) > 0;
 }
 
-function combine(best: Map<Group, Candidate>): Score {
+/**
+ * The groups multiply in the catalogue's order, then card-only: a fixed order, so a score is
+ * the same to the last bit however its events came (and a replay compares exactly).
+ */
+function combine(policy: Policy, best: Map<Group, Candidate>): Score {
   let miss = 1;
-  for (const g of GROUPS) {
+  for (const g of policy.catalogue.keys()) {
     const c = best.get(g);
     if (c) miss *= 1 - c.contribution;
   }
+  const card = best.get(CARD_ONLY);
+  if (card) miss *= 1 - card.contribution;
   const evidence = [...best.values()]
     .sort((a, b) => (better(a, b) ? -1 : better(b, a) ? 1 : 0))
-    .map(({ ev, weight, contribution }) => ({
+    .map(({ ev, weight, tier, contribution }) => ({
       eventId: ev.id,
       source: ev.source,
       kind: ev.kind,
+      tier,
       occurredAt: ev.occurredAt,
       weight,
       contribution,
@@ -193,19 +210,20 @@ export function scoreAt(policy: Policy, birthDate: IsoDate, events: readonly Evi
   for (const ev of events) {
     const t = ev.occurredAt.getTime();
     if (t > atMs) continue;
-    const weight = eventWeight(policy, ev);
+    const { weight, tier } = weighed(policy, ev);
     if (weight <= 0) continue;
-    const cand = { ev, weight, contribution: weight * survivalBetween(t, H(t), atMs, hAt) };
+    const cand = { ev, weight, tier, contribution: weight * survivalBetween(t, H(t), atMs, hAt) };
     const cur = best.get(groupOf(ev));
     if (!cur || better(cand, cur)) best.set(groupOf(ev), cand);
   }
-  return combine(best);
+  return combine(policy, best);
 }
 
-function methodOf(ev: EvidenceEvent): AutoMethod {
-  if (ev.source === 'self_service') return 'self_service';
-  if (ev.source === 'service_point' && ev.kind === 'in_person') return 'in_person';
-  if (ev.source === 'service_point' && ev.kind === 'home_visit') return 'home_visit';
+function methodOf(policy: Policy, ev: EvidenceEvent): AutoMethod {
+  const role = roleIn(policy, ev);
+  if (role === 'self_service') return 'self_service';
+  if (role === 'staff_in_person') return 'in_person';
+  if (role === 'staff_home_visit') return 'home_visit';
   return 'auto';
 }
 
@@ -216,8 +234,10 @@ export type AutoCertificationDate = Omit<AutoCertification, keyof Score> & { exp
  * Every auto-certification in the history, one per certification date (the latest way it
  * was reached), oldest first. The score is taken at each instant where evidence occurred,
  * over all evidence up to then; when it reaches the threshold the certification is dated at
- * the newest contributing event that is not card-only — a card used after a death must never
- * date (and so prolong) a certification. Input order does not matter. A decision explains
+ * the newest contributing event that is of a strong kind and not card-only — a card used after
+ * a death must never date (and so prolong) a certification, and reference evidence (a village
+ * ledger, a bus card) lifts the score of strong evidence but never certifies without it,
+ * however much of it there is. Input order does not matter. A decision explains
  * only the certification that stands, so each date's score and sorted evidence are worked
  * out on demand (sorting the evidence of every earlier date was a large share of a sweep).
  */
@@ -225,8 +245,8 @@ export function autoCertificationDates(policy: Policy, birthDate: IsoDate, event
   const H = hazardClock(policy, startOfShanghaiDay(birthDate).getTime());
   const life: Timed[] = [];
   for (const ev of events) {
-    const weight = eventWeight(policy, ev);
-    if (weight > 0) life.push({ ev, weight, contribution: weight, t: ev.occurredAt.getTime(), h: H(ev.occurredAt.getTime()) });
+    const { weight, tier } = weighed(policy, ev);
+    if (weight > 0) life.push({ ev, weight, tier, contribution: weight, t: ev.occurredAt.getTime(), h: H(ev.occurredAt.getTime()) });
   }
   life.sort((a, b) => byOccurrence(a.ev, b.ev));
   // The last instant each date was reached and when it was first known. The group bests at
@@ -252,7 +272,7 @@ export function autoCertificationDates(policy: Policy, birthDate: IsoDate, event
     let dating: EvidenceEvent | undefined;
     let received = -Infinity;
     for (const c of best.values()) {
-      if (!isCardOnly(c.ev.identityCheck) && (!dating || byOccurrence(c.ev, dating) > 0)) dating = c.ev;
+      if (c.tier === 'strong' && !isCardOnly(c.ev.identityCheck) && (!dating || byOccurrence(c.ev, dating) > 0)) dating = c.ev;
       received = Math.max(received, c.ev.receivedAt.getTime());
     }
     if (!dating) continue;
@@ -270,7 +290,7 @@ export function autoCertificationDates(policy: Policy, birthDate: IsoDate, event
     .map(([certifiedAt, r]) => ({
       certifiedAt,
       at: r.at,
-      method: methodOf(r.dating),
+      method: methodOf(policy, r.dating),
       datedBy: r.dating.id,
       decidedAt: r.decidedAt,
       explain: () => scoreAt(policy, birthDate, events, r.at),

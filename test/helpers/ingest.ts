@@ -13,7 +13,7 @@ export function ids(n: number, region = '510104', birth = '1950-03-07', offset =
 }
 
 /** Registers pensioners straight into the registry (ingestion tests need only the rows). */
-export async function register(t: TestContext, _key: string, nationalIds: string[], region = '510104') {
+export async function register(t: Pick<TestContext, 'deps'>, _key: string, nationalIds: string[], region = '510104') {
   await t.deps.pool.query(
     `INSERT INTO pensioners (national_id, name, region_code, birth_date, benefit_start_date, monthly_benefit_fen)
      SELECT nid, '测试乙', $2, to_date(substr(nid, 7, 8), 'YYYYMMDD'), '2010-04-01', 300000 FROM unnest($1::text[]) AS nid
@@ -22,7 +22,7 @@ export async function register(t: TestContext, _key: string, nationalIds: string
   );
 }
 
-export async function waitForBatch(t: TestContext, key: string, batchId: string, timeoutMs = 60_000) {
+export async function waitForBatch(t: Pick<TestContext, 'app'>, key: string, batchId: string, timeoutMs = 60_000) {
   const until = Date.now() + timeoutMs;
   for (;;) {
     const res = await t.app.inject({ method: 'GET', url: `/v1/feeds/batches/${batchId}`, headers: { authorization: `Bearer ${key}` } });

@@ -24,7 +24,7 @@ beforeAll(async () => {
       method: i % 2 ? 'auto' : 'legacy',
       score: i / 100,
       scoreAt: null,
-      policyVersion: '2026.1',
+      policyVersion: '2026.2',
       evidence: [],
       deathDate: null,
       since: null,

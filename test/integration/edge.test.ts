@@ -107,7 +107,7 @@ describe('revocation', () => {
       // As `npm run cli -- keys revoke <id>` does it: its own service on its own connection.
       const cli = createDatabase(t.dbUrl, { max: 1 });
       try {
-        const service = createAuthService(createKeyRepository(cli.db));
+        const service = createAuthService(createKeyRepository(cli.db), { catalogue: t.deps.policy.catalogue });
         const { id } = (await service.listKeys()).find((k) => k.name === 'to-revoke')!;
         await service.revokeKey(id);
       } finally {

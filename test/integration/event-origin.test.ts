@@ -85,7 +85,10 @@ describe('each path stores the origin of its events', () => {
   });
 
   it('a pull: the interface', async () => {
-    const [f] = parseFeeds([{ name: 'rail', source: 'travel', baseUrl: 'http://platform.test/rail/events', pageSize: 10, ratePerSecond: 100 }]);
+    const [f] = parseFeeds(
+      [{ name: 'rail', source: 'travel', baseUrl: 'http://platform.test/rail/events', pageSize: 10, ratePerSecond: 100 }],
+      t.deps.policy.catalogue,
+    );
     server.use(
       http.get('http://platform.test/rail/events', () =>
         HttpResponse.json({

@@ -1,6 +1,7 @@
 // Targeted comparison: match interfaces (FEEDS_FILE "mode": "match") are sent the national IDs
 // of the people who need evidence and nobody else's, and only their answers are stored.
 // msw plays the department; the assertions are on the bodies it received.
+import { loadDefaultPolicy } from '../../src/domain/policy.ts';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { http, HttpResponse } from 'msw';
 import { setupServer } from 'msw/node';
@@ -28,21 +29,24 @@ const county = {
 };
 
 const match = (name: string, over: Record<string, unknown> = {}): MatchInterface =>
-  parseInterfaces([
-    {
-      mode: 'match',
-      name,
-      source: 'travel',
-      url: `http://platform.test/${name}/match`,
-      token: 'match-token',
-      cron: '0 3 * * *',
-      pageSize: 10,
-      withoutStrongMonths: 6,
-      ratePerSecond: 1000,
-      timeoutMs: 1000,
-      ...over,
-    },
-  ])[0] as MatchInterface;
+  parseInterfaces(
+    [
+      {
+        mode: 'match',
+        name,
+        source: 'travel',
+        url: `http://platform.test/${name}/match`,
+        token: 'match-token',
+        cron: '0 3 * * *',
+        pageSize: 10,
+        withoutStrongMonths: 6,
+        ratePerSecond: 1000,
+        timeoutMs: 1000,
+        ...over,
+      },
+    ],
+    loadDefaultPolicy().catalogue,
+  )[0] as MatchInterface;
 
 interface Asked {
   nationalIds: string[];

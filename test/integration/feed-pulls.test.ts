@@ -8,6 +8,9 @@ import { createTestContext, type TestContext } from '../helpers/context.ts';
 import { ids, register } from '../helpers/ingest.ts';
 import { createPullFeedWorker, schedulePulls } from '../../jobs/pull-feed.ts';
 import { parseFeeds, type FeedInterface } from '../../src/modules/feeds/config.ts';
+import { loadDefaultPolicy } from '../../src/domain/policy.ts';
+
+const { catalogue } = loadDefaultPolicy();
 
 let t: TestContext;
 const people = ids(30, '510104', '1945-07-01');
@@ -25,9 +28,10 @@ function page(from: number, n: number) {
 }
 
 const feed = (name: string, over: Partial<FeedInterface> = {}): FeedInterface => ({
-  ...parseFeeds([
-    { name, source: 'travel', baseUrl: `http://platform.test/${name}/events`, token: 'secret-token', pageSize: 10, ratePerSecond: 100, timeoutMs: 500 },
-  ])[0]!,
+  ...parseFeeds(
+    [{ name, source: 'travel', baseUrl: `http://platform.test/${name}/events`, token: 'secret-token', pageSize: 10, ratePerSecond: 100, timeoutMs: 500 }],
+    catalogue,
+  )[0]!,
   ...over,
 });
 
@@ -213,9 +217,9 @@ describe('schedules and configuration', () => {
   });
 
   it('rejects a bad configuration with a clear message', () => {
-    expect(() => parseFeeds([{ name: 'x', source: 'astrology', baseUrl: 'http://a' }])).toThrow(/source astrology/);
-    expect(() => parseFeeds([{ name: 'x', source: 'bank', baseUrl: 'not a url' }])).toThrow(/baseUrl/);
-    expect(() => parseFeeds([{ name: 'x', source: 'bank', baseUrl: 'http://a', tokenEnv: 'NOPE_NOT_SET' }], {})).toThrow(/NOPE_NOT_SET/);
-    expect(() => parseFeeds({})).toThrow(/array/);
+    expect(() => parseFeeds([{ name: 'x', source: 'astrology', baseUrl: 'http://a' }], catalogue)).toThrow(/source astrology/);
+    expect(() => parseFeeds([{ name: 'x', source: 'bank', baseUrl: 'not a url' }], catalogue)).toThrow(/baseUrl/);
+    expect(() => parseFeeds([{ name: 'x', source: 'bank', baseUrl: 'http://a', tokenEnv: 'NOPE_NOT_SET' }], catalogue, {})).toThrow(/NOPE_NOT_SET/);
+    expect(() => parseFeeds({}, catalogue)).toThrow(/array/);
   });
 });

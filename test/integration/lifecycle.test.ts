@@ -6,15 +6,7 @@ import { createTestContext, type TestContext } from '../helpers/context.ts';
 import { auth, pensionerBody, syntheticId } from '../helpers/people.ts';
 import { createRescoreWorker } from '../../jobs/rescore.ts';
 import { createDailySweepWorker } from '../../jobs/daily-sweep.ts';
-
-async function until<T>(fn: () => Promise<T>, ok: (v: T) => boolean, ms = 15_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (ok(v) || Date.now() > end) return v;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+import { until } from '../helpers/until.ts';
 
 describe.each(['redis', 'postgres'] as const)('lifecycle through the %s queue', (queue) => {
   let t: TestContext;
@@ -67,13 +59,13 @@ describe.each(['redis', 'postgres'] as const)('lifecycle through the %s queue', 
       () => certification(id),
       (c) => c.method === 'auto',
     );
-    expect(c).toMatchObject({ status: 'certified', certifiedAt: '2026-04-15', certifiedUntil: '2027-04-15', method: 'auto', policyVersion: '2026.1' });
+    expect(c).toMatchObject({ status: 'certified', certifiedAt: '2026-04-15', certifiedUntil: '2027-04-15', method: 'auto', policyVersion: '2026.2' });
     expect(c.score).toBeGreaterThan(0.9);
     expect(c.evidence).toEqual([expect.objectContaining({ source: 'hospital', kind: 'discharge', occurredAt: '2026-04-15T10:30:00.000+08:00' })]);
     const history = await t.app.inject({ method: 'GET', url: `/v1/pensioners/${id}/decisions`, headers: auth(bureau) });
     expect(history.statusCode).toBe(200);
     const [latest, first] = history.json().items;
-    expect(latest).toMatchObject({ status: 'certified', method: 'auto', certifiedAt: '2026-04-15', policyVersion: '2026.1', decidedBy: 'system:rescore' });
+    expect(latest).toMatchObject({ status: 'certified', method: 'auto', certifiedAt: '2026-04-15', policyVersion: '2026.2', decidedBy: 'system:rescore' });
     expect(latest.evidence[0]).toMatchObject({ source: 'hospital', kind: 'discharge' });
     expect(first).toMatchObject({ method: 'legacy', certifiedAt: '2025-10-01' });
   });

@@ -11,6 +11,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createDatabase, type Database } from '../../src/infra/database.ts';
 import { createKeyRepository } from '../../src/modules/auth/repository.ts';
 import { createAuthService } from '../../src/modules/auth/service.ts';
+import { loadDefaultPolicy } from '../../src/domain/policy.ts';
 import { createTestDatabase } from '../helpers/context.ts';
 import { freePort } from '../helpers/free-port.ts';
 import { ids } from '../helpers/ingest.ts';
@@ -89,7 +90,13 @@ beforeAll(async () => {
      SELECT nid, '测试丙', '510104', to_date(substr(nid, 7, 8), 'YYYYMMDD'), '2010-04-01', 300000 FROM unnest($1::text[]) AS nid`,
     [people],
   );
-  feedKey = (await createAuthService(createKeyRepository(database.db)).createKey({ role: 'feed', name: 'hospital-feed', sources: ['hospital'] })).secret;
+  feedKey = (
+    await createAuthService(createKeyRepository(database.db), { catalogue: loadDefaultPolicy().catalogue }).createKey({
+      role: 'feed',
+      name: 'hospital-feed',
+      sources: ['hospital'],
+    })
+  ).secret;
   const env = {
     DATABASE_URL: tdb.url,
     REDIS_URL: `redis://127.0.0.1:${redisPort}`,

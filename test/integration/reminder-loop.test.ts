@@ -223,7 +223,7 @@ describe('the reminder loop', () => {
 
     at('2026-06-28T04:00:00Z');
     platformPages.push([{ ...face('B', 'NCP-B-1', '2026-06-27T09:00:00+08:00', { reminderCode: codeOf('B') }), source: undefined, platformOnly: 'ignored' }]);
-    const feed = parseFeeds([{ name: 'ncp-face', source: 'self_service', baseUrl: PLATFORM, token: 'ncp-token', pageSize: 100 }])[0]!;
+    const feed = parseFeeds([{ name: 'ncp-face', source: 'self_service', baseUrl: PLATFORM, token: 'ncp-token', pageSize: 100 }], t.deps.policy.catalogue)[0]!;
     expect(await t.deps.feeds.pull(feed)).toMatchObject({ accepted: 1, rejected: 0 });
     // G fails once and passes minutes later, without a code: certified, and no check for the failure.
     expect(await push([faceFailed('G', 'NCP-G-1', '2026-06-28T09:00:00+08:00'), face('G', 'NCP-G-2', '2026-06-28T09:05:00+08:00')])).toMatchObject({
@@ -272,7 +272,7 @@ describe('the reminder loop', () => {
     const stored = await t.deps.pool.query(`SELECT count(*)::int AS n FROM events WHERE source = 'self_service' AND source_ref LIKE 'NCP-C-%'`);
     expect(stored.rows[0].n).toBe(3);
     platformPages.push([{ ...faceFailed('C', 'NCP-C-4', '2026-06-28T10:00:00+08:00') }]);
-    const feed = parseFeeds([{ name: 'ncp-face', source: 'self_service', baseUrl: PLATFORM, token: 'ncp-token', pageSize: 100 }])[0]!;
+    const feed = parseFeeds([{ name: 'ncp-face', source: 'self_service', baseUrl: PLATFORM, token: 'ncp-token', pageSize: 100 }], t.deps.policy.catalogue)[0]!;
     expect(await t.deps.feeds.pull(feed)).toMatchObject({ accepted: 1 });
     await rescore();
 

@@ -55,7 +55,7 @@ beforeAll(async () => {
   });
   await t.deps.db.transaction().execute((trx) => earlier.rescore(trx, [pensionerId], t.clock.now(), 'test'));
 
-  // April, under 2026.1 (0.9): the same counter visit now certifies, then a train boarding arrives.
+  // April, under the policy in force (0.9): the same counter visit now certifies, then a train boarding arrives.
   t.clock.set('2026-04-01T04:00:00Z');
   await t.deps.db.transaction().execute((trx) => t.deps.certification.rescore(trx, [pensionerId], t.clock.now(), 'test'));
   t.clock.set('2026-05-20T04:00:00Z');
@@ -80,10 +80,10 @@ it('replays every decision identically under the version it records, and prints 
   const { lines, out } = sink();
   const results = await replayCommand(id, { archive: archiveDir }, out);
   expect(results.map((r) => [r.policyVersion, r.outcome])).toEqual([
-    ['2026.1', 'identical'], // at registration, in the same millisecond as the first event: not taken from it
+    [policyJson.version, 'identical'], // at registration, in the same millisecond as the first event: not taken from it
     ['2025.1', 'identical'],
-    ['2026.1', 'identical'],
-    ['2026.1', 'identical'],
+    [policyJson.version, 'identical'],
+    [policyJson.version, 'identical'],
   ]);
   expect(lines).toHaveLength(4);
   expect(lines.join('')).not.toContain(id);

@@ -1,6 +1,7 @@
 // Keys are cached only while revocations are heard, and a revocation empties the cache of them.
 import { describe, expect, it } from 'vitest';
 import { createAuthService, type RevocationHandlers } from '../../src/modules/auth/service.ts';
+import { loadDefaultPolicy } from '../../src/domain/policy.ts';
 import { hashKey } from '../../src/modules/auth/keys.ts';
 import type { Principal } from '../../src/domain/principal.ts';
 
@@ -19,6 +20,7 @@ function world() {
     revoke: async () => (revoked = true),
   };
   const auth = createAuthService(repo as never, {
+    catalogue: loadDefaultPolicy().catalogue,
     watchRevocations: (handlers) => {
       on = handlers;
       return { close: async () => {} };

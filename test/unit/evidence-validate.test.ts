@@ -1,7 +1,10 @@
 // Instants in feed lines: ISO 8601 with an offset only.
+import { loadDefaultPolicy } from '../../src/domain/policy.ts';
 import { expect, it } from 'vitest';
 import { parseInstant, validateEvent } from '../../src/modules/evidence/validate.ts';
 import { syntheticId } from '../helpers/people.ts';
+
+const { catalogue } = loadDefaultPolicy();
 
 it('reads ISO 8601 instants with an offset only', () => {
   expect(parseInstant('2026-06-01T09:30:00+08:00')?.toISOString()).toBe('2026-06-01T01:30:00.000Z');
@@ -21,16 +24,16 @@ it('takes a reminder code on self-service results only, normalised, and refuses 
     sourceRef: 'f-1',
     identityCheck: 'biometric',
   };
-  expect(validateEvent({ ...face, reminderCode: 'abcd2345' }, { now })).toMatchObject({ ok: true, value: { reminderCode: 'ABCD2345' } });
-  expect(validateEvent(face, { now })).toEqual({ ok: true, value: expect.not.objectContaining({ reminderCode: expect.anything() }) });
+  expect(validateEvent({ ...face, reminderCode: 'abcd2345' }, { now, catalogue })).toMatchObject({ ok: true, value: { reminderCode: 'ABCD2345' } });
+  expect(validateEvent(face, { now, catalogue })).toEqual({ ok: true, value: expect.not.objectContaining({ reminderCode: expect.anything() }) });
   for (const bad of ['ABCD234', 'ABCD23450', 'ABCD234O', 12345678, true]) {
-    expect(validateEvent({ ...face, reminderCode: bad }, { now }), String(bad)).toMatchObject({
+    expect(validateEvent({ ...face, reminderCode: bad }, { now, catalogue }), String(bad)).toMatchObject({
       ok: false,
       code: 'invalid_field',
       message: expect.stringMatching(/^reminderCode must be 8 characters/),
     });
   }
-  expect(validateEvent({ ...face, source: 'bank', kind: 'counter', reminderCode: 'ABCD2345' }, { now })).toMatchObject({
+  expect(validateEvent({ ...face, source: 'bank', kind: 'counter', reminderCode: 'ABCD2345' }, { now, catalogue })).toMatchObject({
     ok: false,
     message: 'reminderCode is only for self_service results',
   });

@@ -1,5 +1,6 @@
 // FEEDS_FILE: match interfaces ("mode": "match") need every field the contract names, and a
 // fault names the entry and the field.
+import { loadDefaultPolicy } from '../../src/domain/policy.ts';
 import { describe, expect, it } from 'vitest';
 import { parseFeeds, parseInterfaces, FeedConfigError } from '../../src/modules/feeds/config.ts';
 
@@ -17,11 +18,13 @@ const without = (k: string) => Object.fromEntries(Object.entries(good).filter(([
 const parse =
   (entry: Record<string, unknown>, env: NodeJS.ProcessEnv = {}) =>
   () =>
-    parseInterfaces([entry], env);
+    parseInterfaces([entry], catalogue, env);
+
+const { catalogue } = loadDefaultPolicy();
 
 describe('match interfaces in FEEDS_FILE', () => {
   it('reads a match interface, with defaults for the optional fields', () => {
-    expect(parseInterfaces([good], {})).toEqual([
+    expect(parseInterfaces([good], catalogue, {})).toEqual([
       {
         mode: 'match',
         name: 'sc-bank-match',
@@ -37,15 +40,15 @@ describe('match interfaces in FEEDS_FILE', () => {
         timeoutMs: 30_000,
       },
     ]);
-    const [m] = parseInterfaces([{ ...without('token'), tokenEnv: 'BANK_TOKEN', regions: ['5101', '510703'] }], { BANK_TOKEN: 'from-env' });
+    const [m] = parseInterfaces([{ ...without('token'), tokenEnv: 'BANK_TOKEN', regions: ['5101', '510703'] }], catalogue, { BANK_TOKEN: 'from-env' });
     expect(m).toMatchObject({ token: 'from-env', regions: ['5101', '510703'] });
   });
 
   it('keeps pulls and match interfaces apart, and names must differ across both', () => {
     const pull = { name: 'sc-rail', source: 'travel', baseUrl: 'https://platform.example/rail' };
-    expect(parseInterfaces([pull, good], {}).map((f) => f.mode)).toEqual(['pull', 'match']);
-    expect(parseFeeds([pull, good], {}).map((f) => f.name)).toEqual(['sc-rail']);
-    expect(() => parseInterfaces([good, { ...pull, name: good.name }], {})).toThrow(/feeds\[1\]\.name sc-bank-match is used twice/);
+    expect(parseInterfaces([pull, good], catalogue, {}).map((f) => f.mode)).toEqual(['pull', 'match']);
+    expect(parseFeeds([pull, good], catalogue, {}).map((f) => f.name)).toEqual(['sc-rail']);
+    expect(() => parseInterfaces([good, { ...pull, name: good.name }], catalogue, {})).toThrow(/feeds\[1\]\.name sc-bank-match is used twice/);
   });
 
   it.each([
@@ -81,6 +84,6 @@ describe('match interfaces in FEEDS_FILE', () => {
   });
 
   it('refuses an entry that is not an object', () => {
-    expect(() => parseInterfaces([null], {})).toThrow(/feeds\[0\] must be an object/);
+    expect(() => parseInterfaces([null], catalogue, {})).toThrow(/feeds\[0\] must be an object/);
   });
 });

@@ -6,8 +6,13 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadMappings, parseMappings, MappingConfigError, type MappingCatalogue } from '../../src/modules/evidence/mapping-config.ts';
 import { loadConfiguredMappings } from '../../src/app-deps.ts';
-import { isKnownIdentityCheck, isKnownKind, isKnownSource } from '../../src/domain/evidence.ts';
+import { loadDefaultPolicy } from '../../src/domain/policy.ts';
+import { isKnownIdentityCheck } from '../../src/domain/evidence.ts';
+import { kindSpec } from '../../src/domain/catalogue.ts';
 
+const { catalogue } = loadDefaultPolicy();
+const isKnownSource = (s: string) => catalogue.has(s);
+const isKnownKind = (s: string, k: string) => kindSpec(catalogue, s, k) !== undefined;
 const known: MappingCatalogue = { isSource: isKnownSource, isKind: isKnownKind, isIdentityCheck: isKnownIdentityCheck };
 
 const hospital = (over: Record<string, unknown> = {}) => ({
@@ -46,7 +51,7 @@ describe('parseMappings', () => {
   });
 
   it('keeps the example file valid', () => {
-    const all = loadConfiguredMappings(path.resolve(import.meta.dirname, '../../config/mappings.example.json'));
+    const all = loadConfiguredMappings(path.resolve(import.meta.dirname, '../../config/mappings.example.json'), loadDefaultPolicy().catalogue);
     expect([...all.keys()]).toEqual(['hospital-his', 'bank-counter']);
   });
 
@@ -136,8 +141,15 @@ describe('parseMappings', () => {
 
   it('accepts fixed offsets and other zones, and a source a catalogue knows', () => {
     expect(parseMappings([hospital({ zone: 'UTC+8' })], known).get('hospital-his')!.zone).toBe('UTC+8');
-    const wider: MappingCatalogue = { ...known, isSource: (s) => s === 'health' || isKnownSource(s), isKind: (s, k) => s === 'health' || isKnownKind(s, k) };
-    expect(parseMappings([hospital({ source: 'health', codes: { kind: { 体检: 'elderly_checkup' } } })], wider).get('hospital-his')!.source).toBe('health');
+    const wider: MappingCatalogue = {
+      ...known,
+      isSource: (s) => s === 'post_office' || isKnownSource(s),
+      isKind: (s, k) => s === 'post_office' || isKnownKind(s, k),
+    };
+    expect(() => parseMappings([hospital({ source: 'post_office', codes: { kind: { 取款: 'counter_visit' } } })], known)).toThrow();
+    expect(parseMappings([hospital({ source: 'post_office', codes: { kind: { 取款: 'counter_visit' } } })], wider).get('hospital-his')!.source).toBe(
+      'post_office',
+    );
   });
 });
 

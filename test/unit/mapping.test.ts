@@ -1,5 +1,6 @@
 // A mapping applied to a file: headers found by name, dates read in their zone, codes mapped,
 // and anything unreadable a line reject (never an exception), whatever the header and values.
+import { loadDefaultPolicy } from '../../src/domain/policy.ts';
 import fc from 'fast-check';
 import iconv from 'iconv-lite';
 import { describe, expect, it } from 'vitest';
@@ -34,6 +35,8 @@ const death: Mapping = parseMapping(
 );
 const nid = makeNationalId('510104', '1945-03-01', 7);
 const HEADER = ['\u200b编号', ' 身份证号 ', '姓名', '就诊类型', '就诊日期', '结算单号', '区划', '身份证号'];
+
+const { catalogue } = loadDefaultPolicy();
 
 describe('compileMapping', () => {
   const { missing, read } = compileMapping(hospital, HEADER);
@@ -102,7 +105,7 @@ describe('compileMapping', () => {
       },
     });
     const late = d.read([nid, '20260310', '20260312', 'D-1']) as { raw: object };
-    expect(validateEvent(late.raw, { now: new Date('2026-06-01T00:00:00Z'), pathSource: 'death', naming: fieldNamer(death) })).toEqual({
+    expect(validateEvent(late.raw, { now: new Date('2026-06-01T00:00:00Z'), catalogue, pathSource: 'death', naming: fieldNamer(death) })).toEqual({
       ok: false,
       code: 'invalid_field',
       message: 'DEATH_DATE is after REG_DATE',
@@ -192,7 +195,7 @@ describe('mapping fuzz', () => {
             expect(isStorableText(r.error.message)).toBe(true);
           } else {
             for (const v of Object.values(r.raw)) expect(typeof v).toBe('string');
-            const c = validateEvent(r.raw, { now: new Date('2026-06-01T00:00:00Z'), pathSource: m.source, naming: fieldNamer(m) });
+            const c = validateEvent(r.raw, { now: new Date('2026-06-01T00:00:00Z'), catalogue, pathSource: m.source, naming: fieldNamer(m) });
             if (!c.ok) expect(isStorableText(c.message) || c.code === 'invalid_text').toBe(true);
           }
         }

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { KINDS, type EvidenceEvent, type IdentityCheck, type Kind, type Source } from '../../src/domain/evidence.ts';
+import { type EvidenceEvent, type IdentityCheck } from '../../src/domain/evidence.ts';
+import { DEFAULT_SOURCES, kindAt } from '../helpers/arbitraries.ts';
 import { addMonthsToMonth } from '../../src/domain/calendar.ts';
 import { decide, type Facts } from '../../src/domain/lifecycle.ts';
 import { payrollAction, runOutcome } from '../../src/domain/payroll.ts';
@@ -10,7 +11,7 @@ import { loadDefaultPolicy } from '../../src/domain/policy.ts';
 const policy = loadDefaultPolicy();
 const BENEFIT = 312050n; // 3120.50 yuan
 let seq = 0;
-function ev(source: Source, kind: Kind, at: string, identityCheck: IdentityCheck, extra: Partial<EvidenceEvent> = {}): EvidenceEvent {
+function ev(source: string, kind: string, at: string, identityCheck: IdentityCheck, extra: Partial<EvidenceEvent> = {}): EvidenceEvent {
   const occurredAt = new Date(at);
   return { id: `p${++seq}`, source, kind, occurredAt, receivedAt: occurredAt, identityCheck, ...extra };
 }
@@ -97,8 +98,10 @@ describe('death', () => {
 describe('custodial sentence', () => {
   const start = ev('judicial', 'custodial_sentence_start', '2025-06-10T02:00:00Z', 'id_document');
   const release = ev('judicial', 'release', '2026-08-20T02:00:00Z', 'id_document');
+  // A release never certifies (weight 0): the person is certified again by being seen.
+  const seen = ev('bank', 'counter', '2026-08-21T02:00:00Z', 'id_document');
   it('holds from the month after the sentence starts and resumes without back pay', () => {
-    const f = facts([start, release]);
+    const f = facts([start, release, seen]);
     expect(run(f, '2025-06')).toEqual({ action: 'none' });
     expect(run(f, '2025-07')).toEqual({ action: 'hold', status: 'ineligible', since: '2025-06-10' });
     expect(run(f, '2026-08')).toMatchObject({ action: 'hold', status: 'ineligible' });
@@ -111,7 +114,7 @@ describe('custodial sentence', () => {
 });
 
 describe('any history', () => {
-  const SOURCES = Object.keys(KINDS) as Source[];
+  const SOURCES = DEFAULT_SOURCES;
   const CHECKS: IdentityCheck[] = ['biometric', 'id_document', 'card_pin', 'none'];
   const history = fc.array(
     fc.record({
@@ -129,7 +132,7 @@ describe('any history', () => {
         const events = raw.map((r, i) => ({
           id: `h${i}`,
           source: r.source,
-          kind: KINDS[r.source][r.pick % KINDS[r.source].length]! as Kind,
+          kind: kindAt(r.source, r.pick),
           identityCheck: r.identityCheck,
           occurredAt: new Date(r.t),
           receivedAt: new Date(r.t + r.lag),

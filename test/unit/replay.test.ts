@@ -5,8 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { KINDS, type Source } from '../../src/domain/evidence.ts';
-import { evidenceEvent } from '../helpers/arbitraries.ts';
+import { DEFAULT_SOURCES, evidenceEvent } from '../helpers/arbitraries.ts';
 import { loadDefaultPolicy, parsePolicy, type Policy } from '../../src/domain/policy.ts';
 import { loadPolicyArchive } from '../../src/domain/policy-file.ts';
 import policyJson from '../../policy/default.json' with { type: 'json' };
@@ -16,12 +15,10 @@ import { DEFAULT_POLICY_ARCHIVE } from '../../src/modules/certification/cli.ts';
 
 const current = loadDefaultPolicy();
 // An earlier version: stricter threshold, outpatient and counter weighed differently.
-const earlier: Policy = parsePolicy({
-  ...policyJson,
-  version: '2025.1',
-  threshold: 0.93,
-  weights: { ...policyJson.weights, hospital: { ...policyJson.weights.hospital, outpatient: 0.6 }, bank: { ...policyJson.weights.bank, counter: 0.9 } },
-});
+const earlierJson = structuredClone(policyJson);
+earlierJson.sources.hospital.kinds.outpatient.weight = 0.6;
+earlierJson.sources.bank.kinds.counter.weight = 0.9;
+const earlier: Policy = parsePolicy({ ...earlierJson, version: '2025.1', threshold: 0.93 });
 const archive = new Map([
   [current.version, current],
   [earlier.version, earlier],
@@ -47,7 +44,7 @@ function stored(policy: Policy, facts: PensionerFacts, at: Date, id = '1'): Stor
   };
 }
 
-const event = evidenceEvent({ sources: Object.keys(KINDS) as Source[], from: '2024-06-01T00:00:00Z', to: '2026-06-01T00:00:00Z', maxLagDays: 40 }).map((e) => ({
+const event = evidenceEvent({ sources: DEFAULT_SOURCES, from: '2024-06-01T00:00:00Z', to: '2026-06-01T00:00:00Z', maxLagDays: 40 }).map((e) => ({
   ...e,
   deathDate: null,
 }));
@@ -129,7 +126,7 @@ describe('the policy archive', () => {
   it('rejects a file not named after the version it holds', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'policy-archive-'));
     writeFileSync(path.join(dir, '2024.1.json'), JSON.stringify(policyJson));
-    await expect(loadPolicyArchive(dir)).rejects.toThrow(/2024\.1\.json holds version 2026\.1/);
+    await expect(loadPolicyArchive(dir)).rejects.toThrow(/2024\.1\.json holds version 2026\.2/);
     rmSync(dir, { recursive: true, force: true });
   });
 });

@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { type EvidenceEvent, type IdentityCheck, type Kind, type Source } from '../../src/domain/evidence.ts';
+import { type EvidenceEvent, type IdentityCheck } from '../../src/domain/evidence.ts';
 import { loadDefaultPolicy } from '../../src/domain/policy.ts';
-import { evidenceEvent } from '../helpers/arbitraries.ts';
+import { DEFAULT_SOURCES, evidenceEvent } from '../helpers/arbitraries.ts';
 import { autoCertificationDates, decay, eventWeight, hazardRate, scoreAt, type AutoCertification } from '../../src/domain/scoring.ts';
 import type { IsoDate } from '../../src/domain/calendar.ts';
 import type { Policy } from '../../src/domain/policy.ts';
@@ -17,22 +17,19 @@ const autoCertification = (p: Policy, born: IsoDate, evs: readonly EvidenceEvent
 const policy = loadDefaultPolicy();
 const BIRTH = '1950-06-01';
 let seq = 0;
-function ev(source: Source, kind: Kind, at: string, identityCheck: IdentityCheck = 'id_document', id?: string): EvidenceEvent {
+function ev(source: string, kind: string, at: string, identityCheck: IdentityCheck = 'id_document', id?: string): EvidenceEvent {
   const occurredAt = new Date(at);
   return { id: id ?? `e${++seq}`, source, kind, occurredAt, receivedAt: occurredAt, identityCheck };
 }
 
-const LIFE_SOURCES: Source[] = ['hospital', 'travel', 'bank', 'death', 'judicial', 'service_point', 'self_service'];
 const CHECKS: IdentityCheck[] = ['biometric', 'id_document', 'card_pin', 'none'];
-const WEAK: [Source, Kind][] = [
-  ['hospital', 'outpatient'],
-  ['travel', 'ticket_purchase'],
-  ['bank', 'cash_point'],
-  ['bank', 'atm'],
-];
+/** The reference-tier kinds of the shipped catalogue (hospital outpatient, ATM, village ledger, bus card…). */
+const WEAK: [string, string][] = [...policy.catalogue].flatMap(([s, spec]) =>
+  [...spec.kinds].filter(([, k]) => k.tier === 'reference' && k.weight > 0).map(([k]): [string, string] => [s, k]),
+);
 const instant = fc.integer({ min: Date.parse('2024-01-01T00:00:00Z'), max: Date.parse('2026-06-01T00:00:00Z') });
 const withIds = (evs: Omit<EvidenceEvent, 'id'>[]) => evs.map((e, i) => ({ ...e, id: `g${i}` }));
-const anyEvent = evidenceEvent({ sources: LIFE_SOURCES, from: '2024-01-01T00:00:00Z', to: '2026-06-01T00:00:00Z', maxLagDays: 30 });
+const anyEvent = evidenceEvent({ sources: DEFAULT_SOURCES, from: '2024-01-01T00:00:00Z', to: '2026-06-01T00:00:00Z', maxLagDays: 30 });
 const events = fc.array(anyEvent, { maxLength: 25 }).map(withIds);
 const weakEvent = fc.oneof(
   // card-only evidence of any kind

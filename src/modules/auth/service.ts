@@ -3,7 +3,7 @@
 // revoked key leaves every cache as soon as it is revoked, and while the announcements cannot
 // be heard nothing is cached and every request reads the key.
 import { isUuid } from '../../domain/ids.ts';
-import { isKnownSource, SOURCES } from '../../domain/evidence.ts';
+import { sourcesOf, type Catalogue } from '../../domain/catalogue.ts';
 import { hashKey, newKeySecret } from './keys.ts';
 import { ROLES, type Principal, type Role } from '../../domain/principal.ts';
 import type { KeyRepository } from './repository.ts';
@@ -24,7 +24,11 @@ const CACHE_MAX = 10_000;
 
 export function createAuthService(
   repo: Pick<KeyRepository, 'insert' | 'findActiveByHash' | 'list' | 'revoke'>,
-  o: { watchRevocations?: (on: RevocationHandlers) => { close(): Promise<void> } } = {},
+  o: {
+    /** The sources of the policy in force: a feed key may be created only for those. */
+    catalogue: Catalogue;
+    watchRevocations?: (on: RevocationHandlers) => { close(): Promise<void> };
+  },
 ) {
   const cache = new Map<string, { principal: Principal; until: number }>();
   let hearing = false;
@@ -71,7 +75,7 @@ export function createAuthService(
       const sources = input.sources?.length ? input.sources : null;
       if (input.role === 'feed' && !sources) throw badKeyInput('a feed key needs --sources');
       if (sources && input.role !== 'feed') throw badKeyInput('--sources applies to feed keys only');
-      for (const s of sources ?? []) if (!isKnownSource(s)) throw badKeyInput(`unknown source: ${s}; one of ${SOURCES.join(', ')}`);
+      for (const s of sources ?? []) if (!o.catalogue.has(s)) throw badKeyInput(`unknown source: ${s}; one of ${sourcesOf(o.catalogue).join(', ')}`);
       const secret = newKeySecret();
       const id = await repo.insert({
         name: input.name.trim(),

@@ -3,7 +3,7 @@
 // the sweep's pages.
 import { sql } from 'kysely';
 import type { Executor } from '../../infra/database.ts';
-import type { EvidenceEvent, IdentityCheck, Source } from '../../domain/evidence.ts';
+import type { EvidenceEvent, IdentityCheck } from '../../domain/evidence.ts';
 import type { PensionerFacts } from './decide.ts';
 
 /** What a certification is decided from, with the national ID its row is looked up by. */
@@ -12,7 +12,7 @@ export type StoredFacts = PensionerFacts & { nationalId: string };
 interface EventRow {
   id: string;
   pensioner_id: string;
-  source: Source;
+  source: string;
   kind: string;
   occurred_ms: number;
   received_ms: number;
@@ -29,7 +29,7 @@ function eventsByPerson(rows: EventRow[]): Map<string, EvidenceEvent[]> {
     list.push({
       id: e.id,
       source: e.source,
-      kind: e.kind as EvidenceEvent['kind'],
+      kind: e.kind,
       occurredAt: new Date(e.occurred_ms),
       receivedAt: new Date(e.received_ms),
       identityCheck: e.identity_check,

@@ -76,7 +76,7 @@ export function feedCommands(program: Command) {
   feed
     .command('upload <file>')
     .description('upload a CSV or NDJSON file of events as a batch, then print its counts')
-    .requiredOption('--source <source>', 'hospital | travel | bank | death | judicial | service_point | self_service')
+    .requiredOption('--source <source>', 'a source of the policy in force, e.g. hospital')
     .option('--charset <charset>', 'utf-8 (default) or gbk')
     .option('--mapping <name>', "read the file's own columns, dates and codes through this interface mapping of the service (MAPPINGS_FILE)")
     .option('--type <mediaType>', 'text/csv (default) or application/x-ndjson (default for .ndjson files)')

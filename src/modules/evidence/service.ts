@@ -8,9 +8,9 @@ import type { Executor, Transact } from '../../infra/database.ts';
 import { spool, type SpooledBody } from '../../infra/spool.ts';
 import type { Queues } from '../../infra/queue.ts';
 import type { Logger } from '../../infra/logger.ts';
-import { isKnownSource } from '../../domain/evidence.ts';
 import { viaKey } from '../../domain/origin.ts';
 import { countsSeenBy } from '../../domain/submission-counts.ts';
+import type { Catalogue } from '../../domain/catalogue.ts';
 import { DomainError, invalid, forbidden, notFound } from '../../domain/errors.ts';
 import type { Principal } from '../../domain/principal.ts';
 import type { RescoringService } from '../rescoring/service.ts';
@@ -58,6 +58,8 @@ export interface EvidenceServiceDeps {
   /** Acts on new self-service results (failed face checks, reminder codes) in the merge's transaction. */
   selfService: Pick<SelfServiceResults, 'record' | 'audit'>;
   clock: Clock;
+  /** The sources and kinds of the policy in force. */
+  catalogue: Catalogue;
   /** BATCH_RESCORE_DELAY_MS. */
   batchRescoreDelayMs?: number;
   /** INGEST_TRACE: each chunk's COPY and merge times on stderr. */
@@ -196,7 +198,7 @@ export function createEvidenceService(deps: EvidenceServiceDeps) {
         if (n++ < skip) continue;
         // Let the chunk being merged make progress (its COPY and replies are I/O on this thread).
         if ((n & 1023) === 0) await new Promise<void>((r) => setImmediate(r));
-        const c = 'error' in r ? { ok: false as const, ...r.error } : validateEvent(r.raw, { now, pathSource: b.source, naming });
+        const c = 'error' in r ? { ok: false as const, ...r.error } : validateEvent(r.raw, { now, catalogue: deps.catalogue, pathSource: b.source, naming });
         if (c.ok) writer.accept(copyLine(c.value));
         else writer.reject({ line: r.line, code: c.code, message: c.message });
         if (writer.size >= chunkLines) await writer.commit();
@@ -325,7 +327,7 @@ export function createEvidenceService(deps: EvidenceServiceDeps) {
     async push(body: Record<string, unknown>[], who: Principal) {
       for (const [i, e] of body.entries()) {
         const s = e.source;
-        if (typeof s === 'string' && isKnownSource(s) && !mayUseSource(who, s)) {
+        if (typeof s === 'string' && deps.catalogue.has(s) && !mayUseSource(who, s)) {
           throw forbidden(`this feed key may not submit ${s} events (element ${i})`);
         }
       }
@@ -333,7 +335,7 @@ export function createEvidenceService(deps: EvidenceServiceDeps) {
       const rejected: { index: number; code: string; message: string }[] = [];
       const rows: EventRecord[] = [];
       body.forEach((e, index) => {
-        const c = validateEvent(e, { now });
+        const c = validateEvent(e, { now, catalogue: deps.catalogue });
         if (c.ok) rows.push(c.value);
         else rejected.push({ index, code: c.code, message: c.message });
       });
@@ -366,7 +368,7 @@ export function createEvidenceService(deps: EvidenceServiceDeps) {
       maxBytes: number,
       o: { mapping?: string } = {},
     ) {
-      if (!isKnownSource(source)) throw notFound(`source ${source}`);
+      if (!deps.catalogue.has(source)) throw notFound(`source ${source}`);
       if (!mayUseSource(who, source)) throw forbidden(`this feed key may not submit ${source} batches`);
       const { media, charset } = batchContentType(contentTypeHeader);
       const mapping = o.mapping === undefined ? null : mappingFor(o.mapping, source, media);

@@ -1,7 +1,8 @@
 // Validation of one event, the same for JSON pushes, batch lines and pulled pages. Pure:
 // the caller gives "now" (the injected clock). Values come in raw (JSON values or CSV
 // strings) and leave canonical: upper-case ID, UTC instant, nulls for absent options.
-import { isKnownKind, isKnownSource, isKnownIdentityCheck, IDENTITY_CHECKS, KINDS } from '../../domain/evidence.ts';
+import { isKnownIdentityCheck, IDENTITY_CHECKS } from '../../domain/evidence.ts';
+import { kindsOf, type Catalogue } from '../../domain/catalogue.ts';
 import { parseNationalId, NATIONAL_ID_MESSAGES } from '../../domain/national-id.ts';
 import { daysInMonth, isIsoDate } from '../../domain/calendar.ts';
 import { isStorableText } from '../../domain/text.ts';
@@ -54,6 +55,8 @@ export type Checked = { ok: true; value: EventRecord } | { ok: false; code: stri
 
 export interface ValidateContext {
   now: Date;
+  /** The sources and kinds of the policy in force: the only ones accepted. */
+  catalogue: Catalogue;
   /** The batch's or interface's source: a line may leave `source` out. */
   pathSource?: string;
   /** How fields are named in messages: JSON camelCase, CSV snake_case, or a mapped file's own columns. */
@@ -95,9 +98,11 @@ export function validateEvent(raw: RawEvent, ctx: ValidateContext): Checked {
   const nid = checked.value.nationalId;
 
   const source = present(r.source) ? r.source! : ctx.pathSource!;
-  if (!isKnownSource(source)) return fail('unknown_source', `unknown source: ${source}`);
+  const sourceSpec = ctx.catalogue.get(source);
+  if (!sourceSpec) return fail('unknown_source', `unknown source: ${source}`);
   if (ctx.pathSource && source !== ctx.pathSource) return fail('source_mismatch', `source ${source} differs from the batch's source ${ctx.pathSource}`);
-  if (!isKnownKind(source, r.kind!)) return fail('unknown_kind', `unknown kind for ${source}: ${r.kind} (one of ${KINDS[source].join(', ')})`);
+  const kind = sourceSpec.kinds.get(r.kind!);
+  if (!kind) return fail('unknown_kind', `unknown kind for ${source}: ${r.kind} (one of ${kindsOf(ctx.catalogue, source).join(', ')})`);
 
   const at = parseInstant(r.occurredAt!);
   if (!at) return fail('bad_timestamp', `${name('occurredAt')} must be an ISO 8601 instant with an offset, e.g. 2026-03-01T09:30:00+08:00`);
@@ -116,7 +121,7 @@ export function validateEvent(raw: RawEvent, ctx: ValidateContext): Checked {
   }
   let deathDate: string | null = null;
   if (present(r.deathDate)) {
-    if (source !== 'death') return fail('invalid_field', `${name('deathDate')} is only for death events`);
+    if (kind.role !== 'death_record') return fail('invalid_field', `${name('deathDate')} is only for death events`);
     if (!isIsoDate(r.deathDate!)) return fail('invalid_field', `${name('deathDate')} must be a date YYYY-MM-DD`);
     if (r.deathDate! > at.toISOString().slice(0, 10) && at.getTime() - Date.parse(`${r.deathDate}T00:00:00+08:00`) < 0) {
       return fail('invalid_field', `${name('deathDate')} is after ${name('occurredAt')}`);

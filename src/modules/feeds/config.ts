@@ -9,7 +9,7 @@
 //   "token": "…" | "tokenEnv": "…", "cron": "0 3 * * *", "pageSize": 1000,
 //   "withoutStrongMonths": 6, "overlapDays": 3, "regions": ["5101"], "ratePerSecond": 5, "timeoutMs": 30000}]
 import { readFileSync } from 'node:fs';
-import { isKnownSource } from '../../domain/evidence.ts';
+import type { Catalogue } from '../../domain/catalogue.ts';
 
 /** A pull interface (the default mode): the department sends everything it has, paged by its cursor. */
 export interface FeedInterface {
@@ -69,12 +69,13 @@ const MATCH_FIELDS = new Set([
 const REGION_PREFIX = /^\d{1,6}$/;
 
 /** The pull interfaces of a feeds file (match interfaces are left out). */
-export function parseFeeds(json: unknown, env: NodeJS.ProcessEnv = process.env): FeedInterface[] {
-  return parseInterfaces(json, env).filter((f): f is FeedInterface => f.mode !== 'match');
+export function parseFeeds(json: unknown, catalogue: Catalogue, env: NodeJS.ProcessEnv = process.env): FeedInterface[] {
+  return parseInterfaces(json, catalogue, env).filter((f): f is FeedInterface => f.mode !== 'match');
 }
 
 /** Every interface of a feeds file, each checked; the first fault throws, naming the entry and field. */
-export function parseInterfaces(json: unknown, env: NodeJS.ProcessEnv = process.env): DepartmentInterface[] {
+/** `catalogue`: the sources of the policy in force, the only ones an interface may bring. */
+export function parseInterfaces(json: unknown, catalogue: Catalogue, env: NodeJS.ProcessEnv = process.env): DepartmentInterface[] {
   if (!Array.isArray(json)) throw new FeedConfigError('feeds file must hold a JSON array of interfaces');
   const names = new Set<string>();
   return json.map((f: Record<string, unknown>, i): DepartmentInterface => {
@@ -96,7 +97,7 @@ export function parseInterfaces(json: unknown, env: NodeJS.ProcessEnv = process.
     if (names.has(name)) throw new FeedConfigError(`${where}.name ${name} is used twice`);
     names.add(name);
     const source = str('source')!;
-    if (!isKnownSource(source)) throw new FeedConfigError(`${where}.source ${source} is not a known source`);
+    if (!catalogue.has(source)) throw new FeedConfigError(`${where}.source ${source} is not a known source`);
     const tokenEnv = str('tokenEnv', false);
     const token = str('token', false) ?? (tokenEnv ? (env[tokenEnv] ?? null) : null);
     if (tokenEnv && !token) throw new FeedConfigError(`${where}.tokenEnv names ${tokenEnv}, which is not set`);
@@ -178,7 +179,7 @@ function matchInterface(f: Record<string, unknown>, where: string, c: Common): M
   };
 }
 
-export function loadFeeds(file: string | undefined): DepartmentInterface[] {
+export function loadFeeds(file: string | undefined, catalogue: Catalogue): DepartmentInterface[] {
   if (!file) return [];
   let json: unknown;
   try {
@@ -186,5 +187,5 @@ export function loadFeeds(file: string | undefined): DepartmentInterface[] {
   } catch (e) {
     throw new FeedConfigError(`cannot read feeds file ${file}: ${(e as Error).message}`);
   }
-  return parseInterfaces(json);
+  return parseInterfaces(json, catalogue);
 }

@@ -21,6 +21,7 @@ import type { Executor, Transact } from '../../infra/database.ts';
 import type { Logger } from '../../infra/logger.ts';
 import { addDays, addMonths, shanghaiDate, type IsoDate } from '../../domain/calendar.ts';
 import { viaMatch } from '../../domain/origin.ts';
+import type { Catalogue } from '../../domain/catalogue.ts';
 import type { EventRecord } from '../evidence/validate.ts';
 import type { EvidenceRepository, Reject } from '../evidence/repository.ts';
 import { MAX_LISTED_REJECTS } from '../evidence/service.ts';
@@ -43,6 +44,8 @@ export interface MatchServiceDeps {
   /** Acts on new self-service results (failed face checks, reminder codes) in the page's transaction, as pulls do. */
   selfService: Pick<SelfServiceResults, 'record' | 'audit'>;
   clock: Clock;
+  /** The sources and kinds of the policy in force. */
+  catalogue: Catalogue;
   logger?: Pick<Logger, 'warn'>;
 }
 
@@ -96,11 +99,11 @@ function answeredEvents(body: unknown, name: string): Record<string, unknown>[] 
  * the bureau did not ask about (feed keys are limited to their sources and region; the
  * interface's answer is trusted only for the question it was asked).
  */
-function screen(events: Record<string, unknown>[], asked: ReadonlySet<string>, source: string, now: Date, firstLine: number) {
+function screen(events: Record<string, unknown>[], asked: ReadonlySet<string>, source: string, now: Date, firstLine: number, catalogue: Catalogue) {
   const rows: EventRecord[] = [];
   const rejects: Reject[] = [];
   events.forEach((e, i) => {
-    const c = validateAnswered(e, source, now);
+    const c = validateAnswered(e, source, now, catalogue);
     if (!c.ok) rejects.push({ line: firstLine + i, code: c.code, message: c.message });
     else if (!asked.has(c.value.nationalId))
       rejects.push({ line: firstLine + i, code: 'not_asked', message: 'the record is about a person who was not asked in this request' });
@@ -197,7 +200,7 @@ export function createMatchService(deps: MatchServiceDeps) {
     const rejects: Reject[] = [];
     let line = Number(run.lines) + 1;
     for (const a of answers) {
-      const s = screen(a.events, new Set(a.people.map((p) => p.nationalId)), f.source, now, line);
+      const s = screen(a.events, new Set(a.people.map((p) => p.nationalId)), f.source, now, line, deps.catalogue);
       rows.push(...s.rows);
       rejects.push(...s.rejects);
       line += a.events.length;

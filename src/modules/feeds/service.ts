@@ -7,6 +7,7 @@
 // shaped as in the contract (source may be left out); other fields are ignored.
 import type { Clock } from '../../infra/clock.ts';
 import { viaPull } from '../../domain/origin.ts';
+import type { Catalogue } from '../../domain/catalogue.ts';
 import type { Executor, Transact } from '../../infra/database.ts';
 import { validateEvent, PUSH_FIELDS, type Checked, type EventRecord, type RawEvent } from '../evidence/validate.ts';
 import type { EvidenceRepository } from '../evidence/repository.ts';
@@ -51,21 +52,23 @@ export interface FeedServiceDeps {
   /** Acts on new self-service results (failed face checks, reminder codes) in the page's transaction. */
   selfService: Pick<SelfServiceResults, 'record' | 'audit'>;
   clock: Clock;
+  /** The sources and kinds of the policy in force. */
+  catalogue: Catalogue;
 }
 
 /** An event of an interface's answer, validated; its other fields are ignored (never stored). */
-export function validateAnswered(e: Record<string, unknown>, source: string, now: Date): Checked {
+export function validateAnswered(e: Record<string, unknown>, source: string, now: Date, catalogue: Catalogue): Checked {
   const raw: Record<string, unknown> = {};
   for (const k of PUSH_FIELDS) if (k in e) raw[k] = e[k];
-  return validateEvent(raw as RawEvent, { now, pathSource: source });
+  return validateEvent(raw as RawEvent, { now, catalogue, pathSource: source });
 }
 
 /** A page's events, validated. */
-function validatePage(events: Record<string, unknown>[], f: FeedInterface, now: Date): { rows: EventRecord[]; rejected: number } {
+function validatePage(events: Record<string, unknown>[], f: FeedInterface, now: Date, catalogue: Catalogue): { rows: EventRecord[]; rejected: number } {
   const rows: EventRecord[] = [];
   let rejected = 0;
   for (const e of events) {
-    const c = validateAnswered(e, f.source, now);
+    const c = validateAnswered(e, f.source, now, catalogue);
     if (c.ok) rows.push(c.value);
     else rejected++;
   }
@@ -152,7 +155,7 @@ export function createFeedService(deps: FeedServiceDeps) {
         await o.beforePage?.();
         const page = await fetchPage(f, out.cursor);
         const now = clock.now();
-        const { rows, rejected } = validatePage(page.events, f, now);
+        const { rows, rejected } = validatePage(page.events, f, now, deps.catalogue);
         const from = out.cursor;
         const m = await storePage(f, rows, from, page.nextCursor, now);
         out.pages++;

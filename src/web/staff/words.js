@@ -16,6 +16,7 @@ export const METHOD = {
   legacy: '原系统认证记录',
 };
 
+// Kinds a later policy adds show as their codes until they are given words here.
 export const KIND = {
   'hospital.admission': '住院登记',
   'hospital.discharge': '住院结算',
@@ -27,15 +28,27 @@ export const KIND = {
   'bank.cash_point': '助农取款点插卡取款',
   'bank.atm': 'ATM取款',
   'bank.mobile_face': '手机银行刷脸',
+  'health.elderly_checkup': '老年人健康体检',
+  'health.family_doctor_visit': '家庭医生随访',
+  'health.vaccination': '接种疫苗',
+  'medical_insurance.pharmacy_purchase': '药店医保电子凭证购药',
+  'medical_insurance.clinic_settlement': '诊所医保电子凭证结算',
+  'civil_affairs.assistance_visit': '民政救助走访',
+  'civil_affairs.allowance_verification': '民政补贴核查',
+  'community.ledger_confirmation': '村（居）委会台账确认',
+  'transit.bus_card': '刷公交卡',
   'death.household_deregistration': '户籍注销（死亡）',
   'death.cremation': '火化记录',
   'death.death_certificate': '死亡医学证明',
+  'judicial.pretrial_detention': '被羁押（审前）',
+  'judicial.acquittal': '宣告无罪',
   'judicial.custodial_sentence_start': '开始服刑',
   'judicial.release': '刑满释放',
   'service_point.in_person': '网点工作人员当面核验',
   'service_point.home_visit': '工作人员上门走访核验',
   'service_point.deceased': '工作人员确认已去世',
   'self_service.face': '本人自助刷脸认证',
+  'self_service.face_failed': '自助刷脸认证未通过',
 };
 
 export const REASON = {
