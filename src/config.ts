@@ -72,6 +72,8 @@ export interface Config {
   queueRecoveryIntervalMs: number;
   /** How old a received/processing batch or a pending rescoring must be before the recovery queues it again. */
   queueRecoveryMinAgeMs: number;
+  /** How long a worker's hold on a job lasts unless renewed (unset: each queue's own, 60–120 s); a killed worker's jobs go to another within about 1.5 times this. */
+  queueLockMs: number | undefined;
   trustProxy: boolean;
   /** For simulations only: the service's clock starts at this instant instead of now. */
   clockStart: Date | undefined;
@@ -117,6 +119,7 @@ const ENV = {
   QUEUE_ADD_TIMEOUT_MS: num({ default: 3000 }),
   QUEUE_RECOVERY_INTERVAL_MS: num({ default: 30_000 }),
   QUEUE_RECOVERY_MIN_AGE_MS: num({ default: 10_000 }),
+  QUEUE_LOCK_MS: num({ default: undefined }),
   TRUST_PROXY: bool({ default: false }),
   CLOCK_START: str({ default: undefined }),
 };
@@ -140,6 +143,10 @@ const wholePositive = (name: string, v: number) => {
 };
 const nonNegative = (name: string, v: number) => {
   if (!Number.isFinite(v) || v < 0) throw new ConfigError(`configuration error: ${name} is invalid: must be zero or more`);
+  return v;
+};
+const atLeast = (name: string, v: number, min: number) => {
+  if (!Number.isFinite(v) || v < min) throw new ConfigError(`configuration error: ${name} is invalid: must be at least ${min}`);
   return v;
 };
 const secret = (name: string, v: string | undefined) => {
@@ -196,6 +203,7 @@ export function loadConfig(raw: NodeJS.ProcessEnv = process.env): Config {
     queueAddTimeoutMs: positive('QUEUE_ADD_TIMEOUT_MS', e.QUEUE_ADD_TIMEOUT_MS),
     queueRecoveryIntervalMs: positive('QUEUE_RECOVERY_INTERVAL_MS', e.QUEUE_RECOVERY_INTERVAL_MS),
     queueRecoveryMinAgeMs: nonNegative('QUEUE_RECOVERY_MIN_AGE_MS', e.QUEUE_RECOVERY_MIN_AGE_MS),
+    queueLockMs: e.QUEUE_LOCK_MS === undefined ? undefined : atLeast('QUEUE_LOCK_MS', e.QUEUE_LOCK_MS, 1000),
     trustProxy: e.TRUST_PROXY,
     clockStart: instant('CLOCK_START', e.CLOCK_START),
   };

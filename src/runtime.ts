@@ -87,6 +87,7 @@ export async function startRuntime(config: Config, opts: { clock?: Clock; migrat
     prefix: config.queuePrefix,
     logger,
     addTimeoutMs: config.queueAddTimeoutMs,
+    lockMs: config.queueLockMs,
   });
   const deps = createDeps({
     config,

@@ -19,6 +19,11 @@ export interface QueueBackendOptions {
   logger?: Logger;
   /** How long `add` waits for the backend before it fails (QUEUE_ADD_TIMEOUT_MS). */
   addTimeoutMs?: number;
+  /**
+   * QUEUE_LOCK_MS: every worker's lock on its jobs, instead of each queue's own. A killed
+   * worker's jobs are taken up once their lock has run out, found by a stalled check every half lock.
+   */
+  lockMs?: number | undefined;
 }
 
 export interface Queues {
@@ -99,7 +104,8 @@ export function createQueues(opts: QueueBackendOptions): Queues {
       return jobs.length;
     },
     worker(name, processor, overrides = {}) {
-      const wopts = { ...JOBS[name].worker, ...overrides };
+      const lock = opts.lockMs ? { lockDuration: opts.lockMs, stalledInterval: Math.max(500, Math.floor(opts.lockMs / 2)) } : {};
+      const wopts = { ...JOBS[name].worker, ...lock, ...overrides };
       const w = make.worker(name, processor as never, wopts);
       const log = opts.logger;
       w.on('error', (err: Error) => log?.warn({ queue: name, err }, 'queue connection error'));
