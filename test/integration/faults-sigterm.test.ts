@@ -1,0 +1,164 @@
+// SIGTERM (a deploy, a scale-down) on real processes. A worker finishes the chunk it is
+// merging, hands the batch back to the queue at once — another worker resumes it within
+// seconds, not after BullMQ's stalled-job check (30 s, then a 60 s lock) — and exits 0.
+// The API finishes the requests in flight, tells their clients to close (Connection: close),
+// closes idle keep-alive connections, and exits 0 within the shutdown timeout.
+import http from 'node:http';
+import net from 'node:net';
+import pg from 'pg';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { createTestContext, type TestContext } from '../helpers/context.ts';
+import { ids, register } from '../helpers/ingest.ts';
+import { auth } from '../helpers/people.ts';
+import { REDIS_URL } from '../helpers/env.ts';
+import { faultSize, killAll, report, serviceEnv, startService, waitUntil, type ServiceProcess } from '../helpers/service-process.ts';
+
+const LINES = faultSize(20_000);
+const CHUNK = Math.max(500, Math.min(20_000, Math.floor(LINES / 20)));
+const people = ids(Math.max(100, Math.floor(LINES / 10)), '510104', '1944-02-01');
+const when = new Date(Date.now() - 86_400_000).toISOString();
+const csv = (n: number, ref: string) =>
+  [
+    'national_id,kind,occurred_at,source_ref,identity_check',
+    ...Array.from({ length: n }, (_, i) => `${people[i % people.length]},admission,${when},${ref}-${i},id_document`),
+  ].join('\n') + '\n';
+
+let t: TestContext;
+let watch: pg.Client;
+const procs: ServiceProcess[] = [];
+let env: Record<string, string>;
+
+beforeAll(async () => {
+  t = await createTestContext({ now: new Date().toISOString() });
+  await register(t, '', people);
+  watch = new pg.Client({ connectionString: t.ownerUrl });
+  await watch.connect();
+  // The queues' own lock and stalled check (60 s, 30 s): a batch handed back must not need them.
+  env = serviceEnv(t.dbUrl, REDIS_URL, t.deps.config.queuePrefix, { INGEST_CHUNK_LINES: String(CHUNK), LOG_LEVEL: 'info' });
+}, 60_000);
+afterAll(async () => {
+  await killAll(procs);
+  await watch?.end();
+  await t?.close();
+});
+
+const batchRow = async (id: string) => (await watch.query('SELECT status, records_done::int AS done FROM batches WHERE id = $1', [id])).rows[0];
+const start = async (role: 'api' | 'worker') => {
+  const p = await startService(role, env);
+  procs.push(p);
+  return p;
+};
+
+it('a worker on SIGTERM commits its chunk, hands the batch back, exits 0; another resumes it at once', async () => {
+  const key = await t.key('feed', { sources: ['hospital'] });
+  const up = await t.app.inject({
+    method: 'POST',
+    url: '/v1/feeds/hospital/batches',
+    headers: { ...auth(key), 'content-type': 'text/csv' },
+    payload: csv(LINES, 'T'),
+  });
+  const batchId = up.json().batchId as string;
+  const w1 = await start('worker');
+  await waitUntil(
+    'first chunk committed',
+    async () => (await batchRow(batchId)).done >= CHUNK,
+    60_000,
+    () => w1.output(),
+    5,
+  );
+  // Hold the batch's row: w1's next chunk waits in its transaction, parsed and not yet merged.
+  const holder = new pg.Client({ connectionString: t.ownerUrl });
+  await holder.connect();
+  await holder.query('BEGIN');
+  await holder.query('SELECT 1 FROM batches WHERE id = $1 FOR UPDATE', [batchId]);
+  const held = (await batchRow(batchId)).done;
+  expect(held).toBeLessThan(LINES - CHUNK);
+  const w2 = await start('worker'); // idle: the batch's job is w1's
+  const sent = Date.now();
+  w1.child.kill('SIGTERM');
+  await new Promise((r) => setTimeout(r, 300));
+  await holder.query('ROLLBACK');
+  await holder.end();
+  expect(await w1.exited, w1.output()).toBe(0);
+  const exitMs = Date.now() - sent;
+  // Exactly the chunk it was in: committed, and no further one started.
+  const left = (await batchRow(batchId)).done;
+  expect(left).toBe(held + CHUNK);
+  const resumedMs = await waitUntil(
+    'another worker resumes the batch',
+    async () => (await batchRow(batchId)).done > left,
+    20_000,
+    () => w2.output().slice(-3000),
+  );
+  await waitUntil(
+    'batch completed',
+    async () => (await batchRow(batchId)).status === 'completed',
+    120_000,
+    () => w2.output().slice(-3000),
+  );
+  const doneMs = Date.now() - sent;
+  const events = await watch.query(`SELECT count(*)::int AS n, count(DISTINCT source_ref)::int AS refs FROM events WHERE source_ref LIKE 'T-%'`);
+  expect(events.rows[0]).toEqual({ n: LINES, refs: LINES });
+  expect(w1.output()).toContain('SIGTERM: shutting down');
+  report('worker SIGTERM', { lines: LINES, chunk: CHUNK, exitMs, resumedByOtherMs: exitMs + resumedMs, batchCompletedMs: doneMs });
+  expect(exitMs + resumedMs).toBeLessThan(15_000);
+}, 180_000);
+
+/** One request/answer on a raw keep-alive socket, which stays open afterwards. */
+function rawGet(port: number, path: string): Promise<{ socket: net.Socket; head: string; closed: Promise<number> }> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(port, '127.0.0.1');
+    let buf = '';
+    const closed = new Promise<number>((r) => socket.once('close', () => r(Date.now())));
+    socket.on('error', () => {});
+    socket.once('connect', () => socket.write(`GET ${path} HTTP/1.1\r\nHost: x\r\nConnection: keep-alive\r\n\r\n`));
+    socket.on('data', (d) => {
+      buf += d;
+      if (buf.includes('\r\n\r\n') && buf.includes('"ok"')) resolve({ socket, head: buf, closed });
+    });
+    socket.once('error', reject);
+  });
+}
+
+it('the API on SIGTERM answers the upload in flight with Connection: close, closes idle keep-alive connections, and exits 0', async () => {
+  const api = await start('api');
+  const key = await t.key('feed', { sources: ['hospital'] });
+  const idle = await rawGet(api.port, '/healthz');
+  expect(idle.head.toLowerCase()).toContain('connection: keep-alive');
+
+  // An upload whose body is still arriving when SIGTERM comes.
+  const agent = new http.Agent({ keepAlive: true });
+  const body = csv(2000, 'U');
+  let inFlight: http.ClientRequest | undefined;
+  const answer = new Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }>((resolve, reject) => {
+    const req = http.request(
+      `${api.url}/v1/feeds/hospital/batches`,
+      { method: 'POST', agent, headers: { ...auth(key), 'content-type': 'text/csv', 'content-length': Buffer.byteLength(body) } },
+      (res) => {
+        let text = '';
+        res.on('data', (d) => (text += d));
+        res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body: text }));
+      },
+    );
+    req.on('error', reject);
+    req.write(body.slice(0, 1000));
+    inFlight = req;
+  });
+  await waitUntil('upload in flight', async () => inFlight !== undefined, 5000);
+  await new Promise((r) => setTimeout(r, 200));
+  const sent = Date.now();
+  api.child.kill('SIGTERM');
+  await new Promise((r) => setTimeout(r, 500));
+  inFlight!.end(body.slice(1000));
+  const a = await answer;
+  expect(a.status, a.body).toBe(202);
+  expect(a.headers.connection).toBe('close');
+  const idleClosedMs = (await idle.closed) - sent;
+  expect(await api.exited, api.output()).toBe(0);
+  const exitMs = Date.now() - sent;
+  agent.destroy();
+  report('api SIGTERM', { inFlightAnswered: a.status, idleClosedMs, exitMs });
+  expect(exitMs).toBeLessThan(10_000);
+  const stored = await watch.query(`SELECT status FROM batches WHERE id = $1`, [JSON.parse(a.body).batchId]);
+  expect(stored.rows).toHaveLength(1);
+}, 60_000);
