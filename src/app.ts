@@ -9,6 +9,7 @@ import { useErrorShape } from './http/error-handler.ts';
 import { useSecurityHeaders } from './http/security-headers.ts';
 import { useRateLimit } from './http/rate-limit.ts';
 import { useStorableText } from './http/storable-text.ts';
+import { useConnectionCloseOnShutdown } from './http/closing.ts';
 import { useBodyIdleTimeout } from './http/body-timeout.ts';
 import { authPlugin } from './http/auth-plugin.ts';
 import { clientErrorHandler, frameworkErrors } from './http/router-errors.ts';
@@ -97,6 +98,7 @@ export async function buildApp(deps: AppDeps, opts: { logger?: false; extraRoute
   app.addContentTypeParser(['application/x-ndjson', 'text/csv'], (_req, payload, done) => done(null, payload));
 
   useErrorShape(app);
+  useConnectionCloseOnShutdown(app);
   useBodyIdleTimeout(app, config.bodyIdleTimeoutMs);
   useStorableText(app);
   await useSecurityHeaders(app);

@@ -33,6 +33,8 @@ export interface IngestOptions {
   chunkLines?: number;
   /** Test hook: called after each committed chunk. */
   afterChunk?: (batchId: string, recordsDone: number) => Promise<void> | void;
+  /** Asked before each chunk's commit: true (the worker is shutting down) stops the run with HandBack after the chunk in flight. */
+  stopping?: () => boolean;
 }
 
 /** A chunk's records: `recs` lines, of which `valid` go to COPY and `rejected` are refused. */
@@ -295,6 +297,7 @@ export function createEvidenceService(deps: EvidenceServiceDeps) {
       async commit() {
         if (k.recs === 0) return;
         await inFlight;
+        if (opts.stopping?.()) throw new HandBack(b.id);
         const from = done;
         const text = buf.join('');
         const c = k;
@@ -459,6 +462,13 @@ export function createEvidenceService(deps: EvidenceServiceDeps) {
   };
 }
 export type EvidenceService = ReturnType<typeof createEvidenceService>;
+
+/** The worker is shutting down: the chunks before are committed, the rest is for the next run. */
+export class HandBack extends Error {
+  constructor(batchId: string) {
+    super(`batch ${batchId} handed back: this worker is shutting down`);
+  }
+}
 
 export class StaleProgress extends Error {
   constructor(batchId: string) {
