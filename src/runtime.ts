@@ -80,7 +80,11 @@ export async function startRuntime(config: Config, opts: { clock?: Clock; migrat
   const logger = createLogger(config.logLevel);
   // A process that died mid-upload left its spooled body behind. A live upload's file is younger
   // than the request timeout (its body's time to arrive) plus the seconds its storing takes.
-  if (config.role !== 'worker') await sweepSpool(config.uploadDir, config.requestTimeoutMs + 3_600_000);
+  // Again every 10 minutes, so a file left by another API process that died goes without waiting for a restart.
+  const spoolAge = config.requestTimeoutMs + 3_600_000;
+  if (config.role !== 'worker') await sweepSpool(config.uploadDir, spoolAge);
+  const spoolSweep = config.role !== 'worker' ? setInterval(() => void sweepSpool(config.uploadDir, spoolAge).catch(() => {}), 600_000) : undefined;
+  spoolSweep?.unref();
   const queues = createQueues({
     redisUrl: config.redisUrl,
     databaseUrl: urls.service,
@@ -104,6 +108,7 @@ export async function startRuntime(config: Config, opts: { clock?: Clock; migrat
     queues,
     embedded,
     async close() {
+      clearInterval(spoolSweep);
       await queues.close();
       await deps.auth.close();
       await deps.audit.close();

@@ -1,0 +1,108 @@
+// The API (ROLE=api, a real process) SIGKILLed while a batch's body is arriving: the client sees
+// its connection broken, nothing of the file is stored, the spooled half is removed by the next
+// API process (it is older than any live upload could be), and a retry of the same file is
+// accepted once — a second retry names the same batch — and ends stored exactly once.
+import http from 'node:http';
+import { mkdtempSync, readdirSync, rmSync, utimesSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { createTestContext, type TestContext } from '../helpers/context.ts';
+import { ids, register } from '../helpers/ingest.ts';
+import { auth } from '../helpers/people.ts';
+import { REDIS_URL } from '../helpers/env.ts';
+import { faultSize, killAll, report, serviceEnv, startService, waitUntil, type ServiceProcess } from '../helpers/service-process.ts';
+
+const LINES = faultSize(20_000);
+const people = ids(Math.max(100, Math.floor(LINES / 10)), '510104', '1945-03-01');
+const when = new Date(Date.now() - 86_400_000).toISOString();
+const body =
+  [
+    'national_id,kind,occurred_at,source_ref,identity_check',
+    ...Array.from({ length: LINES }, (_, i) => `${people[i % people.length]},admission,${when},A-${i},id_document`),
+  ].join('\n') + '\n';
+
+let t: TestContext;
+let watch: pg.Client;
+const procs: ServiceProcess[] = [];
+let env: Record<string, string>;
+const uploadDir = mkdtempSync(path.join(tmpdir(), 'pc-faults-spool-'));
+const spooled = () => readdirSync(uploadDir).filter((f) => f.startsWith('upload-'));
+
+beforeAll(async () => {
+  t = await createTestContext({ now: new Date().toISOString() });
+  await register(t, '', people);
+  watch = new pg.Client({ connectionString: t.ownerUrl });
+  await watch.connect();
+  env = serviceEnv(t.dbUrl, REDIS_URL, t.deps.config.queuePrefix, { UPLOAD_DIR: uploadDir });
+}, 60_000);
+afterAll(async () => {
+  await killAll(procs);
+  await watch?.end();
+  await t?.close();
+  rmSync(uploadDir, { recursive: true, force: true });
+});
+
+const start = async (role: 'api' | 'worker') => {
+  const p = await startService(role, env);
+  procs.push(p);
+  return p;
+};
+const upload = async (api: ServiceProcess, key: string) => {
+  const r = await fetch(`${api.url}/v1/feeds/hospital/batches`, { method: 'POST', headers: { ...auth(key), 'content-type': 'text/csv' }, body });
+  return { status: r.status, body: (await r.json()) as { batchId: string } };
+};
+
+it('SIGKILL of the API mid-upload: the client sees a broken connection, nothing stored, the spool swept, a retry accepted once', async () => {
+  const key = await t.key('feed', { sources: ['hospital'] });
+  const [api1, worker] = await Promise.all([start('api'), start('worker')]);
+
+  // Half the body sent, then the API is killed while it spools it.
+  const half = Buffer.from(body).subarray(0, Math.floor(body.length / 2));
+  const failed = new Promise<Error>((resolve) => {
+    const req = http.request(`${api1.url}/v1/feeds/hospital/batches`, {
+      method: 'POST',
+      headers: { ...auth(key), 'content-type': 'text/csv', 'content-length': Buffer.byteLength(body) },
+    });
+    req.on('error', resolve);
+    req.on('response', (res) => resolve(new Error(`answered ${res.statusCode}`)));
+    req.write(half);
+  });
+  // Its file is written in pieces of 1 MiB: it exists once the body is arriving.
+  await waitUntil('the body spooling', async () => spooled().length === 1, 10_000);
+  await new Promise((r) => setTimeout(r, 200));
+  await api1.stop('SIGKILL');
+  const err = await failed;
+  expect(err.message).toMatch(/socket hang up|ECONNRESET|EPIPE/);
+
+  const rows = await watch.query(`SELECT (SELECT count(*)::int FROM batches) AS batches, (SELECT count(*)::int FROM batch_chunks) AS chunks`);
+  expect(rows.rows[0]).toEqual({ batches: 0, chunks: 0 });
+  const left = spooled();
+  expect(left).toHaveLength(1); // the dead process's half file; a live upload's is never this old:
+  const old = new Date(Date.now() - 3 * 3600_000);
+  utimesSync(path.join(uploadDir, left[0]!), old, old);
+
+  // The API is back: the half file is swept, the retried file accepted once.
+  const back = Date.now();
+  const api2 = await start('api');
+  expect(spooled()).toEqual([]);
+  const first = await upload(api2, key);
+  const acceptedMs = Date.now() - back;
+  expect(first.status, JSON.stringify(first.body)).toBe(202);
+  const again = await upload(api2, key);
+  expect(again.status).toBe(202);
+  expect(again.body.batchId).toBe(first.body.batchId);
+  await waitUntil(
+    'the batch merged',
+    async () => (await watch.query(`SELECT status FROM batches WHERE id = $1`, [first.body.batchId])).rows[0].status === 'completed',
+    120_000,
+    () => worker.output().slice(-3000),
+  );
+  const completedMs = Date.now() - back;
+  const events = await watch.query(`SELECT count(*)::int AS n, count(DISTINCT source_ref)::int AS refs FROM events`);
+  expect(events.rows[0]).toEqual({ n: LINES, refs: LINES });
+  expect((await watch.query(`SELECT count(*)::int AS n FROM batches`)).rows[0].n).toBe(1);
+  expect(spooled()).toEqual([]);
+  report('api SIGKILL mid-upload', { lines: LINES, bytes: body.length, clientSaw: err.message, retryAcceptedMs: acceptedMs, batchCompletedMs: completedMs });
+}, 180_000);
