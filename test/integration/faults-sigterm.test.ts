@@ -1,10 +1,7 @@
-// SIGTERM (a deploy, a scale-down) on real processes. A worker finishes the chunk it is
-// merging, hands the batch back to the queue at once — another worker resumes it within
+// SIGTERM (a deploy, a scale-down) to a worker, a real process, mid-batch: it finishes the chunk
+// it is merging, hands the batch back to the queue at once — another worker resumes it within
 // seconds, not after BullMQ's stalled-job check (30 s, then a 60 s lock) — and exits 0.
-// The API finishes the requests in flight, tells their clients to close (Connection: close),
-// closes idle keep-alive connections, and exits 0 within the shutdown timeout.
-import http from 'node:http';
-import net from 'node:net';
+// The API's SIGTERM is in faults-api.test.ts.
 import pg from 'pg';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createTestContext, type TestContext } from '../helpers/context.ts';
@@ -43,7 +40,7 @@ afterAll(async () => {
 });
 
 const batchRow = async (id: string) => (await watch.query('SELECT status, records_done::int AS done FROM batches WHERE id = $1', [id])).rows[0];
-const start = async (role: 'api' | 'worker') => {
+const start = async (role: 'worker') => {
   const p = await startService(role, env);
   procs.push(p);
   return p;
@@ -103,62 +100,3 @@ it('a worker on SIGTERM commits its chunk, hands the batch back, exits 0; anothe
   report('worker SIGTERM', { lines: LINES, chunk: CHUNK, exitMs, resumedByOtherMs: exitMs + resumedMs, batchCompletedMs: doneMs });
   expect(exitMs + resumedMs).toBeLessThan(15_000);
 }, 180_000);
-
-/** One request/answer on a raw keep-alive socket, which stays open afterwards. */
-function rawGet(port: number, path: string): Promise<{ socket: net.Socket; head: string; closed: Promise<number> }> {
-  return new Promise((resolve, reject) => {
-    const socket = net.connect(port, '127.0.0.1');
-    let buf = '';
-    const closed = new Promise<number>((r) => socket.once('close', () => r(Date.now())));
-    socket.on('error', () => {});
-    socket.once('connect', () => socket.write(`GET ${path} HTTP/1.1\r\nHost: x\r\nConnection: keep-alive\r\n\r\n`));
-    socket.on('data', (d) => {
-      buf += d;
-      if (buf.includes('\r\n\r\n') && buf.includes('"ok"')) resolve({ socket, head: buf, closed });
-    });
-    socket.once('error', reject);
-  });
-}
-
-it('the API on SIGTERM answers the upload in flight with Connection: close, closes idle keep-alive connections, and exits 0', async () => {
-  const api = await start('api');
-  const key = await t.key('feed', { sources: ['hospital'] });
-  const idle = await rawGet(api.port, '/healthz');
-  expect(idle.head.toLowerCase()).toContain('connection: keep-alive');
-
-  // An upload whose body is still arriving when SIGTERM comes.
-  const agent = new http.Agent({ keepAlive: true });
-  const body = csv(2000, 'U');
-  let inFlight: http.ClientRequest | undefined;
-  const answer = new Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }>((resolve, reject) => {
-    const req = http.request(
-      `${api.url}/v1/feeds/hospital/batches`,
-      { method: 'POST', agent, headers: { ...auth(key), 'content-type': 'text/csv', 'content-length': Buffer.byteLength(body) } },
-      (res) => {
-        let text = '';
-        res.on('data', (d) => (text += d));
-        res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body: text }));
-      },
-    );
-    req.on('error', reject);
-    req.write(body.slice(0, 1000));
-    inFlight = req;
-  });
-  await waitUntil('upload in flight', async () => inFlight !== undefined, 5000);
-  await new Promise((r) => setTimeout(r, 200));
-  const sent = Date.now();
-  api.child.kill('SIGTERM');
-  await new Promise((r) => setTimeout(r, 500));
-  inFlight!.end(body.slice(1000));
-  const a = await answer;
-  expect(a.status, a.body).toBe(202);
-  expect(a.headers.connection).toBe('close');
-  const idleClosedMs = (await idle.closed) - sent;
-  expect(await api.exited, api.output()).toBe(0);
-  const exitMs = Date.now() - sent;
-  agent.destroy();
-  report('api SIGTERM', { inFlightAnswered: a.status, idleClosedMs, exitMs });
-  expect(exitMs).toBeLessThan(10_000);
-  const stored = await watch.query(`SELECT status FROM batches WHERE id = $1`, [JSON.parse(a.body).batchId]);
-  expect(stored.rows).toHaveLength(1);
-}, 60_000);

@@ -39,7 +39,7 @@ beforeAll(async () => {
   await register(t, '', [...people, X!, Y!]);
   watch = new pg.Client({ connectionString: t.ownerUrl });
   await watch.connect();
-  env = serviceEnv(t.dbUrl, REDIS_URL, t.deps.config.queuePrefix, { INGEST_CHUNK_LINES: String(CHUNK), QUEUE_LOCK_MS: '2000' });
+  env = serviceEnv(t.dbUrl, REDIS_URL, t.deps.config.queuePrefix, { INGEST_CHUNK_LINES: String(CHUNK), QUEUE_LOCK_MS: '1000' });
 }, 60_000);
 afterAll(async () => {
   await killAll(procs);

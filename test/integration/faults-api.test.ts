@@ -2,7 +2,10 @@
 // its connection broken, nothing of the file is stored, the spooled half is removed by the next
 // API process (it is older than any live upload could be), and a retry of the same file is
 // accepted once — a second retry names the same batch — and ends stored exactly once.
+// Then SIGTERM to that next API during an upload: it finishes the request in flight, tells its
+// client to close (Connection: close), closes idle keep-alive connections and exits 0.
 import http from 'node:http';
+import net from 'node:net';
 import { mkdtempSync, readdirSync, rmSync, utimesSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -27,6 +30,7 @@ let t: TestContext;
 let watch: pg.Client;
 const procs: ServiceProcess[] = [];
 let env: Record<string, string>;
+let api2: ServiceProcess;
 const uploadDir = mkdtempSync(path.join(tmpdir(), 'pc-faults-spool-'));
 const spooled = () => readdirSync(uploadDir).filter((f) => f.startsWith('upload-'));
 
@@ -85,7 +89,7 @@ it('SIGKILL of the API mid-upload: the client sees a broken connection, nothing 
 
   // The API is back: the half file is swept, the retried file accepted once.
   const back = Date.now();
-  const api2 = await start('api');
+  api2 = await start('api');
   expect(spooled()).toEqual([]);
   const first = await upload(api2, key);
   const acceptedMs = Date.now() - back;
@@ -106,3 +110,64 @@ it('SIGKILL of the API mid-upload: the client sees a broken connection, nothing 
   expect(spooled()).toEqual([]);
   report('api SIGKILL mid-upload', { lines: LINES, bytes: body.length, clientSaw: err.message, retryAcceptedMs: acceptedMs, batchCompletedMs: completedMs });
 }, 180_000);
+
+/** One request/answer on a raw keep-alive socket, which stays open afterwards. */
+function rawGet(port: number, path: string): Promise<{ socket: net.Socket; head: string; closed: Promise<number> }> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(port, '127.0.0.1');
+    let buf = '';
+    const closed = new Promise<number>((r) => socket.once('close', () => r(Date.now())));
+    socket.on('error', () => {});
+    socket.once('connect', () => socket.write(`GET ${path} HTTP/1.1\r\nHost: x\r\nConnection: keep-alive\r\n\r\n`));
+    socket.on('data', (d) => {
+      buf += d;
+      if (buf.includes('\r\n\r\n') && buf.includes('"ok"')) resolve({ socket, head: buf, closed });
+    });
+    socket.once('error', reject);
+  });
+}
+
+it('the API on SIGTERM answers the upload in flight with Connection: close, closes idle keep-alive connections, and exits 0', async () => {
+  const api = api2;
+  expect(api.alive()).toBe(true);
+  const key = await t.key('feed', { sources: ['hospital'] });
+  const idle = await rawGet(api.port, '/healthz');
+  expect(idle.head.toLowerCase()).toContain('connection: keep-alive');
+
+  // An upload whose body is still arriving when SIGTERM comes.
+  const agent = new http.Agent({ keepAlive: true });
+  const text =
+    'national_id,kind,occurred_at,source_ref,identity_check\n' + people.map((nid, i) => `${nid},discharge,${when},U-${i},id_document`).join('\n') + '\n';
+  let inFlight: http.ClientRequest | undefined;
+  const answer = new Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }>((resolve, reject) => {
+    const req = http.request(
+      `${api.url}/v1/feeds/hospital/batches`,
+      { method: 'POST', agent, headers: { ...auth(key), 'content-type': 'text/csv', 'content-length': Buffer.byteLength(text) } },
+      (res) => {
+        let text = '';
+        res.on('data', (d) => (text += d));
+        res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body: text }));
+      },
+    );
+    req.on('error', reject);
+    req.write(text.slice(0, 1000));
+    inFlight = req;
+  });
+  await waitUntil('upload in flight', async () => inFlight !== undefined, 5000);
+  await new Promise((r) => setTimeout(r, 200));
+  const sent = Date.now();
+  api.child.kill('SIGTERM');
+  await new Promise((r) => setTimeout(r, 500));
+  inFlight!.end(text.slice(1000));
+  const a = await answer;
+  expect(a.status, a.body).toBe(202);
+  expect(a.headers.connection).toBe('close');
+  const idleClosedMs = (await idle.closed) - sent;
+  expect(await api.exited, api.output()).toBe(0);
+  const exitMs = Date.now() - sent;
+  agent.destroy();
+  report('api SIGTERM', { inFlightAnswered: a.status, idleClosedMs, exitMs });
+  expect(exitMs).toBeLessThan(10_000);
+  const stored = await watch.query(`SELECT status FROM batches WHERE id = $1`, [JSON.parse(a.body).batchId]);
+  expect(stored.rows).toHaveLength(1);
+}, 60_000);
