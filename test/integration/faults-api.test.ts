@@ -38,6 +38,7 @@ beforeAll(async () => {
   t = await createTestContext({ now: new Date().toISOString() });
   await register(t, '', people);
   watch = new pg.Client({ connectionString: t.ownerUrl });
+  watch.on('error', () => {});
   await watch.connect();
   env = serviceEnv(t.dbUrl, REDIS_URL, t.deps.config.queuePrefix, { UPLOAD_DIR: uploadDir });
 }, 60_000);

@@ -36,6 +36,7 @@ beforeAll(async () => {
   t = await createTestContext({ now: new Date().toISOString() });
   await register(t, '', people);
   watch = new pg.Client({ connectionString: t.ownerUrl });
+  watch.on('error', () => {});
   await watch.connect();
 }, 60_000);
 afterAll(async () => {

@@ -29,6 +29,7 @@ beforeAll(async () => {
   t = await createTestContext({ now: new Date().toISOString() });
   await register(t, '', people);
   watch = new pg.Client({ connectionString: t.ownerUrl });
+  watch.on('error', () => {});
   await watch.connect();
   // The queues' own lock and stalled check (60 s, 30 s): a batch handed back must not need them.
   env = serviceEnv(t.dbUrl, REDIS_URL, t.deps.config.queuePrefix, { INGEST_CHUNK_LINES: String(CHUNK), LOG_LEVEL: 'info' });
@@ -65,6 +66,7 @@ it('a worker on SIGTERM commits its chunk, hands the batch back, exits 0; anothe
   );
   // Hold the batch's row: w1's next chunk waits in its transaction, parsed and not yet merged.
   const holder = new pg.Client({ connectionString: t.ownerUrl });
+  holder.on('error', () => {});
   await holder.connect();
   await holder.query('BEGIN');
   await holder.query('SELECT 1 FROM batches WHERE id = $1 FOR UPDATE', [batchId]);

@@ -18,6 +18,8 @@ const CHUNK = Math.max(1000, Math.min(20_000, Math.floor(LINES / 10)));
 const people = ids(Math.max(100, Math.floor(LINES / 10)), '510104', '1943-01-01');
 // X is only on the first line, Y only on the last: locking them stops exactly one step.
 const [X, Y] = ids(2, '510104', '1943-01-01', people.length);
+// The time a worker may take to merge the whole file (a minute per 100k lines on a loaded machine).
+const MERGE_MS = Math.max(60_000, LINES * 0.6);
 const when = new Date(Date.now() - 86_400_000).toISOString();
 
 function file(): string {
@@ -38,6 +40,7 @@ beforeAll(async () => {
   t = await createTestContext({ now: new Date().toISOString() });
   await register(t, '', [...people, X!, Y!]);
   watch = new pg.Client({ connectionString: t.ownerUrl });
+  watch.on('error', () => {});
   await watch.connect();
   env = serviceEnv(t.dbUrl, REDIS_URL, t.deps.config.queuePrefix, { INGEST_CHUNK_LINES: String(CHUNK), QUEUE_LOCK_MS: '1000' });
 }, 60_000);
@@ -50,6 +53,7 @@ afterAll(async () => {
 /** A connection holding `lockSql`'s row lock in an open transaction until released. */
 async function holdLock(lockSql: string, params: unknown[]) {
   const c = new pg.Client({ connectionString: t.ownerUrl });
+  c.on('error', () => {}); // ended by the database's drop if the test fails first
   await c.connect();
   await c.query('BEGIN');
   await c.query(lockSql, params);
@@ -80,77 +84,86 @@ const worker = async () => {
   return w;
 };
 
-it('a worker SIGKILLed while staging, mid-merge and while rescoring: the next one ends the batch, every line stored once, everyone rescored', async () => {
-  const key = await t.key('feed', { sources: ['hospital'] });
-  const up = await t.app.inject({ method: 'POST', url: '/v1/feeds/hospital/batches', headers: { ...auth(key), 'content-type': 'text/csv' }, payload: file() });
-  expect(up.statusCode).toBe(202);
-  const batchId = up.json().batchId as string;
-  const timings: Record<string, number> = {};
+it(
+  'a worker SIGKILLed while staging, mid-merge and while rescoring: the next one ends the batch, every line stored once, everyone rescored',
+  async () => {
+    const key = await t.key('feed', { sources: ['hospital'] });
+    const up = await t.app.inject({
+      method: 'POST',
+      url: '/v1/feeds/hospital/batches',
+      headers: { ...auth(key), 'content-type': 'text/csv' },
+      payload: file(),
+    });
+    expect(up.statusCode).toBe(202);
+    const batchId = up.json().batchId as string;
+    const timings: Record<string, number> = {};
 
-  // (1) After its first chunk, the worker's next chunk waits for the batch's row: parsed, not staged.
-  const w1 = await worker();
-  await waitUntil(
-    'first chunk committed',
-    async () => (await batchRow(batchId)).done >= CHUNK,
-    60_000,
-    () => w1.output(),
-    5,
-  );
-  const batchLock = await holdLock('SELECT 1 FROM batches WHERE id = $1 FOR UPDATE', [batchId]);
-  expect(await blockedBy(batchLock.pid, 30_000, w1)).toMatch(/from "batches".*for update/i);
-  const at1 = (await batchRow(batchId)).done;
-  expect(at1).toBeLessThan(LINES - CHUNK); // Y's chunk is still to come
-  // X's chunk is committed: holding X now stops the rescoring, not the merges.
-  const xLock = await holdLock('SELECT 1 FROM pensioners WHERE national_id = $1 FOR UPDATE', [X]);
-  const yLock = await holdLock('SELECT 1 FROM pensioners WHERE national_id = $1 FOR UPDATE', [Y]);
-  await w1.stop('SIGKILL');
-  await batchLock.release();
+    // (1) After its first chunk, the worker's next chunk waits for the batch's row: parsed, not staged.
+    const w1 = await worker();
+    await waitUntil(
+      'first chunk committed',
+      async () => (await batchRow(batchId)).done >= CHUNK,
+      60_000,
+      () => w1.output(),
+      5,
+    );
+    const batchLock = await holdLock('SELECT 1 FROM batches WHERE id = $1 FOR UPDATE', [batchId]);
+    expect(await blockedBy(batchLock.pid, 30_000, w1)).toMatch(/from "batches".*for update/i);
+    const at1 = (await batchRow(batchId)).done;
+    expect(at1).toBeLessThan(LINES - CHUNK); // Y's chunk is still to come
+    // X's chunk is committed: holding X now stops the rescoring, not the merges.
+    const xLock = await holdLock('SELECT 1 FROM pensioners WHERE national_id = $1 FOR UPDATE', [X]);
+    const yLock = await holdLock('SELECT 1 FROM pensioners WHERE national_id = $1 FOR UPDATE', [Y]);
+    await w1.stop('SIGKILL');
+    await batchLock.release();
 
-  // (2) The next worker takes the batch up and is killed in the last chunk's merge (it waits on Y).
-  let t0 = Date.now();
-  const w2 = await worker();
-  expect(await blockedBy(yLock.pid, 60_000, w2)).toContain('ingest_stage');
-  timings.stagingKillToMergeResumedMs = Date.now() - t0;
-  const at2 = await batchRow(batchId);
-  expect(at2).toMatchObject({ status: 'processing' });
-  expect(at2.done).toBeGreaterThan(at1);
-  await w2.stop('SIGKILL');
-  await yLock.release();
+    // (2) The next worker takes the batch up and is killed in the last chunk's merge (it waits on Y).
+    let t0 = Date.now();
+    const w2 = await worker();
+    expect(await blockedBy(yLock.pid, MERGE_MS, w2)).toContain('ingest_stage');
+    timings.stagingKillToMergeResumedMs = Date.now() - t0;
+    const at2 = await batchRow(batchId);
+    expect(at2).toMatchObject({ status: 'processing' });
+    expect(at2.done).toBeGreaterThan(at1);
+    await w2.stop('SIGKILL');
+    await yLock.release();
 
-  // (3) The next worker finishes the merge; its rescoring waits on X and is killed there.
-  t0 = Date.now();
-  const w3 = await worker();
-  const q3 = await blockedBy(xLock.pid, 60_000, w3);
-  timings.mergeKillToBatchCompletedMs = Date.now() - t0;
-  expect(await batchRow(batchId)).toMatchObject({ status: 'completed', done: LINES });
-  expect((await watch.query('SELECT count(*)::int AS n FROM rescore_pending')).rows[0].n, q3).toBeGreaterThan(0);
-  await w3.stop('SIGKILL');
-  await xLock.release();
+    // (3) The next worker finishes the merge; its rescoring waits on X and is killed there.
+    t0 = Date.now();
+    const w3 = await worker();
+    const q3 = await blockedBy(xLock.pid, MERGE_MS, w3);
+    timings.mergeKillToBatchCompletedMs = Date.now() - t0;
+    expect(await batchRow(batchId)).toMatchObject({ status: 'completed', done: LINES });
+    expect((await watch.query('SELECT count(*)::int AS n FROM rescore_pending')).rows[0].n, q3).toBeGreaterThan(0);
+    await w3.stop('SIGKILL');
+    await xLock.release();
 
-  // The last worker rescores what the killed one had claimed.
-  t0 = Date.now();
-  const w4 = await worker();
-  const everyone = [...people, X!, Y!];
-  await waitUntil(
-    'everyone rescored',
-    async () => {
-      const r = await watch.query(
-        `SELECT (SELECT count(*)::int FROM rescore_pending) AS pending,
+    // The last worker rescores what the killed one had claimed.
+    t0 = Date.now();
+    const w4 = await worker();
+    const everyone = [...people, X!, Y!];
+    await waitUntil(
+      'everyone rescored',
+      async () => {
+        const r = await watch.query(
+          `SELECT (SELECT count(*)::int FROM rescore_pending) AS pending,
            (SELECT count(*)::int FROM certifications c JOIN pensioners p ON p.id = c.pensioner_id
              WHERE p.national_id = any($1::text[]) AND jsonb_array_length(c.evidence) > 0) AS rescored`,
-        [everyone],
-      );
-      return r.rows[0].pending === 0 && r.rows[0].rescored === everyone.length;
-    },
-    120_000,
-    () => w4.output().slice(-3000),
-  );
-  timings.rescoreKillToEveryoneRescoredMs = Date.now() - t0;
+          [everyone],
+        );
+        return r.rows[0].pending === 0 && r.rows[0].rescored === everyone.length;
+      },
+      MERGE_MS,
+      () => w4.output().slice(-3000),
+    );
+    timings.rescoreKillToEveryoneRescoredMs = Date.now() - t0;
 
-  const events = await watch.query(`SELECT count(*)::int AS n, count(DISTINCT source_ref)::int AS refs FROM events`);
-  expect(events.rows[0]).toEqual({ n: LINES, refs: LINES });
-  const b = await watch.query('SELECT lines::int, accepted::int, duplicates::int, unmatched::int, rejected::int FROM batches WHERE id = $1', [batchId]);
-  expect(b.rows[0]).toEqual({ lines: LINES, accepted: LINES, duplicates: 0, unmatched: 0, rejected: 0 });
-  for (const w of [w1, w2, w3]) expect(w.child.signalCode).toBe('SIGKILL');
-  report('worker SIGKILL x3', { lines: LINES, chunk: CHUNK, people: everyone.length, killedAt: [at1, at2.done, LINES], ...timings });
-}, 300_000);
+    const events = await watch.query(`SELECT count(*)::int AS n, count(DISTINCT source_ref)::int AS refs FROM events`);
+    expect(events.rows[0]).toEqual({ n: LINES, refs: LINES });
+    const b = await watch.query('SELECT lines::int, accepted::int, duplicates::int, unmatched::int, rejected::int FROM batches WHERE id = $1', [batchId]);
+    expect(b.rows[0]).toEqual({ lines: LINES, accepted: LINES, duplicates: 0, unmatched: 0, rejected: 0 });
+    for (const w of [w1, w2, w3]) expect(w.child.signalCode).toBe('SIGKILL');
+    report('worker SIGKILL x3', { lines: LINES, chunk: CHUNK, people: everyone.length, killedAt: [at1, at2.done, LINES], ...timings });
+  },
+  120_000 + 4 * MERGE_MS,
+);
