@@ -15,11 +15,14 @@ import { faultSize, killAll, report, serviceEnv, startService, waitUntil, type S
 
 const LINES = faultSize(20_000);
 const CHUNK = Math.max(1000, Math.min(20_000, Math.floor(LINES / 10)));
-const people = ids(Math.max(100, Math.floor(LINES / 10)), '510104', '1943-01-01');
+// ids() repeats after 28,000 people of one birth month: at most 20,000, and X and Y born in another year.
+const people = ids(Math.max(100, Math.min(20_000, Math.floor(LINES / 10))), '510104', '1943-01-01');
 // X is only on the first line, Y only on the last: locking them stops exactly one step.
-const [X, Y] = ids(2, '510104', '1943-01-01', people.length);
+const [X, Y] = ids(2, '510104', '1942-01-01');
 // The time a worker may take to merge the whole file (a minute per 100k lines on a loaded machine).
 const MERGE_MS = Math.max(60_000, LINES * 0.6);
+// Short, so a killed worker's job is taken up fast; long enough that a worker busy parsing a large chunk keeps its lock.
+const LOCK_MS = Math.max(1000, Math.min(5000, Math.round(LINES / 60)));
 const when = new Date(Date.now() - 86_400_000).toISOString();
 
 function file(): string {
@@ -42,7 +45,7 @@ beforeAll(async () => {
   watch = new pg.Client({ connectionString: t.ownerUrl });
   watch.on('error', () => {});
   await watch.connect();
-  env = serviceEnv(t.dbUrl, REDIS_URL, t.deps.config.queuePrefix, { INGEST_CHUNK_LINES: String(CHUNK), QUEUE_LOCK_MS: '1000' });
+  env = serviceEnv(t.dbUrl, REDIS_URL, t.deps.config.queuePrefix, { INGEST_CHUNK_LINES: String(CHUNK), QUEUE_LOCK_MS: String(LOCK_MS) });
 }, 60_000);
 afterAll(async () => {
   await killAll(procs);
@@ -64,15 +67,21 @@ async function holdLock(lockSql: string, params: unknown[]) {
 /** Waits until a session is blocked by the lock holder `pid`; the query it waits in. */
 async function blockedBy(pid: number, ms: number, w: ServiceProcess): Promise<string> {
   let query = '';
+  let seen = '';
   await waitUntil(
     'the worker waiting on the held lock',
     async () => {
       const r = await watch.query(`SELECT query FROM pg_stat_activity WHERE $1 = any(pg_blocking_pids(pid))`, [pid]);
       query = r.rows[0]?.query ?? '';
+      const p = await watch.query(
+        `SELECT (SELECT json_agg(json_build_object('status', status, 'done', records_done)) FROM batches) AS b,
+           (SELECT json_agg(json_build_object('state', state, 'wait', wait_event, 'q', left(query, 80))) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()) AS s`,
+      );
+      seen = JSON.stringify(p.rows[0]);
       return r.rows.length > 0;
     },
-    60_000,
-    () => w.output().slice(-3000),
+    ms,
+    () => `${seen}\n${w.output().slice(-3000)}`,
   );
   return query;
 }
@@ -163,7 +172,7 @@ it(
     const b = await watch.query('SELECT lines::int, accepted::int, duplicates::int, unmatched::int, rejected::int FROM batches WHERE id = $1', [batchId]);
     expect(b.rows[0]).toEqual({ lines: LINES, accepted: LINES, duplicates: 0, unmatched: 0, rejected: 0 });
     for (const w of [w1, w2, w3]) expect(w.child.signalCode).toBe('SIGKILL');
-    report('worker SIGKILL x3', { lines: LINES, chunk: CHUNK, people: everyone.length, killedAt: [at1, at2.done, LINES], ...timings });
+    report('worker SIGKILL x3', { lines: LINES, chunk: CHUNK, lockMs: LOCK_MS, people: everyone.length, killedAt: [at1, at2.done, LINES], ...timings });
   },
   120_000 + 4 * MERGE_MS,
 );
