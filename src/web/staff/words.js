@@ -16,7 +16,7 @@ export const METHOD = {
   legacy: '原系统认证记录',
 };
 
-// Kinds a later policy adds show as their codes until they are given words here.
+// Kinds a later policy adds show as their department's name until they are given words here.
 export const KIND = {
   'hospital.admission': '住院登记',
   'hospital.discharge': '住院结算',
@@ -56,14 +56,64 @@ export const REASON = {
   suspected_misuse: '疑似他人冒领',
   moved_away: '可能已迁居外地',
   other: '其他疑点',
+  certification_due: '认证即将到期，近期没有生活轨迹数据',
+  self_service_failed: '本人自助刷脸认证未通过',
+  conflicting_death_record: '已有死亡记录，但之后又有本人实名活动记录',
+  suspected_card_misuse: '已有死亡记录，之后仍有刷卡取款等记录，疑似他人冒用',
   due: '认证即将到期，缺少数据',
   suspended: '认证已过期',
   no_evidence: '长期没有生活轨迹数据',
 };
 
+/** 数据来源（部门）。 */
+export const SOURCE = {
+  hospital: '医院住院结算',
+  travel: '铁路民航实名出行',
+  bank: '银行网点',
+  health: '卫健（体检、家庭医生、疫苗）',
+  medical_insurance: '医保电子凭证',
+  civil_affairs: '民政救助',
+  community: '村（居）委会台账',
+  transit: '公交卡',
+  death: '死亡登记（户籍、火化、医学证明）',
+  judicial: '司法（羁押、服刑）',
+  service_point: '服务网点核验',
+  self_service: '本人自助认证',
+};
+
+/** 代码样子的文字（如 foo_bar）不给人看；人写的文字原样显示。 */
+const CODE_LIKE = /^[a-z0-9]+([_.:-][a-z0-9]+)*$/;
+
+/** 任务原因：已知代码译成大白话；未知代码说“其他原因”；工作人员自己写的原因原样显示。 */
+export function reasonWords(reason) {
+  if (Object.hasOwn(REASON, reason)) return REASON[reason];
+  return CODE_LIKE.test(reason) ? '其他原因' : reason;
+}
+
+export function sourceWords(source) {
+  const base = String(source).split(':')[0];
+  return Object.hasOwn(SOURCE, base) ? SOURCE[base] : '其他部门';
+}
+
+/** 一条记录的内容：“住院结算”；新政策加的种类还没有译名时，说来源部门。 */
+export function kindWords(source, kind) {
+  const k = `${source}.${kind}`;
+  return Object.hasOwn(KIND, k) ? KIND[k] : `${sourceWords(source)}的记录`;
+}
+
 export const OUTCOME = { alive: '本人健在', deceased: '已去世', unreachable: '联系不上' };
 
 export const CHECK_STATUS = { open: '待处理', claimed: '已认领', resolved: '已办结' };
+
+/** 状态的短说法（图表、统计用）。 */
+export const STATUS_SHORT = {
+  certified: '认证有效',
+  due: '即将到期',
+  suspended: '已过期暂停发放',
+  under_review: '待人工复核',
+  ineligible: '暂不符合领取条件',
+  deceased: '已去世',
+};
 
 const SH = 'Asia/Shanghai';
 
@@ -90,7 +140,7 @@ export function plainTime(iso) {
 
 /** 一条依据：“2026年3月 住院结算, 成都市锦江区” */
 export function evidenceWords(ev, placeName) {
-  const what = KIND[`${ev.source}.${ev.kind}`] ?? `${ev.source} ${ev.kind}`;
+  const what = kindWords(ev.source, ev.kind);
   const where = placeName ? `, ${placeName}` : '';
   return `${yearMonth(ev.occurredAt)} ${what}${where}`;
 }
