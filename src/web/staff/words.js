@@ -1,4 +1,5 @@
 // 把接口返回的代码说成大白话。
+export const STATUS_FALLBACK = '状态未知，请联系社保局';
 export const STATUS = {
   certified: '认证有效',
   due: '即将到期，需要认证',
@@ -117,14 +118,6 @@ export const STATUS_SHORT = {
 
 const SH = 'Asia/Shanghai';
 
-/** 2026-03-05T… → 2026年3月 */
-export function yearMonth(iso) {
-  const parts = new Intl.DateTimeFormat('zh-CN', { timeZone: SH, year: 'numeric', month: 'numeric' }).formatToParts(new Date(iso));
-  const y = parts.find((p) => p.type === 'year')?.value;
-  const m = parts.find((p) => p.type === 'month')?.value;
-  return `${y}年${m}月`;
-}
-
 /** 2026-03-05 → 2026年3月5日 */
 export function plainDate(date) {
   if (!date) return '—';
@@ -138,11 +131,68 @@ export function plainTime(iso) {
   );
 }
 
-/** 一条依据：“2026年3月 住院结算, 成都市锦江区” */
+/** 上海时间的日期：2026-03-05T02:00:00Z → 2026-03-05 */
+export function shanghaiDay(iso) {
+  return new Intl.DateTimeFormat('en-CA', { timeZone: SH, year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date(iso));
+}
+
+/** 一条依据：“2026年3月5日 住院结算，成都市锦江区”（ev.date 或 ev.occurredAt）。 */
 export function evidenceWords(ev, placeName) {
   const what = kindWords(ev.source, ev.kind);
-  const where = placeName ? `, ${placeName}` : '';
-  return `${yearMonth(ev.occurredAt)} ${what}${where}`;
+  const where = placeName ? `，${placeName}` : '';
+  return `${plainDate(ev.date ?? shanghaiDay(ev.occurredAt))} ${what}${where}`;
+}
+
+/** 同一天、同一件事、同一地点的记录只留一条（如一天取款三次）；保持原有顺序。 */
+export function distinctEvidence(items, placeOf) {
+  const seen = new Set();
+  return items.filter((ev) => {
+    const k = evidenceWords(ev, placeOf(ev));
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
+}
+
+const LEVEL_WORDS = { urgent: '紧急', high: '较急', normal: '一般', 紧急: '紧急', 较急: '较急', 一般: '一般' };
+const LEVEL_CLASS = { 紧急: 'urgent', 较急: 'high', 一般: 'normal' };
+
+/** 不用看数字：按数字分三档（80分及以上紧急，60分及以上较急）。 */
+export function levelOf(priority) {
+  return priority >= 80 ? '紧急' : priority >= 60 ? '较急' : '一般';
+}
+
+const REASON_WHY = {
+  conflicting_death_record: '已登记死亡却又有本人活动，须尽快核实，避免错发或错停',
+  suspected_card_misuse: '已登记死亡后仍有人用卡，可能正在多发养老金',
+  reported_death: '有人反映本人已去世，可能正在多发养老金',
+  suspected_misuse: '疑似他人冒领',
+  self_service_failed: '本人刷脸没有通过，需要当面确认',
+};
+
+/**
+ * 任务有多急、为什么：{ level: '紧急'|'较急'|'一般', cls, why: [...] }。
+ * 接缝：排序的同事正在给任务加“优先级说明”字段（等级 + 原因）；服务器给了（c.urgency 或
+ * c.priorityExplanation，形如 { level, reasons: [...] }），就用服务器的说法；没给时，按优先级数字、
+ * 任务原因、认证截止日和联系次数在这里推断。
+ */
+export function urgencyOf(c) {
+  const given = c.urgency ?? c.priorityExplanation;
+  if (given && typeof given === 'object' && LEVEL_WORDS[given.level]) {
+    const level = LEVEL_WORDS[given.level];
+    const why = (Array.isArray(given.reasons) ? given.reasons : []).filter((r) => typeof r === 'string' && !CODE_LIKE.test(r));
+    if (why.length > 0) return { level, cls: LEVEL_CLASS[level], why };
+  }
+  const level = levelOf(c.priority);
+  const why = [];
+  if (Object.hasOwn(REASON_WHY, c.reason)) why.push(REASON_WHY[c.reason]);
+  // 日期按服务器说的状态讲，不用本机时钟数天数。
+  if (c.certificationStatus === 'suspended') why.push(`认证已过期${c.deadline ? `（${plainDate(c.deadline)}到期）` : ''}，养老金已暂停发放`);
+  else if (c.certificationStatus === 'under_review') why.push('记录有冲突，养老金暂缓发放');
+  else if (c.certificationStatus === 'due' && c.deadline) why.push(`认证即将到期（${plainDate(c.deadline)}），到期后暂停发放`);
+  if (c.attempts > 0) why.push(`已${c.attempts}次联系不上`);
+  if (why.length === 0) why.push(level === '一般' ? '按到期先后处理' : '按系统评估的风险排在前面');
+  return { level, cls: LEVEL_CLASS[level], why };
 }
 
 /** 接口错误 → 给人看的话。 */
