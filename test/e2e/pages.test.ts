@@ -277,6 +277,7 @@ describe.skipIf(!HAVE_CHROMIUM)('under the service’s own CSP (no bypass)', () 
     await page.press('#admin-key', 'Enter');
     await page.waitForURL(`${base}/admin/queues`);
     await expect.poll(() => page.locator('text=rescore').count(), { timeout: 15_000 }).toBeGreaterThan(0);
+    await expect.poll(() => page.locator('text=加载中').count(), { timeout: 15_000 }).toBe(0);
     await page.screenshot({ path: path.join(SCREENSHOTS, 'admin-queues.png'), fullPage: true });
     expect(problems).toEqual([]);
     await context.close();
