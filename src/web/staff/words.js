@@ -82,8 +82,8 @@ export const SOURCE = {
   self_service: '本人自助认证',
 };
 
-/** 代码样子的文字（如 foo_bar）不给人看；人写的文字原样显示。 */
-const CODE_LIKE = /^[a-z0-9]+([_.:-][a-z0-9]+)*$/;
+/** 代码样子的文字（只有字母、数字和 _ . : -，如 foo_bar）不给人看；人写的文字原样显示。 */
+const CODE_LIKE = /^[A-Za-z0-9_.:-]+$/;
 
 /** 任务原因：已知代码译成大白话；未知代码说“其他原因”；工作人员自己写的原因原样显示。 */
 export function reasonWords(reason) {
