@@ -181,6 +181,20 @@ describe('the queue view at /admin/queues', () => {
   });
 });
 
+describe('the queue view on the PostgreSQL queue backend (the embedded defaults, no Redis)', () => {
+  it('shows the queues too', async () => {
+    const pg = await createTestContext({ queue: 'postgres' });
+    try {
+      const key = await pg.key('admin');
+      const res = await pg.app.inject({ method: 'GET', url: '/admin/queues/api/queues', headers: auth(key) });
+      expect(res.statusCode, res.body).toBe(200);
+      expect(res.json().queues).toHaveLength(5);
+    } finally {
+      await pg.close();
+    }
+  });
+});
+
 describe('a manual check as staff see it', () => {
   it('carries the masked phone, the deadline and the last distinct evidence by date', async () => {
     const res = await get('/v1/manual-checks', auth(staff));
