@@ -96,7 +96,7 @@ describe('GET /v1/reports/dashboard', () => {
       byReason: [{ reason: 'certification_due', checks: 1 }],
     });
     expect(d.reminders).toHaveLength(12);
-    expect(d.payroll).toEqual({ month: '2026-06', holds: 1, resumptions: 0, stops: 0 });
+    expect(d.payroll).toEqual({ month: '2026-06', holds: 1, resumptions: 0, stops: 0, computedAt: '2026-06-15T04:00:00.000Z' });
   });
 
   it('splits by the next level of regions and keeps to the key’s own region', async () => {

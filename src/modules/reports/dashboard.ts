@@ -11,6 +11,11 @@ import type { ReportsRepository } from './repository.ts';
 
 /** Months the dashboard covers, the current one last. */
 export const DASHBOARD_MONTHS = 12;
+/**
+ * The payroll run is decided person by person (about 2 s for 10,000 pensioners), far slower than
+ * the rest of the dashboard's figures: its counts are kept this long per month and region.
+ */
+export const PAYROLL_COUNTS_TTL_MS = 5 * 60_000;
 /** Age bands of the backlog, in whole days since a check opened. */
 export const BACKLOG_BANDS = ['0-6', '7-29', '30-89', '90+'] as const;
 
@@ -36,7 +41,8 @@ export interface Dashboard {
     byReason: { reason: string; checks: number }[];
   };
   reminders: { month: YearMonth; sent: number; answered: number }[];
-  payroll: { month: YearMonth; holds: number; resumptions: number; stops: number };
+  /** `computedAt`: when the counts were taken (they are kept for PAYROLL_COUNTS_TTL_MS). */
+  payroll: { month: YearMonth; holds: number; resumptions: number; stops: number; computedAt: string };
 }
 
 const ratio = (a: number, b: number) => (b === 0 ? null : Math.round((a / b) * 10_000) / 10_000);
@@ -66,7 +72,7 @@ export function emptyDashboard(region: string | null, now: Date): Dashboard {
     evidenceByMonth: [],
     backlog: { open: 0, claimed: 0, oldestDays: null, byAge: BACKLOG_BANDS.map((band) => ({ band, checks: 0 })), byReason: [] },
     reminders: monthsUpTo(last).map((month) => ({ month, sent: 0, answered: 0 })),
-    payroll: { month: last, holds: 0, resumptions: 0, stops: 0 },
+    payroll: { month: last, holds: 0, resumptions: 0, stops: 0, computedAt: now.toISOString() },
   };
 }
 
@@ -100,8 +106,24 @@ export interface DashboardDeps {
   payroll: Pick<PayrollService, 'counts'>;
 }
 
+type PayrollCounts = Awaited<ReturnType<PayrollService['counts']>> & { computedAt: string };
+
 export function createDashboardService(deps: DashboardDeps) {
   const { db, repo, payroll } = deps;
+  const kept = new Map<string, { until: number; counts: Promise<PayrollCounts> }>();
+
+  /** The payroll counts of `month` in `scope`, computed at most once per TTL (a failure is not kept). */
+  function payrollCounts(month: YearMonth, scope: string | null, now: Date): Promise<PayrollCounts> {
+    const key = `${month} ${scope ?? ''}`;
+    const hit = kept.get(key);
+    if (hit && hit.until > now.getTime()) return hit.counts;
+    for (const [k, v] of kept) if (v.until <= now.getTime()) kept.delete(k);
+    const counts = payroll.counts(month, scope, now).then((c) => ({ ...c, computedAt: now.toISOString() }));
+    kept.set(key, { until: now.getTime() + PAYROLL_COUNTS_TTL_MS, counts });
+    counts.catch(() => kept.delete(key));
+    return counts;
+  }
+
   return {
     async dashboard(scope: string | null, now: Date): Promise<Dashboard> {
       const base = emptyDashboard(scope, now);
@@ -123,7 +145,7 @@ export function createDashboardService(deps: DashboardDeps) {
         repo.evidenceByMonth(db, scope, from, to),
         repo.backlog(db, scope, now),
         repo.remindersByMonth(db, scope, from, to),
-        payroll.counts(base.payroll.month, scope, now),
+        payrollCounts(base.payroll.month, scope, now),
       ]);
       const statusCounts = Object.fromEntries(STATUSES.map((s) => [s, Number(counts[s])])) as Record<Status, number>;
       const perMonth = new Map(months.map((m) => [m, { certified: 0, auto: 0 }]));

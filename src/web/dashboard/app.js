@@ -1,6 +1,6 @@
 // 社保局数据看板：用社保局（或管理员）密钥读取 /v1/reports/dashboard，画成图表。
 // 密钥只存在本标签页（sessionStorage）；“已读取”只在服务器答复成功后才显示。
-import { STATUS_SHORT, plainDate, reasonWords, sourceWords } from '/staff/words.js';
+import { STATUS_SHORT, plainDate, plainTime, reasonWords, sourceWords } from '/staff/words.js';
 import * as charts from './charts.js';
 
 const $ = (id) => document.getElementById(id);
@@ -112,6 +112,7 @@ function render(d) {
   text('pay-holds', `${num(d.payroll.holds)} 人`);
   text('pay-resumptions', `${num(d.payroll.resumptions)} 人`);
   text('pay-stops', `${num(d.payroll.stops)} 人`);
+  text('pay-note', `按发放规则逐人计算，每5分钟更新一次；本次计算于 ${plainTime(d.payroll.computedAt)}。`);
 
   $('figures').hidden = false;
 
