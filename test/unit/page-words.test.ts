@@ -40,8 +40,8 @@ describe('words for codes', () => {
 });
 
 describe('priority as words', () => {
-  it('cuts at 80 and 60', () => {
-    expect([95, 80, 79, 60, 59, 10].map(w.levelOf)).toEqual(['紧急', '紧急', '较急', '较急', '一般', '一般']);
+  it('cuts at 70 and 45, as the server does', () => {
+    expect([95, 70, 69, 45, 44, 10].map(w.levelOf)).toEqual(['紧急', '紧急', '较急', '较急', '一般', '一般']);
   });
 
   it('says why from the reason, status, deadline and attempts', () => {
@@ -52,9 +52,13 @@ describe('priority as words', () => {
     expect(w.urgencyOf({ priority: 40, reason: 'certification_due', attempts: 0 }).why).toEqual(['按到期先后处理']);
   });
 
-  it('takes the server’s explanation when it gives one (the seam), but never a code from it', () => {
-    const u = w.urgencyOf({ priority: 40, reason: 'x', urgency: { level: 'urgent', reasons: ['九十岁以上，独居', 'age_over_90'] } });
-    expect(u).toEqual({ level: '紧急', cls: 'urgent', why: ['九十岁以上，独居'] });
+  it('takes the server’s explanation when it gives one, in words, never a code from it', () => {
+    const u = w.urgencyOf({ priority: 40, reason: 'x', attempts: 0, urgency: { level: 'soon', reasons: ['lapse_near', 'advanced_age', 'age_over_90'] } });
+    expect(u).toEqual({ level: '较急', cls: 'high', why: ['认证快到期了', '年纪大'] });
+    // Codes it does not know (a newer server) leave the page to say why itself.
+    expect(w.urgencyOf({ priority: 80, reason: 'reported_death', attempts: 0, urgency: { level: 'urgent', reasons: ['new_code'] } }).why).toEqual([
+      '有人反映本人已去世，可能正在多发养老金',
+    ]);
   });
 });
 

@@ -102,7 +102,7 @@ export function kindWords(source, kind) {
   return Object.hasOwn(KIND, k) ? KIND[k] : `${sourceWords(source)}的记录`;
 }
 
-export const OUTCOME = { alive: '本人健在', deceased: '已去世', unreachable: '联系不上' };
+export const OUTCOME = { alive: '本人健在', deceased: '已去世', unreachable: '联系不上', certified: '已通过其他途径认证' };
 
 export const CHECK_STATUS = { open: '待处理', claimed: '已认领', resolved: '已办结' };
 
@@ -154,13 +154,25 @@ export function distinctEvidence(items, placeOf) {
   });
 }
 
-const LEVEL_WORDS = { urgent: '紧急', high: '较急', normal: '一般', 紧急: '紧急', 较急: '较急', 一般: '一般' };
+const LEVEL_WORDS = { urgent: '紧急', soon: '较急', normal: '一般' };
 const LEVEL_CLASS = { 紧急: 'urgent', 较急: 'high', 一般: 'normal' };
 
-/** 不用看数字：按数字分三档（80分及以上紧急，60分及以上较急）。 */
+/** 不用看数字：按数字分三档（70分及以上紧急，45分及以上较急，与服务器的分档相同）。 */
 export function levelOf(priority) {
-  return priority >= 80 ? '紧急' : priority >= 60 ? '较急' : '一般';
+  return priority >= 70 ? '紧急' : priority >= 45 ? '较急' : '一般';
 }
+
+/** 服务器说明排序原因时用的代码（urgency.reasons）。 */
+const URGENCY_WHY = {
+  lapsed: '认证已过期，养老金已暂停发放',
+  lapse_near: '认证快到期了',
+  low_score: '生活轨迹数据少，难以确认本人健在',
+  no_strong_evidence: '一年内没有可靠的本人活动记录',
+  failed_attempts: '之前联系不上或刷脸没有通过',
+  advanced_age: '年纪大',
+  reference_evidence: '有一些参考记录（已降低紧急程度）',
+  flagged: '工作人员标记了疑点',
+};
 
 const REASON_WHY = {
   conflicting_death_record: '已登记死亡却又有本人活动，须尽快核实，避免错发或错停',
@@ -172,18 +184,21 @@ const REASON_WHY = {
 
 /**
  * 任务有多急、为什么：{ level: '紧急'|'较急'|'一般', cls, why: [...] }。
- * 接缝：排序的同事正在给任务加“优先级说明”字段（等级 + 原因）；服务器给了（c.urgency 或
- * c.priorityExplanation，形如 { level, reasons: [...] }），就用服务器的说法；没给时，按优先级数字、
- * 任务原因、认证截止日和联系次数在这里推断。
+ * 服务器给了说明（c.urgency = { level: urgent|soon|normal, reasons: [代码…] }）就用服务器的说法，
+ * 代码译成大白话（不认识的代码不显示）；没给时（较早的服务器），按优先级数字、任务原因、
+ * 认证状态、截止日和联系次数在这里推断。
  */
 export function urgencyOf(c) {
-  const given = c.urgency ?? c.priorityExplanation;
-  if (given && typeof given === 'object' && LEVEL_WORDS[given.level]) {
+  const given = c.urgency;
+  if (given && typeof given === 'object' && Object.hasOwn(LEVEL_WORDS, given.level)) {
     const level = LEVEL_WORDS[given.level];
-    const why = (Array.isArray(given.reasons) ? given.reasons : []).filter((r) => typeof r === 'string' && !CODE_LIKE.test(r));
+    const words = { ...REASON_WHY, ...URGENCY_WHY };
+    const why = (Array.isArray(given.reasons) ? given.reasons : []).filter((r) => Object.hasOwn(words, r)).map((r) => words[r]);
+    if (c.attempts > 0) why.push(`已${c.attempts}次联系不上`);
     if (why.length > 0) return { level, cls: LEVEL_CLASS[level], why };
   }
-  const level = levelOf(c.priority);
+  // 服务器给的等级照用，即使原因要页面自己说。
+  const level = given && Object.hasOwn(LEVEL_WORDS, given.level) ? LEVEL_WORDS[given.level] : levelOf(c.priority);
   const why = [];
   if (Object.hasOwn(REASON_WHY, c.reason)) why.push(REASON_WHY[c.reason]);
   // 日期按服务器说的状态讲，不用本机时钟数天数。
