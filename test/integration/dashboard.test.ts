@@ -165,6 +165,31 @@ describe('the queue view at /admin/queues', () => {
     ).toEqual(['daily-sweep', 'ingest-batch', 'notify', 'pull-feed', 'rescore']);
   });
 
+  it('shows a failed job with its reason, and retries it', async () => {
+    // A job that fails on its only attempt (ids and counts only in its data, as every job's).
+    const q = t.deps.queues.get('notify');
+    await q.add('probe', { probe: true } as never, { attempts: 1, jobId: 'dashboard-probe' });
+    const worker = t.deps.queues.worker('notify', async () => {
+      throw new Error('gateway said no');
+    });
+    try {
+      await expect.poll(async () => (await q.getJobCounts('failed')).failed, { timeout: 10_000 }).toBe(1);
+    } finally {
+      await worker.close();
+    }
+    const view = await get('/admin/queues/api/queues?activeQueue=notify&status=failed', auth(adminKey));
+    const notify = view.json().queues.find((x: { name: string }) => x.name === 'notify');
+    expect(notify.counts.failed).toBe(1);
+    expect(notify.jobs[0].failedReason).toBe('gateway said no');
+    const retry = await t.app.inject({ method: 'PUT', url: '/admin/queues/api/queues/notify/dashboard-probe/retry', headers: auth(adminKey) });
+    expect(retry.statusCode, retry.body).toBe(204);
+    expect((await q.getJobCounts('failed')).failed).toBe(0);
+    // Retrying is an admin's act too.
+    const refused = await t.app.inject({ method: 'PUT', url: '/admin/queues/api/queues/notify/dashboard-probe/retry', headers: auth(bureau) });
+    expect(refused.statusCode).toBe(403);
+    await q.obliterate({ force: true });
+  });
+
   it('lets a browser sign in with an admin key, which sets an HttpOnly cookie the view accepts', async () => {
     expect((await t.app.inject({ method: 'POST', url: '/admin/sign-in', headers: auth(bureau) })).statusCode).toBe(403);
     const res = await t.app.inject({ method: 'POST', url: '/admin/sign-in', headers: auth(adminKey) });
