@@ -67,7 +67,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['src/web/staff/**/*.js'],
+    files: ['src/web/**/*.js'],
     languageOptions: { globals: { ...globals.browser } },
   },
 );

@@ -40,6 +40,7 @@ import { createPayrollRepository } from './modules/payroll/repository.ts';
 import { createPayrollService, type PayrollService } from './modules/payroll/service.ts';
 import { createReportsRepository } from './modules/reports/repository.ts';
 import { createReportsService, type ReportsService } from './modules/reports/service.ts';
+import { createDashboardService, type DashboardService } from './modules/reports/dashboard.ts';
 import { createRescorePendingRepository } from './modules/rescoring/repository.ts';
 import { createRescoringService, type RescoringService } from './modules/rescoring/service.ts';
 
@@ -73,6 +74,8 @@ export interface AppDeps {
   reminders: ReminderService;
   payroll: PayrollService;
   reports: ReportsService;
+  /** The bureau dashboard's figures (/dashboard). */
+  dashboard: DashboardService;
 }
 
 export interface DepsBase {
@@ -191,7 +194,9 @@ export function createDeps(base: DepsBase): AppDeps {
   });
   const reminders = createReminderService({ transaction, audit, clock, smsGatewayUrl: config.smsGatewayUrl });
   const payroll = createPayrollService({ transaction, repo: createPayrollRepository(), certification });
-  const reports = createReportsService({ db, repo: createReportsRepository() });
+  const reportsRepo = createReportsRepository();
+  const reports = createReportsService({ db, repo: reportsRepo });
+  const dashboard = createDashboardService({ db, repo: reportsRepo, payroll });
   return {
     config,
     db,
@@ -219,5 +224,6 @@ export function createDeps(base: DepsBase): AppDeps {
     reminders,
     payroll,
     reports,
+    dashboard,
   };
 }

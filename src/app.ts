@@ -24,6 +24,8 @@ import { evidenceRoutes } from './modules/evidence/routes.ts';
 import { manualCheckRoutes } from './modules/manual-checks/routes.ts';
 import { servicePointRoutes } from './modules/service-point/routes.ts';
 import { staffPageRoutes } from './modules/service-point/staff-page.ts';
+import { dashboardPageRoutes } from './modules/reports/dashboard-page.ts';
+import { queueBoardRoutes } from './modules/operations/queue-board.ts';
 import { payrollRoutes } from './modules/payroll/routes.ts';
 import { reportsRoutes } from './modules/reports/routes.ts';
 
@@ -57,6 +59,8 @@ const ROUTES: RouteModule[] = [
   evidenceRoutes,
   payrollRoutes,
   reportsRoutes,
+  dashboardPageRoutes,
+  queueBoardRoutes,
 ];
 
 export async function buildApp(deps: AppDeps, opts: { logger?: false; extraRoutes?: RouteModule[] } = {}) {

@@ -13,6 +13,8 @@ declare module 'fastify' {
   }
   interface FastifyContextConfig {
     roles?: readonly Role[];
+    /** A cookie that may carry the key when the header does not: pages a browser signs in to with a form (/admin/queues). */
+    keyCookie?: string;
   }
 }
 
@@ -21,6 +23,17 @@ const BEARER = /^Bearer\s+(\S+)$/i;
 /** The API key of `Authorization: Bearer <key>` (scheme in any case, surrounding space ignored). */
 export function bearerKey(header: string | undefined): string | undefined {
   return header ? BEARER.exec(header.trim())?.[1] : undefined;
+}
+
+/** The value of cookie `name` in a Cookie header, if there. */
+export function cookieValue(header: string | undefined, name: string | undefined): string | undefined {
+  if (!header || !name) return undefined;
+  for (const part of header.split(';')) {
+    const eq = part.indexOf('=');
+    // Keys are URL-safe: the value is taken as it is, never decoded (a stray % cannot throw).
+    if (eq > 0 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim() || undefined;
+  }
+  return undefined;
 }
 
 /** Refuses the request with 429 while its address is barred for failed authentications. */
@@ -45,7 +58,7 @@ export const authPlugin = fp(async function auth(
     const roles = req.routeOptions.config.roles;
     if (!roles) return; // open routes: health, metrics, docs, the staff page
     refuseBarredAddress(failures, req, reply);
-    const key = bearerKey(req.headers.authorization);
+    const key = bearerKey(req.headers.authorization) ?? cookieValue(req.headers.cookie, req.routeOptions.config.keyCookie);
     if (!key) throw unauthorized(req, 'missing or malformed Authorization: Bearer <key>');
     const principal = await opts.authenticate(key);
     if (!principal) throw unauthorized(req, 'unknown or revoked API key');

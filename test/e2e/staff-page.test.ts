@@ -1,21 +1,17 @@
 // The service-point page in headless Chromium (Debian's /usr/bin/chromium, driven by
 // playwright-core) against a running service: look up a person, record a check and see the
-// status change, flag a doubt, work a queue item. Screenshots go to test-artifacts/.
+// status change, flag a doubt, work a queue item. Screenshots go to test/e2e/screenshots/.
 import { createManualCheckRepository } from '../../src/modules/manual-checks/repository.ts';
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { createTestContext, type TestContext } from '../helpers/context.ts';
 import { auth, pensionerBody, syntheticId } from '../helpers/people.ts';
+import { HAVE_CHROMIUM, SCREENSHOTS, launchChromium, warnIfSkipped } from './browser.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
-const HAVE_CHROMIUM = existsSync(CHROMIUM);
-const ARTIFACTS = path.resolve(import.meta.dirname, '..', '..', 'test-artifacts');
-if (!HAVE_CHROMIUM) {
-  console.warn(`SKIPPED test/e2e/staff-page.test.ts: ${CHROMIUM} is missing (install it with scripts/install-e2e.sh)`);
-}
+warnIfSkipped('test/e2e/staff-page.test.ts');
 
 let t: TestContext;
 let browser: Browser;
@@ -27,12 +23,12 @@ let visited: string; // in the manual-check queue
 const problems: string[] = [];
 
 async function shot(name: string) {
-  await page.screenshot({ path: path.join(ARTIFACTS, `staff-${name}.png`), fullPage: true });
+  await page.screenshot({ path: path.join(SCREENSHOTS, `staff-flow-${name}.png`), fullPage: true });
 }
 
 describe.skipIf(!HAVE_CHROMIUM)('the service-point page', () => {
   beforeAll(async () => {
-    mkdirSync(ARTIFACTS, { recursive: true });
+    mkdirSync(SCREENSHOTS, { recursive: true });
     t = await createTestContext({ now: '2026-06-15T04:00:00Z' });
     const bureau = await t.key('bureau');
     const feed = await t.key('feed', { sources: ['hospital'] });
@@ -80,20 +76,7 @@ describe.skipIf(!HAVE_CHROMIUM)('the service-point page', () => {
 
     await t.app.listen({ host: '127.0.0.1', port: 0 });
     base = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    browser = await launchChromium();
     const context = await browser.newContext({ viewport: { width: 1366, height: 768 }, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' });
     page = await context.newPage();
     page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
@@ -122,8 +105,12 @@ describe.skipIf(!HAVE_CHROMIUM)('the service-point page', () => {
     await page.fill('#staff-key', staffKey);
     await page.fill('#service-point', 'SP-510104-01');
     await page.press('#service-point', 'Enter');
-    await expect.poll(() => page.textContent('#key-status')).toContain('已保存');
+    // Said only once the server has accepted the key.
+    await expect.poll(() => page.textContent('#key-status')).toContain('工作密钥有效');
+    expect(await page.textContent('#key-status')).toContain('已保存');
     expect(await page.evaluate(() => sessionStorage.getItem('staffKey'))).toBe(staffKey);
+    // The service-point number is remembered on this machine.
+    expect(await page.evaluate(() => localStorage.getItem('servicePointId'))).toBe('SP-510104-01');
     expect(await page.inputValue('#staff-key')).toBe('');
 
     await page.fill('#lookup-id', walkIn.slice(0, 10));
@@ -146,7 +133,7 @@ describe.skipIf(!HAVE_CHROMIUM)('the service-point page', () => {
     expect(await page.textContent('#p-id')).toBe(`${walkIn.slice(0, 6)}********${walkIn.slice(-4)}`);
     expect(await page.textContent('#p-region')).toBe('成都市锦江区');
     expect(await page.textContent('#p-status')).toContain('暂停发放');
-    expect(await page.textContent('#p-recent')).toContain('2026年3月 住院结算, 成都市锦江区');
+    expect(await page.textContent('#p-recent')).toContain('2026年3月5日 住院结算，成都市锦江区');
     expect(await page.content()).not.toContain(walkIn);
     // Focus moved to the result, and it is visibly marked.
     expect(await page.evaluate(() => document.activeElement?.id)).toBe('person-heading');
@@ -172,7 +159,7 @@ describe.skipIf(!HAVE_CHROMIUM)('the service-point page', () => {
     await expect.poll(() => page.textContent('#p-status')).toBe('认证有效');
     expect(await page.textContent('#p-until')).toBe('2027年6月15日');
     expect(await page.textContent('#p-method')).toContain('网点当面核验');
-    expect(await page.textContent('#p-recent')).toContain('网点工作人员当面核验, 成都市锦江区');
+    expect(await page.textContent('#p-recent')).toContain('网点工作人员当面核验，成都市锦江区');
     await shot('05-check-recorded');
   });
 
@@ -222,6 +209,9 @@ describe.skipIf(!HAVE_CHROMIUM)('the service-point page', () => {
     await page.press('#lookup-id', 'Enter');
     await expect.poll(() => page.textContent('#lookup-error')).toContain('工作密钥无效');
     expect(await page.inputValue('#lookup-id')).toBe(visited);
+    // The header says so too, in red: no green "saved" beside the error.
+    expect(await page.textContent('#key-status')).toContain('工作密钥无效');
+    expect(await page.getAttribute('#key-status', 'class')).toContain('bad');
     await shot('09-bad-key');
     expect(problems).toEqual([]);
   });

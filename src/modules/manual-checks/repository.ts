@@ -38,6 +38,21 @@ export interface OpenCheck {
 
 export type QueueStatus = 'open' | 'claimed' | 'resolved';
 
+/** What staff need beside a check to act on it: how to reach the person, when the time runs out, what was last seen. */
+export interface CheckContextRow {
+  pensioner_id: string;
+  phone: string | null;
+  state: 'active' | 'deceased' | 'ineligible' | 'under_review' | null;
+  due_from: string | null;
+  certified_until: string | null;
+  /** The latest distinct (Shanghai date, source, kind, place) of their events, newest first. */
+  recent: { date: string; source: string; kind: string; location: string | null }[];
+}
+
+/** Events looked at per person for `recent`, and distinct ones kept. */
+const RECENT_SCAN = 30;
+const RECENT_KEEP = 3;
+
 const COLUMNS = sql`m.id::text AS id, m.pensioner_id::text AS pensioner_id, p.national_id, p.name, m.region_code, m.reason,
   m.priority, m.status, m.opened_at, m.opened_by, m.claimed_by::text AS claimed_by, m.claimed_at, m.claim_expires_at,
   m.resolved_at, m.resolved_by::text AS resolved_by, m.outcome, m.note, m.attempts, m.service_point_id, m.opened_at::text AS opened_at_key`;
@@ -65,6 +80,20 @@ export function createManualCheckRepository() {
   }
 
   return {
+    /** The context of each listed person (one statement for a page of the queue). */
+    async contexts(q: Executor, pensionerIds: string[]): Promise<CheckContextRow[]> {
+      if (pensionerIds.length === 0) return [];
+      const res = await sql<CheckContextRow>`
+        SELECT p.id::text AS pensioner_id, p.phone, c.state, c.due_from::text AS due_from, c.certified_until::text AS certified_until,
+          COALESCE((SELECT json_agg(r) FROM (
+            SELECT DISTINCT (e.occurred_at AT TIME ZONE 'Asia/Shanghai')::date::text AS date, e.source, e.kind, e.location
+            FROM (SELECT * FROM events e WHERE e.pensioner_id = p.id ORDER BY e.occurred_at DESC LIMIT ${RECENT_SCAN}) e
+            ORDER BY date DESC, e.source, e.kind, e.location LIMIT ${RECENT_KEEP}) r), '[]'::json) AS recent
+        FROM pensioners p LEFT JOIN certifications c ON c.pensioner_id = p.id
+        WHERE p.id = ANY(${pensionerIds}::bigint[])`.execute(q);
+      return res.rows;
+    },
+
     /**
      * Opens checks set-based; a check already open for the same pensioner and reason is kept
      * (its priority raised if the new one is higher), so calling twice changes nothing.

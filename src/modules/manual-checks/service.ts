@@ -12,7 +12,7 @@ import type { AuditWriter } from '../audit/repository.ts';
 import { checkDeathDate, type ServicePointService } from '../service-point/service.ts';
 import type { ManualCheckRepository, CheckRow, QueueStatus } from './repository.ts';
 import type { FlagBodyT, ResolveBodyT } from './schemas.ts';
-import { checkView, effectiveStatus } from './view.ts';
+import { checkContextView, checkView, effectiveStatus } from './view.ts';
 
 /** Priority of a check opened by a flag, by its reason; others get the default. */
 export const FLAG_PRIORITY: Record<string, number> = { reported_death: 90, suspected_misuse: 80 };
@@ -38,6 +38,14 @@ export function createManualCheckService(deps: ManualCheckDeps) {
   const { db, transaction, repo, servicePoint, audit, clock, claimTtlMinutes } = deps;
 
   const viewer = (who: Principal) => ({ keyId: who.keyId, masked: who.role === 'staff' });
+
+  /** Checks as the queue shows them, each with its person's context (read after the audit rows are written). */
+  async function withContext(rows: CheckRow[], now: Date, who: Principal) {
+    const contexts = new Map((await repo.contexts(db, [...new Set(rows.map((r) => r.pensioner_id))])).map((c) => [c.pensioner_id, c]));
+    const v = viewer(who);
+    const today = shanghaiDate(now);
+    return rows.map((r) => ({ ...checkView(r, now, v), ...checkContextView(contexts.get(r.pensioner_id), today, v.masked) }));
+  }
 
   function auditAction(who: Principal, action: string, row: Pick<CheckRow, 'id' | 'pensioner_id'>, now: Date, detail: Record<string, unknown> = {}) {
     return audit.record({
@@ -80,10 +88,7 @@ export function createManualCheckService(deps: ManualCheckDeps) {
           detail: { checkId: r.id, at: now.toISOString() },
         })),
       );
-      return {
-        items: page.map((r) => checkView(r, now, viewer(who))),
-        next,
-      };
+      return { items: await withContext(page, now, who), next };
     },
 
     async get(id: string, who: Principal) {
@@ -91,7 +96,7 @@ export function createManualCheckService(deps: ManualCheckDeps) {
       const row = await repo.get(db, id, who.regionPrefix);
       if (!row) throw notFound('manual check');
       await auditAction(who, 'manual_check.read', row, now);
-      return checkView(row, now, viewer(who));
+      return (await withContext([row], now, who))[0]!;
     },
 
     async flag(nationalId: string, body: FlagBodyT, who: Principal) {

@@ -1,7 +1,9 @@
 // A manual check as the contract shows it; staff see the person masked.
-import { maskName, maskNationalId, maskPersonalText } from '../../domain/masking.ts';
+import { maskName, maskNationalId, maskPersonalText, maskPhone } from '../../domain/masking.ts';
+import type { IsoDate } from '../../domain/calendar.ts';
 import { regionLabel } from '../service-point/service.ts';
-import type { CheckRow } from './repository.ts';
+import { statusOf } from '../certification/view.ts';
+import type { CheckContextRow, CheckRow } from './repository.ts';
 
 /** The status the caller sees: a claim whose time ran out is open again. */
 export function effectiveStatus(row: Pick<CheckRow, 'status' | 'claim_expires_at'>, now: Date): 'open' | 'claimed' | 'resolved' {
@@ -33,4 +35,27 @@ export function checkView(row: CheckRow, now: Date, viewer: { keyId: string; mas
   // Notes are free text the bureau or another counter wrote: staff see them masked too.
   if (row.note) view.note = viewer.masked ? maskPersonalText(row.note, row.name) : row.note;
   return view;
+}
+
+/**
+ * What staff need to act on a check: the phone (masked for staff), the person's status and
+ * the day their certification runs out (`deadline`: payments are held after it), and the last
+ * few distinct things seen of them, newest first, by Shanghai date.
+ */
+export function checkContextView(ctx: CheckContextRow | undefined, today: IsoDate, masked: boolean) {
+  if (!ctx) return {};
+  const { state, due_from, certified_until } = ctx;
+  const status = state && due_from && certified_until ? statusOf({ state, due_from, certified_until }, today) : state;
+  return {
+    phone: ctx.phone ? (masked ? maskPhone(ctx.phone) : ctx.phone) : null,
+    certificationStatus: status,
+    deadline: ctx.state === 'active' ? ctx.certified_until : null,
+    recentEvidence: ctx.recent.map((e) => ({
+      date: e.date,
+      source: e.source,
+      kind: e.kind,
+      location: e.location,
+      locationName: e.location ? regionLabel(e.location) : null,
+    })),
+  };
 }

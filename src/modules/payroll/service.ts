@@ -76,6 +76,12 @@ export function createPayrollService(deps: PayrollServiceDeps) {
     });
 
   return {
+    /** How many the run of `month` holds, resumes and stops within `scope`: figures only, no person. */
+    async counts(month: YearMonth, scope: string | null, now: Date): Promise<{ holds: number; resumptions: number; stops: number }> {
+      const { holds, resumptions, stops } = await actions(month, scope, now);
+      return { holds: holds.length, resumptions: resumptions.length, stops: stops.length };
+    },
+
     /** What the run of `month` must do for the pensioners within `scope`, as known at `now`. */
     async list(month: YearMonth, scope: string | null, now: Date): Promise<PayrollList & { pensionerIds: string[] }> {
       const { holds, resumptions, stops } = await actions(month, scope, now);

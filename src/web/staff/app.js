@@ -1,10 +1,26 @@
 // 服务网点工作台：查询人员、登记核验、标记疑点、处理待核查任务。
 // 原则：请求失败时绝不清空已填写的内容；所有文字都用大白话。
 import { checkNationalId } from './national-id.js';
-import { CHECK_STATUS, METHOD, OUTCOME, REASON, STATUS, errorWords, evidenceWords, plainDate, plainTime } from './words.js';
+import {
+  CHECK_STATUS,
+  METHOD,
+  OUTCOME,
+  STATUS,
+  STATUS_FALLBACK,
+  distinctEvidence,
+  errorWords,
+  evidenceWords,
+  plainDate,
+  plainTime,
+  reasonWords,
+  urgencyOf,
+} from './words.js';
 
 const $ = (id) => document.getElementById(id);
+// 工作密钥只存在本标签页；网点编号记在本机（下次打开还在）。
 const store = window.sessionStorage;
+const remembered = window.localStorage;
+const SERVICE_POINT = /^[A-Za-z0-9_.:-]{1,64}$/;
 
 class UiError extends Error {}
 class ApiError extends Error {
@@ -38,6 +54,7 @@ async function api(method, url, body) {
   } catch {
     /* 无内容 */
   }
+  if (res.status === 401) keyRejected();
   if (!res.ok) throw new ApiError(res.status, data);
   return data;
 }
@@ -73,43 +90,72 @@ function el(tag, attrs = {}, ...children) {
   return e;
 }
 
-const servicePointId = () => store.getItem('servicePointId') || undefined;
-const reasonWords = (r) => REASON[r] ?? r;
+const servicePointId = () => remembered.getItem('servicePointId') || undefined;
+const statusWords = (s) => STATUS[s] ?? STATUS_FALLBACK;
+const methodWords = (m) => METHOD[m] ?? '其他方式';
 
 // ---- 工作密钥 ---------------------------------------------------------------------------
+// 状态只说服务器确认过的事：密钥有效要等服务器答复了才说。
 
-function refreshKeyStatus() {
-  const has = !!store.getItem('staffKey');
-  const sp = store.getItem('servicePointId');
-  $('key-status').textContent = has
-    ? `工作密钥已保存${sp ? `，网点编号 ${sp}` : '（建议填写网点编号）'}。`
-    : '尚未输入工作密钥。密钥只保存在本浏览器标签页中，关闭后即清除。';
-  $('key-form').classList.toggle('saved', has);
-  $('staff-key').placeholder = has ? '已保存；更换时重新输入' : '';
+function keyStatus(text, kind) {
+  $('key-status').textContent = text;
+  $('key-status').className = `status ${kind}`;
+  $('key-form').classList.toggle('saved', kind === 'ok');
+  $('staff-key').placeholder = kind === 'ok' ? '已保存；更换时重新输入' : '';
 }
 
-$('key-form').addEventListener('submit', (e) => {
+function spWords() {
+  const sp = servicePointId();
+  return sp ? `网点编号 ${sp}` : '尚未填写网点编号（登记核验结果时必填）';
+}
+
+/** 服务器不认这个密钥：清掉它，页面顶部用红字说清楚。 */
+function keyRejected() {
+  store.removeItem('staffKey');
+  keyStatus('工作密钥无效或已停用，请重新输入。', 'bad');
+}
+
+/** 用刚保存的密钥读一次任务列表：成功才算“有效”。 */
+async function verifyKey() {
+  if (!store.getItem('staffKey')) {
+    keyStatus('尚未输入工作密钥。', 'idle');
+    return;
+  }
+  keyStatus('正在向服务器核对工作密钥…', 'idle');
+  const err = await loadQueue(false);
+  if (!err) keyStatus(`工作密钥有效，已保存在本标签页（关闭后清除）；${spWords()}。`, 'ok');
+  else if (err instanceof ApiError && err.status === 403) {
+    store.removeItem('staffKey');
+    keyStatus('这个密钥不是网点工作人员的密钥，请向社保局申请工作密钥。', 'bad');
+  } else if (!(err instanceof ApiError && err.status === 401)) keyStatus(`暂时无法核对工作密钥：${wordsOf(err, 'check')}`, 'bad');
+}
+
+$('key-form').addEventListener('submit', async (e) => {
   e.preventDefault();
   const key = $('staff-key').value.trim();
   const sp = $('service-point').value.trim();
   if (!key && !store.getItem('staffKey')) {
-    $('key-status').textContent = '请输入工作密钥后再保存。';
+    keyStatus('请输入工作密钥后再保存。', 'bad');
     $('staff-key').focus();
     return;
   }
+  if (sp && !SERVICE_POINT.test(sp)) {
+    keyStatus('网点编号只能有字母、数字和 - _ . :，例如 SP-510104-01。', 'bad');
+    $('service-point').setAttribute('aria-invalid', 'true');
+    $('service-point').focus();
+    return;
+  }
+  $('service-point').setAttribute('aria-invalid', 'false');
   if (key) store.setItem('staffKey', key);
-  if (sp) store.setItem('servicePointId', sp);
-  else store.removeItem('servicePointId');
+  if (sp) remembered.setItem('servicePointId', sp);
+  else remembered.removeItem('servicePointId');
   $('staff-key').value = '';
-  refreshKeyStatus();
-  loadQueue(false);
+  await verifyKey();
 });
 
 $('key-clear').addEventListener('click', () => {
   store.removeItem('staffKey');
-  store.removeItem('servicePointId');
-  $('service-point').value = '';
-  refreshKeyStatus();
+  keyStatus('已退出。网点编号仍记在本机，下次不用重填。', 'idle');
   $('queue').replaceChildren();
   $('staff-key').focus();
 });
@@ -163,7 +209,7 @@ async function lookUp(nationalId) {
 }
 
 function statusSentence(c) {
-  const base = STATUS[c.status] ?? c.status;
+  const base = statusWords(c.status);
   if (c.status === 'deceased' && c.deathDate) return `${base}（死亡日期 ${plainDate(c.deathDate)}）`;
   return base;
 }
@@ -182,17 +228,23 @@ function renderPerson() {
   $('p-status').textContent = statusSentence(c);
   $('p-status').dataset.status = c.status ?? '';
   $('p-until').textContent = c.status === 'deceased' ? '—' : plainDate(c.certifiedUntil);
-  $('p-method').textContent = c.certifiedAt ? `${METHOD[c.method] ?? c.method}（${plainDate(c.certifiedAt)}）` : '—';
-  $('p-check').textContent = c.openCheck ? `${reasonWords(c.openCheck.reason)}（优先级 ${c.openCheck.priority}）` : '无';
+  $('p-method').textContent = c.certifiedAt ? `${methodWords(c.method)}（${plainDate(c.certifiedAt)}）` : '—';
+  if (c.openCheck) {
+    const u = urgencyOf({ ...c.openCheck, certificationStatus: c.status, deadline: c.status === 'deceased' ? null : c.certifiedUntil, attempts: 0 });
+    $('p-check').textContent = `${reasonWords(c.openCheck.reason)}（${u.level}：${u.why.join('；')}）`;
+  } else $('p-check').textContent = '无';
 
-  const why = (c.evidence ?? []).map((ev) => el('li', { text: evidenceWords(ev, placeOf(ev, evidence.items)) }));
+  const newestFirst = [...(c.evidence ?? [])].sort((a, b) => Date.parse(b.occurredAt) - Date.parse(a.occurredAt));
+  const why = distinctEvidence(newestFirst, (ev) => placeOf(ev, evidence.items)).map((ev) =>
+    el('li', { text: evidenceWords(ev, placeOf(ev, evidence.items)) }),
+  );
   if (why.length === 0) {
     why.push(
       el('li', { text: c.method === 'legacy' ? `沿用原系统的认证记录（${plainDate(c.certifiedAt)}），目前还没有新的生活轨迹数据。` : '暂无可用的认证依据。' }),
     );
   }
   $('p-why').replaceChildren(...why);
-  const recent = evidence.items.map((ev) =>
+  const recent = distinctEvidence(evidence.items, (ev) => ev.locationName).map((ev) =>
     el('li', { text: evidenceWords(ev, ev.locationName) + (ev.deathDate ? `（死亡日期 ${plainDate(ev.deathDate)}）` : '') }),
   );
   if (recent.length === 0) recent.push(el('li', { text: '没有收到过此人的记录。' }));
@@ -217,7 +269,7 @@ $('check-form').addEventListener('submit', async (e) => {
   const outcome = f.querySelector('[name=outcome]:checked').value;
   const body = { servicePointId: servicePointId(), outcome, method: $('check-method').value };
   if (!body.servicePointId) {
-    show($('check-error'), '请先在页面顶部填写网点编号并点“保存”。');
+    show($('check-error'), '登记核验结果必须填写网点编号：请在页面顶部填写网点编号并点“保存”（本机会记住）。');
     $('service-point').focus();
     return;
   }
@@ -262,7 +314,7 @@ $('flag-form').addEventListener('submit', async (e) => {
     try {
       const check = await api('POST', `/v1/pensioners/${encodeURIComponent(current.nationalId)}/flags`, body);
       $('flag-note').value = '';
-      show($('flag-done'), `已标记疑点“${reasonWords(check.reason)}”，已加入待核查任务（优先级 ${check.priority}）。`);
+      show($('flag-done'), `已标记疑点“${reasonWords(check.reason)}”，已加入待核查任务（${urgencyOf(check).level}）。`);
       await lookUp(current.nationalId).catch(() => {});
       loadQueue(false);
     } catch (err) {
@@ -282,9 +334,10 @@ $('queue-filter').addEventListener('submit', (e) => {
 });
 $('queue-more').addEventListener('click', () => loadQueue(true));
 
+/** 读任务列表；失败时返回错误（并显示在列表上方），成功返回 null。 */
 async function loadQueue(more) {
   show($('queue-error'), '');
-  if (!store.getItem('staffKey')) return;
+  if (!store.getItem('staffKey')) return null;
   const params = new URLSearchParams({ limit: '20' });
   const status = $('queue-status').value;
   if (status) params.set('status', status);
@@ -297,8 +350,10 @@ async function loadQueue(more) {
     nextCursor = page.nextCursor;
     $('queue-more').hidden = !nextCursor;
     $('queue-empty').hidden = $('queue').children.length > 0;
+    return null;
   } catch (err) {
     show($('queue-error'), wordsOf(err, 'check'));
+    return err;
   }
 }
 
@@ -308,16 +363,34 @@ function queueItem(c) {
   return li;
 }
 
+/** 任务里工作人员办事要看的：怎么联系、在哪、最近在哪出现过、截止到哪天、联系过几次。 */
+function taskFacts(c) {
+  const facts = el('dl', { class: 'task-facts' });
+  const add = (label, value) => facts.append(el('dt', { text: label }), el('dd', { text: value }));
+  add('电话', c.phone ?? '未登记');
+  add('所在地区', c.regionName ?? c.regionCode);
+  if (c.certificationStatus) add('认证状态', statusWords(c.certificationStatus));
+  if (c.deadline) add('认证截止', plainDate(c.deadline));
+  add('联系次数', c.attempts > 0 ? `已联系 ${c.attempts} 次未联系上` : '还没有联系过');
+  const recent = c.recentEvidence ?? [];
+  if (recent.length) {
+    add('最近记录', '');
+    facts.lastChild.append(el('ul', { class: 'why' }, ...recent.map((ev) => el('li', { text: evidenceWords(ev, ev.locationName) }))));
+  } else if (c.recentEvidence) add('最近记录', '近期没有收到此人的任何记录');
+  return facts;
+}
+
 function fillItem(li, c) {
   li.className = `task ${c.status}`;
-  const title = el('p', { class: 'task-title' }, el('strong', { text: reasonWords(c.reason) }), ` · 优先级 ${c.priority}`);
-  const who = el('p', { text: `${c.name}\u3000${c.nationalId}\u3000${c.regionName ?? c.regionCode}` });
-  let state = CHECK_STATUS[c.status] ?? c.status;
+  const u = urgencyOf(c);
+  const title = el('p', { class: 'task-title' }, el('span', { class: `urgency ${u.cls}`, text: u.level }), ' ', el('strong', { text: reasonWords(c.reason) }));
+  const why = el('p', { class: 'task-why', text: `为什么${u.level}：${u.why.join('；')}` });
+  const who = el('p', { text: `${c.name}\u3000${c.nationalId}` });
+  let state = CHECK_STATUS[c.status] ?? '';
   if (c.status === 'claimed') state = c.claimedByYou ? `您已认领，请在 ${plainTime(c.claimExpiresAt)} 前处理` : '其他工作人员已认领';
-  if (c.attempts > 0 && c.outcome === 'unreachable') state += `（已联系 ${c.attempts} 次未联系上）`;
   const meta = el('p', { class: 'meta', text: `开始于 ${plainTime(c.openedAt)} · ${state}` });
   const err = el('p', { class: 'error', role: 'alert', hidden: true });
-  const parts = [title, who, meta];
+  const parts = [title, why, who, taskFacts(c), meta];
   if (c.status === 'open') {
     parts.push(
       el(
@@ -338,8 +411,9 @@ async function claim(li, c, button, err) {
   const body = servicePointId() ? { servicePointId: servicePointId() } : {};
   await busy(button, async () => {
     try {
+      // 认领的答复不带联系方式和记录：沿用列表里的。
       const claimed = await api('POST', `/v1/manual-checks/${c.id}/claim`, body);
-      fillItem(li, claimed);
+      fillItem(li, { ...c, ...claimed });
       li.querySelector('select, input, textarea, button')?.focus();
     } catch (e) {
       show(err, wordsOf(e, 'check'));
@@ -404,11 +478,12 @@ function resolveForm(li, c, err) {
       try {
         const done = await api('POST', `/v1/manual-checks/${c.id}/resolve`, body);
         drafts.delete(c.id);
-        fillItem(li, done);
+        const now = done.certification ? { certificationStatus: done.certification.status, deadline: done.certification.certifiedUntil } : {};
+        fillItem(li, { ...c, ...done, ...now });
         const msg =
           done.status === 'resolved'
-            ? `已办结：${OUTCOME[done.outcome] ?? done.outcome}。${done.certification ? `现在的状态：${statusSentence(done.certification)}。` : ''}`
-            : `已记录“联系不上”，任务已放回队列，优先级提高到 ${done.priority}。`;
+            ? `已办结：${OUTCOME[done.outcome] ?? '已处理'}。${done.certification ? `现在的状态：${statusSentence(done.certification)}。` : ''}`
+            : `已记录“联系不上”，任务已放回队列，紧急程度：${urgencyOf({ ...c, ...done }).level}。`;
         li.append(el('p', { class: 'done', role: 'status', text: msg }));
         li.setAttribute('tabindex', '-1');
         li.focus();
@@ -423,9 +498,8 @@ function resolveForm(li, c, err) {
 
 // ---- 启动 -------------------------------------------------------------------------------
 
-$('service-point').value = store.getItem('servicePointId') ?? '';
-refreshKeyStatus();
+$('service-point').value = remembered.getItem('servicePointId') ?? '';
 validateLookup();
 syncDeathField($('check-form'), 'check-death-field');
-loadQueue(false);
+verifyKey();
 document.body.dataset.ready = 'true';
