@@ -1,14 +1,12 @@
 // Operators' command line: migrations, API keys, and (with later features) feed uploads.
 import { Command, CommanderError } from 'commander';
-import { ConfigError, loadConfig } from './config.ts';
+import { loadConfig } from './config.ts';
 import { migrateDatabase, startRuntime, withDatabase } from './runtime.ts';
 import { createKeyRepository } from './modules/auth/repository.ts';
 import { createAuthService } from './modules/auth/service.ts';
-import { DomainError } from './domain/errors.ts';
 import { requeuePendingReminders } from './modules/reminders/service.ts';
 import { CLI_EXTENSIONS } from './cli-extensions.ts';
-import { ReplayInputError } from './modules/certification/cli.ts';
-import { PolicyError } from './domain/policy.ts';
+import { cliErrorLine } from './cli-errors.ts';
 import { loadPolicyInForce } from './domain/policy-file.ts';
 
 const program = new Command('pension-cli').description('Operate the pension certification service').exitOverride();
@@ -89,14 +87,28 @@ program
     }
   });
 
+program
+  .command('sweep')
+  .description('the daily sweep (every pensioner rescored, checks opened, reminders queued), otherwise run at 02:00')
+  .command('run')
+  .description('run the daily sweep now, in this process, and print what it did')
+  .action(async () => {
+    const runtime = await startRuntime(loadConfig(), { migrate: false });
+    try {
+      const t = Date.now();
+      const r = await runtime.deps.sweep.runAll(runtime.deps.clock.now());
+      process.stdout.write(
+        `swept ${r.pensioners} pensioners in ${r.pages} pages (${((Date.now() - t) / 1000).toFixed(1)} s): ${r.changed} changed, ${r.checks} checks opened or kept, ${r.reminders} reminders due\n`,
+      );
+    } finally {
+      await runtime.close();
+    }
+  });
+
 for (const extend of CLI_EXTENSIONS) extend(program);
 
 program.parseAsync(process.argv).catch((e: unknown) => {
   if (e instanceof CommanderError) process.exit(e.exitCode);
-  const msg =
-    e instanceof ConfigError || e instanceof DomainError || e instanceof ReplayInputError || e instanceof PolicyError
-      ? (e as Error).message
-      : `error: ${(e as Error).message}`;
-  process.stderr.write(`${msg}\n`);
+  process.stderr.write(`${cliErrorLine(e)}\n`);
   process.exit(1);
 });
