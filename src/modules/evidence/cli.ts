@@ -82,7 +82,9 @@ export async function uploadFile(file: string, o: UploadOptions, out: NodeJS.Wri
     const b = (await r.json()) as Record<string, unknown> & { status: string; rejects: { line: number; code: string; message: string }[] };
     if (r.status !== 200) {
       const why = (b as { error?: { code: string; message: string } }).error;
-      throw new UploadError(`cannot read batch ${answer.batchId} (${r.status}${why ? ` ${why.code}: ${why.message}` : ''}): use the key that uploaded it, or an admin key`);
+      throw new UploadError(
+        `cannot read batch ${answer.batchId} (${r.status}${why ? ` ${why.code}: ${why.message}` : ''}): use the key that uploaded it, or an admin key`,
+      );
     }
     if (b.status === 'completed' || b.status === 'failed') {
       out.write(`status ${b.status}: lines ${b.lines}, accepted ${b.accepted}, duplicates ${b.duplicates}, unmatched ${b.unmatched}, rejected ${b.rejected}\n`);

@@ -36,7 +36,12 @@ export interface BulkLine {
 }
 
 /** A bulk line checked: the record to store, a reject, or nothing (a blank line). */
-function checkLine({ line, text, tooLong }: BulkLine, today: IsoDate, scope: string | null, cycle?: CycleRules): { rec: PensionerRecord } | { reject: Reject } | null {
+function checkLine(
+  { line, text, tooLong }: BulkLine,
+  today: IsoDate,
+  scope: string | null,
+  cycle?: CycleRules,
+): { rec: PensionerRecord } | { reject: Reject } | null {
   if (tooLong) return { reject: { line, code: 'malformed_line', message: 'line is longer than 65536 characters' } };
   if (text.trim() === '') return null;
   let obj: unknown;
