@@ -48,6 +48,17 @@ it('runs the quick start as written on a non-default PORT', { timeout: 240_000 }
     expect(stdout, stderr).toMatch(/"status":"(certified|due)"/);
     expect(stdout).toMatch(/status completed: lines 1, accepted 1/);
     expect(stdout).toMatch(/^swept 1 pensioners/m);
+    // The CLI finds the service's PostgreSQL from DATA_DIR even when told another port.
+    const cli = (args: string[], extra: Record<string, string> = {}) =>
+      run('npm', ['run', '-s', 'cli', '--', ...args], { cwd: ROOT, env: { ...env, ...extra }, timeout: 60_000 });
+    const listed = await cli(['keys', 'list'], { EMBEDDED_PG_PORT: '1' });
+    expect(listed.stdout).toMatch(/\tadmin\t/);
+    // An unreachable API: one line naming the URL and what to do.
+    const nobody = `http://127.0.0.1:${await freePort()}`;
+    const refused = await cli(['feed', 'upload', 'package.json', '--source', 'hospital', '--key', 'pk_x', '--url', nobody]).catch((e: { stderr: string }) => e);
+    expect((refused as { stderr: string }).stderr.trim()).toBe(
+      `error: cannot reach the API at ${nobody} (ECONNREFUSED): start it with \`npm start\`, or give its address with --url or PENSION_URL`,
+    );
   } finally {
     process.kill(-service.pid!, 'SIGTERM');
     await exited;
