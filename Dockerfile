@@ -1,24 +1,35 @@
 # syntax=docker/dockerfile:1
-# Multi-stage: dependencies are installed in a build stage; the runtime image carries only
-# production dependencies and the sources (run by tsx, no separate build step), as a non-root user.
-FROM node:24-bookworm-slim AS deps
+# Multi-stage: the TypeScript is compiled in a build stage (npm run build → dist/); the runtime
+# image carries the compiled JavaScript and production dependencies only, runs as the non-root
+# user `node` under tini (signals reach Node, zombies are reaped), and keeps its data in /data.
+FROM node:20-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm ci --omit=dev --no-audit --no-fund
-
-FROM node:24-bookworm-slim AS runtime
-ENV NODE_ENV=production HOST=0.0.0.0 PORT=3000
-WORKDIR /app
-COPY --from=deps /app/node_modules ./node_modules
-COPY package.json tsconfig.json openapi.yaml ./
+RUN npm ci --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json openapi.yaml ./
 COPY policy ./policy
 COPY migrations ./migrations
 COPY jobs ./jobs
 COPY src ./src
+RUN npm run build && npm prune --omit=dev --no-audit --no-fund
+
+FROM node:20-bookworm-slim AS runtime
+RUN apt-get update && apt-get install -y --no-install-recommends tini && rm -rf /var/lib/apt/lists/* \
+  && mkdir -p /data && chown node:node /data
+# DATA_DIR: the embedded PostgreSQL (without DATABASE_URL) and the uploads being received; a
+# volume owned by `node`, so the image starts on its defaults.
+ENV NODE_ENV=production HOST=0.0.0.0 PORT=3000 DATA_DIR=/data
+WORKDIR /app
+COPY --from=build /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
+COPY package.json ./
+VOLUME ["/data"]
 USER node
 EXPOSE 3000
 HEALTHCHECK --interval=30s --timeout=3s CMD node -e "fetch('http://127.0.0.1:'+process.env.PORT+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
-# Migrations are a separate command: docker run IMAGE node --import tsx src/cli.ts migrate
+ENTRYPOINT ["/usr/bin/tini", "--"]
+# Migrations are a one-off command before a new version's processes start:
+#   docker run --rm -e DATABASE_URL=… -e MIGRATION_DATABASE_URL=… IMAGE node dist/src/cli.js migrate
 # A larger young generation: a worker allocates short-lived rows and decisions by the
 # million, and with the default 16 MB semi-space a sweep spent a third of its time in GC.
-CMD ["node", "--max-semi-space-size=64", "--import", "tsx", "src/main.ts"]
+CMD ["node", "--max-semi-space-size=64", "dist/src/main.js"]

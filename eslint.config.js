@@ -25,7 +25,7 @@ const layerZones = [
 ].map((z) => ({ ...z, target: z.target.map((t) => `./${t}`), from: z.from.map((f) => `./${f}`) }));
 
 export default tseslint.config(
-  { ignores: ['node_modules/', '.data/', 'test-artifacts/', 'bench-results/', 'sim-out/'] },
+  { ignores: ['node_modules/', '.data/', 'test-artifacts/', 'bench-results/', 'sim-out/', 'dist/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

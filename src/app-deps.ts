@@ -118,7 +118,7 @@ export function createDeps(base: DepsBase): AppDeps {
   const certification = createCertificationService({ repo: certificationRepo, facts: certificationFacts, policy, openChecks });
   const decisionHistory = createDecisionHistoryService({ db, repo: certificationRepo, pensioners: pensionerRepo });
   const rescoring = createRescoringService({ db, transaction, pending: createRescorePendingRepository(), queues, clock, rescore: certification.rescore });
-  const pensioners = createPensionerService({ transaction, repo: pensionerRepo, certification, certificationRepo, audit, clock });
+  const pensioners = createPensionerService({ transaction, repo: pensionerRepo, certification, certificationRepo, audit, clock, cycle: policy });
   const servicePoint = createServicePointService({
     db,
     transaction,

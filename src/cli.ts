@@ -1,15 +1,10 @@
 // Operators' command line: migrations, API keys, and (with later features) feed uploads.
 import { Command, CommanderError } from 'commander';
-import { ConfigError, loadConfig } from './config.ts';
-import { migrateDatabase, startRuntime, withDatabase } from './runtime.ts';
-import { createKeyRepository } from './modules/auth/repository.ts';
-import { createAuthService } from './modules/auth/service.ts';
-import { DomainError } from './domain/errors.ts';
+import { loadConfig } from './config.ts';
+import { keyServiceFor, migrateDatabase, startRuntime, withDatabase } from './runtime.ts';
 import { requeuePendingReminders } from './modules/reminders/service.ts';
 import { CLI_EXTENSIONS } from './cli-extensions.ts';
-import { ReplayInputError } from './modules/certification/cli.ts';
-import { PolicyError } from './domain/policy.ts';
-import { loadPolicyInForce } from './domain/policy-file.ts';
+import { cliErrorLine } from './cli-errors.ts';
 
 const program = new Command('pension-cli').description('Operate the pension certification service').exitOverride();
 
@@ -22,11 +17,6 @@ program
   });
 
 const keys = program.command('keys').description('API keys');
-/** Keys as the service sees them: a feed key's sources are those of the policy it runs with (POLICY_FILE). */
-async function keyService(db: Parameters<typeof createKeyRepository>[0]) {
-  const { catalogue } = await loadPolicyInForce(loadConfig().policyFile);
-  return createAuthService(createKeyRepository(db), { catalogue });
-}
 keys
   .command('create')
   .requiredOption('--role <role>', 'admin | bureau | staff | feed')
@@ -38,7 +28,7 @@ keys
     // Migrates first (as `migrate` does), so a fresh clone's first key needs no other step.
     const { id, secret } = await withDatabase(
       (d) =>
-        keyService(d.db).then((keys) =>
+        keyServiceFor(d.db).then((keys) =>
           keys.createKey({
             role: o.role,
             name: o.name,
@@ -59,7 +49,7 @@ keys
   .command('list')
   .description('list keys (never their secrets)')
   .action(async () => {
-    const rows = await withDatabase(async (d) => (await keyService(d.db)).listKeys());
+    const rows = await withDatabase(async (d) => (await keyServiceFor(d.db)).listKeys());
     for (const r of rows) {
       process.stdout.write(
         `${r.id}\t${r.role}\t${r.region_prefix ?? '*'}\t${(r.sources ?? []).join(',') || '-'}\t${r.revoked_at ? 'revoked' : 'active'}\t${r.name}\n`,
@@ -70,7 +60,7 @@ keys
   .command('revoke <id>')
   .description('revoke a key')
   .action(async (id: string) => {
-    await withDatabase(async (d) => (await keyService(d.db)).revokeKey(id));
+    await withDatabase(async (d) => (await keyServiceFor(d.db)).revokeKey(id));
     process.stdout.write(`revoked ${id}\n`);
   });
 
@@ -89,14 +79,28 @@ program
     }
   });
 
+program
+  .command('sweep')
+  .description('the daily sweep (every pensioner rescored, checks opened, reminders queued), otherwise run at 02:00')
+  .command('run')
+  .description('run the daily sweep now, in this process, and print what it did')
+  .action(async () => {
+    const runtime = await startRuntime(loadConfig(), { migrate: false });
+    try {
+      const t = Date.now();
+      const r = await runtime.deps.sweep.runAll(runtime.deps.clock.now());
+      process.stdout.write(
+        `swept ${r.pensioners} pensioners in ${r.pages} pages (${((Date.now() - t) / 1000).toFixed(1)} s): ${r.changed} changed, ${r.checks} checks opened or kept, ${r.reminders} reminders due\n`,
+      );
+    } finally {
+      await runtime.close();
+    }
+  });
+
 for (const extend of CLI_EXTENSIONS) extend(program);
 
 program.parseAsync(process.argv).catch((e: unknown) => {
   if (e instanceof CommanderError) process.exit(e.exitCode);
-  const msg =
-    e instanceof ConfigError || e instanceof DomainError || e instanceof ReplayInputError || e instanceof PolicyError
-      ? (e as Error).message
-      : `error: ${(e as Error).message}`;
-  process.stderr.write(`${msg}\n`);
+  process.stderr.write(`${cliErrorLine(e)}\n`);
   process.exit(1);
 });

@@ -3,6 +3,19 @@ import { loadConfig, ConfigError } from './config.ts';
 import { startRuntime } from './runtime.ts';
 import { buildApp } from './app.ts';
 import { startWorkers, startRecovery } from '../jobs/index.ts';
+import { localUrl, removeServiceAddress, writeServiceAddress } from './infra/service-address.ts';
+
+/** Where a newcomer goes next, in plain lines on stderr (stdout stays JSON logs). */
+function welcome(base: string): string {
+  return [
+    `API        ${base}/v1  (contract: openapi.yaml)`,
+    `docs       ${base}/docs`,
+    `staff      ${base}/staff`,
+    `dashboard  ${base}/dashboard`,
+    `a key:     npm run cli -- keys create --role admin --name me   (last line printed is the key)`,
+    '',
+  ].join('\n');
+}
 
 async function main() {
   let config;
@@ -22,11 +35,16 @@ async function main() {
   // QUEUE_RECOVERY_INTERVAL_MS; its first pass creates the schedules before `started`.
   const recovery = config.role !== 'api' ? startRecovery(runtime.deps) : undefined;
   await recovery?.first;
-  if (app) await app.listen({ port: config.port, host: config.host });
+  if (app) {
+    await app.listen({ port: config.port, host: config.host });
+    // The CLI reads it to find this process on whatever PORT/HOST it was given.
+    writeServiceAddress(config.dataDir, localUrl(config.host, config.port));
+  }
   const log = (msg: string) => process.stdout.write(`${JSON.stringify({ level: 30, time: Date.now(), msg })}\n`);
   log(
     `started role=${config.role} database=${config.databaseUrl ? 'external' : 'embedded'} queue=${runtime.queues.kind}${app ? ` http=${config.host}:${config.port}` : ''}`,
   );
+  if (app) process.stderr.write(welcome(localUrl(config.host, config.port)));
 
   let stopping = false;
   const stop = async (signal: string) => {
@@ -40,6 +58,7 @@ async function main() {
     deadline.unref();
     try {
       recovery?.stop();
+      if (app) removeServiceAddress(config.dataDir);
       await app?.close(); // stops accepting, drains in-flight requests
       await Promise.allSettled(workers.map((w) => w.close())); // lets active jobs finish
       await runtime.close();

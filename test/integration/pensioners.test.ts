@@ -210,3 +210,47 @@ describe('logs', () => {
     expect(all).not.toMatch(/\d{17}[\dX]/);
   });
 });
+
+describe('registered without lastCertifiedAt', () => {
+  const status = async (id: string) =>
+    (await t.app.inject({ method: 'GET', url: `/v1/pensioners/${id}/certification`, headers: auth(admin) })).json() as {
+      status: string;
+      certifiedUntil: string;
+    };
+
+  it('is due on the day of registration, not suspended, when the benefit started long ago', async () => {
+    const id = syntheticId();
+    const put = await t.app.inject({
+      method: 'PUT',
+      url: `/v1/pensioners/${id}`,
+      headers: auth(bureau),
+      payload: pensionerBody({ benefitStartDate: '2010-04-01' }),
+    });
+    expect(put.statusCode).toBe(201);
+    // 2026-06-15 is the test's today: due now, with the two months' reminder window to be certified in.
+    expect(await status(id)).toMatchObject({ status: 'due', certifiedUntil: '2026-08-15' });
+    const read = await t.app.inject({ method: 'GET', url: `/v1/pensioners/${id}`, headers: auth(bureau) });
+    expect(read.json()).toMatchObject({ lastCertifiedAt: '2025-08-15' });
+  });
+
+  it('is certified from the benefit start for a new pensioner', async () => {
+    const id = syntheticId();
+    await t.app.inject({ method: 'PUT', url: `/v1/pensioners/${id}`, headers: auth(bureau), payload: pensionerBody({ benefitStartDate: '2026-03-01' }) });
+    expect(await status(id)).toMatchObject({ status: 'certified', certifiedUntil: '2027-03-01' });
+  });
+
+  it('keeps the stored last certification when the registry is sent again without one', async () => {
+    const id = syntheticId();
+    await t.app.inject({ method: 'PUT', url: `/v1/pensioners/${id}`, headers: auth(bureau), payload: pensionerBody({ lastCertifiedAt: '2025-07-01' }) });
+    await t.app.inject({ method: 'PUT', url: `/v1/pensioners/${id}`, headers: auth(bureau), payload: pensionerBody({ monthlyBenefit: '3300' }) });
+    expect(await status(id)).toMatchObject({ status: 'due', certifiedUntil: '2026-07-01' });
+    const bulk = await t.app.inject({
+      method: 'POST',
+      url: '/v1/pensioners/bulk',
+      headers: { ...auth(bureau), 'content-type': 'application/x-ndjson' },
+      payload: `${JSON.stringify({ nationalId: id, ...pensionerBody() })}\n`,
+    });
+    expect(bulk.statusCode).toBe(200);
+    expect(await status(id)).toMatchObject({ certifiedUntil: '2026-07-01' });
+  });
+});

@@ -57,6 +57,20 @@ export function createSweepService(deps: SweepDeps) {
       await deps.queueReminders(db, uncertified, today);
       return { pensioners: ids.length, changed, checks: checks.length, reminders: uncertified.filter((r) => !r.lapsed).length };
     },
+
+    /** The whole sweep in this process, page after page (`sweep run`, the demo), with its totals. */
+    async runAll(now: Date) {
+      const total = { pages: 0, pensioners: 0, changed: 0, checks: 0, reminders: 0 };
+      for (const p of await this.pages()) {
+        const r = await this.sweepPage(p.fromId, p.toId, now);
+        total.pages++;
+        total.pensioners += r.pensioners;
+        total.changed += r.changed;
+        total.checks += r.checks;
+        total.reminders += r.reminders;
+      }
+      return total;
+    },
   };
 }
 export type SweepService = ReturnType<typeof createSweepService>;

@@ -4,6 +4,8 @@ import { createReadStream, statSync } from 'node:fs';
 import { Readable, Transform } from 'node:stream';
 import type { Command } from 'commander';
 import cliProgress from 'cli-progress';
+import { loadConfig } from '../../config.ts';
+import { clientServiceUrl } from '../../infra/service-address.ts';
 
 export interface UploadOptions {
   source: string;
@@ -19,10 +21,28 @@ export interface UploadOptions {
 
 export class UploadError extends Error {}
 
+/** The API as the CLI finds it: PENSION_URL, the service on this DATA_DIR, or PORT/HOST. */
+export function defaultUrl(url?: string): string {
+  const c = loadConfig();
+  return clientServiceUrl({ url, env: process.env, dataDir: c.dataDir, host: c.host, port: c.port });
+}
+
+/** fetch, with a refused or unreachable address said in one line with what to do. */
+export async function callApi(base: string, url: string, init?: RequestInit): Promise<Response> {
+  try {
+    return await fetch(url, init);
+  } catch (e) {
+    const cause = (e as { cause?: { code?: string; message?: string } }).cause;
+    throw new UploadError(
+      `cannot reach the API at ${base} (${cause?.code ?? cause?.message ?? (e as Error).message}): start it with \`npm start\`, or give its address with --url or PENSION_URL`,
+    );
+  }
+}
+
 export async function uploadFile(file: string, o: UploadOptions, out: NodeJS.WritableStream = process.stdout) {
   const key = o.key;
   if (!key) throw new UploadError('an API key is needed: --key KEY or API_KEY in the environment');
-  const base = (o.url ?? 'http://127.0.0.1:3000').replace(/\/$/, '');
+  const base = (o.url ?? defaultUrl()).replace(/\/$/, '');
   let size: number;
   try {
     size = statSync(file).size;
@@ -45,7 +65,7 @@ export async function uploadFile(file: string, o: UploadOptions, out: NodeJS.Wri
   });
   const body = Readable.toWeb(createReadStream(file).pipe(counter)) as ReadableStream;
   const query = o.mapping ? `?mapping=${encodeURIComponent(o.mapping)}` : '';
-  const res = await fetch(`${base}/v1/feeds/${encodeURIComponent(o.source)}/batches${query}`, {
+  const res = await callApi(base, `${base}/v1/feeds/${encodeURIComponent(o.source)}/batches${query}`, {
     method: 'POST',
     headers: { authorization: `Bearer ${key}`, 'content-type': `${type}; charset=${o.charset ?? 'utf-8'}`, 'content-length': String(size) },
     body,
@@ -58,9 +78,14 @@ export async function uploadFile(file: string, o: UploadOptions, out: NodeJS.Wri
   out.write(`batch ${answer.batchId} ${answer.status}\n`);
 
   for (;;) {
-    const r = await fetch(`${base}/v1/feeds/batches/${answer.batchId}`, { headers: { authorization: `Bearer ${key}` } });
+    const r = await callApi(base, `${base}/v1/feeds/batches/${answer.batchId}`, { headers: { authorization: `Bearer ${key}` } });
     const b = (await r.json()) as Record<string, unknown> & { status: string; rejects: { line: number; code: string; message: string }[] };
-    if (r.status !== 200) throw new UploadError(`cannot read the batch (${r.status})`);
+    if (r.status !== 200) {
+      const why = (b as { error?: { code: string; message: string } }).error;
+      throw new UploadError(
+        `cannot read batch ${answer.batchId} (${r.status}${why ? ` ${why.code}: ${why.message}` : ''}): use the key that uploaded it, or an admin key`,
+      );
+    }
     if (b.status === 'completed' || b.status === 'failed') {
       out.write(`status ${b.status}: lines ${b.lines}, accepted ${b.accepted}, duplicates ${b.duplicates}, unmatched ${b.unmatched}, rejected ${b.rejected}\n`);
       for (const x of b.rejects.slice(0, 20)) out.write(`  line ${x.line}: ${x.code}: ${x.message}\n`);
@@ -80,12 +105,12 @@ export function feedCommands(program: Command) {
     .option('--charset <charset>', 'utf-8 (default) or gbk')
     .option('--mapping <name>', "read the file's own columns, dates and codes through this interface mapping of the service (MAPPINGS_FILE)")
     .option('--type <mediaType>', 'text/csv (default) or application/x-ndjson (default for .ndjson files)')
-    .option('--url <url>', 'the API (default http://127.0.0.1:3000 or API_URL)')
+    .option('--url <url>', 'the API (default: PENSION_URL, else the service running on DATA_DIR, else http://HOST:PORT)')
     .option('--key <key>', 'a feed or admin key (default: API_KEY)')
     .action(async (file: string, o: UploadOptions) => {
-      // API_KEY and API_URL are the operator's shell defaults for --key and --url, read here by
-      // the command: they configure this client, not the service (src/config.ts).
-      const b = await uploadFile(file, { ...o, key: o.key ?? process.env.API_KEY, url: o.url ?? process.env.API_URL });
+      // API_KEY is the operator's shell default for --key, read here by the command: it
+      // configures this client, not the service (src/config.ts).
+      const b = await uploadFile(file, { ...o, key: o.key ?? process.env.API_KEY, url: defaultUrl(o.url) });
       if (b.status === 'failed') process.exitCode = 1;
     });
 }

@@ -1,5 +1,6 @@
 // Evidence ingestion: JSON pushes, batch files (stored in PostgreSQL before the 202,
 // processed by the ingest-batch job in resumable chunks), and batch status.
+import { utf8Checker } from '../../infra/utf8-check.ts';
 import { isUuid } from '../../domain/ids.ts';
 import { maskIdsInText } from '../../domain/masking.ts';
 import { randomUUID } from 'node:crypto';
@@ -377,7 +378,7 @@ export function createEvidenceService(deps: EvidenceServiceDeps) {
       const mapping = o.mapping === undefined ? null : mappingFor(o.mapping, source, media);
       const how: Interpretation = { contentType: media, charset, mapping };
       const inspectHead = media === 'text/csv' ? (head: Buffer, complete: boolean) => checkHeader(head, charset, complete, mapping) : undefined;
-      const file = await spool(body, { dir: deps.uploadDir, maxBytes, inspectHead });
+      const file = await spool(body, { dir: deps.uploadDir, maxBytes, inspectHead, inspectChunk: charset === 'utf-8' ? refuseNonUtf8() : undefined });
       if (file.bytes === 0) {
         await file.remove();
         throw invalid('empty_batch', 'the batch file is empty');
@@ -485,6 +486,19 @@ function storedMapping(b: BatchRow): Mapping | undefined {
     if (e instanceof MappingConfigError) throw new FileFormatError('bad_mapping', `the batch's mapping cannot be read: ${e.message}`);
     throw e;
   }
+}
+
+/** A body declared (or taken as) UTF-8 must be: a GBK file sent without its charset is refused, not misread. */
+function refuseNonUtf8() {
+  const check = utf8Checker();
+  let at = 0;
+  return (chunk: Buffer | null) => {
+    if (chunk ? check.add(chunk) : check.end()) {
+      at += chunk?.length ?? 0;
+      return;
+    }
+    throw invalid('not_utf8', `the file is not UTF-8 (from about byte ${at}): if it is GBK, send it with Content-Type charset=gbk (feed upload --charset gbk)`);
+  };
 }
 
 function checkHeader(head: Buffer, charset: 'utf-8' | 'gbk', complete: boolean, mapping: Mapping | null) {

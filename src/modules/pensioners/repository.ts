@@ -11,6 +11,17 @@ export interface UpsertResult {
   inserted: boolean;
 }
 
+/** People just inserted without a last certification get the assumed one (domain/cycle.ts). */
+async function assumeCertifications(q: Executor, rows: PensionerRecord[], result: UpsertResult[]): Promise<void> {
+  const byId = new Map(rows.map((r) => [r.nationalId, r]));
+  const fill = result.filter((r) => r.inserted && byId.get(r.nationalId)?.legacyCertifiedAt === null);
+  if (fill.length === 0) return;
+  await sql`
+    UPDATE pensioners p SET legacy_certified_at = a.d
+    FROM unnest(${fill.map((r) => r.id)}::bigint[], ${fill.map((r) => byId.get(r.nationalId)!.assumedCertifiedAt)}::date[]) AS a(id, d)
+    WHERE p.id = a.id`.execute(q);
+}
+
 export function createPensionerRepository() {
   return {
     /**
@@ -30,10 +41,14 @@ export function createPensionerRepository() {
         ON CONFLICT (national_id) DO UPDATE SET
           name = excluded.name, region_code = excluded.region_code, benefit_start_date = excluded.benefit_start_date,
           monthly_benefit_fen = excluded.monthly_benefit_fen, pension_type = excluded.pension_type,
-          phone = excluded.phone, legacy_certified_at = excluded.legacy_certified_at, updated_at = now()
+          phone = excluded.phone, updated_at = now(),
+          -- Sent without one, the stored last certification stays (a re-sent registry never renews it).
+          legacy_certified_at = coalesce(excluded.legacy_certified_at, p.legacy_certified_at)
         WHERE ${inRegionSql('p.region_code', scope)}
         RETURNING national_id, id::text AS id, (xmax = 0) AS inserted`.execute(q);
-      return res.rows.map((r) => ({ nationalId: r.national_id, id: r.id, inserted: r.inserted }));
+      const result = res.rows.map((r) => ({ nationalId: r.national_id, id: r.id, inserted: r.inserted }));
+      await assumeCertifications(q, rows, result);
+      return result;
     },
 
     async findByNationalId(q: Executor, nationalId: string, scope: string | null) {

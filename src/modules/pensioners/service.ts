@@ -1,5 +1,6 @@
 // Registering pensioners one by one or in bulk, and reading one back. Each write and the
 // certification it implies commit together.
+import type { CycleRules } from '../../domain/cycle.ts';
 import type { Clock } from '../../infra/clock.ts';
 import type { Transact } from '../../infra/database.ts';
 import { compileRecordSchema, fieldErrors } from '../../infra/validation.ts';
@@ -35,7 +36,12 @@ export interface BulkLine {
 }
 
 /** A bulk line checked: the record to store, a reject, or nothing (a blank line). */
-function checkLine({ line, text, tooLong }: BulkLine, today: IsoDate, scope: string | null): { rec: PensionerRecord } | { reject: Reject } | null {
+function checkLine(
+  { line, text, tooLong }: BulkLine,
+  today: IsoDate,
+  scope: string | null,
+  cycle?: CycleRules,
+): { rec: PensionerRecord } | { reject: Reject } | null {
   if (tooLong) return { reject: { line, code: 'malformed_line', message: 'line is longer than 65536 characters' } };
   if (text.trim() === '') return null;
   let obj: unknown;
@@ -48,7 +54,7 @@ function checkLine({ line, text, tooLong }: BulkLine, today: IsoDate, scope: str
   if (bad !== null) return { reject: { line, code: 'invalid_text', message: `${bad || 'line'} holds a NUL or a broken character` } };
   if (!validLine(obj)) return { reject: { line, code: 'invalid_field', message: fieldErrors(validLine.errors)[0]?.message ?? 'invalid record' } };
   const { nationalId, ...fields } = obj;
-  const checked = checkPensioner(nationalId, fields, today);
+  const checked = checkPensioner(nationalId, fields, today, cycle);
   if (!checked.ok) return { reject: { line, code: checked.code, message: checked.message } };
   if (!inRegion(checked.value.regionCode, scope)) return { reject: { line, code: 'outside_region', message: 'regionCode is outside the region of this key' } };
   return { rec: checked.value };
@@ -61,6 +67,8 @@ export interface PensionerServiceDeps {
   certificationRepo: Pick<CertificationRepository, 'viewByNationalId'>;
   audit: Pick<AuditWriter, 'record'>;
   clock: Clock;
+  /** The policy's cycle, for the certification assumed when a person is registered without one. */
+  cycle?: CycleRules;
 }
 
 // Long only by its methods, each a short step; they share the deps closed over here.
@@ -140,7 +148,7 @@ export function createPensionerService(deps: PensionerServiceDeps) {
 
   return {
     async register(nationalId: string, body: PensionerBodyT, who: Principal) {
-      const checked = checkPensioner(nationalId, body, shanghaiDate(clock.now()));
+      const checked = checkPensioner(nationalId, body, shanghaiDate(clock.now()), deps.cycle);
       if (!checked.ok) throw invalid(checked.code, checked.message);
       if (!inRegion(checked.value.regionCode, who.regionPrefix)) {
         throw new DomainError('forbidden', 'outside_region', 'regionCode is outside the region of this key');
@@ -164,7 +172,7 @@ export function createPensionerService(deps: PensionerServiceDeps) {
       const today = shanghaiDate(clock.now());
       const run = bulkRun(who);
       for await (const l of lines) {
-        const checked = checkLine(l, today, who.regionPrefix);
+        const checked = checkLine(l, today, who.regionPrefix, deps.cycle);
         if (checked === null) continue;
         if ('reject' in checked) run.reject(checked.reject);
         else await run.add(l.line, checked.rec);

@@ -1,6 +1,7 @@
 // Checks of one pensioner record beyond its JSON shape, shared by PUT and bulk lines.
 import { parseNationalId, NATIONAL_ID_MESSAGES } from '../../domain/national-id.ts';
 import { isIsoDate, type IsoDate } from '../../domain/calendar.ts';
+import { assumedCertification, type CycleRules } from '../../domain/cycle.ts';
 import { parseYuan } from '../../domain/money.ts';
 import type { PensionerBodyT } from './schemas.ts';
 
@@ -14,11 +15,13 @@ export interface PensionerRecord {
   pensionType: string;
   phone: string | null;
   legacyCertifiedAt: IsoDate | null;
+  /** Stored as the last certification when a new person comes without one (domain/cycle.ts). */
+  assumedCertifiedAt: IsoDate;
 }
 
 export type Checked = { ok: true; value: PensionerRecord } | { ok: false; code: string; message: string };
 
-export function checkPensioner(nationalIdRaw: string, body: PensionerBodyT, today: IsoDate): Checked {
+export function checkPensioner(nationalIdRaw: string, body: PensionerBodyT, today: IsoDate, cycle?: CycleRules): Checked {
   const id = parseNationalId(nationalIdRaw, today);
   if (!id.ok) return { ok: false, code: 'invalid_national_id', message: NATIONAL_ID_MESSAGES[id.error] };
   if (!isIsoDate(body.benefitStartDate)) return { ok: false, code: 'invalid_date', message: 'benefitStartDate is not a real date' };
@@ -46,6 +49,7 @@ export function checkPensioner(nationalIdRaw: string, body: PensionerBodyT, toda
       pensionType: body.pensionType ?? 'enterprise',
       phone: body.phone ?? null,
       legacyCertifiedAt: legacy,
+      assumedCertifiedAt: assumedCertification(body.benefitStartDate, today, cycle),
     },
   };
 }
