@@ -3,6 +3,11 @@
 // have died unreported, or to be going without money they are owed.
 import { ageOn, daysBetween, type IsoDate } from './calendar.ts';
 
+/** Checks opened because someone needs certifying: a certification answers them. */
+export const DUE_CHECK_REASON = 'certification_due';
+export const SELF_SERVICE_FAILED = 'self_service_failed';
+export const NEED_REASONS: readonly string[] = [DUE_CHECK_REASON, SELF_SERVICE_FAILED];
+
 export const REVIEW_PRIORITY = { conflicting_death_record: 85, suspected_card_misuse: 80 } as const;
 
 /**

@@ -5,7 +5,7 @@
 import type { Executor } from '../../infra/database.ts';
 import type { Policy } from '../../domain/policy.ts';
 import type { Decision } from '../../domain/lifecycle.ts';
-import { REVIEW_PRIORITY } from '../../domain/priority.ts';
+import { NEED_REASONS, REVIEW_PRIORITY } from '../../domain/priority.ts';
 import type { CertificationRepository } from './repository.ts';
 import type { FactsRepository } from './facts-repository.ts';
 import { decideFor, toState, type CertificationState } from './decide.ts';
@@ -42,11 +42,15 @@ function sameOutcome(a: StoredOutcome | undefined, status: string, b: Certificat
   );
 }
 
+/** Resolves the open checks of these reasons of these pensioners as answered by a certification. */
+export type ResolveCertifiedChecks = (q: Q, pensionerIds: string[], reasons: readonly string[], now: Date) => Promise<unknown>;
+
 export interface CertificationServiceDeps {
   repo: Pick<CertificationRepository, 'current' | 'save'>;
   facts: Pick<FactsRepository, 'facts'>;
   policy: Policy;
   openChecks: OpenChecks;
+  resolveCertifiedChecks: ResolveCertifiedChecks;
 }
 
 export function createCertificationService(deps: CertificationServiceDeps) {
@@ -84,6 +88,10 @@ export function createCertificationService(deps: CertificationServiceDeps) {
         now,
         actor,
       );
+      // Certified just now (by any evidence: a face check, a hospital stay): the checks opened
+      // because they needed certifying are answered, so staff are not sent to them.
+      const certified = decided.filter((d) => d.changed && d.decision.status === 'certified').map((d) => d.pensionerId);
+      if (certified.length) await deps.resolveCertifiedChecks(q, certified, NEED_REASONS, now);
       const reviews = decided.filter((d) => d.decision.review);
       if (reviews.length) {
         await deps.openChecks(

@@ -4,13 +4,12 @@
 // page re-delivered by the queue simply recomputes the same result.
 import type { Executor, Transact } from '../../infra/database.ts';
 import { shanghaiDate } from '../../domain/calendar.ts';
-import { checkPriority } from '../../domain/priority.ts';
+import { DUE_CHECK_REASON, checkPriority } from '../../domain/priority.ts';
 import type { CertificationService, ReviewCheck } from './service.ts';
 import type { CertificationRepository } from './repository.ts';
 import type { FactsRepository } from './facts-repository.ts';
 
 const SWEEP_PAGE = 2000;
-const DUE_CHECK_REASON = 'certification_due';
 
 export interface SweepDeps {
   db: Executor;
