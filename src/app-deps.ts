@@ -193,6 +193,7 @@ export function createDeps(base: DepsBase): AppDeps {
     certifications: certificationRepo,
     pensioners: certificationFacts,
     openChecks,
+    checks: manualCheckRepo,
     queueReminders: (q, rows, today) => queueSweepReminders(q, rows, today, queues),
   });
   const reminders = createReminderService({ transaction, audit, clock, smsGatewayUrl: config.smsGatewayUrl });
