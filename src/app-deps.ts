@@ -115,7 +115,13 @@ export function createDeps(base: DepsBase): AppDeps {
   const certificationRepo = createCertificationRepository(pool);
   const certificationFacts = createFactsRepository();
   const pensionerRepo = createPensionerRepository();
-  const certification = createCertificationService({ repo: certificationRepo, facts: certificationFacts, policy, openChecks });
+  const certification = createCertificationService({
+    repo: certificationRepo,
+    facts: certificationFacts,
+    policy,
+    openChecks,
+    resolveCertifiedChecks: manualCheckRepo.resolveCertified,
+  });
   const decisionHistory = createDecisionHistoryService({ db, repo: certificationRepo, pensioners: pensionerRepo });
   const rescoring = createRescoringService({ db, transaction, pending: createRescorePendingRepository(), queues, clock, rescore: certification.rescore });
   const pensioners = createPensionerService({ transaction, repo: pensionerRepo, certification, certificationRepo, audit, clock, cycle: policy });
@@ -140,7 +146,7 @@ export function createDeps(base: DepsBase): AppDeps {
     claimTtlMinutes: config.claimTtlMinutes,
   });
   const evidenceRepo = createEvidenceRepository();
-  const selfService = createSelfServiceResults({ openChecks, answerReminders, audit });
+  const selfService = createSelfServiceResults({ openChecks, needingCertification: certificationRepo.needingCertification, answerReminders, audit });
   const mappings = base.mappings ?? loadConfiguredMappings(config.mappingsFile, policy.catalogue);
   const evidence = createEvidenceService({
     db,
@@ -190,6 +196,7 @@ export function createDeps(base: DepsBase): AppDeps {
     certifications: certificationRepo,
     pensioners: certificationFacts,
     openChecks,
+    checks: manualCheckRepo,
     queueReminders: (q, rows, today) => queueSweepReminders(q, rows, today, queues),
   });
   const reminders = createReminderService({ transaction, audit, clock, smsGatewayUrl: config.smsGatewayUrl });

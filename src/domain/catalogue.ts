@@ -14,8 +14,10 @@ export const TIERS: readonly Tier[] = ['strong', 'reference'];
  *   service itself (service-point checks): it settles what is dated before it.
  * - `self_service`: the person's own face check on the national platform (method `self_service`).
  * - `custodial_sentence_start`, `release`: open and close a custodial period.
- * - `pretrial_detention`, `acquittal`, `face_failed`: accepted and stored; they do not yet
- *   change a status or open a check (their rules belong to the due-process work, not here).
+ * - `pretrial_detention`, `acquittal`: accepted and stored; they do not yet change a status
+ *   (their rules belong to the due-process work, not here).
+ * - `face_failed`: a failed face check; never evidence of life, never activity after a death;
+ *   it opens a `self_service_failed` check for someone due or lapsed (modules/self-service).
  */
 export const ROLES = [
   'death_record',
@@ -82,6 +84,14 @@ export function isDeathRole(role: Role | null): boolean {
 /** Staff at a service point decided in person (alive): overrides data from feeds. */
 export function isStaffAliveRole(role: Role | null): boolean {
   return role === 'staff_in_person' || role === 'staff_home_visit';
+}
+
+/**
+ * A record that the person was NOT recognised (a failed face check): no activity of theirs, so
+ * dated after a death it questions nothing (someone tried and failed, or an old face did not match).
+ */
+export function isFailedAttemptRole(role: Role | null): boolean {
+  return role === 'face_failed';
 }
 
 /** Any staff finding, alive or dead. */

@@ -3,7 +3,7 @@
 import { cycleDates, calendarStatus } from './cycle.ts';
 import { shanghaiDate, startOfShanghaiDay, type IsoDate } from './calendar.ts';
 import { byOccurrence, isCardOnly, type EvidenceEvent } from './evidence.ts';
-import { isStaffAliveRole, isStaffRole } from './catalogue.ts';
+import { isFailedAttemptRole, isStaffAliveRole, isStaffRole } from './catalogue.ts';
 import { isDeathRecord, roleIn, type Policy } from './policy.ts';
 import { autoCertificationDates, scoreAt, type AutoCertificationDate, type AutoMethod, type EvidenceContribution } from './scoring.ts';
 
@@ -103,7 +103,8 @@ const minDate = (dates: IsoDate[]): IsoDate | undefined => dates.sort()[0];
  * - Any activity dated (Shanghai day) after that date opens a review: only card-only activity
  *   suggests someone else is using the card; anything identity-checked (or a staff visit)
  *   suggests the death record itself may be wrong. Activity on the day of death is normal
- *   (people die in hospital) and conflicts with nothing.
+ *   (people die in hospital) and conflicts with nothing; nor does a failed face check, which
+ *   says the person was not recognised (it is no activity of theirs).
  */
 function deathStanding(policy: Policy, events: readonly EvidenceEvent[]): Standing {
   let staff: EvidenceEvent | undefined;
@@ -120,7 +121,9 @@ function deathStanding(policy: Policy, events: readonly EvidenceEvent[]): Standi
   }
   const deathDate = minDate(dates);
   if (deathDate === undefined) return { state: 'alive' };
-  const conflicts = events.filter((ev) => !isDeathRecord(policy, ev) && (after(ev) || ev === staff) && dayOf(ev) > deathDate);
+  // A failed face check is no activity of the person's: it conflicts with no death.
+  const activity = (ev: EvidenceEvent) => !isDeathRecord(policy, ev) && !isFailedAttemptRole(roleIn(policy, ev));
+  const conflicts = events.filter((ev) => activity(ev) && (after(ev) || ev === staff) && dayOf(ev) > deathDate);
   if (conflicts.length === 0) return { state: 'deceased', deathDate };
   const identified = conflicts.find((ev) => isStaffRole(roleIn(policy, ev)) || !isCardOnly(ev.identityCheck));
   return identified

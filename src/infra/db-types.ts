@@ -140,6 +140,7 @@ export interface ManualChecksTable {
   attempts: Generated<number>;
   service_point_id: string | null;
   resolved_by: string | null;
+  priority_reasons: Generated<string[]>;
 }
 
 export interface RemindersTable {

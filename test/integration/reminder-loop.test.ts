@@ -393,3 +393,85 @@ describe('the reminder loop', () => {
     expect(res.json().reminders).toMatchObject({ sent: 0, certified: 0 });
   });
 });
+
+// Three defects of the loop, each a regression test (written before its fix), on a fresh database.
+describe('the reminder loop: failed face checks', () => {
+  let u: TestContext;
+  let uBureau: string;
+  let uFeed: string;
+  beforeAll(async () => {
+    u = await createTestContext({ now: '2026-06-15T04:00:00Z' });
+    uBureau = await u.key('bureau');
+    uFeed = await u.key('feed', { sources: ['self_service', 'death'] });
+  });
+  afterAll(async () => u?.close());
+
+  async function person(birth: string, lastCertifiedAt: string) {
+    const nationalId = syntheticId('510104', birth);
+    const res = await u.app.inject({ method: 'PUT', url: `/v1/pensioners/${nationalId}`, headers: auth(uBureau), payload: pensionerBody({ lastCertifiedAt }) });
+    expect(res.statusCode).toBe(201);
+    const { rows } = await u.deps.pool.query<{ id: string }>(`SELECT id::text AS id FROM pensioners WHERE national_id = $1`, [nationalId]);
+    return { nationalId, id: rows[0]!.id };
+  }
+  const ev = (p: { nationalId: string }, source: string, kind: string, ref: string, occurredAt: string) => ({
+    nationalId: p.nationalId,
+    source,
+    kind,
+    occurredAt,
+    sourceRef: ref,
+    identityCheck: source === 'self_service' ? 'biometric' : 'id_document',
+  });
+  async function send(events: Record<string, unknown>[]) {
+    const res = await u.app.inject({ method: 'POST', url: '/v1/events', headers: auth(uFeed), payload: events });
+    expect(res.statusCode, res.body).toBe(202);
+    await u.deps.rescoring.rescorePending([]);
+  }
+  const status = async (p: { nationalId: string }) =>
+    (await u.app.inject({ method: 'GET', url: `/v1/pensioners/${p.nationalId}/certification`, headers: auth(uBureau) })).json().status as string;
+  async function checksOf(p: { id: string }) {
+    const { rows } = await u.deps.pool.query<{ reason: string; status: string; outcome: string | null }>(
+      `SELECT reason, status, outcome FROM manual_checks WHERE pensioner_id = $1 ORDER BY reason, opened_at`,
+      [p.id],
+    );
+    return rows;
+  }
+
+  it('a failed face check dated after a recorded death is no activity: the person stays deceased', async () => {
+    const p = await person('1938-03-03', '2025-07-15');
+    await send([
+      ev(p, 'death', 'cremation', 'D1-HZ', '2026-06-01T10:00:00+08:00'),
+      ev(p, 'death', 'household_deregistration', 'D1-HJ', '2026-06-02T10:00:00+08:00'),
+    ]);
+    expect(await status(p)).toBe('deceased');
+    await send([ev(p, 'self_service', 'face_failed', 'D1-F', '2026-06-10T10:00:00+08:00')]);
+    expect(await status(p)).toBe('deceased');
+    expect((await checksOf(p)).map((c) => c.reason)).not.toContain('conflicting_death_record');
+  });
+
+  it('a passed face check delivered later closes the open self_service_failed check (resolved by the certification)', async () => {
+    const p = await person('1941-04-04', '2025-07-15'); // due since 2026-05-15
+    await send([ev(p, 'self_service', 'face_failed', 'D2-F', '2026-06-14T09:00:00+08:00')]);
+    expect(await checksOf(p)).toEqual([{ reason: 'self_service_failed', status: 'open', outcome: null }]);
+    await send([ev(p, 'self_service', 'face', 'D2-P', '2026-06-15T09:00:00+08:00')]);
+    expect(await status(p)).toBe('certified');
+    expect(await checksOf(p)).toEqual([{ reason: 'self_service_failed', status: 'resolved', outcome: 'certified' }]);
+  });
+
+  it('a failed face check opens a check only for someone who needs certifying: not the certified, not the deceased', async () => {
+    const certified = await person('1942-05-05', '2026-03-01'); // certified until 2027-03-01, not due
+    const dead = await person('1943-06-06', '2025-07-15');
+    const due = await person('1944-07-07', '2025-07-15');
+    await send([
+      ev(dead, 'death', 'cremation', 'D3-HZ', '2026-06-01T10:00:00+08:00'),
+      ev(dead, 'death', 'household_deregistration', 'D3-HJ', '2026-06-02T10:00:00+08:00'),
+    ]);
+    await send([
+      ev(certified, 'self_service', 'face_failed', 'D3-F1', '2026-06-14T09:00:00+08:00'),
+      ev(dead, 'self_service', 'face_failed', 'D3-F2', '2026-06-14T09:00:00+08:00'),
+      ev(due, 'self_service', 'face_failed', 'D3-F3', '2026-06-14T09:00:00+08:00'),
+    ]);
+    expect(await checksOf(certified)).toEqual([]);
+    expect(await checksOf(dead)).toEqual([]);
+    expect(await checksOf(due)).toEqual([{ reason: 'self_service_failed', status: 'open', outcome: null }]);
+  });
+});

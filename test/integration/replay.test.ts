@@ -52,6 +52,7 @@ beforeAll(async () => {
     facts: createFactsRepository(),
     policy: parsePolicy(earlierJson),
     openChecks: async () => {},
+    resolveCertifiedChecks: async () => {},
   });
   await t.deps.db.transaction().execute((trx) => earlier.rescore(trx, [pensionerId], t.clock.now(), 'test'));
 

@@ -110,6 +110,14 @@ describe('death', () => {
     expect(d).toMatchObject({ status: 'under_review', deathDate: '2026-01-28', review: { reason: 'suspected_card_misuse', eventId: atm.id } });
     expect(d.certifiedAt).toBe('2025-03-15');
   });
+  it('a failed face check after a death is no activity: the person stays deceased (regression)', () => {
+    // face_failed means the platform did NOT recognise the person: no evidence of life, and so
+    // no conflict with the death record (before the fix it opened a conflicting_death_record review).
+    const failed = ev('self_service', 'face_failed', '2026-02-10T02:00:00Z', 'biometric');
+    const d = decide(policy, facts([ev('death', 'cremation', '2026-02-01T02:00:00Z', 'id_document', { deathDate: '2026-01-28' }), failed]), on('2026-03-01'));
+    expect(d).toMatchObject({ status: 'deceased', deathDate: '2026-01-28', review: null });
+    expect(d.deathTimeline.map((t) => t.state)).toEqual(['deceased']);
+  });
   it('identity-checked activity after a death questions the record', () => {
     const rail = ev('travel', 'rail_boarding', '2026-02-10T02:00:00Z', 'biometric');
     const d = decide(

@@ -197,6 +197,17 @@ export function createCertificationRepository(pool: pg.Pool) {
       return res.rows;
     },
 
+    /**
+     * Of these pensioners, those whose certification is ending or has ended (due or suspended
+     * on `today`, as statusFilterSql): the ones who need certifying.
+     */
+    async needingCertification(q: Q, pensionerIds: string[], today: IsoDate): Promise<Set<string>> {
+      if (pensionerIds.length === 0) return new Set();
+      const res = await sql<{ id: string }>`SELECT c.pensioner_id::text AS id FROM certifications c
+        WHERE c.pensioner_id = any(${pensionerIds}::bigint[]) AND c.state = 'active' AND c.due_from <= ${today}::date`.execute(q);
+      return new Set(res.rows.map((r) => r.id));
+    },
+
     /** The stored outcome a rescore compares with: not the evidence, whose JSON is costly to read. */
     async current(q: Q, pensionerIds: string[]) {
       if (pensionerIds.length === 0) return [];

@@ -3,9 +3,10 @@
 // when evidence conflicts with a recorded death. Called by registration, ingestion
 // (rescore jobs), staff actions and the daily sweep; always set-based.
 import type { Executor } from '../../infra/database.ts';
-import type { Policy } from '../../domain/policy.ts';
+import { effectivePolicy, type Policy } from '../../domain/policy.ts';
+import { shanghaiDate } from '../../domain/calendar.ts';
 import type { Decision } from '../../domain/lifecycle.ts';
-import { REVIEW_PRIORITY } from '../../domain/priority.ts';
+import { NEED_REASONS, REVIEW_PRIORITY, needFactors, type NeedFactors } from '../../domain/priority.ts';
 import type { CertificationRepository } from './repository.ts';
 import type { FactsRepository } from './facts-repository.ts';
 import { decideFor, toState, type CertificationState } from './decide.ts';
@@ -17,6 +18,16 @@ export interface ReviewCheck {
   regionCode: string;
   reason: string;
   priority: number;
+  /** The priority's reason codes (domain/priority.ts), when ranked by need. */
+  reasons?: string[];
+}
+
+/** A person due or lapsed after a rescore, with what their checks rank on (visits not counted: the checks hold them). */
+export interface PersonNeed {
+  pensionerId: string;
+  regionCode: string;
+  status: 'due' | 'suspended';
+  factors: NeedFactors;
 }
 
 export type OpenChecks = (q: Q, rows: ReviewCheck[], now: Date, openedBy: string) => Promise<unknown>;
@@ -42,11 +53,15 @@ function sameOutcome(a: StoredOutcome | undefined, status: string, b: Certificat
   );
 }
 
+/** Resolves the open checks of these reasons of these pensioners as answered by a certification. */
+export type ResolveCertifiedChecks = (q: Q, pensionerIds: string[], reasons: readonly string[], now: Date) => Promise<unknown>;
+
 export interface CertificationServiceDeps {
   repo: Pick<CertificationRepository, 'current' | 'save'>;
   facts: Pick<FactsRepository, 'facts'>;
   policy: Policy;
   openChecks: OpenChecks;
+  resolveCertifiedChecks: ResolveCertifiedChecks;
 }
 
 export function createCertificationService(deps: CertificationServiceDeps) {
@@ -60,7 +75,7 @@ export function createCertificationService(deps: CertificationServiceDeps) {
     },
 
     async rescore(q: Q, pensionerIds: string[], now: Date, actor: string) {
-      if (pensionerIds.length === 0) return { changed: 0 };
+      if (pensionerIds.length === 0) return { changed: 0, needs: [] as PersonNeed[] };
       // In sequence: `q` is usually a transaction, whose one connection takes one query at a time.
       const facts = await deps.facts.facts(q, pensionerIds);
       const current = await repo.current(q, pensionerIds);
@@ -69,7 +84,16 @@ export function createCertificationService(deps: CertificationServiceDeps) {
         const decision = decideFor(policy, f, now);
         const state = toState(decision, now);
         const changed = !sameOutcome(before.get(f.pensionerId), decision.status, state);
-        return { pensionerId: f.pensionerId, nationalId: f.nationalId, regionCode: f.regionCode, decision, state, changed, events: f.events };
+        return {
+          pensionerId: f.pensionerId,
+          nationalId: f.nationalId,
+          regionCode: f.regionCode,
+          birthDate: f.birthDate,
+          decision,
+          state,
+          changed,
+          events: f.events,
+        };
       });
       await repo.save(
         q,
@@ -84,6 +108,10 @@ export function createCertificationService(deps: CertificationServiceDeps) {
         now,
         actor,
       );
+      // Certified just now (by any evidence: a face check, a hospital stay): the checks opened
+      // because they needed certifying are answered, so staff are not sent to them.
+      const certified = decided.filter((d) => d.changed && d.decision.status === 'certified').map((d) => d.pensionerId);
+      if (certified.length) await deps.resolveCertifiedChecks(q, certified, NEED_REASONS, now);
       const reviews = decided.filter((d) => d.decision.review);
       if (reviews.length) {
         await deps.openChecks(
@@ -98,7 +126,14 @@ export function createCertificationService(deps: CertificationServiceDeps) {
           'system:review',
         );
       }
-      return { changed: decided.filter((d) => d.changed).length };
+      const today = shanghaiDate(now);
+      const needs: PersonNeed[] = decided.flatMap((d) => {
+        const { status, score, certifiedAt, certifiedUntil } = d.decision;
+        if ((status !== 'due' && status !== 'suspended') || !certifiedAt || !certifiedUntil) return [];
+        const p = { birthDate: d.birthDate, score, certifiedAt, certifiedUntil, events: d.events, unreachableVisits: 0 };
+        return [{ pensionerId: d.pensionerId, regionCode: d.regionCode, status, factors: needFactors(effectivePolicy(policy, d.regionCode), p, today) }];
+      });
+      return { changed: decided.filter((d) => d.changed).length, needs };
     },
   };
 }

@@ -1,16 +1,17 @@
 // The daily sweep: every pensioner is rescored (scores decay, certifications lapse), and
-// those whose certification is ending or has ended get a manual check ordered by urgency
-// and a reminder. It runs in pages of ids so that any number of workers share it and a
+// those whose certification is ending or has ended get a manual check ranked by need
+// (domain/priority.ts: score, strong and reference records of the year, closeness to lapse,
+// age, failed attempts; their checks re-ranked every day, up or down) and a reminder. It runs in pages of ids so that any number of workers share it and a
 // page re-delivered by the queue simply recomputes the same result.
 import type { Executor, Transact } from '../../infra/database.ts';
 import { shanghaiDate } from '../../domain/calendar.ts';
-import { checkPriority } from '../../domain/priority.ts';
+import { DUE_CHECK_REASON, NEED_REASONS, needRank } from '../../domain/priority.ts';
+import type { ManualCheckRepository } from '../manual-checks/repository.ts';
 import type { CertificationService, ReviewCheck } from './service.ts';
 import type { CertificationRepository } from './repository.ts';
 import type { FactsRepository } from './facts-repository.ts';
 
 const SWEEP_PAGE = 2000;
-const DUE_CHECK_REASON = 'certification_due';
 
 export interface SweepDeps {
   db: Executor;
@@ -19,6 +20,7 @@ export interface SweepDeps {
   certifications: Pick<CertificationRepository, 'endingBetween'>;
   pensioners: Pick<FactsRepository, 'idRange' | 'idsBetween'>;
   openChecks: (q: Executor, rows: ReviewCheck[], now: Date, openedBy: string) => Promise<unknown>;
+  checks: Pick<ManualCheckRepository, 'unreachableVisits' | 'rerank'>;
   /** Decides the round itself: the first for those not lapsed, the second a month after the first (reminders module). */
   queueReminders: (q: Executor, rows: { pensionerId: string; dueFrom: string; lapsed: boolean }[], today: string) => Promise<unknown>;
 }
@@ -42,15 +44,31 @@ export function createSweepService(deps: SweepDeps) {
       const ids = await deps.pensioners.idsBetween(db, fromId, toId);
       if (ids.length === 0) return { pensioners: 0, changed: 0, checks: 0, reminders: 0 };
       // A page can be re-run whole (a deadlock with a concurrent rescore is retried).
-      const { changed } = await deps.transaction((trx) => certification.rescore(trx, ids, now, 'system:sweep'), { retries: 2 });
+      const { changed, needs } = await deps.transaction((trx) => certification.rescore(trx, ids, now, 'system:sweep'), { retries: 2 });
       const ending = await deps.certifications.endingBetween(db, fromId, toId);
-      const checks = ending.map((r) => ({
-        pensionerId: r.pensioner_id,
-        regionCode: r.region_code,
+      const visits = await deps.checks.unreachableVisits(
+        db,
+        needs.map((n) => n.pensionerId),
+        NEED_REASONS,
+      );
+      const ranked = needs.map((n) => ({
+        ...n,
+        rank: needRank({ ...n.factors, failedAttempts: n.factors.failedAttempts + (visits.get(n.pensionerId) ?? 0) }),
+      }));
+      const checks = ranked.map((n) => ({
+        pensionerId: n.pensionerId,
+        regionCode: n.regionCode,
         reason: DUE_CHECK_REASON,
-        priority: checkPriority({ score: r.score, certifiedUntil: r.certified_until, birthDate: r.birth_date, today }),
+        priority: n.rank.priority,
+        reasons: n.rank.reasons,
       }));
       await deps.openChecks(db, checks, now, 'system:sweep');
+      // Opening only ever raises a priority; the rank of the day may be lower (a reference record came).
+      await deps.checks.rerank(
+        db,
+        ranked.map((n) => ({ pensionerId: n.pensionerId, priority: n.rank.priority, reasons: n.rank.reasons })),
+        NEED_REASONS,
+      );
       // Everyone still not certified for their due date: the lapsed too, whose second reminder
       // may still be owed (a month after the first); `reminders` counts those due, as before.
       const uncertified = ending.map((r) => ({ pensionerId: r.pensioner_id, dueFrom: r.due_from, lapsed: r.status !== 'due' }));

@@ -24,6 +24,8 @@ export interface CheckRow {
   note: string | null;
   attempts: number;
   service_point_id: string | null;
+  /** Why it ranks where it does (domain/priority.ts codes); empty for checks of fixed priority. */
+  priority_reasons: string[];
   /** opened_at in PostgreSQL's own text form, exact to the microsecond: the cursor key. */
   opened_at_key: string;
 }
@@ -33,6 +35,8 @@ export interface OpenCheck {
   regionCode: string;
   reason: string;
   priority: number;
+  /** The priority's reason codes (need-ranked checks). */
+  reasons?: string[];
   note?: string | null;
 }
 
@@ -55,7 +59,8 @@ const RECENT_KEEP = 3;
 
 const COLUMNS = sql`m.id::text AS id, m.pensioner_id::text AS pensioner_id, p.national_id, p.name, m.region_code, m.reason,
   m.priority, m.status, m.opened_at, m.opened_by, m.claimed_by::text AS claimed_by, m.claimed_at, m.claim_expires_at,
-  m.resolved_at, m.resolved_by::text AS resolved_by, m.outcome, m.note, m.attempts, m.service_point_id, m.opened_at::text AS opened_at_key`;
+  m.resolved_at, m.resolved_by::text AS resolved_by, m.outcome, m.note, m.attempts, m.service_point_id, m.priority_reasons,
+  m.opened_at::text AS opened_at_key`;
 
 /** A claim whose time ran out counts as open again: anyone may take it. */
 function statusSql(status: QueueStatus | undefined, now: Date) {
@@ -108,13 +113,16 @@ export function createManualCheckRepository() {
       const list = [...unique.values()];
       if (list.length === 0) return [];
       const res = await sql<{ id: string; pensioner_id: string; reason: string; inserted: boolean }>`
-        INSERT INTO manual_checks AS m (pensioner_id, region_code, reason, priority, status, opened_at, opened_by, note)
-        SELECT u.pensioner_id, u.region_code, u.reason, u.priority, 'open', ${now}::timestamptz, ${openedBy}, u.note
+        INSERT INTO manual_checks AS m (pensioner_id, region_code, reason, priority, status, opened_at, opened_by, note, priority_reasons)
+        SELECT u.pensioner_id, u.region_code, u.reason, u.priority, 'open', ${now}::timestamptz, ${openedBy}, u.note,
+          COALESCE(string_to_array(u.reasons, ','), '{}')
         FROM unnest(${list.map((r) => r.pensionerId)}::bigint[], ${list.map((r) => r.regionCode)}::text[],
           ${list.map((r) => r.reason)}::text[], ${list.map((r) => Math.round(r.priority))}::int[],
-          ${list.map((r) => r.note ?? null)}::text[]) AS u(pensioner_id, region_code, reason, priority, note)
+          ${list.map((r) => r.note ?? null)}::text[], ${list.map((r) => (r.reasons ?? []).join(','))}::text[])
+          AS u(pensioner_id, region_code, reason, priority, note, reasons)
         ON CONFLICT (pensioner_id, reason) WHERE status <> 'resolved'
-        DO UPDATE SET priority = GREATEST(m.priority, excluded.priority), note = COALESCE(excluded.note, m.note)
+        DO UPDATE SET priority = GREATEST(m.priority, excluded.priority), note = COALESCE(excluded.note, m.note),
+          priority_reasons = CASE WHEN excluded.priority >= m.priority THEN excluded.priority_reasons ELSE m.priority_reasons END
         RETURNING m.id::text AS id, m.pensioner_id::text AS pensioner_id, m.reason, (xmax = 0) AS inserted`.execute(q);
       return res.rows.map((r) => ({ id: r.id, pensionerId: r.pensioner_id, reason: r.reason, inserted: r.inserted }));
     },
@@ -210,6 +218,43 @@ export function createManualCheckRepository() {
           RETURNING m.*`,
       );
       return rows[0];
+    },
+
+    /**
+     * The staff visits that found nobody, per pensioner, over their open checks of `reasons`
+     * (each visit is counted on the check it answered; the most any check has is taken).
+     */
+    async unreachableVisits(q: Executor, pensionerIds: string[], reasons: readonly string[]): Promise<Map<string, number>> {
+      if (pensionerIds.length === 0) return new Map();
+      const res = await sql<{ id: string; n: number }>`SELECT m.pensioner_id::text AS id, max(m.attempts)::int AS n FROM manual_checks m
+        WHERE m.pensioner_id = any(${pensionerIds}::bigint[]) AND m.reason = any(${reasons}::text[]) AND m.status <> 'resolved'
+        GROUP BY m.pensioner_id`.execute(q);
+      return new Map(res.rows.map((r) => [r.id, r.n]));
+    },
+
+    /** Sets the priority (up or down) and its reasons of every open check of `reasons` of each pensioner. */
+    async rerank(q: Executor, rows: { pensionerId: string; priority: number; reasons: string[] }[], reasons: readonly string[]) {
+      if (rows.length === 0) return;
+      await sql`UPDATE manual_checks m SET priority = u.priority, priority_reasons = COALESCE(string_to_array(u.reasons, ','), '{}')
+        FROM unnest(${rows.map((r) => r.pensionerId)}::bigint[], ${rows.map((r) => Math.round(r.priority))}::int[],
+          ${rows.map((r) => r.reasons.join(','))}::text[]) AS u(pensioner_id, priority, reasons)
+        WHERE m.pensioner_id = u.pensioner_id AND m.reason = any(${reasons}::text[]) AND m.status <> 'resolved'
+          AND (m.priority, m.priority_reasons) IS DISTINCT FROM (u.priority, COALESCE(string_to_array(u.reasons, ','), '{}'))`.execute(q);
+    },
+
+    /**
+     * A certification answers the checks of `reasons` opened because the person needed one
+     * (resolved `certified`, by nobody: the decision history says what certified them). Checks
+     * a member of staff is holding are left to them, as when a person is seen.
+     */
+    async resolveCertified(q: Executor, pensionerIds: string[], reasons: readonly string[], now: Date) {
+      if (pensionerIds.length === 0) return [];
+      const res = await sql<{ id: string; pensioner_id: string }>`UPDATE manual_checks m SET status = 'resolved', resolved_at = ${now},
+          resolved_by = NULL, outcome = 'certified'
+        WHERE m.pensioner_id = any(${pensionerIds}::bigint[]) AND m.reason = any(${reasons}::text[]) AND m.status <> 'resolved'
+          AND (m.status = 'open' OR m.claim_expires_at <= ${now})
+        RETURNING m.id::text AS id, m.pensioner_id::text AS pensioner_id`.execute(q);
+      return res.rows;
     },
 
     /**

@@ -4,6 +4,7 @@
 import type { Clock } from '../../infra/clock.ts';
 import type { Executor, Transact } from '../../infra/database.ts';
 import { shanghaiDate } from '../../domain/calendar.ts';
+import { NEED_WEIGHTS } from '../../domain/priority.ts';
 import { keysetPage } from '../../domain/paging.ts';
 import { narrowRegion } from '../../domain/region.ts';
 import { DomainError, invalid, conflict, notFound } from '../../domain/errors.ts';
@@ -17,8 +18,11 @@ import { checkContextView, checkView, effectiveStatus } from './view.ts';
 /** Priority of a check opened by a flag, by its reason; others get the default. */
 export const FLAG_PRIORITY: Record<string, number> = { reported_death: 90, suspected_misuse: 80 };
 export const DEFAULT_FLAG_PRIORITY = 70;
-/** How much higher a check goes each time nobody could be reached. */
-export const UNREACHABLE_ESCALATION = 10;
+/**
+ * How much higher a check goes each time nobody could be reached: one failed attempt of the need
+ * rank, at once (the next sweep ranks need checks again, counting the visit among the attempts).
+ */
+export const UNREACHABLE_ESCALATION = NEED_WEIGHTS.failedAttempt;
 
 /** The last row's sort key of a queue page: (priority, opened_at as PostgreSQL prints it, id). */
 export type CheckKey = readonly [priority: string, openedAt: string, id: string];

@@ -1,6 +1,7 @@
 // A manual check as the contract shows it; staff see the person masked.
 import { maskName, maskNationalId, maskPersonalText, maskPhone } from '../../domain/masking.ts';
 import type { IsoDate } from '../../domain/calendar.ts';
+import { fixedReasons, urgencyLevel } from '../../domain/priority.ts';
 import { regionLabel } from '../service-point/service.ts';
 import { statusOf } from '../certification/view.ts';
 import type { CheckContextRow, CheckRow } from './repository.ts';
@@ -21,6 +22,8 @@ export function checkView(row: CheckRow, now: Date, viewer: { keyId: string; mas
     regionName: regionLabel(row.region_code),
     reason: viewer.masked ? maskPersonalText(row.reason, row.name) : row.reason,
     priority: row.priority,
+    // Why it ranks where it does, as data: 紧急/较急/一般 and the reason codes (domain/priority.ts).
+    urgency: { level: urgencyLevel(row.priority), reasons: row.priority_reasons.length ? row.priority_reasons : fixedReasons(row.reason) },
     status,
     openedAt: row.opened_at.toISOString(),
     attempts: row.attempts,

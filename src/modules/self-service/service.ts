@@ -1,19 +1,26 @@
 // Results of the national platform's face certification (电子社保卡 / 掌上12333), source
 // `self_service`, pushed (POST /v1/events) or pulled (FEEDS_FILE). A `face` result is evidence
 // like any other (rescoring certifies); besides that:
-// - a `face_failed` result opens a manual check `self_service_failed`, unless one is open for
-//   the person already (the check repository keeps one open check per person and reason);
+// - a `face_failed` result opens a manual check `self_service_failed` only where a check is
+//   needed: the person's certification is due or has lapsed (not someone certified, whose
+//   failed attempt needs nobody's visit, nor someone deceased, under review, in custody: their
+//   own checks and rules apply), and unless one is open for the person already (the check
+//   repository keeps one open check per person and reason). The failure stays stored either
+//   way, and counts as a failed attempt when the queue ranks the person later;
+// - a later passed check closes that check: the rescore that certifies the person resolves it
+//   (src/modules/certification/service.ts);
 // - a result carrying a reminder's code marks that reminder answered.
 // Called in the transaction that stored the events, for the events it inserted only (never
 // duplicates), so a result sent again is not acted on again.
 import type { Executor } from '../../infra/database.ts';
 import type { AuditWriter } from '../audit/repository.ts';
-import { SELF_SERVICE_FAILED_PRIORITY } from '../../domain/priority.ts';
+import { shanghaiDate, type IsoDate } from '../../domain/calendar.ts';
+import { SELF_SERVICE_FAILED, SELF_SERVICE_FAILED_PRIORITY } from '../../domain/priority.ts';
 import type { InsertedSelfService } from '../evidence/repository.ts';
 import type { OpenCheck } from '../manual-checks/repository.ts';
 import type { CodedResult, StoredReminderKey } from '../reminders/service.ts';
 
-export const SELF_SERVICE_FAILED = 'self_service_failed';
+export { SELF_SERVICE_FAILED };
 
 export interface SelfServiceOutcome {
   checks: { pensionerId: string; checkId: string; eventId: string }[];
@@ -22,6 +29,8 @@ export interface SelfServiceOutcome {
 
 export interface SelfServiceDeps {
   openChecks: (q: Executor, rows: OpenCheck[], now: Date, openedBy: string) => Promise<{ id: string; pensionerId: string; inserted: boolean }[]>;
+  /** Of these pensioners, those due or lapsed on `today` (certification repository). */
+  needingCertification: (q: Executor, pensionerIds: string[], today: IsoDate) => Promise<Set<string>>;
   answerReminders: (q: Executor, results: CodedResult[]) => Promise<(StoredReminderKey & { eventId: string })[]>;
   audit: Pick<AuditWriter, 'record'>;
 }
@@ -47,7 +56,9 @@ export function createSelfServiceResults(deps: SelfServiceDeps) {
     async record(q: Executor, inserted: InsertedSelfService[], codes: ReadonlyMap<string, string>, now: Date): Promise<SelfServiceOutcome> {
       const out: SelfServiceOutcome = { checks: [], answered: [] };
       if (inserted.length === 0) return out;
-      const failed = failuresToCheck(inserted);
+      const failures = failuresToCheck(inserted);
+      const needing = failures.length ? await deps.needingCertification(q, [...new Set(failures.map((r) => r.pensionerId))], shanghaiDate(now)) : new Set();
+      const failed = failures.filter((r) => needing.has(r.pensionerId));
       if (failed.length) {
         const opened = await deps.openChecks(
           q,
