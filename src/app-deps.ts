@@ -8,6 +8,7 @@ import type { Clock } from './infra/clock.ts';
 import type { Queues } from './infra/queue.ts';
 import type { Database, Transact } from './infra/database.ts';
 import { createLogger, type Logger } from './infra/logger.ts';
+import { createReadReplica, type ReadReplica } from './infra/read-replica.ts';
 import { listen } from './infra/notifications.ts';
 import { loadDefaultPolicy, type Policy } from './domain/policy.ts';
 import { createAuditWriter, type AuditWriter } from './modules/audit/repository.ts';
@@ -50,6 +51,10 @@ export interface AppDeps {
   db: Kysely<DB>;
   pool: pg.Pool;
   transaction: Transact;
+  /** What lists read: the standby's (DATABASE_READ_URL) while it may be read, else `db`. */
+  readDb: Kysely<DB>;
+  /** The standby and its routing, when DATABASE_READ_URL is set (the app routes each request's reads through it). */
+  readReplica?: ReadReplica;
   /** The database's readiness (/readyz). */
   database: Pick<Database, 'ping'>;
   queues: Queues;
@@ -58,6 +63,7 @@ export interface AppDeps {
   audit: AuditWriter;
   auth: AuthService;
   pensioners: PensionerService;
+  /** The routes' certification reads: lookups on the standby when there is one. */
   certificationRepo: CertificationRepository;
   certification: CertificationService;
   decisionHistory: DecisionHistoryService;
@@ -107,12 +113,16 @@ export function createDeps(base: DepsBase): AppDeps {
   const manualCheckRepo = createManualCheckRepository();
   const openChecks = manualCheckRepo.open;
   const audit = createAuditWriter(pool);
+  // Lookups, lists, reports and exports read `reads`; writes, audit and jobs stay on the primary.
+  const readReplica = config.databaseReadUrl ? createReadReplica(pool, config.databaseReadUrl, { maxLagMs: config.databaseReadMaxLagMs }) : undefined;
+  const reads = readReplica ?? { db, pool, transaction };
   const connectionString = (pool as unknown as { options: { connectionString?: string } }).options.connectionString;
   const auth = createAuthService(createKeyRepository(db), {
     watchRevocations: connectionString ? (on) => listen(connectionString, 'api_key_revoked', on) : undefined,
     catalogue: policy.catalogue,
   });
   const certificationRepo = createCertificationRepository(pool);
+  const certificationReads = createCertificationRepository(reads.pool);
   const certificationFacts = createFactsRepository();
   const pensionerRepo = createPensionerRepository();
   const certification = createCertificationService({
@@ -122,9 +132,17 @@ export function createDeps(base: DepsBase): AppDeps {
     openChecks,
     resolveCertifiedChecks: manualCheckRepo.resolveCertified,
   });
-  const decisionHistory = createDecisionHistoryService({ db, repo: certificationRepo, pensioners: pensionerRepo });
+  const decisionHistory = createDecisionHistoryService({ db: reads.db, repo: certificationRepo, pensioners: pensionerRepo });
   const rescoring = createRescoringService({ db, transaction, pending: createRescorePendingRepository(), queues, clock, rescore: certification.rescore });
-  const pensioners = createPensionerService({ transaction, repo: pensionerRepo, certification, certificationRepo, audit, clock, cycle: policy });
+  const pensioners = createPensionerService({
+    transaction,
+    repo: pensionerRepo,
+    certification,
+    certificationRepo: certificationReads,
+    audit,
+    clock,
+    cycle: policy,
+  });
   const servicePoint = createServicePointService({
     db,
     transaction,
@@ -200,15 +218,17 @@ export function createDeps(base: DepsBase): AppDeps {
     queueReminders: (q, rows, today) => queueSweepReminders(q, rows, today, queues),
   });
   const reminders = createReminderService({ transaction, audit, clock, smsGatewayUrl: config.smsGatewayUrl });
-  const payroll = createPayrollService({ transaction, repo: createPayrollRepository(), certification });
+  const payroll = createPayrollService({ transaction: reads.transaction, repo: createPayrollRepository(), certification });
   const reportsRepo = createReportsRepository();
-  const reports = createReportsService({ db, repo: reportsRepo });
-  const dashboard = createDashboardService({ db, repo: reportsRepo, payroll });
+  const reports = createReportsService({ db: reads.db, repo: reportsRepo });
+  const dashboard = createDashboardService({ db: reads.db, repo: reportsRepo, payroll });
   return {
     config,
     db,
     pool,
     transaction,
+    readDb: reads.db,
+    readReplica,
     database: { ping: base.database.ping },
     queues,
     clock,
@@ -217,7 +237,7 @@ export function createDeps(base: DepsBase): AppDeps {
     audit,
     auth,
     pensioners,
-    certificationRepo,
+    certificationRepo: certificationReads,
     certification,
     decisionHistory,
     rescoring,

@@ -15,6 +15,7 @@ import { authPlugin } from './http/auth-plugin.ts';
 import { clientErrorHandler, frameworkErrors } from './http/router-errors.ts';
 import { createAuthFailureLimiter } from './http/auth-failures.ts';
 import { metricsPlugin } from './http/metrics.ts';
+import { useReadRouting } from './http/read-routing.ts';
 import { compileRequestSchema } from './infra/validation.ts';
 import { healthRoutes } from './modules/health/routes.ts';
 import { pensionerRoutes } from './modules/pensioners/routes.ts';
@@ -110,6 +111,7 @@ export async function buildApp(deps: AppDeps, opts: { logger?: false; extraRoute
   const failures = createAuthFailureLimiter({ limit: config.authFailureLimit, windowMs: config.authFailureWindowMs });
   await app.register(metricsPlugin, { queues: deps.queues, token: config.metricsToken, failures });
   await app.register(authPlugin, { authenticate: (secret) => deps.auth.authenticate(secret), failures });
+  if (deps.readReplica) useReadRouting(app, deps.readReplica);
 
   await app.register(swagger, { mode: 'static', specification: { path: path.join(ROOT, 'openapi.yaml'), baseDir: ROOT } });
   await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });

@@ -21,6 +21,10 @@ export interface Config {
   databaseUrl: string | undefined;
   /** The tables' owner, for migrations; unset: DATABASE_URL. */
   migrationDatabaseUrl: string | undefined;
+  /** A streaming standby of DATABASE_URL for lookups, lists, reports and exports; unset: everything reads the primary. */
+  databaseReadUrl: string | undefined;
+  /** The standby is read only while it is at most this far behind the primary (else the primary is). */
+  databaseReadMaxLagMs: number;
   redisUrl: string | undefined;
   port: number;
   host: string;
@@ -85,6 +89,8 @@ export class ConfigError extends Error {}
 const ENV = {
   DATABASE_URL: postgresUrl({ default: undefined }),
   MIGRATION_DATABASE_URL: postgresUrl({ default: undefined }),
+  DATABASE_READ_URL: postgresUrl({ default: undefined }),
+  DATABASE_READ_MAX_LAG_MS: num({ default: 2000 }),
   REDIS_URL: redisUrl({ default: undefined }),
   PORT: port({ default: 3000 }),
   HOST: host({ default: '127.0.0.1' }),
@@ -169,6 +175,8 @@ export function loadConfig(raw: NodeJS.ProcessEnv = process.env): Config {
   return {
     databaseUrl: e.DATABASE_URL,
     migrationDatabaseUrl: e.MIGRATION_DATABASE_URL,
+    databaseReadUrl: e.DATABASE_READ_URL,
+    databaseReadMaxLagMs: positive('DATABASE_READ_MAX_LAG_MS', e.DATABASE_READ_MAX_LAG_MS),
     redisUrl: e.REDIS_URL,
     port: e.PORT,
     host: e.HOST,

@@ -114,6 +114,7 @@ export async function startRuntime(config: Config, opts: { clock?: Clock; migrat
       await queues.close();
       await deps.auth.close();
       await deps.audit.close();
+      await deps.readReplica?.close();
       await database.close();
       await embedded?.stop();
     },

@@ -62,7 +62,8 @@ export function pgClient(trx: Executor): pg.PoolClient {
   return client;
 }
 
-function transactionOn(pool: pg.Pool): Transact {
+/** transaction() on `pool` (also the read replica's, whose connect() picks the server). */
+export function transactionOn(pool: Pick<pg.Pool, 'connect'>): Transact {
   return async function transaction<T>(fn: (trx: Executor) => Promise<T>, opts: TransactionOptions = {}): Promise<T> {
     for (let attempt = 0; ; attempt++) {
       const client = await pool.connect();

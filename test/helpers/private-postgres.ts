@@ -18,7 +18,8 @@ export interface PrivatePostgres {
   remove(): void;
 }
 
-export async function startPrivatePostgres(name: string): Promise<PrivatePostgres> {
+/** A new cluster; with `standbyOf`, a streaming standby of the cluster on that port instead (pg_basebackup -R). */
+export async function startPrivatePostgres(name: string, opts: { standbyOf?: number } = {}): Promise<PrivatePostgres> {
   const dir = mkdtempSync(path.join(tmpdir(), `pc-${name}-`));
   const data = path.join(dir, 'data');
   // PostgreSQL refuses to run as root: the cluster belongs to the postgres system user.
@@ -27,7 +28,8 @@ export async function startPrivatePostgres(name: string): Promise<PrivatePostgre
     execFileSync(root ? 'runuser' : cmd, root ? ['-u', 'postgres', '--', cmd, ...args] : args, { stdio: 'pipe' });
   const pgCtl = (...args: string[]) => asPostgres(path.join(BIN, 'pg_ctl'), ['-D', data, '-w', ...args]);
   if (root) execFileSync('chown', ['-R', 'postgres', dir]);
-  asPostgres(path.join(BIN, 'initdb'), ['-D', data, '-A', 'trust', '-U', 'postgres']);
+  if (opts.standbyOf === undefined) asPostgres(path.join(BIN, 'initdb'), ['-D', data, '-A', 'trust', '-U', 'postgres']);
+  else asPostgres(path.join(BIN, 'pg_basebackup'), ['-D', data, '-R', '-X', 'stream', '-h', '127.0.0.1', '-p', String(opts.standbyOf), '-U', 'postgres']);
   const port = await freePort();
   const start = () => void pgCtl('-o', `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1`, '-l', path.join(dir, 'log'), 'start');
   start();

@@ -15,7 +15,8 @@ import type { CertificationRepository } from './repository.ts';
 import { certificationView, statusOf } from './view.ts';
 
 export interface CertificationRouteDeps {
-  db: Executor;
+  /** Where lists read (the standby's, when there is one). */
+  readDb: Executor;
   certificationRepo: Pick<CertificationRepository, 'certificationByNationalId' | 'statusesByNationalIds' | 'list'>;
   audit: Pick<AuditWriter, 'record'>;
   clock: Clock;
@@ -56,7 +57,7 @@ function parseNationalIds(raw: string[]): string[] {
 }
 
 export async function certificationRoutes(app: FastifyInstance, deps: CertificationRouteDeps) {
-  const { certificationRepo, audit, clock, db } = deps;
+  const { certificationRepo, audit, clock, readDb } = deps;
 
   app.get<{ Params: { nationalId: string } }>(
     '/v1/pensioners/:nationalId/certification',
@@ -72,7 +73,7 @@ export async function certificationRoutes(app: FastifyInstance, deps: Certificat
 
   app.post<{ Body: { nationalIds: string[] } }>(
     '/v1/certifications/query',
-    { schema: { body: QueryBody }, config: { roles: ['bureau', 'admin'] } },
+    { schema: { body: QueryBody }, config: { roles: ['bureau', 'admin'], readOnly: true } },
     async (req) => {
       const ids = parseNationalIds(req.body.nationalIds);
       const rows = await certificationRepo.statusesByNationalIds([...new Set(ids)], req.principal.regionPrefix);
@@ -101,7 +102,7 @@ export async function certificationRoutes(app: FastifyInstance, deps: Certificat
       const limit = req.query.limit ?? 100;
       const after = listCursor.decode(req.query.cursor);
       const today = shanghaiDate(clock.now());
-      const rows = await certificationRepo.list(db, {
+      const rows = await certificationRepo.list(readDb, {
         status: req.query.status,
         scope,
         today,
