@@ -6,6 +6,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { Histogram, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Queues } from '../infra/queue.ts';
+import type { ReadReplica } from '../infra/read-replica.ts';
 import { AppError } from './errors.ts';
 import { bearerKey, refuseBarredAddress } from './auth-plugin.ts';
 import type { AuthFailureLimiter } from './auth-failures.ts';
@@ -28,7 +29,7 @@ function requireToken(token: string, failures: AuthFailureLimiter) {
 
 export const metricsPlugin = fp(async function metrics(
   app: FastifyInstance,
-  opts: { queues: Queues; token: string | undefined; failures: AuthFailureLimiter },
+  opts: { queues: Queues; token: string | undefined; failures: AuthFailureLimiter; replica?: Pick<ReadReplica, 'state'> },
 ) {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
@@ -55,6 +56,28 @@ export const metricsPlugin = fp(async function metrics(
       }
     },
   });
+
+  const replica = opts.replica;
+  if (replica) {
+    new Gauge({
+      name: 'database_standby_lag_seconds',
+      help: 'At most how far the read standby is behind the primary (+Inf: down or unknown); above DATABASE_READ_MAX_LAG_MS it is not read',
+      registers: [registry],
+      collect() {
+        this.set(replica.state().lagMs / 1000);
+      },
+    });
+    new Gauge({
+      name: 'database_reads',
+      help: 'Reads of the read paths since the start, by the server that answered them',
+      labelNames: ['server'],
+      registers: [registry],
+      collect() {
+        const { served } = replica.state();
+        for (const [server, n] of Object.entries(served)) this.set({ server }, n);
+      },
+    });
+  }
 
   app.addHook('onResponse', async (req, reply) => {
     const route = req.routeOptions.url ?? 'unmatched';

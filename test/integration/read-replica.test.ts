@@ -115,6 +115,10 @@ describe('reads on a streaming standby', () => {
     );
     expect(await servedByStandby(() => lookup(writer, nid))).toBe(1);
     expect((await lookup(writer, nid)).statusCode).toBe(200);
+    // What operators see: the lag bound and where reads went.
+    const metrics = (await app.inject({ method: 'GET', url: '/metrics' })).body;
+    expect(metrics).toMatch(/^database_standby_lag_seconds 0(\.\d+)?$/m);
+    expect(metrics).toMatch(/^database_reads\{server="standby"\} [1-9]/m);
   });
 
   it('reads the primary once the standby lags more than DATABASE_READ_MAX_LAG_MS', async () => {
