@@ -29,7 +29,22 @@ export async function startPrivatePostgres(name: string, opts: { standbyOf?: num
   const pgCtl = (...args: string[]) => asPostgres(path.join(BIN, 'pg_ctl'), ['-D', data, '-w', ...args]);
   if (root) execFileSync('chown', ['-R', 'postgres', dir]);
   if (opts.standbyOf === undefined) asPostgres(path.join(BIN, 'initdb'), ['-D', data, '-A', 'trust', '-U', 'postgres']);
-  else asPostgres(path.join(BIN, 'pg_basebackup'), ['-D', data, '-R', '-X', 'stream', '-c', 'fast', '-h', '127.0.0.1', '-p', String(opts.standbyOf), '-U', 'postgres']);
+  else
+    asPostgres(path.join(BIN, 'pg_basebackup'), [
+      '-D',
+      data,
+      '-R',
+      '-X',
+      'stream',
+      '-c',
+      'fast',
+      '-h',
+      '127.0.0.1',
+      '-p',
+      String(opts.standbyOf),
+      '-U',
+      'postgres',
+    ]);
   const port = await freePort();
   const start = () => void pgCtl('-o', `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1`, '-l', path.join(dir, 'log'), 'start');
   start();
