@@ -56,8 +56,8 @@ const lsnOf = (text: string) => {
 
 type Target = 'standby' | 'primary';
 
-/** The primary's positions (when asked, what it said) and the standby's replay position: the lag and the keys' pending writes. */
-function createLagTracker(maxLagMs: number) {
+/** The primary's positions (when asked, what it said) and the standby's replay position: the lag and the keys' pending writes (exported for its unit test). */
+export function createLagTracker(maxLagMs: number) {
   const seen: { at: number; lsn: bigint }[] = [];
   /** Per key: the primary's position after its last write (null until the next poll gives it), and when it wrote. */
   const pending = new Map<string, { lsn: bigint | null; at: number }>();
