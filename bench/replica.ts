@@ -167,6 +167,7 @@ try {
   const upload = uploadFile(file, { source: 'hospital', url: `http://127.0.0.1:${LOADER_PORT}`, key: loader, quiet: true, pollMs: 200 }, sink).then(
     (b) => ((ingestedAt = Date.now()), b as Record<string, unknown>),
   );
+  upload.catch(() => {}); // not awaited without --wait: the loader is stopped while it still ingests
   const during = { bare: [] as LoadResult[], service: [] as LoadResult[] };
   const reads = { standby: 0, primary: 0 };
   for (let i = 0; i < PAIRS && (i === 0 || ingestedAt === null); i++) {
