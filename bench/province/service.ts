@@ -83,7 +83,9 @@ export async function startService(o: Options, p: Province, clockStart: Date, ex
   let clock = clockStart;
   let processes = startProcesses(o, env);
   const base = `http://127.0.0.1:${o.port}`;
-  await waitFor(`${base}/readyz`);
+  // Generous: on a shared machine a start under load has taken more than a minute.
+  const ready = () => waitFor(`${base}/readyz`, 600_000);
+  await ready();
   const queues = createQueues({ redisUrl: o.redisUrl, databaseUrl: url, prefix: queuePrefix });
   return {
     url,
@@ -99,7 +101,7 @@ export async function startService(o: Options, p: Province, clockStart: Date, ex
       clock = at;
       tStart = Date.now();
       processes = startProcesses(o, { ...env, CLOCK_START: at.toISOString() });
-      await waitFor(`${base}/readyz`);
+      await ready();
     },
     async stop({ keepDb }) {
       await processes.stop();
