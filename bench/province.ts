@@ -47,7 +47,7 @@ const sqlFloor = await sqlRecomputeFloor(service, policy);
 const state = await readCertifications(service, options.pensioners);
 const checks = await readManualChecks(service);
 const serviceReports = await readServiceReports(service, year.today);
-const quality = qualityFigures(await tallyAgainstTruth(province, state, year.acted), options, year, checks);
+const quality = qualityFigures(await tallyAgainstTruth(province, state, year.acted, year.answered), options, year, checks);
 
 const { lookups, rss } = await measureLookups(options, service, [...state.keys()]);
 await service.stop({ keepDb: options.keepDb });

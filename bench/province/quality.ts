@@ -18,6 +18,7 @@ function newTally() {
     livingSilent: 0,
     /** Living who answered a reminder or were found alive by a visit. */
     livingActed: 0,
+    livingAnswered: 0,
     /** Certified silently: certified or due by data (auto), without having had to act. */
     livingSilentNoAction: 0,
     livingWithStrongRecord: 0,
@@ -46,7 +47,7 @@ const inc = (o: Record<string, number>, k: string) => (o[k] = (o[k] ?? 0) + 1);
 const share = (a: number, b: number) => (b === 0 ? 0 : a / b);
 
 /** People in custody at the end are left out of the shares: a custodial sentence makes them ineligible (src/domain/lifecycle.ts). */
-function countLiving(q: Tally, t: TruthRecord, s: CertItem, after: string, end: string, acted: boolean): void {
+function countLiving(q: Tally, t: TruthRecord, s: CertItem, after: string, end: string, acted: boolean, answered: boolean): void {
   q.living++;
   inc(q.livingByStatus, s.status);
   if (inCustodyAtEnd(t, end)) {
@@ -59,6 +60,7 @@ function countLiving(q: Tally, t: TruthRecord, s: CertItem, after: string, end: 
   const silent = s.method === 'auto' && (s.status === 'certified' || s.status === 'due');
   if (silent) q.livingSilent++;
   if (acted) q.livingActed++;
+  if (answered) q.livingAnswered++;
   if (silent && !acted) q.livingSilentNoAction++;
   if (t.lastStrongRecord) {
     q.livingWithStrongRecord++;
@@ -115,7 +117,7 @@ function countDeceased(q: Tally, t: TruthRecord, s: CertItem, after: string, end
 }
 
 /** `state`: at the end of the year, after reminders, self-service and month-by-month visits; `acted`: who had to act for it. */
-export async function tallyAgainstTruth(p: Province, state: Map<string, CertItem>, acted: Set<string>): Promise<Tally> {
+export async function tallyAgainstTruth(p: Province, state: Map<string, CertItem>, acted: Set<string>, answered: Set<string>): Promise<Tally> {
   const q = newTally();
   const end = p.manifest.end;
   const deathFileAt = new Map(p.files.filter((f) => f.source === 'death').map((f) => [f.arrivesOn, new Date(f.arrivesAt)]));
@@ -126,7 +128,7 @@ export async function tallyAgainstTruth(p: Province, state: Map<string, CertItem
       continue;
     }
     const after = s.status;
-    if (t.aliveAtEnd) countLiving(q, t, s, after, end, acted.has(t.nationalId));
+    if (t.aliveAtEnd) countLiving(q, t, s, after, end, acted.has(t.nationalId), answered.has(t.nationalId));
     else countDeceased(q, t, s, after, end, deathFileAt);
   }
   return q;
@@ -180,6 +182,7 @@ export function qualityFigures(q: Tally, o: Options, work: { staff: StaffResult 
     livingCertifiedSilentlyShare: share(q.livingSilentNoAction, q.livingConsidered),
     livingActed: q.livingActed,
     livingActedPer100: Number(share(100 * q.livingActed, q.livingConsidered).toFixed(2)),
+    livingAnsweredPer100: Number(share(100 * q.livingAnswered, q.livingConsidered).toFixed(2)),
     livingWithStrongRecord: q.livingWithStrongRecord,
     silentOfThoseWithStrongRecord: share(q.livingWithStrongRecordSilent, q.livingWithStrongRecord),
     silentShareByPersona: Object.fromEntries(

@@ -178,6 +178,8 @@ export interface Year {
   reminders: Reminders;
   /** Living or not, everyone who answered a reminder or was found alive by a visit. */
   acted: Set<string>;
+  /** Of those, who answered a reminder (the rest were only visited). */
+  answered: Set<string>;
   today: IsoDate;
 }
 
@@ -193,6 +195,7 @@ export async function simulateTheYear(
   const steps = monthSteps(p.manifest.start, p.manifest.end);
   const reminders: Reminders = { sent: 0, sentRound2: 0, unknownPhone: 0, answeredFace: 0, answeredFailed: 0, notAnsweredDead: 0, pushRejected: 0 };
   const acted = new Set<string>();
+  const answered = new Set<string>();
   const attempts = new Map<string, number>();
   const final: BatchStatus[] = [];
   const times: IngestTimes = { upload: 0, batches: 0, tail: 0 };
@@ -205,7 +208,8 @@ export async function simulateTheYear(
     if (k > 0) await s.restartAt(midnight(today));
     log(`— step ${k}: service clock ${today}`);
     if (k > 0) {
-      await push(s, answers(o.seed, inbox, steps[k - 1]!, people, reminders, acted), reminders);
+      await push(s, answers(o.seed, inbox, steps[k - 1]!, people, reminders, answered), reminders);
+      for (const id of answered) acted.add(id);
       const last = k === steps.length - 1;
       const files = p.files.filter((f: ManifestFile) => f.arrivesOn >= steps[k - 1]! && (last || f.arrivesOn < today));
       const month = await ingestFiles(p, s, o.parallelUploads, files);
@@ -228,5 +232,5 @@ export async function simulateTheYear(
     reminders.sentRound2 += inbox.filter((m) => m.round === 2).length;
     log(`reminders sent at ${today}: ${inbox.length}`);
   }
-  return { ingest: ingestFigures(p, final, times), sweepSeconds, staff, months: steps.length - 1, reminders, acted, today: steps.at(-1)! };
+  return { ingest: ingestFigures(p, final, times), sweepSeconds, staff, months: steps.length - 1, reminders, acted, answered, today: steps.at(-1)! };
 }
