@@ -29,8 +29,10 @@ export interface StaffOptions {
   counties: CountyStaff[];
   /** Visits each month per 1000 pensioners of the county. */
   visitsPerThousandPerMonth: number;
-  /** Months of staff work credited (the visits are made at the end: see the README). */
+  /** Months of staff work credited (one at a time: bench/province/year.ts works the queue each month). */
   months: number;
+  /** Visits already made to each person in the period (kept across months: staff give up after MAX_ATTEMPTS). */
+  attempts?: Map<string, number>;
   /** Chance that a visit finds nobody at home (the check goes back, higher up the queue). */
   unreachable: number;
   seed: number;
@@ -92,7 +94,7 @@ export async function workManualChecks(o: StaffOptions): Promise<StaffResult> {
     r.errors++;
     if (r.firstErrors.length < 5) r.firstErrors.push(s);
   };
-  const attempts = new Map<string, number>();
+  const attempts = o.attempts ?? new Map<string, number>();
 
   async function call(path: string, key: string, body?: unknown): Promise<{ status: number; json: unknown }> {
     const res: Response = await (o.fetch ?? fetch)(`${o.base}${path}`, {

@@ -1,14 +1,16 @@
-// Phase 5: a year of department files through POST /v1/feeds/{source}/batches, in arrival
-// order, timed from the first upload until the batches are done and the rescoring they queued
-// has drained.
+// Phase 5: department files through POST /v1/feeds/{source}/batches, in arrival order, a
+// month at a time (bench/province/year.ts), each month timed from its first upload until the
+// batches are done and the rescoring they queued has drained; the year's figures are the sums.
+// Files in a department's own columns go with their interface mapping (?mapping=NAME).
 import { createReadStream } from 'node:fs';
 import { Readable } from 'node:stream';
 import { log, waitForQueuesIdle } from '../lib.ts';
 import { bar, sec } from './progress.ts';
 import { getJson, type Service } from './service.ts';
 import { fileOf, type Province } from './simulation.ts';
+import type { ManifestFile } from '../../src/simulate/simulate.ts';
 
-interface BatchStatus {
+export interface BatchStatus {
   batchId: string;
   status: string;
   lines: number;
@@ -18,9 +20,9 @@ interface BatchStatus {
   rejected: number;
 }
 
-async function upload(p: Province, s: Service, i: number): Promise<string> {
-  const f = p.files[i]!;
-  const r = await fetch(`${s.base}/v1/feeds/${f.source}/batches`, {
+async function upload(p: Province, s: Service, f: ManifestFile): Promise<string> {
+  const query = f.mapping ? `?mapping=${encodeURIComponent(f.mapping)}` : '';
+  const r = await fetch(`${s.base}/v1/feeds/${f.source}/batches${query}`, {
     method: 'POST',
     headers: { ...s.admin, 'content-type': `${f.contentType}; charset=${f.charset}`, 'content-length': String(f.bytes) },
     body: Readable.toWeb(createReadStream(fileOf(p, f.path))) as ReadableStream,
@@ -32,15 +34,15 @@ async function upload(p: Province, s: Service, i: number): Promise<string> {
 }
 
 /** A few uploads at a time; the worker starts on the first files while the rest arrive. */
-async function uploadAll(p: Province, s: Service, parallel: number): Promise<string[]> {
-  const batchIds: string[] = new Array(p.files.length);
-  const b = bar('upload  [{bar}] {percentage}% | {value}/{total} files', p.files.length);
+async function uploadAll(p: Province, s: Service, parallel: number, files: ManifestFile[]): Promise<string[]> {
+  const batchIds: string[] = new Array(files.length);
+  const b = bar('upload  [{bar}] {percentage}% | {value}/{total} files', files.length);
   let next = 0;
   await Promise.all(
     Array.from({ length: parallel }, async () => {
-      while (next < p.files.length) {
+      while (next < files.length) {
         const i = next++;
-        batchIds[i] = await upload(p, s, i);
+        batchIds[i] = await upload(p, s, files[i]!);
         b.increment();
       }
     }),
@@ -92,8 +94,16 @@ async function drainRescoring(s: Service): Promise<void> {
 
 export type Ingest = ReturnType<typeof ingestFigures>;
 
-function ingestFigures(p: Province, final: BatchStatus[], t: { start: number; uploaded: number; batchesDone: number; end: number }) {
+/** Milliseconds spent uploading, until the batches were done, and draining the rescoring after. */
+export interface IngestTimes {
+  upload: number;
+  batches: number;
+  tail: number;
+}
+
+export function ingestFigures(p: Province, final: BatchStatus[], t: IngestTimes) {
   const sum = (k: keyof BatchStatus) => final.reduce((n, s) => n + Number(s[k]), 0);
+  const total = t.batches + t.tail;
   return {
     files: p.files.length,
     lines: sum('lines'),
@@ -103,28 +113,30 @@ function ingestFigures(p: Province, final: BatchStatus[], t: { start: number; up
     rejected: sum('rejected'),
     failedBatches: final.filter((s) => s.status === 'failed').length,
     expectedAccepted: p.expectedAccepted,
-    uploadSeconds: sec(t.uploaded - t.start),
-    batchesCompletedSeconds: sec(t.batchesDone - t.start),
-    rescoreTailSeconds: sec(t.end - t.batchesDone),
-    seconds: sec(t.end - t.start),
-    eventsPerSecond: Math.round(sum('accepted') / ((t.end - t.start) / 1000)),
+    uploadSeconds: sec(t.upload),
+    batchesCompletedSeconds: sec(t.batches),
+    rescoreTailSeconds: sec(t.tail),
+    seconds: sec(total),
+    eventsPerSecond: Math.round(sum('accepted') / (total / 1000)),
     /** Up to the last batch completed, rescoring still queued: the ingestion path alone. */
-    eventsPerSecondToBatchesDone: Math.round(sum('accepted') / ((t.batchesDone - t.start) / 1000)),
+    eventsPerSecondToBatchesDone: Math.round(sum('accepted') / (t.batches / 1000)),
   };
 }
 
-export async function ingestTheYear(p: Province, s: Service, parallelUploads: number): Promise<Ingest> {
+/** One month's files, uploaded and ingested; their batches' final status and the time each part took. */
+export async function ingestFiles(
+  p: Province,
+  s: Service,
+  parallelUploads: number,
+  files: ManifestFile[],
+): Promise<{ final: BatchStatus[]; times: IngestTimes }> {
   const start = Date.now();
-  const batchIds = await uploadAll(p, s, parallelUploads);
+  const batchIds = await uploadAll(p, s, parallelUploads, files);
   const uploaded = Date.now();
-  log(`uploaded ${p.files.length} files (${(p.files.reduce((n, f) => n + f.bytes, 0) / 1048576).toFixed(0)} MiB) in ${sec(uploaded - start)} s`);
   const final = await awaitBatches(s, batchIds);
   const batchesDone = Date.now();
   await drainRescoring(s);
-  const ingest = ingestFigures(p, final, { start, uploaded, batchesDone, end: Date.now() });
-  log(
-    `ingested ${ingest.accepted.toLocaleString()} events (expected ${p.expectedAccepted.toLocaleString()}) in ${ingest.seconds} s = ${ingest.eventsPerSecond.toLocaleString()} events/s ` +
-      `(uploads ${ingest.uploadSeconds} s, batches done ${ingest.batchesCompletedSeconds} s, rescore tail ${ingest.rescoreTailSeconds} s)`,
-  );
-  return ingest;
+  const times = { upload: uploaded - start, batches: batchesDone - start, tail: Date.now() - batchesDone };
+  log(`ingested ${files.length} files: ${final.reduce((n, b) => n + b.accepted, 0).toLocaleString()} events in ${sec(times.batches + times.tail)} s`);
+  return { final, times };
 }

@@ -22,6 +22,6 @@ export async function measureLookups(o: Options, s: Service, nationalIds: string
     barePort: o.port + 2,
     log,
   });
-  const rss = { apiPeakBytes: rssOf(s.api.child.pid!), workerPeakBytes: Math.max(...s.workers.map((w) => rssOf(w.child.pid!))) };
+  const rss = { apiPeakBytes: rssOf(s.api().child.pid!), workerPeakBytes: Math.max(...s.workers().map((w) => rssOf(w.child.pid!))) };
   return { lookups, rss };
 }

@@ -16,6 +16,13 @@ function newTally() {
     livingInCustodyAtEnd: 0,
     livingConsidered: 0,
     livingSilent: 0,
+    /** Living who answered a reminder or were found alive by a visit. */
+    livingActed: 0,
+    livingAnswered: 0,
+    /** Certified silently: certified or due by data (auto), without having had to act. */
+    livingSilentNoAction: 0,
+    livingWithStrongRecord: 0,
+    livingWithStrongRecordSilent: 0,
     livingByStatus: {} as Record<string, number>,
     livingSuspended: 0,
     livingHeldForReview: 0,
@@ -23,7 +30,7 @@ function newTally() {
     livingByStatusAfterVisits: {} as Record<string, number>,
     livingSuspendedAfterVisits: 0,
     deceasedByStatusAfterVisits: {} as Record<string, number>,
-    silentByPersona: {} as Record<string, { n: number; silent: number }>,
+    silentByPersona: {} as Record<string, { n: number; silent: number; acted: number; suspended: number }>,
     deceased: 0,
     deceasedCertifiedAfterDeath: 0,
     deceasedWithRecord: 0,
@@ -40,7 +47,7 @@ const inc = (o: Record<string, number>, k: string) => (o[k] = (o[k] ?? 0) + 1);
 const share = (a: number, b: number) => (b === 0 ? 0 : a / b);
 
 /** People in custody at the end are left out of the shares: a custodial sentence makes them ineligible (src/domain/lifecycle.ts). */
-function countLiving(q: Tally, t: TruthRecord, s: CertItem, after: string, end: string): void {
+function countLiving(q: Tally, t: TruthRecord, s: CertItem, after: string, end: string, acted: boolean, answered: boolean): void {
   q.living++;
   inc(q.livingByStatus, s.status);
   if (inCustodyAtEnd(t, end)) {
@@ -52,9 +59,18 @@ function countLiving(q: Tally, t: TruthRecord, s: CertItem, after: string, end: 
   if (after === 'suspended') q.livingSuspendedAfterVisits++;
   const silent = s.method === 'auto' && (s.status === 'certified' || s.status === 'due');
   if (silent) q.livingSilent++;
-  const p = (q.silentByPersona[t.persona] ??= { n: 0, silent: 0 });
+  if (acted) q.livingActed++;
+  if (answered) q.livingAnswered++;
+  if (silent && !acted) q.livingSilentNoAction++;
+  if (t.lastStrongRecord) {
+    q.livingWithStrongRecord++;
+    if (silent && !acted) q.livingWithStrongRecordSilent++;
+  }
+  const p = (q.silentByPersona[t.persona] ??= { n: 0, silent: 0, acted: 0, suspended: 0 });
   p.n++;
-  if (silent) p.silent++;
+  if (silent && !acted) p.silent++;
+  if (acted) p.acted++;
+  if (s.status === 'suspended') p.suspended++;
   if (s.status === 'suspended') q.livingSuspended++;
   if (s.status === 'under_review') q.livingHeldForReview++;
   if (s.status === 'deceased') q.livingDeceased++;
@@ -100,7 +116,8 @@ function countDeceased(q: Tally, t: TruthRecord, s: CertItem, after: string, end
   q.overpaymentMonths.push(overpaidMonths(t, s, deathFileAt));
 }
 
-export async function tallyAgainstTruth(p: Province, state: Map<string, CertItem>, statusAfterVisits: Map<string, string>): Promise<Tally> {
+/** `state`: at the end of the year, after reminders, self-service and month-by-month visits; `acted`: who had to act for it. */
+export async function tallyAgainstTruth(p: Province, state: Map<string, CertItem>, acted: Set<string>, answered: Set<string>): Promise<Tally> {
   const q = newTally();
   const end = p.manifest.end;
   const deathFileAt = new Map(p.files.filter((f) => f.source === 'death').map((f) => [f.arrivesOn, new Date(f.arrivesAt)]));
@@ -110,8 +127,8 @@ export async function tallyAgainstTruth(p: Province, state: Map<string, CertItem
       q.missingFromService++;
       continue;
     }
-    const after = statusAfterVisits.get(t.nationalId) ?? s.status;
-    if (t.aliveAtEnd) countLiving(q, t, s, after, end);
+    const after = s.status;
+    if (t.aliveAtEnd) countLiving(q, t, s, after, end, acted.has(t.nationalId), answered.has(t.nationalId));
     else countDeceased(q, t, s, after, end, deathFileAt);
   }
   return q;
@@ -160,10 +177,19 @@ export function qualityFigures(q: Tally, o: Options, work: { staff: StaffResult 
     living: q.living,
     livingInCustodyAtEnd: q.livingInCustodyAtEnd,
     livingConsidered: q.livingConsidered,
-    livingCertifiedSilently: q.livingSilent,
-    livingCertifiedSilentlyShare: share(q.livingSilent, q.livingConsidered),
+    livingCertifiedByData: q.livingSilent,
+    livingCertifiedSilently: q.livingSilentNoAction,
+    livingCertifiedSilentlyShare: share(q.livingSilentNoAction, q.livingConsidered),
+    livingActed: q.livingActed,
+    livingActedPer100: Number(share(100 * q.livingActed, q.livingConsidered).toFixed(2)),
+    livingAnsweredPer100: Number(share(100 * q.livingAnswered, q.livingConsidered).toFixed(2)),
+    livingWithStrongRecord: q.livingWithStrongRecord,
+    silentOfThoseWithStrongRecord: share(q.livingWithStrongRecordSilent, q.livingWithStrongRecord),
     silentShareByPersona: Object.fromEntries(
-      Object.entries(q.silentByPersona).map(([k, v]) => [k, { n: v.n, share: Number(share(v.silent, v.n).toFixed(4)) }]),
+      Object.entries(q.silentByPersona).map(([k, v]) => [
+        k,
+        { n: v.n, share: Number(share(v.silent, v.n).toFixed(4)), actedPer100: Number(share(100 * v.acted, v.n).toFixed(2)), suspended: v.suspended },
+      ]),
     ),
     livingByStatus: q.livingByStatus,
     livingSuspended: q.livingSuspended,

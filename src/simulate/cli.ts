@@ -43,9 +43,11 @@ export function formatSummary(s: SimulationSummary, outDir: string, seconds: num
     `  personas        ${PERSONAS.map((p) => `${p} ${pct(s.personas[p], m.pensioners)}`).join(', ')}`,
     `  deaths          ${s.deaths} (${pct(s.deaths, m.pensioners)}); death record arrives for ${s.deathsRecorded}; card used after death for ${s.cardUsedAfterDeath}`,
     `  custodial       ${s.custodialSentences} sentences; lapsed at start: ${s.lapsedAtStart}`,
-    `  feed lines      ${s.lines.total} (travel ${s.lines.bySource.travel}, hospital ${s.lines.bySource.hospital}, bank ${s.lines.bySource.bank}, death ${s.lines.bySource.death}, judicial ${s.lines.bySource.judicial})`,
+    `  feed lines      ${s.lines.total} (${Object.entries(s.lines.bySource)
+      .map(([source, n]) => `${source} ${n}`)
+      .join(', ')})`,
     `                  expected: accepted ${s.lines.accepted}, duplicates ${s.lines.duplicates} (${pct(s.lines.duplicates, s.lines.total)}), unmatched (non-pensioners) ${s.lines.unmatched} (${pct(s.lines.unmatched, s.lines.total)}), rejected ${s.lines.rejected} (${pct(s.lines.rejected, s.lines.total)})`,
-    `  files           ${s.files} feed files + registry.ndjson, truth.ndjson, manifest.json; ${formatBytes(s.bytes)} in all`,
+    `  files           ${s.files} feed files + registry.ndjson, truth.ndjson, mappings.json, manifest.json; ${formatBytes(s.bytes)} in all`,
   ];
   return lines.join('\n');
 }

@@ -81,7 +81,12 @@ async function load(base: string, admin: string, o: { pensioners: number; seed: 
     say(`simulating ${o.pensioners} pensioners and a year of department files (to ${addDays(today, -1)})…`);
     const { manifest } = await simulateProvince({ pensioners: o.pensioners, seed: o.seed, start: addDays(today, -366), days: 365 }, directorySink(dir));
     await register(base, admin, dir, manifest);
-    const uploads = monthlyUploads(dir, manifest.files);
+    // Files in a department's own columns need the simulation's interface mappings
+    // (mappings.json) in the service's MAPPINGS_FILE, which a running demo service does not have.
+    const uploads = monthlyUploads(
+      dir,
+      manifest.files.filter((f) => f.mapping === undefined),
+    );
     say(`uploading ${manifest.files.length} department files as ${uploads.length} monthly batches…`);
     const ids: string[] = [];
     for (const { f, body } of uploads) {

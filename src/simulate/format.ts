@@ -2,6 +2,7 @@
 // (including the deliberately broken lines).
 import type { IsoDate } from '../domain/calendar.ts';
 import type { Defect, FeedLine, SimPerson, SimulationContext, Source } from './model.ts';
+import { DEPARTMENT_HEADERS, departmentFields } from './departments.ts';
 
 export interface FeedFormat {
   source: Source;
@@ -13,7 +14,11 @@ export interface FeedFormat {
   cadence: 'daily' | 'weekly' | 'monthly';
   /** Local time (Asia/Shanghai) at which the file arrives on its day. */
   arrivesAt: string;
+  /** The interface mapping (src/simulate/departments.ts) its own columns are read with; none for the contract's columns. */
+  mapping?: string;
 }
+
+const CONTRACT_CSV = 'national_id,kind,occurred_at,source_ref,identity_check,location';
 
 export const FEED_FORMATS: Record<Source, FeedFormat> = {
   travel: { source: 'travel', ext: 'ndjson', contentType: 'application/x-ndjson', charset: 'utf-8', header: null, cadence: 'daily', arrivesAt: '05:00:00' },
@@ -53,9 +58,68 @@ export const FEED_FORMATS: Record<Source, FeedFormat> = {
     cadence: 'monthly',
     arrivesAt: '09:00:00',
   },
+  medical_insurance: {
+    source: 'medical_insurance',
+    ext: 'csv',
+    contentType: 'text/csv',
+    charset: 'utf-8',
+    header: `${CONTRACT_CSV},insured_name,institution_name,note`,
+    cadence: 'daily',
+    arrivesAt: '06:30:00',
+  },
+  health: {
+    source: 'health',
+    ext: 'csv',
+    contentType: 'text/csv',
+    charset: 'gbk',
+    header: DEPARTMENT_HEADERS.health!,
+    cadence: 'weekly',
+    arrivesAt: '10:00:00',
+    mapping: 'sc-health-phs',
+  },
+  civil_affairs: {
+    source: 'civil_affairs',
+    ext: 'csv',
+    contentType: 'text/csv',
+    charset: 'utf-8',
+    header: DEPARTMENT_HEADERS.civil_affairs!,
+    cadence: 'monthly',
+    arrivesAt: '10:30:00',
+    mapping: 'sc-civil-affairs',
+  },
+  community: {
+    source: 'community',
+    ext: 'csv',
+    contentType: 'text/csv',
+    charset: 'gbk',
+    header: DEPARTMENT_HEADERS.community!,
+    cadence: 'monthly',
+    arrivesAt: '11:00:00',
+    mapping: 'sc-village-ledger',
+  },
+  transit: {
+    source: 'transit',
+    ext: 'csv',
+    contentType: 'text/csv',
+    charset: 'utf-8',
+    header: `${CONTRACT_CSV},holder_name,operator,note`,
+    cadence: 'monthly',
+    arrivesAt: '11:30:00',
+  },
 };
 
-export const SOURCES_IN_ORDER: readonly Source[] = ['travel', 'hospital', 'bank', 'death', 'judicial'];
+export const SOURCES_IN_ORDER: readonly Source[] = [
+  'travel',
+  'hospital',
+  'bank',
+  'death',
+  'judicial',
+  'medical_insurance',
+  'health',
+  'civil_affairs',
+  'community',
+  'transit',
+];
 
 export function feedPath(source: Source, arrivesOn: IsoDate): string {
   return `feeds/${source}-${arrivesOn.replaceAll('-', '')}.${FEED_FORMATS[source].ext}`;
@@ -89,6 +153,15 @@ const REF_PREFIX: Record<string, string> = {
   household_deregistration: 'ZX',
   custodial_sentence_start: 'XQ',
   release: 'SF',
+  elderly_checkup: 'TJ',
+  family_doctor_visit: 'FS',
+  vaccination: 'YM',
+  pharmacy_purchase: 'YF',
+  clinic_settlement: 'ZS',
+  assistance_visit: 'RH',
+  allowance_verification: 'HC',
+  ledger_confirmation: 'TZ',
+  bus_card: 'GJ',
 };
 
 const UNKNOWN_KIND: Record<Source, string> = {
@@ -97,6 +170,11 @@ const UNKNOWN_KIND: Record<Source, string> = {
   bank: 'transfer',
   death: 'burial_permit',
   judicial: 'parole_hearing',
+  health: 'dental_care',
+  medical_insurance: 'refund',
+  civil_affairs: 'burial_subsidy',
+  community: 'meeting',
+  transit: 'metro_tap',
 };
 
 function pad(n: number, width: number): string {
@@ -185,8 +263,15 @@ export function serializeLine(ctx: SimulationContext, person: SimPerson, line: F
   const place = csvField(e.place);
   let fields: string[];
   switch (e.source) {
+    case 'health':
+    case 'civil_affairs':
+    case 'community':
+      fields = departmentFields(e, f, name, line.defect === 'unknown_kind' || f.kind === '');
+      break;
     case 'hospital':
     case 'bank':
+    case 'medical_insurance':
+    case 'transit':
       fields = [f.nationalId, f.kind, f.occurredAt, f.sourceRef, f.identityCheck, f.location ?? '', name, place, csvField(e.detail)];
       break;
     case 'death':

@@ -5,6 +5,7 @@ import { BANKS, FEMALE_PRISON, HOSPITAL_DEPARTMENTS, NAMED_HOSPITALS, OUTPATIENT
 import type { Rng } from './prng.ts';
 import { STATIONS, type RegionInfo } from './regions.ts';
 import type { IdentityCheck, Persona, RawEvent } from './model.ts';
+import { channelEvents, type ChannelLife } from './channels.ts';
 
 /** Events per year, by persona. Trips are return journeys (boarding out and back). */
 export interface Activity {
@@ -81,27 +82,29 @@ export interface Custody {
   end: number | null;
 }
 
-export class Life {
+export class Life implements ChannelLife {
   readonly events: RawEvent[] = [];
   private readonly activity: Activity;
   private readonly lifeEnd: number;
-  private readonly home: string;
-  private readonly short: string;
+  readonly home: string;
+  readonly short: string;
   private readonly bank: string;
   private readonly branch: string;
   private readonly atmName: string;
-  private readonly village: string;
+  readonly village: string;
   private readonly cashPoint: string;
   private readonly localHospital: string;
 
   constructor(
-    private readonly rng: Rng,
-    private readonly persona: Persona,
+    readonly rng: Rng,
+    readonly persona: Persona,
     private readonly sex: 'male' | 'female',
     private readonly region: RegionInfo,
-    private readonly days: number,
-    private readonly deathDay: number | null,
+    readonly days: number,
+    readonly deathDay: number | null,
     private readonly custody: readonly Custody[],
+    /** Age at the start of the period. */
+    readonly age: number,
   ) {
     this.activity = ACTIVITY[persona];
     this.lifeEnd = deathDay ?? days;
@@ -122,12 +125,12 @@ export class Life {
     return true;
   }
 
-  private when(fromHour: number, toHour: number): number {
+  when(fromHour: number, toHour: number): number {
     return this.rng.int(fromHour * 3600, toHour * 3600 - 1);
   }
 
   /** Days of a Poisson process with `perYear` events a year over [from, to). */
-  private poissonDays(perYear: number, from: number, to: number): number[] {
+  poissonDays(perYear: number, from: number, to: number): number[] {
     const out: number[] = [];
     if (perYear <= 0) return out;
     const rate = perYear / 365;
@@ -139,7 +142,7 @@ export class Life {
     return `${this.rng.int(lo, hi) * 100}.00`;
   }
 
-  private push(e: RawEvent): void {
+  push(e: RawEvent): void {
     this.events.push(e);
   }
 
@@ -147,6 +150,7 @@ export class Life {
     this.bankEvents();
     this.hospitalEvents();
     this.travelEvents();
+    channelEvents(this);
     if (this.deathDay !== null && cardAfterDeath) this.cardAfterDeath(this.deathDay);
     if (this.deathDay !== null && !this.rng.chance(deathRecordMissing)) this.deathRecords(this.deathDay);
     this.judicialRecords();

@@ -13,7 +13,7 @@ export { ACTIVITY, type Activity } from './life.ts';
 
 export const PERSONAS = ['urban_active', 'rural', 'frail', 'isolated'] as const;
 export type Persona = (typeof PERSONAS)[number];
-export type Source = 'hospital' | 'travel' | 'bank' | 'death' | 'judicial';
+export type Source = 'hospital' | 'travel' | 'bank' | 'death' | 'judicial' | 'health' | 'medical_insurance' | 'civil_affairs' | 'community' | 'transit';
 export type IdentityCheck = 'biometric' | 'id_document' | 'card_pin' | 'none';
 export const DEFECTS = ['bad_check_digit', 'unknown_kind', 'future_timestamp', 'malformed', 'missing_field'] as const;
 export type Defect = (typeof DEFECTS)[number];
@@ -130,6 +130,29 @@ export interface TruthRecord {
   deathRecordArrivesOn: IsoDate | null;
   cardUsedAfterDeath: boolean;
   custodialPeriods: { start: IsoDate; end: IsoDate | null }[];
+  /** Date of the latest strong record (STRONG_KINDS, checked identity) the service received while the person was alive; null when none. */
+  lastStrongRecord: IsoDate | null;
+}
+
+/** Kinds of the default catalogue's strong tier (CONTRACT "Evidence catalogue"): each can certify alone when the identity was checked. */
+export const STRONG_KINDS: ReadonlySet<string> = new Set([
+  'admission',
+  'discharge',
+  'rail_boarding',
+  'flight_boarding',
+  'counter',
+  'mobile_face',
+  'elderly_checkup',
+  'family_doctor_visit',
+  'vaccination',
+  'pharmacy_purchase',
+  'clinic_settlement',
+  'assistance_visit',
+  'allowance_verification',
+]);
+
+function isStrong(e: RawEvent, deathDay: number | null): boolean {
+  return STRONG_KINDS.has(e.kind) && (e.check === 'biometric' || e.check === 'id_document') && (deathDay === null || e.day < deathDay);
 }
 
 /** One happening in a person's life as a department records it (days from the start). */
@@ -197,6 +220,11 @@ export class SimulationContext {
   /** Days (from start) on which weekly death files and monthly judicial files arrive. */
   readonly deathFileDays: number[];
   readonly judicialFileDays: number[];
+  /** Weekly primary-care exports, and the monthly files of social assistance, the committees' ledgers and transport cards. */
+  readonly healthFileDays: number[];
+  readonly civilAffairsFileDays: number[];
+  readonly communityFileDays: number[];
+  readonly transitFileDays: number[];
   /** National ID sequence counters per (region, birth date, sex). */
   private readonly idCounters: Uint16Array;
   private readonly regionIndex = new Map<string, number>();
@@ -267,6 +295,12 @@ export class SimulationContext {
     for (let d = 7; d <= this.days; d += 7) this.deathFileDays.push(d);
     this.judicialFileDays = [];
     for (let d = 1; d <= this.days; d++) if (this.date(d).endsWith('-05')) this.judicialFileDays.push(d);
+    this.healthFileDays = [];
+    for (let d = 3; d <= this.days; d += 7) this.healthFileDays.push(d);
+    const monthly = (dd: string) => Array.from({ length: this.days }, (_, i) => i + 1).filter((d) => this.date(d).endsWith(dd));
+    this.civilAffairsFileDays = monthly('-10');
+    this.communityFileDays = monthly('-15');
+    this.transitFileDays = monthly('-03');
   }
 
   /** Calendar date of a day index (0 = start). */
@@ -350,11 +384,12 @@ export class SimulationContext {
       }
     }
 
-    const events = new Life(rng, persona, sex, region, this.days, deathDay, custody).build(cardAfterDeath, o.deathRecordMissing);
+    const events = new Life(rng, persona, sex, region, this.days, deathDay, custody, age).build(cardAfterDeath, o.deathRecordMissing);
     events.sort(byTime);
     let seq = 0;
     let deathArrival: number | null = null;
     let afterDeath = false;
+    let lastStrong: number | null = null;
     const base: LineClass = pensioner ? 'event' : 'non_pensioner';
     for (const event of events) {
       seq++;
@@ -367,6 +402,7 @@ export class SimulationContext {
         continue;
       }
       person.lines.push({ event, seq, arrival, cls: base });
+      if (isStrong(event, deathDay) && (lastStrong === null || event.day > lastStrong)) lastStrong = event.day;
       if (event.source === 'death') {
         if (deathArrival === null || arrival < deathArrival) deathArrival = arrival;
       } else if (deathDay !== null && event.day > deathDay) {
@@ -391,6 +427,7 @@ export class SimulationContext {
         deathRecordArrivesOn: deathArrival === null ? null : this.date(deathArrival),
         cardUsedAfterDeath: afterDeath,
         custodialPeriods: custody.map((c) => ({ start: this.date(c.start), end: c.end === null ? null : this.date(c.end) })),
+        lastStrongRecord: lastStrong === null ? null : this.date(lastStrong),
       };
     }
     return person;
@@ -483,6 +520,21 @@ export class SimulationContext {
         arrival = firstAtLeast(this.judicialFileDays, ready);
         break;
       }
+      case 'medical_insurance':
+        arrival = e.day + (rng.chance(0.95) ? 1 : rng.int(2, 4));
+        break;
+      case 'health':
+        arrival = firstAtLeast(this.healthFileDays, e.day + rng.int(1, 3));
+        break;
+      case 'civil_affairs':
+        arrival = firstAtLeast(this.civilAffairsFileDays, e.day + rng.int(1, 5));
+        break;
+      case 'community':
+        arrival = firstAtLeast(this.communityFileDays, e.day + 1);
+        break;
+      case 'transit':
+        arrival = firstAtLeast(this.transitFileDays, e.day + 1);
+        break;
     }
     if (arrival === undefined || arrival > this.days || e.day >= this.days) return null;
     return arrival;

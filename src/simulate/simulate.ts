@@ -6,6 +6,7 @@ import path from 'node:path';
 import type { Writable } from 'node:stream';
 import iconv from 'iconv-lite';
 import type { IsoDate } from '../domain/calendar.ts';
+import { DEPARTMENT_MAPPINGS } from './departments.ts';
 import { FEED_FORMATS, SOURCES_IN_ORDER, feedPath, feedEvent, serializeLine, type FeedEvent } from './format.ts';
 import { PERSONAS, SimulationContext, type FeedLine, type LineClass, type Persona, type SimPerson, type SimulationOptions, type Source } from './model.ts';
 
@@ -52,6 +53,8 @@ export interface ManifestFile {
   lines: number;
   bytes: number;
   expected: LineCounts;
+  /** The interface mapping (in `mappings`) the department's own columns are read with. */
+  mapping?: string;
 }
 
 export interface Manifest {
@@ -66,6 +69,8 @@ export interface Manifest {
   timezone: 'Asia/Shanghai';
   registry: { path: string; contentType: string; charset: 'utf-8'; lines: number; bytes: number };
   truth: { path: string; contentType: string; charset: 'utf-8'; lines: number; bytes: number };
+  /** The interface mappings of the departments that export in their own columns: the service's MAPPINGS_FILE. */
+  mappings: { path: string };
   files: ManifestFile[];
 }
 
@@ -183,7 +188,7 @@ export async function simulateProvince(options: SimulationOptions & WriteOptions
     cardUsedAfterDeath: 0,
     custodialSentences: 0,
     lapsedAtStart: 0,
-    lines: { ...emptyCounts(), total: 0, bySource: { hospital: 0, travel: 0, bank: 0, death: 0, judicial: 0 } },
+    lines: { ...emptyCounts(), total: 0, bySource: Object.fromEntries(SOURCES_IN_ORDER.map((x) => [x, 0])) as Record<Source, number> },
     files: 0,
     bytes: 0,
     passes,
@@ -215,6 +220,7 @@ export async function simulateProvince(options: SimulationOptions & WriteOptions
           lines: 0,
           bytes: 0,
           expected: emptyCounts(),
+          ...(fmt.mapping ? { mapping: fmt.mapping } : {}),
         };
         const file = new BufferedFile(sink.open(entry.path), fmt.charset);
         if (fmt.header !== null) void file.append(fmt.header + '\n');
@@ -293,8 +299,13 @@ export async function simulateProvince(options: SimulationOptions & WriteOptions
     timezone: 'Asia/Shanghai',
     registry: { path: 'registry.ndjson', contentType: 'application/x-ndjson', charset: 'utf-8', lines: registry.lines, bytes: registry.bytes },
     truth: { path: 'truth.ndjson', contentType: 'application/x-ndjson', charset: 'utf-8', lines: truth.lines, bytes: truth.bytes },
+    mappings: { path: 'mappings.json' },
     files,
   };
+  const mappingsFile = new BufferedFile(sink.open(manifest.mappings.path), 'utf-8');
+  void mappingsFile.append(JSON.stringify(DEPARTMENT_MAPPINGS, null, 2) + '\n');
+  await mappingsFile.close();
+  summary.bytes += mappingsFile.bytes;
   const manifestFile = new BufferedFile(sink.open('manifest.json'), 'utf-8');
   void manifestFile.append(JSON.stringify(manifest, null, 2) + '\n');
   await manifestFile.close();
