@@ -7,8 +7,53 @@ import { inRegionSql } from '../../infra/region-sql.ts';
 
 type Q = Executor;
 
-/** Decision statuses under which a payroll month is held. */
-const HOLD_STATUSES = ['suspended', 'under_review', 'ineligible'] as const;
+/** Decision statuses under which a payroll month is paid (or, for deceased, stopped): every other one holds it. */
+const NOT_HOLDING = ['certified', 'due', 'deceased'] as const;
+
+export interface CandidateFilter {
+  scope: string | null;
+  runDate: IsoDate;
+  /** Decisions to hold made since then may still matter (LOOKBACK_MONTHS). */
+  holdsSince: Date;
+  /** What the previous month's run knew: its freeze, or its run instant if earlier or not frozen. */
+  previousRunKnew: Date;
+}
+
+/**
+ * Everyone the run of a month might hold, resume or stop (a superset, cheap to find):
+ * - held now: any status other than active or deceased (ineligible, under review, …);
+ * - certification ended before the run date (suspended at the run), unless deceased;
+ * - a decision of a holding status since `holdsSince`: they may be resuming (back pay),
+ *   or were held at the run of a past month;
+ * - certified again, since the previous run, after a certification that had ended before the
+ *   day the new one became known: lapsed and recertified before any sweep recorded
+ *   `suspended`, they were held by the runs in between and are owed back pay;
+ * - a decision of `deceased` since the previous run: a stop applies in the first run after
+ *   the death was recorded, and a decision is taken no earlier than that.
+ * Everyone else was paid last month and is paid this month (or is long dead): no action.
+ */
+function candidatesSql(f: CandidateFilter) {
+  return sql`
+    SELECT c.pensioner_id AS id FROM certifications c
+      WHERE c.state NOT IN ('active', 'deceased') AND ${inRegionSql('c.region_code', f.scope)}
+    UNION
+    SELECT c.pensioner_id FROM certifications c
+      WHERE c.certified_until < ${f.runDate}::date AND c.state <> 'deceased' AND ${inRegionSql('c.region_code', f.scope)}
+    UNION
+    SELECT d.pensioner_id FROM decisions d JOIN pensioners p ON p.id = d.pensioner_id
+      WHERE ((d.status <> all(${[...NOT_HOLDING]}::text[]) AND d.decided_at >= ${f.holdsSince}::timestamptz)
+          OR (d.status = 'deceased' AND d.decided_at > ${f.previousRunKnew}::timestamptz))
+        AND ${inRegionSql('p.region_code', f.scope)}
+    UNION
+    SELECT d.pensioner_id FROM decisions d JOIN pensioners p ON p.id = d.pensioner_id
+      CROSS JOIN LATERAL (
+        SELECT e.certified_until FROM decisions e
+        WHERE e.pensioner_id = d.pensioner_id AND e.decided_at < d.decided_at AND e.certified_until IS NOT NULL
+        ORDER BY e.decided_at DESC LIMIT 1) before
+      WHERE d.status IN ('certified', 'due') AND d.decided_at > ${f.previousRunKnew}::timestamptz
+        AND before.certified_until < (d.decided_at AT TIME ZONE 'Asia/Shanghai')::date
+        AND ${inRegionSql('p.region_code', f.scope)}`;
+}
 
 export function createPayrollRepository() {
   return {
@@ -17,35 +62,38 @@ export function createPayrollRepository() {
       await sql`SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY`.execute(q);
     },
 
+    /** Everyone the run of a month might hold, resume or stop within `scope` (see `candidatesSql`), in id order. */
+    async candidateIds(q: Q, f: CandidateFilter): Promise<string[]> {
+      const res = await sql<{ id: string }>`SELECT id::text AS id FROM (${candidatesSql(f)}) x ORDER BY 1`.execute(q);
+      return res.rows.map((r) => r.id);
+    },
+
     /**
-     * Everyone the run of a month might hold, resume or stop, in id order:
-     * - held now: ineligible or under review;
-     * - certification ended before the run date (suspended at the run), unless deceased;
-     * - a decision of a holding status since `holdsSince`: they may be resuming (back pay),
-     *   or were held at the run of a past month;
-     * - a decision of `deceased` after the previous month's run: a stop applies in the first
-     *   run after the death was recorded, and a decision is taken no earlier than that.
-     * Everyone else was paid last month and is paid this month (or is long dead): no action.
+     * The same, province-wide, plus the month's new payees, kept for the transaction as the
+     * temporary table `payroll_exceptions`: the freeze decides them person by person and pays
+     * everyone else as usual in one statement.
      */
-    async candidateIds(q: Q, f: { scope: string | null; runDate: IsoDate; holdsSince: Date; deathsSince: Date }): Promise<string[]> {
-      const res = await sql<{ id: string }>`
-        SELECT c.pensioner_id::text AS id FROM certifications c
-          WHERE c.state IN ('ineligible', 'under_review') AND ${inRegionSql('c.region_code', f.scope)}
+    async markExceptions(q: Q, f: Omit<CandidateFilter, 'scope'> & { nextRunDate: IsoDate }): Promise<number> {
+      await sql`CREATE TEMPORARY TABLE payroll_exceptions (id bigint PRIMARY KEY) ON COMMIT DROP`.execute(q);
+      const res = await sql`INSERT INTO payroll_exceptions
+        ${candidatesSql({ ...f, scope: null })}
         UNION
-        SELECT c.pensioner_id::text FROM certifications c
-          WHERE c.certified_until < ${f.runDate}::date AND c.state <> 'deceased' AND ${inRegionSql('c.region_code', f.scope)}
+        SELECT p.id FROM pensioners p WHERE p.benefit_start_date >= ${f.runDate}::date AND p.benefit_start_date < ${f.nextRunDate}::date
         UNION
-        SELECT d.pensioner_id::text FROM decisions d JOIN pensioners p ON p.id = d.pensioner_id
-          WHERE ((d.status = any(${[...HOLD_STATUSES]}::text[]) AND d.decided_at >= ${f.holdsSince}::timestamptz)
-              OR (d.status = 'deceased' AND d.decided_at > ${f.deathsSince}::timestamptz))
-            AND ${inRegionSql('p.region_code', f.scope)}
-        ORDER BY 1`.execute(q);
+        SELECT c.pensioner_id FROM certifications c WHERE c.state = 'active' AND c.certified_until IS NULL`.execute(q);
+      await sql`ANALYZE payroll_exceptions`.execute(q);
+      return Number(res.numAffectedRows ?? 0);
+    },
+
+    /** The next `limit` exceptions after `afterId`, in id order. */
+    async exceptionIds(q: Q, afterId: string, limit: number): Promise<string[]> {
+      const res = await sql<{ id: string }>`SELECT id::text AS id FROM payroll_exceptions WHERE id > ${afterId}::bigint ORDER BY id LIMIT ${limit}`.execute(q);
       return res.rows.map((r) => r.id);
     },
 
     async payees(q: Q, ids: string[]) {
-      const res = await sql<{ id: string; national_id: string; monthly_benefit_fen: string }>`
-        SELECT id::text AS id, national_id, monthly_benefit_fen::text AS monthly_benefit_fen
+      const res = await sql<{ id: string; national_id: string; region_code: string; monthly_benefit_fen: string }>`
+        SELECT id::text AS id, national_id, region_code, monthly_benefit_fen::text AS monthly_benefit_fen
         FROM pensioners WHERE id = any(${ids}::bigint[])`.execute(q);
       return res.rows;
     },
