@@ -14,7 +14,13 @@ let t: TestContext;
 let bureau: string;
 let admin: string;
 let chengdu: string;
-const ids: Record<string, string> = {};
+const ids = {
+  paid: syntheticId('510104', '1950-01-01'),
+  suspended: syntheticId('510104', '1950-02-02'),
+  resumed: syntheticId('510104', '1950-03-03'),
+  late: syntheticId('510104', '1950-04-04'),
+  mianyang: syntheticId('510703', '1950-06-06'),
+};
 
 const get = (url: string, key = bureau) => t.app.inject({ method: 'GET', url, headers: auth(key) });
 const freeze = (month: string, key = admin) => t.app.inject({ method: 'POST', url: `/v1/payroll/${month}/freeze`, headers: auth(key) });
@@ -30,11 +36,6 @@ beforeAll(async () => {
   bureau = await t.key('bureau');
   admin = await t.key('admin');
   chengdu = await t.key('bureau', { region: '5101' });
-  ids.paid = syntheticId('510104', '1950-01-01');
-  ids.suspended = syntheticId('510104', '1950-02-02');
-  ids.resumed = syntheticId('510104', '1950-03-03');
-  ids.late = syntheticId('510104', '1950-04-04');
-  ids.mianyang = syntheticId('510703', '1950-06-06');
   await registerPensioner(t.app, bureau, ids.paid, { lastCertifiedAt: '2026-03-15', monthlyBenefit: '1000.00' });
   await registerPensioner(t.app, bureau, ids.suspended, { lastCertifiedAt: '2025-05-10' });
   await registerPensioner(t.app, bureau, ids.resumed, { lastCertifiedAt: '2025-03-01', monthlyBenefit: '2000.00' });
@@ -169,6 +170,13 @@ describe('freezing the July run on 2026-06-20', () => {
     } finally {
       await worker.close();
     }
+  });
+});
+
+describe('the dashboard', () => {
+  it('reads the frozen run counts of the month', async () => {
+    const d = (await get('/v1/reports/dashboard')).json();
+    expect(d.payroll).toMatchObject({ month: '2026-07', holds: 1, resumptions: 1, stops: 0, state: 'frozen', frozenAt: '2026-06-20T04:00:00.000Z' });
   });
 });
 

@@ -91,6 +91,33 @@ export function createPayrollRepository() {
       return res.rows.map((r) => r.id);
     },
 
+    /**
+     * The preview's counts in three set-based counts, without deciding anyone: held at the run
+     * (any holding status, or certification ended before the run date); stopped (deceased,
+     * recorded since the previous run); resumed (paid now after a decision that held them, or
+     * a certification that had ended before the previous run date). The same superset rules as
+     * the candidates, so close to the decided list but not exact; a frozen run's are.
+     */
+    async previewCounts(q: Q, f: CandidateFilter & { previousRunDate: IsoDate }): Promise<{ holds: number; resumptions: number; stops: number }> {
+      const res = await sql<{ holds: string; resumptions: string; stops: string }>`
+        SELECT
+          (SELECT count(*) FROM certifications c
+            WHERE (c.state NOT IN ('active', 'deceased') OR (c.state = 'active' AND c.certified_until < ${f.runDate}::date))
+              AND ${inRegionSql('c.region_code', f.scope)})::text AS holds,
+          (SELECT count(*) FROM certifications c
+            WHERE c.state = 'deceased' AND ${inRegionSql('c.region_code', f.scope)}
+              AND EXISTS (SELECT FROM decisions d WHERE d.pensioner_id = c.pensioner_id AND d.status = 'deceased' AND d.decided_at > ${f.previousRunKnew}::timestamptz))::text AS stops,
+          (SELECT count(DISTINCT d.pensioner_id) FROM decisions d JOIN certifications c ON c.pensioner_id = d.pensioner_id
+            CROSS JOIN LATERAL (
+              SELECT e.status, e.certified_until FROM decisions e WHERE e.pensioner_id = d.pensioner_id AND e.decided_at < d.decided_at
+              ORDER BY e.decided_at DESC LIMIT 1) before
+            WHERE d.status IN ('certified', 'due') AND d.decided_at > ${f.previousRunKnew}::timestamptz
+              AND c.state = 'active' AND c.certified_until >= ${f.runDate}::date AND ${inRegionSql('c.region_code', f.scope)}
+              AND (before.status <> all(${[...NOT_HOLDING]}::text[]) OR before.certified_until < ${f.previousRunDate}::date))::text AS resumptions`.execute(q);
+      const r = res.rows[0]!;
+      return { holds: Number(r.holds), resumptions: Number(r.resumptions), stops: Number(r.stops) };
+    },
+
     async payees(q: Q, ids: string[]) {
       const res = await sql<{ id: string; national_id: string; region_code: string; monthly_benefit_fen: string }>`
         SELECT id::text AS id, national_id, region_code, monthly_benefit_fen::text AS monthly_benefit_fen

@@ -120,10 +120,21 @@ export function createPayrollService(deps: PayrollServiceDeps) {
     context,
     decide,
 
-    /** How many the run of `month` holds, resumes and stops within `scope`: figures only, no person. */
-    async counts(month: YearMonth, scope: string | null, now: Date): Promise<{ holds: number; resumptions: number; stops: number }> {
-      const { holds, resumptions, stops } = await preview(month, scope, now);
-      return { holds: holds.length, resumptions: resumptions.length, stops: stops.length };
+    /**
+     * How many the run of `month` holds, resumes and stops within `scope`: figures only, no
+     * person. The frozen run's own, or set-based counts for a preview (nobody decided one by one).
+     */
+    async counts(month: YearMonth, scope: string | null): Promise<{ holds: number; resumptions: number; stops: number } & RunState> {
+      return transaction(async (tx) => {
+        const run = await runs.run(tx, month);
+        if (run) {
+          const c = await runs.counts(tx, month, scope);
+          return { holds: c.hold, resumptions: c.resumption, stops: c.stop, state: 'frozen', frozenAt: run.frozenAt.toISOString() };
+        }
+        const { filter } = await context(tx, month);
+        const counts = await repo.previewCounts(tx, { ...filter, scope, previousRunDate: firstDayOfMonth(addMonthsToMonth(month, -1)) });
+        return { ...counts, state: 'preview', frozenAt: null };
+      });
     },
 
     /** Whether the run of `month` is frozen, and when. */
