@@ -9,6 +9,10 @@ import { auth, registerPensioner, syntheticId } from '../helpers/people.ts';
 import { addReceivedEvents } from '../helpers/received-events.ts';
 import { createPayrollFreezeWorker } from '../../jobs/payroll-freeze.ts';
 import { until } from '../helpers/until.ts';
+import { createPayrollFreezeService } from '../../src/modules/payroll/freeze.ts';
+import { createPayrollExportService } from '../../src/modules/payroll/export.ts';
+import { createPayrollRepository } from '../../src/modules/payroll/repository.ts';
+import { createPayrollRunsRepository } from '../../src/modules/payroll/runs-repository.ts';
 
 let t: TestContext;
 let bureau: string;
@@ -252,5 +256,37 @@ describe('GET /v1/payroll/{month}/export', () => {
     expect(open.statusCode).toBe(409);
     expect(open.json().error.code).toBe('not_frozen');
     expect((await get('/v1/payroll/2026-07/export', await t.key('staff'))).statusCode).toBe(403);
+  });
+});
+
+describe('chunks and pages past pensioner id 9', () => {
+  // Regression: ids were ordered as text ('10' < '9'), so a chunk or page boundary repeated or skipped people.
+  it('freezes in chunks and exports in pages without repeating or skipping a line', async () => {
+    for (let i = 0; i < 7; i++)
+      await registerPensioner(t.app, bureau, syntheticId('510104', `1949-0${i + 1}-11`), { lastCertifiedAt: i % 2 ? '2025-01-05' : '2026-05-05' });
+    const { rows } = await t.deps.pool.query<{ n: number }>(`SELECT max(id)::int AS n FROM pensioners`);
+    expect(rows[0]!.n).toBeGreaterThan(10);
+    const runs = createPayrollRunsRepository();
+    const small = createPayrollFreezeService({
+      transaction: t.deps.transaction,
+      repo: createPayrollRepository(),
+      runs,
+      payroll: t.deps.payroll,
+      freezeDay: 20,
+      chunk: 2,
+    });
+    const { run } = await small.freeze('2026-10', t.clock.now(), 'test');
+    const stored = (await t.deps.pool.query(`SELECT pensioner_id::text || action AS k FROM payroll_run_lines WHERE month = '2026-10'`)).rows.map((r) => r.k);
+    expect(stored.length).toBe(run.paid + run.holds + run.resumptions + run.stops);
+    const { body } = await createPayrollExportService({ db: t.deps.db, runs, pageSize: 2 }).open('2026-10', null, {
+      format: 'ndjson',
+      charset: 'utf-8',
+      beforePage: async () => {},
+    });
+    let text = '';
+    for await (const chunk of body) text += String(chunk);
+    const lines = ndjson(text).map((l) => `${l.nationalId}${l.action}`);
+    expect(lines).toHaveLength(stored.length);
+    expect(new Set(lines).size).toBe(stored.length);
   });
 });

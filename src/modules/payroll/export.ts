@@ -15,7 +15,7 @@ export type ExportFormat = (typeof EXPORT_FORMATS)[number];
 export type ExportCharset = (typeof EXPORT_CHARSETS)[number];
 
 /** Lines read per query. */
-const EXPORT_PAGE = 5000;
+export const EXPORT_PAGE = 5000;
 
 const CSV_COLUMNS = ['month', 'nationalId', 'regionCode', 'action', 'amount', 'status', 'since', 'months', 'deathDate'] as const;
 
@@ -58,21 +58,24 @@ const encode = (text: string, charset: ExportCharset): Buffer => (charset === 'g
 export interface PayrollExportDeps {
   db: Executor;
   runs: Pick<PayrollRunsRepository, 'run' | 'page'>;
+  /** Lines per query (EXPORT_PAGE; smaller in tests). */
+  pageSize?: number;
 }
 
 export function createPayrollExportService(deps: PayrollExportDeps) {
   const { db, runs } = deps;
+  const pageSize = deps.pageSize ?? EXPORT_PAGE;
 
   /** The lines of a frozen run within `scope`, a page at a time, in pensioner order. */
   async function* pages(month: YearMonth, scope: string | null | false): AsyncGenerator<StoredLine[]> {
     if (scope === false) return; // a region outside the key's: nothing, not an error
     for (let after: { pensionerId: string; action: string } | null = null; ;) {
-      const page = await runs.page(db, month, scope, after, EXPORT_PAGE);
+      const page = await runs.page(db, month, scope, after, pageSize);
       if (page.length === 0) return;
       yield page;
       const last = page.at(-1)!;
       after = { pensionerId: last.pensioner_id, action: last.action };
-      if (page.length < EXPORT_PAGE) return;
+      if (page.length < pageSize) return;
     }
   }
 

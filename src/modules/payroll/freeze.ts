@@ -17,6 +17,8 @@ export interface PayrollFreezeDeps {
   payroll: Pick<PayrollService, 'context' | 'decide'>;
   /** Day of the month before on which a month's run is frozen (PAYROLL_FREEZE_DAY). */
   freezeDay: number;
+  /** Exceptions decided together (PAYROLL_CHUNK; smaller in tests). */
+  chunk?: number;
 }
 
 export interface FreezeResult {
@@ -26,6 +28,7 @@ export interface FreezeResult {
 
 export function createPayrollFreezeService(deps: PayrollFreezeDeps) {
   const { transaction, repo, runs, payroll } = deps;
+  const chunk = deps.chunk ?? PAYROLL_CHUNK;
 
   /** Freezes the run of `month` as known at `now`; 409 when it is frozen or its run instant has passed. */
   async function freeze(month: YearMonth, now: Date, frozenBy: string): Promise<FreezeResult> {
@@ -38,7 +41,7 @@ export function createPayrollFreezeService(deps: PayrollFreezeDeps) {
       const exceptions = await repo.markExceptions(tx, { ...ctx.filter, nextRunDate: firstDayOfMonth(addMonthsToMonth(month, 1)) });
       await runs.insertPaidAsUsual(tx, month, ctx.filter.runDate);
       for (let after = '0'; ;) {
-        const ids = await repo.exceptionIds(tx, after, PAYROLL_CHUNK);
+        const ids = await repo.exceptionIds(tx, after, chunk);
         if (ids.length === 0) break;
         after = ids.at(-1)!;
         const decided = await payroll.decide(tx, ctx, ids, now);

@@ -64,7 +64,7 @@ export function createPayrollRepository() {
 
     /** Everyone the run of a month might hold, resume or stop within `scope` (see `candidatesSql`), in id order. */
     async candidateIds(q: Q, f: CandidateFilter): Promise<string[]> {
-      const res = await sql<{ id: string }>`SELECT id::text AS id FROM (${candidatesSql(f)}) x ORDER BY 1`.execute(q);
+      const res = await sql<{ id: string }>`SELECT x.id::text AS id FROM (${candidatesSql(f)}) x ORDER BY x.id`.execute(q);
       return res.rows.map((r) => r.id);
     },
 
@@ -87,7 +87,9 @@ export function createPayrollRepository() {
 
     /** The next `limit` exceptions after `afterId`, in id order. */
     async exceptionIds(q: Q, afterId: string, limit: number): Promise<string[]> {
-      const res = await sql<{ id: string }>`SELECT id::text AS id FROM payroll_exceptions WHERE id > ${afterId}::bigint ORDER BY id LIMIT ${limit}`.execute(q);
+      const res = await sql<{
+        id: string;
+      }>`SELECT x.id::text AS id FROM payroll_exceptions x WHERE x.id > ${afterId}::bigint ORDER BY x.id LIMIT ${limit}`.execute(q);
       return res.rows.map((r) => r.id);
     },
 

@@ -126,14 +126,17 @@ export function createPayrollRunsRepository() {
       return counts;
     },
 
-    /** One page of a frozen run's lines within `scope`, after the line `after` (pensioner id, action), in that order. */
+    /**
+     * One page of a frozen run's lines within `scope`, after the line `after` (pensioner id,
+     * action), in that order: by the columns, not the output's text id ('10000' < '9905').
+     */
     async page(q: Q, month: YearMonth, scope: string | null, after: { pensionerId: string; action: string } | null, limit: number): Promise<StoredLine[]> {
       const res = await sql<StoredLine>`
-        SELECT pensioner_id::text AS pensioner_id, national_id, region_code, action, status, since, months, amount_fen::text AS amount_fen, death_date
-        FROM payroll_run_lines
-        WHERE month = ${month} AND ${inRegionSql('region_code', scope)}
-          AND ${after ? sql`(pensioner_id, action) > (${after.pensionerId}::bigint, ${after.action})` : sql`true`}
-        ORDER BY pensioner_id, action LIMIT ${limit}`.execute(q);
+        SELECT l.pensioner_id::text AS pensioner_id, l.national_id, l.region_code, l.action, l.status, l.since, l.months, l.amount_fen::text AS amount_fen, l.death_date
+        FROM payroll_run_lines l
+        WHERE l.month = ${month} AND ${inRegionSql('l.region_code', scope)}
+          AND ${after ? sql`(l.pensioner_id, l.action) > (${after.pensionerId}::bigint, ${after.action})` : sql`true`}
+        ORDER BY l.pensioner_id, l.action LIMIT ${limit}`.execute(q);
       return res.rows;
     },
   };
