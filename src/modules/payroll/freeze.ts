@@ -1,7 +1,8 @@
 // Freezing a month's payroll run: in one transaction, everyone paid as usual gets a 'pay' line
-// from one INSERT … SELECT, and only the exceptions (holds, lapses, recertifications after a
-// lapse, deaths, custody, new payees) are decided person by person, in chunks, by the pure
-// rule; then the run row is written with its counts. Triggers keep it as it is from then on.
+// from one INSERT … SELECT, every plain lapse a 'hold' line from another, and only the
+// exceptions (other holds, recertifications after a lapse, deaths, custody, new payees) are
+// decided person by person, in chunks, by the pure rule; then the run row is written with its
+// counts. Triggers keep it as it is from then on.
 import type { Transact } from '../../infra/database.ts';
 import { addMonthsToMonth, firstDayOfMonth, monthOf, shanghaiDate, type YearMonth } from '../../domain/calendar.ts';
 import { runInstant } from '../../domain/payroll.ts';
@@ -13,7 +14,7 @@ import { PAYROLL_CHUNK, type PayrollService } from './service.ts';
 export interface PayrollFreezeDeps {
   transaction: Transact;
   repo: Pick<PayrollRepository, 'markExceptions' | 'exceptionIds'>;
-  runs: Pick<PayrollRunsRepository, 'repeatableRead' | 'lockMonth' | 'run' | 'insertLines' | 'insertPaidAsUsual' | 'insertRun'>;
+  runs: Pick<PayrollRunsRepository, 'repeatableRead' | 'lockMonth' | 'run' | 'insertLines' | 'insertPaidAsUsual' | 'insertPlainLapses' | 'insertRun'>;
   payroll: Pick<PayrollService, 'context' | 'decide'>;
   /** Day of the month before on which a month's run is frozen (PAYROLL_FREEZE_DAY). */
   freezeDay: number;
@@ -40,6 +41,7 @@ export function createPayrollFreezeService(deps: PayrollFreezeDeps) {
       const ctx = await payroll.context(tx, month);
       const exceptions = await repo.markExceptions(tx, { ...ctx.filter, nextRunDate: firstDayOfMonth(addMonthsToMonth(month, 1)) });
       await runs.insertPaidAsUsual(tx, month, ctx.filter.runDate);
+      await runs.insertPlainLapses(tx, month, ctx.filter.runDate);
       for (let after = '0'; ;) {
         const ids = await repo.exceptionIds(tx, after, chunk);
         if (ids.length === 0) break;

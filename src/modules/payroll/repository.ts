@@ -55,6 +55,17 @@ function candidatesSql(f: CandidateFilter) {
         AND ${inRegionSql('p.region_code', f.scope)}`;
 }
 
+/**
+ * Payees whose certification has ended before the run date and who are otherwise in good
+ * standing (alive, free, not under review): whatever their history, the run of the month holds
+ * them as suspended from the day after it ended (domain/payroll.ts runOutcome), and a held month
+ * has no back pay or stop to work out. So they need no person-by-person decision.
+ */
+export function plainLapsesSql(runDate: IsoDate) {
+  return sql`SELECT c.pensioner_id AS id FROM certifications c JOIN pensioners p ON p.id = c.pensioner_id
+    WHERE c.state = 'active' AND c.certified_until < ${runDate}::date AND p.benefit_start_date < ${runDate}::date`;
+}
+
 export function createPayrollRepository() {
   return {
     /** Makes the transaction `q` (before its first query) one read-only snapshot: every read of a list sees the same state. */
@@ -69,18 +80,21 @@ export function createPayrollRepository() {
     },
 
     /**
-     * The same, province-wide, plus the month's new payees, kept for the transaction as the
-     * temporary table `payroll_exceptions`: the freeze decides them person by person and pays
-     * everyone else as usual in one statement.
+     * The same, province-wide, plus the month's new payees, less the plain lapses (see
+     * runs-repository's insertPlainLapses), kept for the transaction as the temporary table
+     * `payroll_exceptions`: the freeze decides them person by person, and writes everyone
+     * else's line (paid as usual, or held for a plain lapse) in one statement each.
      */
     async markExceptions(q: Q, f: Omit<CandidateFilter, 'scope'> & { nextRunDate: IsoDate }): Promise<number> {
       await sql`CREATE TEMPORARY TABLE payroll_exceptions (id bigint PRIMARY KEY) ON COMMIT DROP`.execute(q);
       const res = await sql`INSERT INTO payroll_exceptions
-        ${candidatesSql({ ...f, scope: null })}
+        (${candidatesSql({ ...f, scope: null })}
         UNION
         SELECT p.id FROM pensioners p WHERE p.benefit_start_date >= ${f.runDate}::date AND p.benefit_start_date < ${f.nextRunDate}::date
         UNION
-        SELECT c.pensioner_id FROM certifications c WHERE c.state = 'active' AND c.certified_until IS NULL`.execute(q);
+        SELECT c.pensioner_id FROM certifications c WHERE c.state = 'active' AND c.certified_until IS NULL)
+        EXCEPT
+        ${plainLapsesSql(f.runDate)}`.execute(q);
       await sql`ANALYZE payroll_exceptions`.execute(q);
       return Number(res.numAffectedRows ?? 0);
     },

@@ -6,6 +6,7 @@ import type { Executor } from '../../infra/database.ts';
 import type { IsoDate, YearMonth } from '../../domain/calendar.ts';
 import type { RunLineAction } from '../../domain/payroll-run.ts';
 import { inRegionSql } from '../../infra/region-sql.ts';
+import { plainLapsesSql } from './repository.ts';
 
 type Q = Executor;
 
@@ -93,6 +94,14 @@ export function createPayrollRunsRepository() {
         FROM certifications c JOIN pensioners p ON p.id = c.pensioner_id
         WHERE c.state = 'active' AND c.certified_until >= ${runDate}::date AND p.benefit_start_date < ${runDate}::date
           AND NOT EXISTS (SELECT FROM payroll_exceptions x WHERE x.id = c.pensioner_id)`.execute(q);
+      return Number(res.numAffectedRows ?? 0);
+    },
+
+    /** The 'hold' line of every plain lapse (payroll repository's plainLapsesSql), in one statement. */
+    async insertPlainLapses(q: Q, month: YearMonth, runDate: IsoDate): Promise<number> {
+      const res = await sql`INSERT INTO payroll_run_lines (month, pensioner_id, national_id, region_code, action, status, since)
+        SELECT ${month}, p.id, p.national_id, p.region_code, 'hold', 'suspended', c.certified_until + 1
+        FROM (${plainLapsesSql(runDate)}) l JOIN certifications c ON c.pensioner_id = l.id JOIN pensioners p ON p.id = l.id`.execute(q);
       return Number(res.numAffectedRows ?? 0);
     },
 
