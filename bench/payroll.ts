@@ -11,6 +11,9 @@ import { createDatabase } from '../src/infra/database.ts';
 import { createQueues } from '../src/infra/queue.ts';
 import { fixedClock } from '../src/infra/clock.ts';
 import { createDeps } from '../src/app-deps.ts';
+import { createPayrollFreezeService } from '../src/modules/payroll/freeze.ts';
+import { createPayrollRepository } from '../src/modules/payroll/repository.ts';
+import { createPayrollRunsRepository } from '../src/modules/payroll/runs-repository.ts';
 import { createKeys, dropDatabase, freshDatabase, loadPensioners, log, rssOf, serviceUrl, startProcess, waitFor } from './lib.ts';
 
 const arg = (name: string, fallback: string) => {
@@ -71,12 +74,13 @@ try {
   await admin.query('VACUUM ANALYZE');
   log(`loaded and rescored ${exceptional.length} exceptions in ${secs(Date.now() - t0)} s`);
 
-  // The floor: the same lists by one set-based statement, written to a table like the run's.
+  // The floor: the same lists by one set-based statement, stored as the run's are (a logged
+  // table with the same indexes, committed), then dropped.
   const floor = async () => {
+    await admin.query(`DROP TABLE IF EXISTS floor_lines`);
+    await admin.query(`CREATE TABLE floor_lines (LIKE payroll_run_lines INCLUDING INDEXES)`);
     await admin.query('BEGIN');
     const t = Date.now();
-    await admin.query(`CREATE TEMPORARY TABLE floor_lines (LIKE payroll_run_lines INCLUDING INDEXES) ON COMMIT DROP`);
-    await admin.query(`ALTER TABLE floor_lines DROP CONSTRAINT IF EXISTS floor_lines_month_fkey`);
     const res = await admin.query(`
       WITH recert AS (
         SELECT DISTINCT d.pensioner_id FROM decisions d CROSS JOIN LATERAL (
@@ -99,16 +103,26 @@ try {
         FROM classified WHERE state NOT IN ('active', 'deceased') OR (state = 'active' AND certified_until < date '2026-07-01')
       UNION ALL
       SELECT '${MONTH}', id, national_id, region_code, 'stop', NULL, NULL, 1, monthly_benefit_fen, death_date FROM classified WHERE stopped`);
+    await admin.query('COMMIT');
     const ms = Date.now() - t;
     const counts = (await admin.query(`SELECT action, count(*)::int AS n FROM floor_lines GROUP BY action ORDER BY action`)).rows;
-    await admin.query('ROLLBACK');
+    await admin.query(`DROP TABLE floor_lines`);
     return { ms, rows: res.rowCount, counts };
   };
 
   const load0 = (await import('node:os')).loadavg();
   const floorBefore = await floor();
   t0 = Date.now();
-  const frozen = await deps.payrollFreeze.freeze(MONTH, NOW, 'bench');
+  const steps: Record<string, number> = {};
+  const freezer = createPayrollFreezeService({
+    transaction: deps.transaction,
+    repo: createPayrollRepository(),
+    runs: createPayrollRunsRepository(),
+    payroll: deps.payroll,
+    freezeDay: 20,
+    trace: (step, ms) => (steps[step] = (steps[step] ?? 0) + ms),
+  });
+  const frozen = await freezer.freeze(MONTH, NOW, 'bench');
   const freezeMs = Date.now() - t0;
   const floorAfter = await floor();
   const floorMs = Math.min(floorBefore.ms, floorAfter.ms);
@@ -152,7 +166,12 @@ try {
           pensioners: N,
           loadAverageAtStart: load0.map((x) => Number(x.toFixed(2))),
           loadAverageAtEnd: (await import('node:os')).loadavg().map((x) => Number(x.toFixed(2))),
-          freeze: { seconds: secs(freezeMs), exceptions: frozen.exceptions, lines: counts },
+          freeze: {
+            seconds: secs(freezeMs),
+            exceptions: frozen.exceptions,
+            steps: Object.fromEntries(Object.entries(steps).map(([k, v]) => [k, secs(v)])),
+            lines: counts,
+          },
           floor: { seconds: secs(floorMs), runs: [secs(floorBefore.ms), secs(floorAfter.ms)], lines: floorBefore.counts },
           ratio: Number((freezeMs / floorMs).toFixed(2)),
           export: { idleRssMb, ...exports },

@@ -15,7 +15,7 @@ export type ExportFormat = (typeof EXPORT_FORMATS)[number];
 export type ExportCharset = (typeof EXPORT_CHARSETS)[number];
 
 /** Lines read per query. */
-export const EXPORT_PAGE = 5000;
+export const EXPORT_PAGE = 1000;
 
 const CSV_COLUMNS = ['month', 'nationalId', 'regionCode', 'action', 'amount', 'status', 'since', 'months', 'deathDate'] as const;
 

@@ -20,6 +20,8 @@ export interface PayrollFreezeDeps {
   freezeDay: number;
   /** Exceptions decided together (PAYROLL_CHUNK; smaller in tests). */
   chunk?: number;
+  /** Told how long each step took (the bench). */
+  trace?: (step: string, ms: number) => void;
 }
 
 export interface FreezeResult {
@@ -30,6 +32,13 @@ export interface FreezeResult {
 export function createPayrollFreezeService(deps: PayrollFreezeDeps) {
   const { transaction, repo, runs, payroll } = deps;
   const chunk = deps.chunk ?? PAYROLL_CHUNK;
+  const timed = async <T>(step: string, fn: () => Promise<T>): Promise<T> => {
+    if (!deps.trace) return fn();
+    const t0 = performance.now();
+    const v = await fn();
+    deps.trace(step, performance.now() - t0);
+    return v;
+  };
 
   /** Freezes the run of `month` as known at `now`; 409 when it is frozen or its run instant has passed. */
   async function freeze(month: YearMonth, now: Date, frozenBy: string): Promise<FreezeResult> {
@@ -39,20 +48,21 @@ export function createPayrollFreezeService(deps: PayrollFreezeDeps) {
       await runs.lockMonth(tx, month);
       if (await runs.run(tx, month)) throw conflict('already_frozen', `the payroll run of ${month} is already frozen`);
       const ctx = await payroll.context(tx, month);
-      const exceptions = await repo.markExceptions(tx, { ...ctx.filter, nextRunDate: firstDayOfMonth(addMonthsToMonth(month, 1)) });
-      await runs.insertPaidAsUsual(tx, month, ctx.filter.runDate);
-      await runs.insertPlainLapses(tx, month, ctx.filter.runDate);
+      const nextRunDate = firstDayOfMonth(addMonthsToMonth(month, 1));
+      const exceptions = await timed('exceptions', () => repo.markExceptions(tx, { ...ctx.filter, nextRunDate }));
+      await timed('paid as usual', () => runs.insertPaidAsUsual(tx, month, ctx.filter.runDate));
+      await timed('plain lapses', () => runs.insertPlainLapses(tx, month, ctx.filter.runDate));
       for (let after = '0'; ;) {
         const ids = await repo.exceptionIds(tx, after, chunk);
         if (ids.length === 0) break;
         after = ids.at(-1)!;
-        const decided = await payroll.decide(tx, ctx, ids, now);
+        const decided = await timed('decide', () => payroll.decide(tx, ctx, ids, now));
         const lines: NewLine[] = decided.flatMap(({ payee, lines: ls }) =>
           ls.map((l) => ({ pensionerId: payee.id, nationalId: payee.national_id, regionCode: payee.region_code, ...l })),
         );
-        await runs.insertLines(tx, month, lines);
+        await timed('insert decided', () => runs.insertLines(tx, month, lines));
       }
-      return { run: await runs.insertRun(tx, month, now, frozenBy), exceptions };
+      return { run: await timed('run', () => runs.insertRun(tx, month, now, frozenBy)), exceptions };
     });
   }
 
