@@ -1,11 +1,12 @@
 // Freezing a month's payroll run: in one transaction, everyone paid as usual gets a 'pay' line
-// from one INSERT … SELECT, every plain lapse a 'hold' line from another, and only the
+// and every plain lapse a 'hold' line from one INSERT … SELECT, and only the
 // exceptions (other holds, recertifications after a lapse, deaths, custody, new payees) are
 // decided person by person, in chunks, by the pure rule; then the run row is written with its
 // counts. Triggers keep it as it is from then on.
 import type { Transact } from '../../infra/database.ts';
 import { addMonthsToMonth, firstDayOfMonth, monthOf, shanghaiDate, type YearMonth } from '../../domain/calendar.ts';
 import { runInstant } from '../../domain/payroll.ts';
+import type { RunLineAction } from '../../domain/payroll-run.ts';
 import { conflict } from '../../domain/errors.ts';
 import type { PayrollRepository } from './repository.ts';
 import type { FrozenRun, NewLine, PayrollRunsRepository } from './runs-repository.ts';
@@ -14,7 +15,7 @@ import { PAYROLL_CHUNK, type PayrollService } from './service.ts';
 export interface PayrollFreezeDeps {
   transaction: Transact;
   repo: Pick<PayrollRepository, 'markExceptions' | 'exceptionIds'>;
-  runs: Pick<PayrollRunsRepository, 'repeatableRead' | 'lockMonth' | 'run' | 'insertLines' | 'insertPaidAsUsual' | 'insertPlainLapses' | 'insertRun'>;
+  runs: Pick<PayrollRunsRepository, 'repeatableRead' | 'lockMonth' | 'run' | 'insertLines' | 'insertUsual' | 'insertRun'>;
   payroll: Pick<PayrollService, 'context' | 'decide'>;
   /** Day of the month before on which a month's run is frozen (PAYROLL_FREEZE_DAY). */
   freezeDay: number;
@@ -50,8 +51,8 @@ export function createPayrollFreezeService(deps: PayrollFreezeDeps) {
       const ctx = await payroll.context(tx, month);
       const nextRunDate = firstDayOfMonth(addMonthsToMonth(month, 1));
       const exceptions = await timed('exceptions', () => repo.markExceptions(tx, { ...ctx.filter, nextRunDate }));
-      await timed('paid as usual', () => runs.insertPaidAsUsual(tx, month, ctx.filter.runDate));
-      await timed('plain lapses', () => runs.insertPlainLapses(tx, month, ctx.filter.runDate));
+      const usual = await timed('paid as usual and plain lapses', () => runs.insertUsual(tx, month, ctx.filter.runDate));
+      const counts: Record<RunLineAction, number> = { pay: usual.pay, hold: usual.hold, resumption: 0, stop: 0 };
       for (let after = '0'; ;) {
         const ids = await repo.exceptionIds(tx, after, chunk);
         if (ids.length === 0) break;
@@ -60,9 +61,10 @@ export function createPayrollFreezeService(deps: PayrollFreezeDeps) {
         const lines: NewLine[] = decided.flatMap(({ payee, lines: ls }) =>
           ls.map((l) => ({ pensionerId: payee.id, nationalId: payee.national_id, regionCode: payee.region_code, ...l })),
         );
+        for (const l of lines) counts[l.action]++;
         await timed('insert decided', () => runs.insertLines(tx, month, lines));
       }
-      return { run: await timed('run', () => runs.insertRun(tx, month, now, frozenBy)), exceptions };
+      return { run: await timed('run', () => runs.insertRun(tx, month, now, frozenBy, counts)), exceptions };
     });
   }
 

@@ -81,7 +81,7 @@ export function createPayrollRepository() {
 
     /**
      * The same, province-wide, plus the month's new payees, less the plain lapses (see
-     * runs-repository's insertPlainLapses), kept for the transaction as the temporary table
+     * plainLapsesSql; runs-repository's insertUsual holds them), kept for the transaction as the temporary table
      * `payroll_exceptions`: the freeze decides them person by person, and writes everyone
      * else's line (paid as usual, or held for a plain lapse) in one statement each.
      */

@@ -6,7 +6,6 @@ import type { Executor } from '../../infra/database.ts';
 import type { IsoDate, YearMonth } from '../../domain/calendar.ts';
 import type { RunLineAction } from '../../domain/payroll-run.ts';
 import { inRegionSql } from '../../infra/region-sql.ts';
-import { plainLapsesSql } from './repository.ts';
 
 type Q = Executor;
 
@@ -84,34 +83,34 @@ export function createPayrollRunsRepository() {
     },
 
     /**
-     * The 'pay' line of everyone paid as usual, in one statement: certified over the run date,
-     * a payee before the month, and not among the exceptions the pure rule decides
-     * (`payroll_exceptions`, made by the payroll repository in the same transaction).
+     * In one statement, the line of everyone who needs no person-by-person decision (not among
+     * `payroll_exceptions`, made by the payroll repository in the same transaction): 'pay' for
+     * those certified over the run date, 'hold' (suspended since the day after it ended) for the
+     * plain lapses (payroll repository's plainLapsesSql). Returns how many of each.
      */
-    async insertPaidAsUsual(q: Q, month: YearMonth, runDate: IsoDate): Promise<number> {
-      const res = await sql`INSERT INTO payroll_run_lines (month, pensioner_id, national_id, region_code, action, amount_fen)
-        SELECT ${month}, p.id, p.national_id, p.region_code, 'pay', p.monthly_benefit_fen
-        FROM certifications c JOIN pensioners p ON p.id = c.pensioner_id
-        WHERE c.state = 'active' AND c.certified_until >= ${runDate}::date AND p.benefit_start_date < ${runDate}::date
-          AND NOT EXISTS (SELECT FROM payroll_exceptions x WHERE x.id = c.pensioner_id)`.execute(q);
-      return Number(res.numAffectedRows ?? 0);
+    async insertUsual(q: Q, month: YearMonth, runDate: IsoDate): Promise<{ pay: number; hold: number }> {
+      const res = await sql<{ action: 'pay' | 'hold'; n: string }>`
+        WITH written AS (
+          INSERT INTO payroll_run_lines (month, pensioner_id, national_id, region_code, action, status, since, amount_fen)
+          SELECT ${month}, p.id, p.national_id, p.region_code, l.action, l.status, l.since, l.amount_fen
+          FROM certifications c JOIN pensioners p ON p.id = c.pensioner_id
+          CROSS JOIN LATERAL (SELECT
+            CASE WHEN c.certified_until >= ${runDate}::date THEN 'pay' ELSE 'hold' END AS action,
+            CASE WHEN c.certified_until >= ${runDate}::date THEN NULL ELSE 'suspended' END AS status,
+            CASE WHEN c.certified_until >= ${runDate}::date THEN NULL ELSE c.certified_until + 1 END AS since,
+            CASE WHEN c.certified_until >= ${runDate}::date THEN p.monthly_benefit_fen ELSE 0 END AS amount_fen) l
+          WHERE c.state = 'active' AND c.certified_until IS NOT NULL AND p.benefit_start_date < ${runDate}::date
+            AND NOT EXISTS (SELECT FROM payroll_exceptions x WHERE x.id = c.pensioner_id)
+          RETURNING action)
+        SELECT action, count(*)::text AS n FROM written GROUP BY action`.execute(q);
+      const n = (a: string) => Number(res.rows.find((r) => r.action === a)?.n ?? 0);
+      return { pay: n('pay'), hold: n('hold') };
     },
 
-    /** The 'hold' line of every plain lapse (payroll repository's plainLapsesSql), in one statement. */
-    async insertPlainLapses(q: Q, month: YearMonth, runDate: IsoDate): Promise<number> {
-      const res = await sql`INSERT INTO payroll_run_lines (month, pensioner_id, national_id, region_code, action, status, since)
-        SELECT ${month}, p.id, p.national_id, p.region_code, 'hold', 'suspended', c.certified_until + 1
-        FROM (${plainLapsesSql(runDate)}) l JOIN certifications c ON c.pensioner_id = l.id JOIN pensioners p ON p.id = l.id`.execute(q);
-      return Number(res.numAffectedRows ?? 0);
-    },
-
-    /** The run itself, with its counts taken from its lines; the last write of a freeze. */
-    async insertRun(q: Q, month: YearMonth, frozenAt: Date, frozenBy: string): Promise<FrozenRun> {
+    /** The run itself, with its counts; the last write of a freeze. */
+    async insertRun(q: Q, month: YearMonth, frozenAt: Date, frozenBy: string, counts: Record<RunLineAction, number>): Promise<FrozenRun> {
       await sql`INSERT INTO payroll_runs (month, frozen_at, frozen_by, holds, resumptions, stops, paid)
-        SELECT ${month}, ${frozenAt}::timestamptz, ${frozenBy},
-          count(*) FILTER (WHERE action = 'hold'), count(*) FILTER (WHERE action = 'resumption'),
-          count(*) FILTER (WHERE action = 'stop'), count(*) FILTER (WHERE action = 'pay')
-        FROM payroll_run_lines WHERE month = ${month}`.execute(q);
+        VALUES (${month}, ${frozenAt}::timestamptz, ${frozenBy}, ${counts.hold}, ${counts.resumption}, ${counts.stop}, ${counts.pay})`.execute(q);
       return (await this.run(q, month))!;
     },
 
