@@ -39,6 +39,9 @@ import { createStaffEventRepository } from './modules/service-point/repository.t
 import { createServicePointService, type ServicePointService } from './modules/service-point/service.ts';
 import { createPayrollRepository } from './modules/payroll/repository.ts';
 import { createPayrollService, type PayrollService } from './modules/payroll/service.ts';
+import { createPayrollRunsRepository } from './modules/payroll/runs-repository.ts';
+import { createPayrollFreezeService, type PayrollFreezeService } from './modules/payroll/freeze.ts';
+import { createPayrollExportService, type PayrollExportService } from './modules/payroll/export.ts';
 import { createReportsRepository } from './modules/reports/repository.ts';
 import { createReportsService, type ReportsService } from './modules/reports/service.ts';
 import { createDashboardService, type DashboardService } from './modules/reports/dashboard.ts';
@@ -81,6 +84,8 @@ export interface AppDeps {
   manualChecks: ManualCheckService;
   reminders: ReminderService;
   payroll: PayrollService;
+  payrollFreeze: PayrollFreezeService;
+  payrollExport: PayrollExportService;
   reports: ReportsService;
   /** The bureau dashboard's figures (/dashboard). */
   dashboard: DashboardService;
@@ -222,7 +227,13 @@ export function createDeps(base: DepsBase): AppDeps {
     queueReminders: (q, rows, today) => queueSweepReminders(q, rows, today, queues),
   });
   const reminders = createReminderService({ transaction, audit, clock, smsGatewayUrl: config.smsGatewayUrl });
-  const payroll = createPayrollService({ transaction: reads.transaction, repo: createPayrollRepository(), certification });
+  const payrollRepo = createPayrollRepository();
+  const payrollRuns = createPayrollRunsRepository();
+  // Previews and frozen runs are read where lookups are (the standby when there is one); the
+  // freeze writes, so it runs on the primary.
+  const payroll = createPayrollService({ transaction: reads.transaction, repo: payrollRepo, runs: payrollRuns, certification });
+  const payrollFreeze = createPayrollFreezeService({ transaction, repo: payrollRepo, runs: payrollRuns, payroll, freezeDay: config.payrollFreezeDay });
+  const payrollExport = createPayrollExportService({ db: reads.db, runs: payrollRuns });
   const reportsRepo = createReportsRepository();
   const reports = createReportsService({ db: reads.db, repo: reportsRepo });
   const dashboard = createDashboardService({ db: reads.db, repo: reportsRepo, payroll });
@@ -254,6 +265,8 @@ export function createDeps(base: DepsBase): AppDeps {
     manualChecks,
     reminders,
     payroll,
+    payrollFreeze,
+    payrollExport,
     reports,
     dashboard,
     fourEyes: createFourEyesService({ proposals: createProposalRepository(), clock }),

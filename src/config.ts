@@ -81,6 +81,8 @@ export interface Config {
   trustProxy: boolean;
   /** For simulations only: the service's clock starts at this instant instead of now. */
   clockStart: Date | undefined;
+  /** Day of the month before on which a month's payroll run is frozen (1–28: every month has it). */
+  payrollFreezeDay: number;
 }
 
 export class ConfigError extends Error {}
@@ -128,6 +130,7 @@ const ENV = {
   QUEUE_LOCK_MS: num({ default: undefined }),
   TRUST_PROXY: bool({ default: false }),
   CLOCK_START: str({ default: undefined }),
+  PAYROLL_FREEZE_DAY: num({ default: 20 }),
 };
 
 /** The first invalid variable, as one line naming it. */
@@ -153,6 +156,10 @@ const nonNegative = (name: string, v: number) => {
 };
 const atLeast = (name: string, v: number, min: number) => {
   if (!Number.isFinite(v) || v < min) throw new ConfigError(`configuration error: ${name} is invalid: must be at least ${min}`);
+  return v;
+};
+const dayOfMonth = (name: string, v: number) => {
+  if (!Number.isInteger(v) || v < 1 || v > 28) throw new ConfigError(`configuration error: ${name} is invalid: must be a day from 1 to 28`);
   return v;
 };
 const secret = (name: string, v: string | undefined) => {
@@ -214,5 +221,6 @@ export function loadConfig(raw: NodeJS.ProcessEnv = process.env): Config {
     queueLockMs: e.QUEUE_LOCK_MS === undefined ? undefined : atLeast('QUEUE_LOCK_MS', e.QUEUE_LOCK_MS, 1000),
     trustProxy: e.TRUST_PROXY,
     clockStart: instant('CLOCK_START', e.CLOCK_START),
+    payrollFreezeDay: dayOfMonth('PAYROLL_FREEZE_DAY', e.PAYROLL_FREEZE_DAY),
   };
 }

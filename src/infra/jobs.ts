@@ -14,9 +14,11 @@ export interface JobPayloads {
   'pull-feed': { feed: string; cursor?: string };
   /** One reminder: (pensioner, due date, round; none is round 1). Never its code. */
   notify: { pensionerId: string; dueFrom: string; round?: 1 | 2 };
+  /** The daily check that freezes next month's payroll run once PAYROLL_FREEZE_DAY has come (no data). */
+  'payroll-freeze': Record<string, never>;
 }
 export type QueueName = keyof JobPayloads;
-export const QUEUE_NAMES = ['ingest-batch', 'rescore', 'daily-sweep', 'pull-feed', 'notify'] as const satisfies readonly QueueName[];
+export const QUEUE_NAMES = ['ingest-batch', 'rescore', 'daily-sweep', 'pull-feed', 'notify', 'payroll-freeze'] as const satisfies readonly QueueName[];
 
 type WorkerDefaults = Partial<Pick<WorkerOptions, 'concurrency' | 'lockDuration' | 'stalledInterval' | 'maxStalledCount'>>;
 
@@ -51,12 +53,19 @@ export const JOBS: Record<QueueName, JobContract> = {
     job: { attempts: 8, backoff: exponential(60_000), removeOnComplete: true, removeOnFail: { age: 12 * 3600 } },
     worker: { concurrency: 5 },
   },
+  // One freeze at a time; a freeze of a province takes minutes, so the lock is long.
+  'payroll-freeze': {
+    job: { attempts: 5, backoff: exponential(60_000), removeOnComplete: 100, removeOnFail: 100 },
+    worker: { concurrency: 1, lockDuration: 600_000 },
+  },
 };
 
 /** Cron schedules (Asia/Shanghai) kept by every worker process. */
 export const SCHEDULES = {
   'ingest-batch-sweep': { queue: 'ingest-batch', job: 'sweep', pattern: '*/5 * * * *' },
   'daily-sweep': { queue: 'daily-sweep', job: 'sweep', pattern: '0 2 * * *' },
+  // Daily, not on the freeze day alone: the day is configuration, and a missed day catches up.
+  'payroll-freeze': { queue: 'payroll-freeze', job: 'freeze', pattern: '30 0 * * *' },
 } as const satisfies Record<string, { queue: QueueName; job: string; pattern: string }>;
 export const SCHEDULE_TZ = 'Asia/Shanghai';
 /** Scheduler-made jobs keep little history: they come back every few minutes. */

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createManualCheckRepository } from '../../src/modules/manual-checks/repository.ts';
 import { createTestContext, type TestContext } from '../helpers/context.ts';
 import { auth, registerPensioner, syntheticId } from '../helpers/people.ts';
+import { QUEUE_NAMES } from '../../src/infra/jobs.ts';
 
 let t: TestContext;
 let bureau: string;
@@ -96,7 +97,15 @@ describe('GET /v1/reports/dashboard', () => {
       byReason: [{ reason: 'certification_due', checks: 1 }],
     });
     expect(d.reminders).toHaveLength(12);
-    expect(d.payroll).toEqual({ month: '2026-06', holds: 1, resumptions: 0, stops: 0, computedAt: '2026-06-15T04:00:00.000Z' });
+    expect(d.payroll).toEqual({
+      month: '2026-06',
+      holds: 1,
+      resumptions: 0,
+      stops: 0,
+      state: 'preview',
+      frozenAt: null,
+      computedAt: '2026-06-15T04:00:00.000Z',
+    });
   });
 
   it('splits by the next level of regions and keeps to the key’s own region', async () => {
@@ -162,7 +171,7 @@ describe('the queue view at /admin/queues', () => {
         .json()
         .queues.map((q: { name: string }) => q.name)
         .sort(),
-    ).toEqual(['daily-sweep', 'ingest-batch', 'notify', 'pull-feed', 'rescore']);
+    ).toEqual(['daily-sweep', 'ingest-batch', 'notify', 'payroll-freeze', 'pull-feed', 'rescore']);
   });
 
   it('shows a failed job with its reason, and retries it', async () => {
@@ -213,7 +222,7 @@ describe('the queue view on the PostgreSQL queue backend (the embedded defaults,
       const key = await pg.key('admin');
       const res = await pg.app.inject({ method: 'GET', url: '/admin/queues/api/queues', headers: auth(key) });
       expect(res.statusCode, res.body).toBe(200);
-      expect(res.json().queues).toHaveLength(5);
+      expect(res.json().queues).toHaveLength(QUEUE_NAMES.length);
     } finally {
       await pg.close();
     }

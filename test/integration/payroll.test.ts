@@ -1,10 +1,11 @@
 // GET /v1/payroll/{YYYY-MM}: holds, resumptions with back pay, stops with the overpayment,
-// region scoping. Evidence rows are stored with the instant they were received (the payroll
-// replays each past run with what was known by then), then rescored as a rescore job would.
+// region scoping. Evidence rows are stored with the instant they were received
+// (helpers/received-events.ts).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestContext, type TestContext } from '../helpers/context.ts';
 import { createRescoreWorker } from '../../jobs/rescore.ts';
 import { auth, registerPensioner, syntheticId } from '../helpers/people.ts';
+import { addReceivedEvents, type ReceivedEvent } from '../helpers/received-events.ts';
 
 let t: TestContext;
 let bureau: string;
@@ -13,38 +14,7 @@ const ids: Record<string, string> = {};
 
 const register = (id: string, over: Record<string, unknown>) => registerPensioner(t.app, bureau, id, over);
 
-interface Ev {
-  nationalId: string;
-  source: string;
-  kind: string;
-  occurredAt: string;
-  receivedAt: string;
-  identityCheck: string;
-  deathDate?: string;
-}
-let ref = 0;
-async function addEvents(events: Ev[]) {
-  const res = await t.deps.pool.query<{ id: string }>(
-    `INSERT INTO events (pensioner_id, source, kind, source_ref, occurred_at, identity_check, death_date, received_at, received_via)
-     SELECT p.id, e.source, e.kind, e.source_ref, e.occurred_at, e.identity_check, e.death_date, e.received_at, 'import:payroll-test'
-     FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::timestamptz[], $6::text[], $7::date[], $8::timestamptz[])
-       AS e(national_id, source, kind, source_ref, occurred_at, identity_check, death_date, received_at)
-     JOIN pensioners p ON p.national_id = e.national_id
-     RETURNING pensioner_id::text AS id`,
-    [
-      events.map((e) => e.nationalId),
-      events.map((e) => e.source),
-      events.map((e) => e.kind),
-      events.map(() => `payroll-test-${++ref}`),
-      events.map((e) => e.occurredAt),
-      events.map((e) => e.identityCheck),
-      events.map((e) => e.deathDate ?? null),
-      events.map((e) => e.receivedAt),
-    ],
-  );
-  expect(res.rowCount).toBe(events.length);
-  await t.deps.certification.rescore(t.deps.db, [...new Set(res.rows.map((r) => r.id))], t.clock.now(), 'test');
-}
+const addEvents = (events: ReceivedEvent[]) => addReceivedEvents(t, events);
 
 async function payroll(month: string, key = bureau, query = '') {
   return t.app.inject({ method: 'GET', url: `/v1/payroll/${month}${query}`, headers: auth(key) });
@@ -186,13 +156,27 @@ describe('GET /v1/payroll/{month}', () => {
     expect(seen).toContain(ids.suspended);
 
     const mianyang = (await payroll('2026-07', bureau, '?region=5107')).json();
-    expect(mianyang).toEqual({ month: '2026-07', holds: [{ nationalId: ids.mianyang, status: 'suspended', since: '2026-05-02' }], resumptions: [], stops: [] });
+    expect(mianyang).toEqual({
+      month: '2026-07',
+      holds: [{ nationalId: ids.mianyang, status: 'suspended', since: '2026-05-02' }],
+      resumptions: [],
+      stops: [],
+      state: 'preview',
+      frozenAt: null,
+    });
 
     const jinjiang = (await payroll('2026-07', chengdu, '?region=510105')).json();
     expect(jinjiang.holds).toEqual([{ nationalId: ids.jailed, status: 'ineligible', since: '2026-05-20' }]);
 
     // Outside the key's region: an empty list, not an error.
-    expect((await payroll('2026-07', chengdu, '?region=5107')).json()).toEqual({ month: '2026-07', holds: [], resumptions: [], stops: [] });
+    expect((await payroll('2026-07', chengdu, '?region=5107')).json()).toEqual({
+      month: '2026-07',
+      holds: [],
+      resumptions: [],
+      stops: [],
+      state: 'preview',
+      frozenAt: null,
+    });
   });
 
   it('audits one row per pensioner listed', async () => {

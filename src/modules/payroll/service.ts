@@ -1,13 +1,15 @@
-// The payroll list of a month, computed on request from the current state: candidates are
-// found in SQL, their decisions loaded in chunks, and the pure rule in domain/payroll.ts
-// says what the run must do with each. Nothing here decides: it only gathers and formats.
-import type { Transact } from '../../infra/database.ts';
+// The payroll list of a month: the frozen run once there is one, else a preview computed from
+// the current state: candidates are found in SQL, their decisions loaded in chunks, and the
+// pure rule (domain/payroll-run.ts → domain/payroll.ts) says what the run does with each.
+// Past runs are replayed as they were frozen. Nothing here decides: it gathers and formats.
+import type { Executor, Transact } from '../../infra/database.ts';
 import { addMonthsToMonth, firstDayOfMonth, type IsoDate, type YearMonth } from '../../domain/calendar.ts';
 import { formatYuan } from '../../domain/money.ts';
-import { payrollAction, runInstant, type HoldStatus } from '../../domain/payroll.ts';
-import type { Decision } from '../../domain/lifecycle.ts';
+import { runInstant, type HoldStatus } from '../../domain/payroll.ts';
+import { asFrozenRunsKnew, runLines, type RunLine } from '../../domain/payroll-run.ts';
 import type { CertificationService } from '../certification/service.ts';
-import type { PayrollRepository } from './repository.ts';
+import type { CandidateFilter, PayrollRepository } from './repository.ts';
+import type { PayrollRunsRepository, StoredLine } from './runs-repository.ts';
 
 export interface PayrollList {
   month: YearMonth;
@@ -15,86 +17,143 @@ export interface PayrollList {
   resumptions: { nationalId: string; backPayMonths: number; backPayAmount: string }[];
   stops: { nationalId: string; deathDate: IsoDate; overpaidMonths: number; overpaymentAmount: string }[];
 }
+export type RunState = { state: 'preview'; frozenAt: null } | { state: 'frozen'; frozenAt: string };
 
 /** Pensioners whose decisions are loaded and decided together. */
-const PAYROLL_CHUNK = 2000;
+export const PAYROLL_CHUNK = 2000;
 /** How far back a decision to hold can still matter for this month's run (a longer hold ending now is missed). */
 const LOOKBACK_MONTHS = 24;
 
-type Row<T> = { pensionerId: string; item: T };
-interface Actions {
-  holds: Row<PayrollList['holds'][number]>[];
-  resumptions: Row<PayrollList['resumptions'][number]>[];
-  stops: Row<PayrollList['stops'][number]>[];
+export interface Payee {
+  id: string;
+  national_id: string;
+  region_code: string;
+  monthly_benefit_fen: string;
 }
 
-/** What the run of `month` does for one payee, added to the list it belongs in (nothing for most). */
-function addAction(lists: Actions, month: YearMonth, p: { id: string; national_id: string; monthly_benefit_fen: string }, d: Decision) {
-  const a = payrollAction(d, BigInt(p.monthly_benefit_fen), month);
-  const nationalId = p.national_id;
-  if (a.action === 'hold') lists.holds.push({ pensionerId: p.id, item: { nationalId, status: a.status, since: a.since } });
-  else if (a.action === 'resumption')
-    lists.resumptions.push({ pensionerId: p.id, item: { nationalId, backPayMonths: a.backPayMonths, backPayAmount: formatYuan(a.backPayAmountFen) } });
-  else if (a.action === 'stop')
-    lists.stops.push({
-      pensionerId: p.id,
-      item: { nationalId, deathDate: a.deathDate, overpaidMonths: a.overpaidMonths, overpaymentAmount: formatYuan(a.overpaymentAmountFen) },
-    });
+/** What the previews and the freeze need to know about the runs before `month`. */
+export interface RunContext {
+  month: YearMonth;
+  /** When each earlier run within the lookback was frozen. */
+  frozenAt: Map<YearMonth, Date>;
+  filter: Omit<CandidateFilter, 'scope'>;
 }
 
 export interface PayrollServiceDeps {
   transaction: Transact;
   repo: PayrollRepository;
+  runs: Pick<PayrollRunsRepository, 'frozenAt' | 'run' | 'actions' | 'counts'>;
   certification: Pick<CertificationService, 'decisions'>;
 }
 
-export function createPayrollService(deps: PayrollServiceDeps) {
-  const { transaction, repo, certification } = deps;
+const byNationalId = (a: { nationalId: string }, b: { nationalId: string }) => (a.nationalId < b.nationalId ? -1 : a.nationalId > b.nationalId ? 1 : 0);
 
-  /** Every action of the run of `month` within `scope`, read in one snapshot so the list is consistent. */
-  const actions = (month: YearMonth, scope: string | null, now: Date) =>
-    transaction(async (tx) => {
-      await repo.snapshot(tx);
-      const lists: Actions = { holds: [], resumptions: [], stops: [] };
-      const ids = await repo.candidateIds(tx, {
-        scope,
+/** The list shape of a run's lines (payments are not listed). */
+function listOf(month: YearMonth, lines: { pensionerId: string; nationalId: string; line: RunLine }[]): PayrollList & { pensionerIds: string[] } {
+  const list: PayrollList = { month, holds: [], resumptions: [], stops: [] };
+  const ids = new Set<string>();
+  for (const { pensionerId, nationalId, line: l } of [...lines].sort(byNationalId)) {
+    if (l.action === 'pay') continue;
+    ids.add(pensionerId);
+    if (l.action === 'hold') list.holds.push({ nationalId, status: l.status, since: l.since });
+    else if (l.action === 'resumption') list.resumptions.push({ nationalId, backPayMonths: l.months, backPayAmount: formatYuan(l.amountFen) });
+    else list.stops.push({ nationalId, deathDate: l.deathDate, overpaidMonths: l.months, overpaymentAmount: formatYuan(l.amountFen) });
+  }
+  return { ...list, pensionerIds: [...ids] };
+}
+
+/** A stored line as the pure rule gave it. */
+function lineOf(r: StoredLine): RunLine {
+  const amountFen = BigInt(r.amount_fen);
+  if (r.action === 'hold') return { action: 'hold', status: r.status as HoldStatus, since: r.since! };
+  if (r.action === 'resumption') return { action: 'resumption', months: r.months!, amountFen };
+  if (r.action === 'stop') return { action: 'stop', deathDate: r.death_date!, months: r.months!, amountFen };
+  return { action: 'pay', amountFen };
+}
+
+export function createPayrollService(deps: PayrollServiceDeps) {
+  const { transaction, repo, runs, certification } = deps;
+
+  async function context(q: Executor, month: YearMonth): Promise<RunContext> {
+    const previous = addMonthsToMonth(month, -1);
+    const frozenAt = await runs.frozenAt(q, addMonthsToMonth(month, -LOOKBACK_MONTHS), previous);
+    const previousRun = runInstant(previous);
+    const previousFreeze = frozenAt.get(previous);
+    return {
+      month,
+      frozenAt,
+      filter: {
         runDate: firstDayOfMonth(month),
         holdsSince: runInstant(addMonthsToMonth(month, -LOOKBACK_MONTHS)),
-        deathsSince: runInstant(addMonthsToMonth(month, -1)),
-      });
+        previousRunKnew: previousFreeze && previousFreeze < previousRun ? previousFreeze : previousRun,
+      },
+    };
+  }
+
+  /** What the run of `ctx.month` does for each of `ids` (payees only), as known at `now`. */
+  async function decide(q: Executor, ctx: RunContext, ids: string[], now: Date): Promise<{ payee: Payee; lines: RunLine[] }[]> {
+    // In sequence: a transaction's one connection takes one query at a time.
+    const decisions = await certification.decisions(q, ids, now);
+    const payees = await repo.payees(q, ids);
+    return payees.flatMap((p) => {
+      const d = decisions.get(p.id);
+      return d ? [{ payee: p, lines: runLines(asFrozenRunsKnew(d, ctx.frozenAt), BigInt(p.monthly_benefit_fen), ctx.month) }] : [];
+    });
+  }
+
+  /** The preview of the run of `month` within `scope`, read in one snapshot so the list is consistent. */
+  const preview = (month: YearMonth, scope: string | null, now: Date) =>
+    transaction(async (tx) => {
+      await repo.snapshot(tx);
+      const ctx = await context(tx, month);
+      const ids = await repo.candidateIds(tx, { ...ctx.filter, scope });
+      const lines: { pensionerId: string; nationalId: string; line: RunLine }[] = [];
       for (let i = 0; i < ids.length; i += PAYROLL_CHUNK) {
-        const chunk = ids.slice(i, i + PAYROLL_CHUNK);
-        // In sequence: a transaction's one connection takes one query at a time.
-        const decisions = await certification.decisions(tx, chunk, now);
-        const payees = await repo.payees(tx, chunk);
-        for (const p of payees) {
-          const d = decisions.get(p.id);
-          if (d) addAction(lists, month, p, d);
+        for (const { payee, lines: ls } of await decide(tx, ctx, ids.slice(i, i + PAYROLL_CHUNK), now)) {
+          for (const line of ls) if (line.action !== 'pay') lines.push({ pensionerId: payee.id, nationalId: payee.national_id, line });
         }
       }
-      return lists;
+      return listOf(month, lines);
     });
 
   return {
-    /** How many the run of `month` holds, resumes and stops within `scope`: figures only, no person. */
-    async counts(month: YearMonth, scope: string | null, now: Date): Promise<{ holds: number; resumptions: number; stops: number }> {
-      const { holds, resumptions, stops } = await actions(month, scope, now);
-      return { holds: holds.length, resumptions: resumptions.length, stops: stops.length };
+    context,
+    decide,
+
+    /**
+     * How many the run of `month` holds, resumes and stops within `scope`: figures only, no
+     * person. The frozen run's own, or set-based counts for a preview (nobody decided one by one).
+     */
+    async counts(month: YearMonth, scope: string | null): Promise<{ holds: number; resumptions: number; stops: number } & RunState> {
+      return transaction(async (tx) => {
+        const run = await runs.run(tx, month);
+        if (run) {
+          const c = await runs.counts(tx, month, scope);
+          return { holds: c.hold, resumptions: c.resumption, stops: c.stop, state: 'frozen', frozenAt: run.frozenAt.toISOString() };
+        }
+        const { filter } = await context(tx, month);
+        const counts = await repo.previewCounts(tx, { ...filter, scope, previousRunDate: firstDayOfMonth(addMonthsToMonth(month, -1)) });
+        return { ...counts, state: 'preview', frozenAt: null };
+      });
     },
 
-    /** What the run of `month` must do for the pensioners within `scope`, as known at `now`. */
-    async list(month: YearMonth, scope: string | null, now: Date): Promise<PayrollList & { pensionerIds: string[] }> {
-      const { holds, resumptions, stops } = await actions(month, scope, now);
-      const byId = (a: Row<{ nationalId: string }>, b: Row<{ nationalId: string }>) =>
-        a.item.nationalId < b.item.nationalId ? -1 : a.item.nationalId > b.item.nationalId ? 1 : 0;
-      const all = [holds, resumptions, stops].map((rows) => rows.sort(byId));
-      return {
-        month,
-        holds: holds.map((r) => r.item),
-        resumptions: resumptions.map((r) => r.item),
-        stops: stops.map((r) => r.item),
-        pensionerIds: all.flat().map((r) => r.pensionerId),
-      };
+    /** Whether the run of `month` is frozen, and when. */
+    async state(month: YearMonth): Promise<RunState> {
+      const run = await transaction((tx) => runs.run(tx, month));
+      return run ? { state: 'frozen', frozenAt: run.frozenAt.toISOString() } : { state: 'preview', frozenAt: null };
+    },
+
+    /** What the run of `month` does for the pensioners within `scope`: the frozen run, or a preview as known at `now`. */
+    async list(month: YearMonth, scope: string | null, now: Date): Promise<PayrollList & RunState & { pensionerIds: string[] }> {
+      const { db, stored } = await transaction(async (tx) => {
+        const run = await runs.run(tx, month);
+        return { db: run, stored: run ? await runs.actions(tx, month, scope) : [] };
+      });
+      if (db) {
+        const lines = stored.map((r) => ({ pensionerId: r.pensioner_id, nationalId: r.national_id, line: lineOf(r) }));
+        return { ...listOf(month, lines), state: 'frozen', frozenAt: db.frozenAt.toISOString() };
+      }
+      return { ...(await preview(month, scope, now)), state: 'preview', frozenAt: null };
     },
   };
 }

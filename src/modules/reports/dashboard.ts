@@ -11,11 +11,6 @@ import type { ReportsRepository } from './repository.ts';
 
 /** Months the dashboard covers, the current one last. */
 export const DASHBOARD_MONTHS = 12;
-/**
- * The payroll run is decided person by person (about 2 s for 10,000 pensioners), far slower than
- * the rest of the dashboard's figures: its counts are kept this long per month and region.
- */
-export const PAYROLL_COUNTS_TTL_MS = 5 * 60_000;
 /** Age bands of the backlog, in whole days since a check opened. */
 export const BACKLOG_BANDS = ['0-6', '7-29', '30-89', '90+'] as const;
 
@@ -41,8 +36,8 @@ export interface Dashboard {
     byReason: { reason: string; checks: number }[];
   };
   reminders: { month: YearMonth; sent: number; answered: number }[];
-  /** `computedAt`: when the counts were taken (they are kept for PAYROLL_COUNTS_TTL_MS). */
-  payroll: { month: YearMonth; holds: number; resumptions: number; stops: number; computedAt: string };
+  /** The frozen run's counts, or set-based counts of the preview; `computedAt`: when they were read. */
+  payroll: { month: YearMonth; holds: number; resumptions: number; stops: number; state: 'preview' | 'frozen'; frozenAt: string | null; computedAt: string };
 }
 
 const ratio = (a: number, b: number) => (b === 0 ? null : Math.round((a / b) * 10_000) / 10_000);
@@ -72,7 +67,7 @@ export function emptyDashboard(region: string | null, now: Date): Dashboard {
     evidenceByMonth: [],
     backlog: { open: 0, claimed: 0, oldestDays: null, byAge: BACKLOG_BANDS.map((band) => ({ band, checks: 0 })), byReason: [] },
     reminders: monthsUpTo(last).map((month) => ({ month, sent: 0, answered: 0 })),
-    payroll: { month: last, holds: 0, resumptions: 0, stops: 0, computedAt: now.toISOString() },
+    payroll: { month: last, holds: 0, resumptions: 0, stops: 0, state: 'preview', frozenAt: null, computedAt: now.toISOString() },
   };
 }
 
@@ -106,23 +101,14 @@ export interface DashboardDeps {
   payroll: Pick<PayrollService, 'counts'>;
 }
 
-type PayrollCounts = Awaited<ReturnType<PayrollService['counts']>> & { computedAt: string };
-
 export function createDashboardService(deps: DashboardDeps) {
   const { db, repo, payroll } = deps;
-  const kept = new Map<string, { until: number; counts: Promise<PayrollCounts> }>();
 
-  /** The payroll counts of `month` in `scope`, computed at most once per TTL (a failure is not kept). */
-  function payrollCounts(month: YearMonth, scope: string | null, now: Date): Promise<PayrollCounts> {
-    const key = `${month} ${scope ?? ''}`;
-    const hit = kept.get(key);
-    if (hit && hit.until > now.getTime()) return hit.counts;
-    for (const [k, v] of kept) if (v.until <= now.getTime()) kept.delete(k);
-    const counts = payroll.counts(month, scope, now).then((c) => ({ ...c, computedAt: now.toISOString() }));
-    kept.set(key, { until: now.getTime() + PAYROLL_COUNTS_TTL_MS, counts });
-    counts.catch(() => kept.delete(key));
-    return counts;
-  }
+  /** The payroll counts of `month` in `scope`: cheap (the frozen run's, or set-based), so read every time. */
+  const payrollCounts = async (month: YearMonth, scope: string | null, now: Date) => ({
+    ...(await payroll.counts(month, scope)),
+    computedAt: now.toISOString(),
+  });
 
   return {
     async dashboard(scope: string | null, now: Date): Promise<Dashboard> {

@@ -112,7 +112,12 @@ function render(d) {
   text('pay-holds', `${num(d.payroll.holds)} 人`);
   text('pay-resumptions', `${num(d.payroll.resumptions)} 人`);
   text('pay-stops', `${num(d.payroll.stops)} 人`);
-  text('pay-note', `按发放规则逐人计算，每5分钟更新一次；本次计算于 ${plainTime(d.payroll.computedAt)}。`);
+  text(
+    'pay-note',
+    d.payroll.state === 'frozen'
+      ? `本月发放名单已于 ${plainTime(d.payroll.frozenAt)} 冻结，数字取自冻结名单。`
+      : `发放名单尚未冻结：数字为按当前状态的预估（集合统计），读取于 ${plainTime(d.payroll.computedAt)}。`,
+  );
 
   $('figures').hidden = false;
 

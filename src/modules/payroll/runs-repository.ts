@@ -1,0 +1,152 @@
+// All SQL of the frozen payroll runs (payroll_runs, payroll_run_lines): the freeze's working set
+// of exceptions, the set-based lines of everyone paid as usual, the lines the pure rule gave
+// the others, and the reads of a frozen run (its lists, its counts, its export in pages).
+import { sql } from 'kysely';
+import type { Executor } from '../../infra/database.ts';
+import type { IsoDate, YearMonth } from '../../domain/calendar.ts';
+import type { RunLineAction } from '../../domain/payroll-run.ts';
+import { inRegionSql } from '../../infra/region-sql.ts';
+
+type Q = Executor;
+
+export interface FrozenRun {
+  month: YearMonth;
+  frozenAt: Date;
+  frozenBy: string;
+  holds: number;
+  resumptions: number;
+  stops: number;
+  paid: number;
+}
+
+/** One stored line; amounts in fen, as text (bigint). */
+export interface StoredLine {
+  pensioner_id: string;
+  national_id: string;
+  region_code: string;
+  action: RunLineAction;
+  status: string | null;
+  since: IsoDate | null;
+  months: number | null;
+  amount_fen: string;
+  death_date: IsoDate | null;
+}
+
+export interface NewLine {
+  pensionerId: string;
+  nationalId: string;
+  regionCode: string;
+  action: RunLineAction;
+  status?: string | null;
+  since?: IsoDate | null;
+  months?: number | null;
+  amountFen?: bigint;
+  deathDate?: IsoDate | null;
+}
+
+export function createPayrollRunsRepository() {
+  return {
+    /** Makes the freezing transaction (before its first query) read one snapshot throughout. */
+    async repeatableRead(q: Q): Promise<void> {
+      await sql`SET TRANSACTION ISOLATION LEVEL REPEATABLE READ`.execute(q);
+    },
+
+    /** Serialises freezes of one month: the second waits, then finds the run frozen. */
+    async lockMonth(q: Q, month: YearMonth): Promise<void> {
+      await sql`SELECT pg_advisory_xact_lock(hashtext(${`payroll_run:${month}`}))`.execute(q);
+    },
+
+    async run(q: Q, month: YearMonth): Promise<FrozenRun | null> {
+      const res = await sql<{ month: string; frozen_at: Date; frozen_by: string; holds: number; resumptions: number; stops: number; paid: number }>`
+        SELECT month, frozen_at, frozen_by, holds, resumptions, stops, paid FROM payroll_runs WHERE month = ${month}`.execute(q);
+      const r = res.rows[0];
+      return r
+        ? { month: r.month, frozenAt: r.frozen_at, frozenBy: r.frozen_by, holds: r.holds, resumptions: r.resumptions, stops: r.stops, paid: r.paid }
+        : null;
+    },
+
+    /** When each run from `from` to `to` (inclusive) was frozen. */
+    async frozenAt(q: Q, from: YearMonth, to: YearMonth): Promise<Map<YearMonth, Date>> {
+      const res = await sql<{ month: string; frozen_at: Date }>`
+        SELECT month, frozen_at FROM payroll_runs WHERE month >= ${from} AND month <= ${to}`.execute(q);
+      return new Map(res.rows.map((r) => [r.month, r.frozen_at]));
+    },
+
+    /** Stores a run's lines computed person by person. */
+    async insertLines(q: Q, month: YearMonth, lines: NewLine[]): Promise<void> {
+      if (lines.length === 0) return;
+      await sql`INSERT INTO payroll_run_lines (month, pensioner_id, national_id, region_code, action, status, since, months, amount_fen, death_date)
+        SELECT ${month}, * FROM unnest(${lines.map((l) => l.pensionerId)}::bigint[], ${lines.map((l) => l.nationalId)}::text[],
+          ${lines.map((l) => l.regionCode)}::text[], ${lines.map((l) => l.action)}::text[], ${lines.map((l) => l.status ?? null)}::text[],
+          ${lines.map((l) => l.since ?? null)}::date[], ${lines.map((l) => l.months ?? null)}::int[], ${lines.map((l) => String(l.amountFen ?? 0n))}::bigint[],
+          ${lines.map((l) => l.deathDate ?? null)}::date[])`.execute(q);
+    },
+
+    /**
+     * In one statement, the line of everyone who needs no person-by-person decision (not among
+     * `payroll_exceptions`, made by the payroll repository in the same transaction): 'pay' for
+     * those certified over the run date, 'hold' (suspended since the day after it ended) for the
+     * plain lapses (payroll repository's plainLapsesSql). Returns how many of each.
+     */
+    async insertUsual(q: Q, month: YearMonth, runDate: IsoDate): Promise<{ pay: number; hold: number }> {
+      const res = await sql<{ action: 'pay' | 'hold'; n: string }>`
+        WITH written AS (
+          INSERT INTO payroll_run_lines (month, pensioner_id, national_id, region_code, action, status, since, amount_fen)
+          SELECT ${month}, p.id, p.national_id, p.region_code, l.action, l.status, l.since, l.amount_fen
+          FROM certifications c JOIN pensioners p ON p.id = c.pensioner_id
+          CROSS JOIN LATERAL (SELECT
+            CASE WHEN c.certified_until >= ${runDate}::date THEN 'pay' ELSE 'hold' END AS action,
+            CASE WHEN c.certified_until >= ${runDate}::date THEN NULL ELSE 'suspended' END AS status,
+            CASE WHEN c.certified_until >= ${runDate}::date THEN NULL ELSE c.certified_until + 1 END AS since,
+            CASE WHEN c.certified_until >= ${runDate}::date THEN p.monthly_benefit_fen ELSE 0 END AS amount_fen) l
+          WHERE c.state = 'active' AND c.certified_until IS NOT NULL AND p.benefit_start_date < ${runDate}::date
+            AND NOT EXISTS (SELECT FROM payroll_exceptions x WHERE x.id = c.pensioner_id)
+          RETURNING action)
+        SELECT action, count(*)::text AS n FROM written GROUP BY action`.execute(q);
+      const n = (a: string) => Number(res.rows.find((r) => r.action === a)?.n ?? 0);
+      return { pay: n('pay'), hold: n('hold') };
+    },
+
+    /** The run itself, with its counts; the last write of a freeze. */
+    async insertRun(q: Q, month: YearMonth, frozenAt: Date, frozenBy: string, counts: Record<RunLineAction, number>): Promise<FrozenRun> {
+      await sql`INSERT INTO payroll_runs (month, frozen_at, frozen_by, holds, resumptions, stops, paid)
+        VALUES (${month}, ${frozenAt}::timestamptz, ${frozenBy}, ${counts.hold}, ${counts.resumption}, ${counts.stop}, ${counts.pay})`.execute(q);
+      return (await this.run(q, month))!;
+    },
+
+    /** A frozen run's holds, resumptions and stops within `scope`, by national id. */
+    async actions(q: Q, month: YearMonth, scope: string | null): Promise<StoredLine[]> {
+      const res = await sql<StoredLine>`
+        SELECT pensioner_id::text AS pensioner_id, national_id, region_code, action, status, since, months, amount_fen::text AS amount_fen, death_date
+        FROM payroll_run_lines
+        WHERE month = ${month} AND action <> 'pay' AND ${inRegionSql('region_code', scope)}
+        ORDER BY national_id, action`.execute(q);
+      return res.rows;
+    },
+
+    /** How many of a frozen run's lines of each action lie within `scope`. */
+    async counts(q: Q, month: YearMonth, scope: string | null): Promise<Record<RunLineAction, number>> {
+      const res = await sql<{ action: RunLineAction; n: string }>`
+        SELECT action, count(*)::text AS n FROM payroll_run_lines
+        WHERE month = ${month} AND action <> 'pay' AND ${inRegionSql('region_code', scope)} GROUP BY action`.execute(q);
+      const counts: Record<RunLineAction, number> = { pay: 0, hold: 0, resumption: 0, stop: 0 };
+      for (const r of res.rows) counts[r.action] = Number(r.n);
+      return counts;
+    },
+
+    /**
+     * One page of a frozen run's lines within `scope`, after the line `after` (pensioner id,
+     * action), in that order: by the columns, not the output's text id ('10000' < '9905').
+     */
+    async page(q: Q, month: YearMonth, scope: string | null, after: { pensionerId: string; action: string } | null, limit: number): Promise<StoredLine[]> {
+      const res = await sql<StoredLine>`
+        SELECT l.pensioner_id::text AS pensioner_id, l.national_id, l.region_code, l.action, l.status, l.since, l.months, l.amount_fen::text AS amount_fen, l.death_date
+        FROM payroll_run_lines l
+        WHERE l.month = ${month} AND ${inRegionSql('l.region_code', scope)}
+          AND ${after ? sql`(l.pensioner_id, l.action) > (${after.pensionerId}::bigint, ${after.action})` : sql`true`}
+        ORDER BY l.pensioner_id, l.action LIMIT ${limit}`.execute(q);
+      return res.rows;
+    },
+  };
+}
+export type PayrollRunsRepository = ReturnType<typeof createPayrollRunsRepository>;
