@@ -43,6 +43,10 @@ import { createReportsService, type ReportsService } from './modules/reports/ser
 import { createDashboardService, type DashboardService } from './modules/reports/dashboard.ts';
 import { createProposalRepository } from './modules/four-eyes/repository.ts';
 import { createFourEyesService, type FourEyesService } from './modules/four-eyes/service.ts';
+import { createBenefitRepository } from './modules/pensioners/benefit-repository.ts';
+import { createBenefitAdjustments, type BenefitAdjustments } from './modules/pensioners/adjustments.ts';
+import { createClaimRepository } from './modules/claims/repository.ts';
+import { createClaimService, type ClaimService } from './modules/claims/service.ts';
 import { createRescorePendingRepository } from './modules/rescoring/repository.ts';
 import { createRescoringService, type RescoringService } from './modules/rescoring/service.ts';
 
@@ -80,6 +84,10 @@ export interface AppDeps {
   dashboard: DashboardService;
   /** The second key on irreversible steps (write-offs, re-instatements). */
   fourEyes: FourEyesService;
+  /** The recovery ledger (overpayment claims). */
+  claims: ClaimService;
+  /** Annual increases and corrections of benefit amounts (NDJSON import). */
+  benefitAdjustments: BenefitAdjustments;
 }
 
 export interface DepsBase {
@@ -119,16 +127,30 @@ export function createDeps(base: DepsBase): AppDeps {
   const certificationRepo = createCertificationRepository(pool);
   const certificationFacts = createFactsRepository();
   const pensionerRepo = createPensionerRepository();
+  const benefits = createBenefitRepository();
+  const fourEyes = createFourEyesService({ proposals: createProposalRepository(), clock });
+  const claims = createClaimService({
+    transaction,
+    repo: createClaimRepository(),
+    benefits,
+    // Late-bound: certification reconciles claims, and claims read decisions.
+    decisions: (q, ids, now) => certification.decisions(q, ids, now),
+    fourEyes,
+    audit,
+    clock,
+  });
   const certification = createCertificationService({
     repo: certificationRepo,
     facts: certificationFacts,
     policy,
     openChecks,
     resolveCertifiedChecks: manualCheckRepo.resolveCertified,
+    reconcileClaims: claims.reconcile,
   });
+  const benefitAdjustments = createBenefitAdjustments({ transaction, pensioners: pensionerRepo, benefits, reconcileClaims: claims.reconcileFor, audit, clock });
   const decisionHistory = createDecisionHistoryService({ db, repo: certificationRepo, pensioners: pensionerRepo });
   const rescoring = createRescoringService({ db, transaction, pending: createRescorePendingRepository(), queues, clock, rescore: certification.rescore });
-  const pensioners = createPensionerService({ transaction, repo: pensionerRepo, certification, certificationRepo, audit, clock, cycle: policy });
+  const pensioners = createPensionerService({ transaction, repo: pensionerRepo, benefits, certification, certificationRepo, audit, clock, cycle: policy });
   const servicePoint = createServicePointService({
     db,
     transaction,
@@ -204,7 +226,7 @@ export function createDeps(base: DepsBase): AppDeps {
     queueReminders: (q, rows, today) => queueSweepReminders(q, rows, today, queues),
   });
   const reminders = createReminderService({ transaction, audit, clock, smsGatewayUrl: config.smsGatewayUrl });
-  const payroll = createPayrollService({ transaction, repo: createPayrollRepository(), certification });
+  const payroll = createPayrollService({ transaction, repo: createPayrollRepository(), certification, benefits });
   const reportsRepo = createReportsRepository();
   const reports = createReportsService({ db, repo: reportsRepo });
   const dashboard = createDashboardService({ db, repo: reportsRepo, payroll });
@@ -236,6 +258,8 @@ export function createDeps(base: DepsBase): AppDeps {
     payroll,
     reports,
     dashboard,
-    fourEyes: createFourEyesService({ proposals: createProposalRepository(), clock }),
+    fourEyes,
+    claims,
+    benefitAdjustments,
   };
 }

@@ -59,3 +59,75 @@ export function claimsOwed(d: Decision, history: BenefitHistory, lastRun: YearMo
   }
   return claims.filter((c): c is OwedClaim => c !== null);
 }
+
+// ---- reconciliation --------------------------------------------------------------------
+
+/** A claim as stored: what reconciliation compares with. */
+export interface StoredClaim {
+  id: string;
+  reason: ClaimReason;
+  key: string;
+  status: ClaimStatus;
+  amountFen: bigint;
+  /** Repaid, offset and written off together. */
+  settledFen: bigint;
+  notified: boolean;
+  basis: { since: IsoDate; months: { month: YearMonth; amountFen: string }[] };
+}
+
+export type ClaimChange =
+  | { kind: 'open'; owed: OwedClaim }
+  | { kind: 'reopen'; id: string; owed: OwedClaim; status: ClaimStatus; why: string }
+  | { kind: 'amend'; id: string; owed: OwedClaim; status: ClaimStatus; why: string }
+  | { kind: 'cancel'; id: string; why: string };
+
+/** Where a claim stands once its amount or settlement changed. */
+export function settledStatus(c: { amountFen: bigint; settledFen: bigint; notified: boolean; status: ClaimStatus }): ClaimStatus {
+  if (c.status === 'written_off' || c.status === 'cancelled') return c.status;
+  if (c.settledFen >= c.amountFen) return 'recovered';
+  return c.notified ? 'notified' : 'open';
+}
+
+/** Why an amount changed, in the order a person would look for it. */
+function amendReason(before: StoredClaim, owed: OwedClaim): string {
+  const what = owed.reason === 'death' ? 'death date' : 'sentence start';
+  if (before.basis.since !== owed.since) return `${what} corrected from ${before.basis.since} to ${owed.since}`;
+  const months = (l: { month: YearMonth }[]) => l.map((m) => m.month).join(',');
+  if (months(before.basis.months) !== months(owed.months))
+    return `months paid that were not owed changed from ${before.basis.months.length} to ${owed.months.length}`;
+  return 'benefit amount corrected';
+}
+
+/**
+ * What to do so the stored claims match those the decision makes: open new ones, reopen a
+ * cancelled one whose cause stands again, amend an amount with its reason, cancel one whose
+ * cause no longer stands. A written-off claim is final: only a cancellation reaches it.
+ */
+export function reconcileClaims(stored: readonly StoredClaim[], owed: readonly OwedClaim[], d: Pick<Decision, 'status'>): ClaimChange[] {
+  const changes: ClaimChange[] = [];
+  const keyOf = (c: { reason: ClaimReason; key: string }) => `${c.reason}/${c.key}`;
+  const byKey = new Map(stored.map((c) => [keyOf(c), c]));
+  const wanted = new Set<string>();
+  for (const o of owed) {
+    wanted.add(keyOf(o));
+    const s = byKey.get(keyOf(o));
+    if (!s) changes.push({ kind: 'open', owed: o });
+    else if (s.status === 'cancelled') {
+      const status = settledStatus({ ...s, status: 'open', amountFen: o.amountFen });
+      changes.push({ kind: 'reopen', id: s.id, owed: o, status, why: `${o.reason === 'death' ? 'the death' : 'the sentence'} stands again` });
+    } else if (s.status !== 'written_off' && (s.amountFen !== o.amountFen || s.basis.since !== o.since)) {
+      changes.push({ kind: 'amend', id: s.id, owed: o, status: settledStatus({ ...s, amountFen: o.amountFen }), why: amendReason(s, o) });
+    }
+  }
+  for (const s of stored) {
+    if (s.status === 'cancelled' || wanted.has(keyOf(s))) continue;
+    const why =
+      s.reason === 'death'
+        ? d.status === 'deceased'
+          ? 'no month after the death was paid'
+          : 'the death no longer stands'
+        : 'no month of the sentence was paid, or the sentence no longer stands';
+    changes.push({ kind: 'cancel', id: s.id, why });
+  }
+  return changes;
+}

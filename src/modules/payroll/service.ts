@@ -8,6 +8,8 @@ import { payrollAction, runInstant, type HoldStatus } from '../../domain/payroll
 import type { Decision } from '../../domain/lifecycle.ts';
 import type { CertificationService } from '../certification/service.ts';
 import type { PayrollRepository } from './repository.ts';
+import type { BenefitHistory } from '../../domain/benefit-history.ts';
+import type { BenefitRepository } from '../pensioners/benefit-repository.ts';
 
 export interface PayrollList {
   month: YearMonth;
@@ -29,8 +31,14 @@ interface Actions {
 }
 
 /** What the run of `month` does for one payee, added to the list it belongs in (nothing for most). */
-function addAction(lists: Actions, month: YearMonth, p: { id: string; national_id: string; monthly_benefit_fen: string }, d: Decision) {
-  const a = payrollAction(d, BigInt(p.monthly_benefit_fen), month);
+function addAction(
+  lists: Actions,
+  month: YearMonth,
+  p: { id: string; national_id: string; monthly_benefit_fen: string },
+  d: Decision,
+  history?: BenefitHistory,
+) {
+  const a = payrollAction(d, history ?? BigInt(p.monthly_benefit_fen), month);
   const nationalId = p.national_id;
   if (a.action === 'hold') lists.holds.push({ pensionerId: p.id, item: { nationalId, status: a.status, since: a.since } });
   else if (a.action === 'resumption')
@@ -46,6 +54,8 @@ export interface PayrollServiceDeps {
   transaction: Transact;
   repo: PayrollRepository;
   certification: Pick<CertificationService, 'decisions'>;
+  /** Amounts month by month (absent: the registry's one amount). */
+  benefits?: Pick<BenefitRepository, 'histories'>;
 }
 
 export function createPayrollService(deps: PayrollServiceDeps) {
@@ -67,9 +77,10 @@ export function createPayrollService(deps: PayrollServiceDeps) {
         // In sequence: a transaction's one connection takes one query at a time.
         const decisions = await certification.decisions(tx, chunk, now);
         const payees = await repo.payees(tx, chunk);
+        const histories = await deps.benefits?.histories(tx, chunk);
         for (const p of payees) {
           const d = decisions.get(p.id);
-          if (d) addAction(lists, month, p, d);
+          if (d) addAction(lists, month, p, d, histories?.get(p.id));
         }
       }
       return lists;
