@@ -229,7 +229,7 @@ export function createDeps(base: DepsBase): AppDeps {
   const payroll = createPayrollService({ transaction, repo: createPayrollRepository(), certification, benefits });
   const reportsRepo = createReportsRepository();
   const reports = createReportsService({ db, repo: reportsRepo });
-  const dashboard = createDashboardService({ db, repo: reportsRepo, payroll });
+  const dashboard = createDashboardService({ db, repo: reportsRepo, payroll, claims });
   return {
     config,
     db,

@@ -170,6 +170,17 @@ describe('repayments, notice, write-off', () => {
     const report = await t.app.inject({ method: 'GET', url: '/v1/reports/claims', headers: auth(bureau) });
     expect(report.statusCode).toBe(200);
     expect(report.json().rows).toEqual([{ regionCode: '510105', age: 'under_90_days', claims: 1, outstanding: '8000.00' }]);
+    const dashboard = await t.app.inject({ method: 'GET', url: '/v1/reports/dashboard', headers: auth(bureau) });
+    expect(dashboard.json().claims).toEqual({
+      open: 1,
+      outstanding: '8000.00',
+      byAge: [
+        { age: 'under_90_days', claims: 1, outstanding: '8000.00' },
+        { age: '90_to_364_days', claims: 0, outstanding: '0.00' },
+        { age: '1_to_2_years', claims: 0, outstanding: '0.00' },
+        { age: '2_years_and_over', claims: 0, outstanding: '0.00' },
+      ],
+    });
   });
 });
 
