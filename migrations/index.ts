@@ -24,6 +24,8 @@ import * as m20261202T060000 from './20261202T060000_reminder_loop.ts';
 import * as m20261203T010000 from './20261203T010000_check_priority_reasons.ts';
 import * as m20261204T000000 from './20261204T000000_proposals.ts';
 import * as m20261204T030000 from './20261204T030000_payroll_runs.ts';
+import * as m20261204T020000 from './20261204T020000_benefit_history.ts';
+import * as m20261204T021000 from './20261204T021000_claims.ts';
 
 export const MIGRATIONS: Record<string, Migration> = {
   '20261125T150000_initial': m20261125T150000,
@@ -49,4 +51,6 @@ export const MIGRATIONS: Record<string, Migration> = {
   '20261203T010000_check_priority_reasons': m20261203T010000,
   '20261204T000000_proposals': m20261204T000000,
   '20261204T030000_payroll_runs': m20261204T030000,
+  '20261204T020000_benefit_history': m20261204T020000,
+  '20261204T021000_claims': m20261204T021000,
 };

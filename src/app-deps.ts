@@ -47,6 +47,10 @@ import { createReportsService, type ReportsService } from './modules/reports/ser
 import { createDashboardService, type DashboardService } from './modules/reports/dashboard.ts';
 import { createProposalRepository } from './modules/four-eyes/repository.ts';
 import { createFourEyesService, type FourEyesService } from './modules/four-eyes/service.ts';
+import { createBenefitRepository } from './modules/pensioners/benefit-repository.ts';
+import { createBenefitAdjustments, type BenefitAdjustments } from './modules/pensioners/adjustments.ts';
+import { createClaimRepository } from './modules/claims/repository.ts';
+import { createClaimService, type ClaimService } from './modules/claims/service.ts';
 import { createRescorePendingRepository } from './modules/rescoring/repository.ts';
 import { createRescoringService, type RescoringService } from './modules/rescoring/service.ts';
 
@@ -91,6 +95,10 @@ export interface AppDeps {
   dashboard: DashboardService;
   /** The second key on irreversible steps (write-offs, re-instatements). */
   fourEyes: FourEyesService;
+  /** The recovery ledger (overpayment claims). */
+  claims: ClaimService;
+  /** Annual increases and corrections of benefit amounts (NDJSON import). */
+  benefitAdjustments: BenefitAdjustments;
 }
 
 export interface DepsBase {
@@ -134,18 +142,33 @@ export function createDeps(base: DepsBase): AppDeps {
   const certificationReads = createCertificationRepository(reads.pool);
   const certificationFacts = createFactsRepository();
   const pensionerRepo = createPensionerRepository();
+  const benefits = createBenefitRepository();
+  const fourEyes = createFourEyesService({ proposals: createProposalRepository(), clock });
+  const claims = createClaimService({
+    transaction,
+    repo: createClaimRepository(),
+    benefits,
+    // Late-bound: certification reconciles claims, and claims read decisions.
+    decisions: (q, ids, now) => certification.decisions(q, ids, now),
+    fourEyes,
+    audit,
+    clock,
+  });
   const certification = createCertificationService({
     repo: certificationRepo,
     facts: certificationFacts,
     policy,
     openChecks,
     resolveCertifiedChecks: manualCheckRepo.resolveCertified,
+    reconcileClaims: claims.reconcile,
   });
+  const benefitAdjustments = createBenefitAdjustments({ transaction, pensioners: pensionerRepo, benefits, reconcileClaims: claims.reconcileFor, audit, clock });
   const decisionHistory = createDecisionHistoryService({ db: reads.db, repo: certificationRepo, pensioners: pensionerRepo });
   const rescoring = createRescoringService({ db, transaction, pending: createRescorePendingRepository(), queues, clock, rescore: certification.rescore });
   const pensioners = createPensionerService({
     transaction,
     repo: pensionerRepo,
+    benefits,
     certification,
     certificationRepo: certificationReads,
     audit,
@@ -231,12 +254,12 @@ export function createDeps(base: DepsBase): AppDeps {
   const payrollRuns = createPayrollRunsRepository();
   // Previews and frozen runs are read where lookups are (the standby when there is one); the
   // freeze writes, so it runs on the primary.
-  const payroll = createPayrollService({ transaction: reads.transaction, repo: payrollRepo, runs: payrollRuns, certification });
+  const payroll = createPayrollService({ transaction: reads.transaction, repo: payrollRepo, runs: payrollRuns, certification, benefits });
   const payrollFreeze = createPayrollFreezeService({ transaction, repo: payrollRepo, runs: payrollRuns, payroll, freezeDay: config.payrollFreezeDay });
   const payrollExport = createPayrollExportService({ db: reads.db, runs: payrollRuns });
   const reportsRepo = createReportsRepository();
   const reports = createReportsService({ db: reads.db, repo: reportsRepo });
-  const dashboard = createDashboardService({ db: reads.db, repo: reportsRepo, payroll });
+  const dashboard = createDashboardService({ db: reads.db, repo: reportsRepo, payroll, claims });
   return {
     config,
     db,
@@ -269,6 +292,8 @@ export function createDeps(base: DepsBase): AppDeps {
     payrollExport,
     reports,
     dashboard,
-    fourEyes: createFourEyesService({ proposals: createProposalRepository(), clock }),
+    fourEyes,
+    claims,
+    benefitAdjustments,
   };
 }

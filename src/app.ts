@@ -29,6 +29,7 @@ import { dashboardPageRoutes } from './modules/reports/dashboard-page.ts';
 import { queueBoardRoutes } from './modules/operations/queue-board.ts';
 import { payrollRoutes } from './modules/payroll/routes.ts';
 import { reportsRoutes } from './modules/reports/routes.ts';
+import { claimRoutes } from './modules/claims/routes.ts';
 
 /** A served route and what decides the statuses it can answer, for the openapi.yaml test. */
 export interface ServedRoute {
@@ -60,6 +61,7 @@ const ROUTES: RouteModule[] = [
   evidenceRoutes,
   payrollRoutes,
   reportsRoutes,
+  claimRoutes,
   dashboardPageRoutes,
   queueBoardRoutes,
 ];

@@ -3,7 +3,8 @@
 // still payrollAction's answer; this file says how it becomes lines and what each run knew.
 import type { IsoDate, YearMonth } from './calendar.ts';
 import type { Decision } from './lifecycle.ts';
-import { payrollAction, runInstant, runOutcome, type HoldStatus } from './payroll.ts';
+import { asHistory, payrollAction, runInstant, runOutcome, type Benefit, type HoldStatus } from './payroll.ts';
+import { amountInForce } from './benefit-history.ts';
 
 export type RunLineAction = 'pay' | 'hold' | 'resumption' | 'stop';
 
@@ -18,12 +19,12 @@ export type RunLine =
  * pay on a resumption; a hold or a stop instead of a payment; nothing for someone not (or no
  * longer) a payee. The one place the per-person rule is called for a run.
  */
-export function runLines(d: Decision, monthlyBenefitFen: bigint, month: YearMonth): RunLine[] {
-  const a = payrollAction(d, monthlyBenefitFen, month);
+export function runLines(d: Decision, benefit: Benefit, month: YearMonth): RunLine[] {
+  const a = payrollAction(d, benefit, month);
   if (a.action === 'hold') return [{ action: 'hold', status: a.status, since: a.since }];
   if (a.action === 'stop') return [{ action: 'stop', deathDate: a.deathDate, months: a.overpaidMonths, amountFen: a.overpaymentAmountFen }];
   if (runOutcome(d, month).kind !== 'paid') return [];
-  const pay: RunLine = { action: 'pay', amountFen: monthlyBenefitFen };
+  const pay: RunLine = { action: 'pay', amountFen: amountInForce(asHistory(benefit), month) };
   if (a.action === 'resumption') return [pay, { action: 'resumption', months: a.backPayMonths, amountFen: a.backPayAmountFen }];
   return [pay];
 }

@@ -10,13 +10,16 @@
 //   hold        — M is held, with the status and the date the hold began
 //   resumption  — M is paid after one or more unpaid months: back pay for the months held for
 //                 suspension or review, or stopped by a death later overturned (the person was
-//                 alive: those payments were owed); custodial months are never back-paid, so a
-//                 release alone resumes with 0
+//                 alive: those payments were owed); custodial months, and months after a death
+//                 that stands, are never back-paid, so a release alone resumes with 0
 //   stop        — the person is deceased and M is the first run after the death was recorded;
 //                 overpaidMonths = months after the month of death that were paid before M
+// Amounts are summed month by month from the benefit history (the amount in force in each
+// month), so back pay includes the annual increases made while held.
 //   none        — paid as usual, or not (yet/any longer) a payee
 import { addDays, addMonthsToMonth, firstDayOfMonth, monthOf, shanghaiDate, startOfShanghaiDay, type IsoDate, type YearMonth } from './calendar.ts';
 import type { Decision, DeathState } from './lifecycle.ts';
+import { amountInForce, constantBenefit, type BenefitHistory } from './benefit-history.ts';
 
 export type HoldStatus = 'suspended' | 'under_review' | 'ineligible';
 
@@ -26,7 +29,7 @@ export type PayrollAction =
   | { action: 'stop'; deathDate: IsoDate; overpaidMonths: number; overpaymentAmountFen: bigint }
   | { action: 'none' };
 
-type RunOutcome = { kind: 'not_payee' } | { kind: 'paid' } | { kind: 'stopped' } | { kind: 'held'; status: HoldStatus; since: IsoDate };
+export type RunOutcome = { kind: 'not_payee' } | { kind: 'paid' } | { kind: 'stopped' } | { kind: 'held'; status: HoldStatus; since: IsoDate };
 
 /** The instant the run of a month takes place. */
 export function runInstant(month: YearMonth): Date {
@@ -73,34 +76,53 @@ function firstRunAtOrAfter(instant: Date): YearMonth {
   return runInstant(m) >= instant ? m : addMonthsToMonth(m, 1);
 }
 
-export function payrollAction(d: Decision, monthlyBenefitFen: bigint | number, month: YearMonth): PayrollAction {
-  const benefit = BigInt(monthlyBenefitFen);
+/** Whether `month` falls within a custodial sentence, from its start month to the month of release. */
+export function sentenced(d: Decision, month: YearMonth): boolean {
+  return d.custodialPeriods.some((c) => monthOf(c.since) <= month && (c.releasedOn === null || month <= monthOf(c.releasedOn)));
+}
+
+/** Whether `month` is owed as the decision now stands: alive in it (up to the month of death) and not serving a sentence. */
+export function owedMonth(d: Decision, month: YearMonth): boolean {
+  if (d.status === 'deceased' && d.deathDate && month > monthOf(d.deathDate)) return false;
+  return !sentenced(d, month);
+}
+
+/** A single amount (older callers) or a history; a single amount is in force in every month. */
+export type Benefit = BenefitHistory | bigint | number;
+export const asHistory = (b: Benefit): BenefitHistory => (typeof b === 'bigint' || typeof b === 'number' ? constantBenefit(b) : b);
+
+export function payrollAction(d: Decision, benefit: Benefit, month: YearMonth): PayrollAction {
+  const history = asHistory(benefit);
   const outcome = runOutcome(d, month);
   if (outcome.kind === 'held') return { action: 'hold', status: outcome.status, since: outcome.since };
   if (outcome.kind === 'stopped') {
     if (d.status !== 'deceased' || !d.deathDate || !d.deathRecordedAt) return { action: 'none' };
     if (firstRunAtOrAfter(d.deathRecordedAt) !== month) return { action: 'none' };
     let overpaid = 0;
+    let amount = 0n;
     for (let m = addMonthsToMonth(monthOf(d.deathDate), 1); m < month; m = addMonthsToMonth(m, 1)) {
-      if (runOutcome(d, m).kind === 'paid') overpaid++;
+      if (runOutcome(d, m).kind !== 'paid') continue;
+      overpaid++;
+      amount += amountInForce(history, m);
     }
-    return {
-      action: 'stop',
-      deathDate: d.deathDate,
-      overpaidMonths: overpaid,
-      overpaymentAmountFen: BigInt(overpaid) * benefit,
-    };
+    return { action: 'stop', deathDate: d.deathDate, overpaidMonths: overpaid, overpaymentAmountFen: amount };
   }
   if (outcome.kind !== 'paid') return { action: 'none' };
   // Walk back over the unbroken run of unpaid months just before M.
   let unpaid = 0;
   let owed = 0;
+  let amount = 0n;
   for (let m = addMonthsToMonth(month, -1); ; m = addMonthsToMonth(m, -1)) {
     const o = runOutcome(d, m);
     if (o.kind === 'paid' || o.kind === 'not_payee') break;
     unpaid++;
-    if (o.kind === 'stopped' || o.status !== 'ineligible') owed++;
+    if (o.kind === 'stopped' || o.status !== 'ineligible') {
+      // A month the person is now known not to be owed (a sentence, after a standing death) is never back-paid.
+      if (!owedMonth(d, m)) continue;
+      owed++;
+      amount += amountInForce(history, m);
+    }
   }
   if (unpaid === 0) return { action: 'none' };
-  return { action: 'resumption', backPayMonths: owed, backPayAmountFen: BigInt(owed) * benefit };
+  return { action: 'resumption', backPayMonths: owed, backPayAmountFen: amount };
 }

@@ -158,12 +158,12 @@ describe.skipIf(!HAVE_CHROMIUM).each(VIEWPORTS)('at $width×$height', (vp) => {
     await page.press('#bureau-key', 'Enter');
     await expect.poll(() => page.textContent('#key-status')).toContain('已读取全部地区');
     await page.waitForSelector('#figures:not([hidden])');
-    for (const id of ['c-silent-region', 'c-silent-month', 'c-evidence', 'c-status', 'c-backlog', 'c-reminders']) {
+    for (const id of ['c-silent-region', 'c-silent-month', 'c-evidence', 'c-status', 'c-backlog', 'c-claims', 'c-reminders']) {
       expect(await page.locator(`#${id} canvas`).count(), id).toBeGreaterThan(0);
       expect(await page.getAttribute(`#${id}`, 'aria-label'), id).toBeTruthy();
     }
     expect(await page.textContent('#t-backlog')).toBe('6');
-    expect(await page.textContent('#pay-claims')).toContain('暂无数据');
+    expect(await page.textContent('#pay-claims')).toMatch(/^[0-9,]+ 笔，[0-9]+\.[0-9]{2} 元$/);
     await page.waitForTimeout(300);
     await page.screenshot({ path: path.join(SCREENSHOTS, `dashboard-${vp.name}.png`), fullPage: true });
     await checkPage(page, `dashboard-${vp.name}`);

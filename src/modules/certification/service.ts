@@ -56,12 +56,20 @@ function sameOutcome(a: StoredOutcome | undefined, status: string, b: Certificat
 /** Resolves the open checks of these reasons of these pensioners as answered by a certification. */
 export type ResolveCertifiedChecks = (q: Q, pensionerIds: string[], reasons: readonly string[], now: Date) => Promise<unknown>;
 
+/** Brings the overpayment claims of people just decided in line with their decisions (the claims module). */
+export type ReconcileClaims = (q: Q, people: { pensionerId: string; regionCode: string; decision: Decision }[], now: Date, actor: string) => Promise<unknown>;
+
+/** Whether a claim may follow from a decision, or from the outcome stored before it (a death reversed). */
+const mayOwe = (d: Decision, before: StoredOutcome | undefined) =>
+  d.deathDate !== null || d.custodialPeriods.length > 0 || !!before?.death_date || before?.status === 'deceased' || before?.status === 'ineligible';
+
 export interface CertificationServiceDeps {
   repo: Pick<CertificationRepository, 'current' | 'save'>;
   facts: Pick<FactsRepository, 'facts'>;
   policy: Policy;
   openChecks: OpenChecks;
   resolveCertifiedChecks: ResolveCertifiedChecks;
+  reconcileClaims?: ReconcileClaims;
 }
 
 export function createCertificationService(deps: CertificationServiceDeps) {
@@ -74,7 +82,11 @@ export function createCertificationService(deps: CertificationServiceDeps) {
       return new Map(facts.map((f) => [f.pensionerId, decideFor(policy, f, now)]));
     },
 
-    async rescore(q: Q, pensionerIds: string[], now: Date, actor: string) {
+    /**
+     * `sweep`: no fact is new, only time passed; claims are then reconciled only for outcomes
+     * that changed (time alone makes no run paid that was not owed).
+     */
+    async rescore(q: Q, pensionerIds: string[], now: Date, actor: string, opts: { sweep?: boolean } = {}) {
       if (pensionerIds.length === 0) return { changed: 0, needs: [] as PersonNeed[] };
       // In sequence: `q` is usually a transaction, whose one connection takes one query at a time.
       const facts = await deps.facts.facts(q, pensionerIds);
@@ -108,6 +120,8 @@ export function createCertificationService(deps: CertificationServiceDeps) {
         now,
         actor,
       );
+      const owing = decided.filter((d) => (d.changed || !opts.sweep) && mayOwe(d.decision, before.get(d.pensionerId)));
+      if (owing.length && deps.reconcileClaims) await deps.reconcileClaims(q, owing, now, actor);
       // Certified just now (by any evidence: a face check, a hospital stay): the checks opened
       // because they needed certifying are answered, so staff are not sent to them.
       const certified = decided.filter((d) => d.changed && d.decision.status === 'certified').map((d) => d.pensionerId);

@@ -44,7 +44,7 @@ export function createSweepService(deps: SweepDeps) {
       const ids = await deps.pensioners.idsBetween(db, fromId, toId);
       if (ids.length === 0) return { pensioners: 0, changed: 0, checks: 0, reminders: 0 };
       // A page can be re-run whole (a deadlock with a concurrent rescore is retried).
-      const { changed, needs } = await deps.transaction((trx) => certification.rescore(trx, ids, now, 'system:sweep'), { retries: 2 });
+      const { changed, needs } = await deps.transaction((trx) => certification.rescore(trx, ids, now, 'system:sweep', { sweep: true }), { retries: 2 });
       const ending = await deps.certifications.endingBetween(db, fromId, toId);
       const visits = await deps.checks.unreachableVisits(
         db,

@@ -98,7 +98,11 @@ export function createPayrollRunsRepository() {
             CASE WHEN c.certified_until >= ${runDate}::date THEN 'pay' ELSE 'hold' END AS action,
             CASE WHEN c.certified_until >= ${runDate}::date THEN NULL ELSE 'suspended' END AS status,
             CASE WHEN c.certified_until >= ${runDate}::date THEN NULL ELSE c.certified_until + 1 END AS since,
-            CASE WHEN c.certified_until >= ${runDate}::date THEN p.monthly_benefit_fen ELSE 0 END AS amount_fen) l
+            CASE WHEN c.certified_until >= ${runDate}::date THEN COALESCE(
+              -- The amount in force in the month (benefit history); the registry's one amount without one.
+              (SELECT b.amount_fen FROM benefit_history b WHERE b.pensioner_id = p.id AND b.effective_month <= ${month}
+                ORDER BY b.effective_month DESC LIMIT 1),
+              p.monthly_benefit_fen) ELSE 0 END AS amount_fen) l
           WHERE c.state = 'active' AND c.certified_until IS NOT NULL AND p.benefit_start_date < ${runDate}::date
             AND NOT EXISTS (SELECT FROM payroll_exceptions x WHERE x.id = c.pensioner_id)
           RETURNING action)

@@ -10,6 +10,7 @@ import { asFrozenRunsKnew, runLines, type RunLine } from '../../domain/payroll-r
 import type { CertificationService } from '../certification/service.ts';
 import type { CandidateFilter, PayrollRepository } from './repository.ts';
 import type { PayrollRunsRepository, StoredLine } from './runs-repository.ts';
+import type { BenefitRepository } from '../pensioners/benefit-repository.ts';
 
 export interface PayrollList {
   month: YearMonth;
@@ -44,6 +45,8 @@ export interface PayrollServiceDeps {
   repo: PayrollRepository;
   runs: Pick<PayrollRunsRepository, 'frozenAt' | 'run' | 'actions' | 'counts'>;
   certification: Pick<CertificationService, 'decisions'>;
+  /** Amounts month by month (absent: the registry's one amount). */
+  benefits?: Pick<BenefitRepository, 'histories'>;
 }
 
 const byNationalId = (a: { nationalId: string }, b: { nationalId: string }) => (a.nationalId < b.nationalId ? -1 : a.nationalId > b.nationalId ? 1 : 0);
@@ -95,9 +98,11 @@ export function createPayrollService(deps: PayrollServiceDeps) {
     // In sequence: a transaction's one connection takes one query at a time.
     const decisions = await certification.decisions(q, ids, now);
     const payees = await repo.payees(q, ids);
+    const histories = await deps.benefits?.histories(q, ids);
     return payees.flatMap((p) => {
       const d = decisions.get(p.id);
-      return d ? [{ payee: p, lines: runLines(asFrozenRunsKnew(d, ctx.frozenAt), BigInt(p.monthly_benefit_fen), ctx.month) }] : [];
+      const benefit = histories?.get(p.id) ?? BigInt(p.monthly_benefit_fen);
+      return d ? [{ payee: p, lines: runLines(asFrozenRunsKnew(d, ctx.frozenAt), benefit, ctx.month) }] : [];
     });
   }
 

@@ -8,6 +8,8 @@ export const PensionerFields = {
   regionCode: Type.String({ pattern: '^[0-9]{6}$' }),
   benefitStartDate: Type.String({ pattern: '^[0-9]{4}-[0-9]{2}-[0-9]{2}$' }),
   monthlyBenefit: Type.String({ pattern: '^[0-9]{1,9}(\\.[0-9]{1,2})?$' }),
+  /** The month from which `monthlyBenefit` is paid (default: the benefit start for a new person, else the current month). */
+  benefitEffectiveMonth: Type.Optional(Type.String({ pattern: '^[0-9]{4}-[0-9]{2}$' })),
   pensionType: Type.Optional(Type.Union([Type.Literal('enterprise'), Type.Literal('resident'), Type.Literal('public')])),
   lastCertifiedAt: Type.Optional(Type.Union([Type.String({ pattern: '^[0-9]{4}-[0-9]{2}-[0-9]{2}$' }), Type.Null()])),
   phone: Type.Optional(Type.Union([Type.String({ pattern: '^1[0-9]{10}$' }), Type.Null()])),

@@ -4,7 +4,7 @@ import type { CycleRules } from '../../domain/cycle.ts';
 import type { Clock } from '../../infra/clock.ts';
 import type { Transact } from '../../infra/database.ts';
 import { compileRecordSchema, fieldErrors } from '../../infra/validation.ts';
-import { shanghaiDate, type IsoDate } from '../../domain/calendar.ts';
+import { monthOf, shanghaiDate, type IsoDate } from '../../domain/calendar.ts';
 import { inRegion } from '../../domain/region.ts';
 import { unstorableTextPath } from '../../domain/text.ts';
 import { DomainError, invalid, notFound } from '../../domain/errors.ts';
@@ -12,7 +12,8 @@ import type { Principal } from '../../domain/principal.ts';
 import type { AuditWriter } from '../audit/repository.ts';
 import type { CertificationService } from '../certification/service.ts';
 import type { CertificationRepository } from '../certification/repository.ts';
-import type { PensionerRepository } from './repository.ts';
+import type { PensionerRepository, UpsertResult } from './repository.ts';
+import type { BenefitRepository } from './benefit-repository.ts';
 import { PensionerLine, type PensionerBodyT, type PensionerLineT } from './schemas.ts';
 import { checkPensioner, type PensionerRecord } from './validate.ts';
 import { pensionerView } from './view.ts';
@@ -60,10 +61,25 @@ function checkLine(
   return { rec: checked.value };
 }
 
+/**
+ * The history rows a registration writes: its amount from the month it names, else from the
+ * benefit start for a new person (their first amount) and from the current month for others.
+ */
+function benefitRows(rows: PensionerRecord[], stored: UpsertResult[], now: Date) {
+  const byId = new Map(rows.map((r) => [r.nationalId, r]));
+  return stored.map((s) => {
+    const rec = byId.get(s.nationalId)!;
+    const effectiveMonth = rec.benefitEffectiveMonth ?? (s.inserted ? monthOf(rec.benefitStartDate) : monthOf(shanghaiDate(now)));
+    return { pensionerId: s.id, effectiveMonth, amountFen: rec.monthlyBenefitFen };
+  });
+}
+
 export interface PensionerServiceDeps {
   transaction: Transact;
   repo: Pick<PensionerRepository, 'upsert' | 'idsByNationalIds'>;
   certification: Pick<CertificationService, 'rescore'>;
+  /** The benefit history each registration writes (absent: only the registry's one figure). */
+  benefits?: Pick<BenefitRepository, 'record'>;
   certificationRepo: Pick<CertificationRepository, 'viewByNationalId'>;
   audit: Pick<AuditWriter, 'record'>;
   clock: Clock;
@@ -86,6 +102,8 @@ export function createPensionerService(deps: PensionerServiceDeps) {
     return transaction(
       async (trx) => {
         const stored = await repo.upsert(trx, rows, who.regionPrefix);
+        // Before the rescore: it reconciles the claims of the few it concerns with the amounts now in force.
+        await deps.benefits?.record(trx, benefitRows(rows, stored, now), `key:${who.keyId}`);
         await certification.rescore(
           trx,
           stored.map((r) => r.id),

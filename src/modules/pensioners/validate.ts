@@ -1,6 +1,6 @@
 // Checks of one pensioner record beyond its JSON shape, shared by PUT and bulk lines.
 import { parseNationalId, NATIONAL_ID_MESSAGES } from '../../domain/national-id.ts';
-import { isIsoDate, type IsoDate } from '../../domain/calendar.ts';
+import { isIsoDate, isYearMonth, type IsoDate, type YearMonth } from '../../domain/calendar.ts';
 import { assumedCertification, type CycleRules } from '../../domain/cycle.ts';
 import { parseYuan } from '../../domain/money.ts';
 import type { PensionerBodyT } from './schemas.ts';
@@ -12,6 +12,8 @@ export interface PensionerRecord {
   birthDate: IsoDate;
   benefitStartDate: IsoDate;
   monthlyBenefitFen: bigint;
+  /** The month `monthlyBenefitFen` takes effect, when the sender named one. */
+  benefitEffectiveMonth: YearMonth | null;
   pensionType: string;
   phone: string | null;
   legacyCertifiedAt: IsoDate | null;
@@ -31,6 +33,9 @@ export function checkPensioner(nationalIdRaw: string, body: PensionerBodyT, toda
     if (!isIsoDate(legacy)) return { ok: false, code: 'invalid_date', message: 'lastCertifiedAt is not a real date' };
     if (legacy > today) return { ok: false, code: 'future_date', message: 'lastCertifiedAt is in the future' };
   }
+  const effective = body.benefitEffectiveMonth ?? null;
+  if (effective !== null && !isYearMonth(effective))
+    return { ok: false, code: 'invalid_month', message: 'benefitEffectiveMonth is not a real month (YYYY-MM)' };
   let fen: bigint;
   try {
     fen = parseYuan(body.monthlyBenefit);
@@ -46,6 +51,7 @@ export function checkPensioner(nationalIdRaw: string, body: PensionerBodyT, toda
       birthDate: id.value.birthDate,
       benefitStartDate: body.benefitStartDate,
       monthlyBenefitFen: fen,
+      benefitEffectiveMonth: effective,
       pensionType: body.pensionType ?? 'enterprise',
       phone: body.phone ?? null,
       legacyCertifiedAt: legacy,

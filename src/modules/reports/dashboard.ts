@@ -7,6 +7,8 @@ import { addMonthsToMonth, firstDayOfMonth, monthOf, shanghaiDate, startOfShangh
 import { STATUSES, type Status } from '../../domain/lifecycle.ts';
 import { regionLabel } from '../service-point/service.ts';
 import type { PayrollService } from '../payroll/service.ts';
+import type { ClaimService } from '../claims/service.ts';
+import { formatYuan, parseYuan } from '../../domain/money.ts';
 import type { ReportsRepository } from './repository.ts';
 
 /** Months the dashboard covers, the current one last. */
@@ -38,6 +40,23 @@ export interface Dashboard {
   reminders: { month: YearMonth; sent: number; answered: number }[];
   /** The frozen run's counts, or set-based counts of the preview; `computedAt`: when they were read. */
   payroll: { month: YearMonth; holds: number; resumptions: number; stops: number; state: 'preview' | 'frozen'; frozenAt: string | null; computedAt: string };
+  /** Overpayment claims open or notified now: how many, what is outstanding (yuan), by age of claim. */
+  claims: { open: number; outstanding: string; byAge: { age: (typeof CLAIM_AGES)[number]; claims: number; outstanding: string }[] };
+}
+
+export const CLAIM_AGES = ['under_90_days', '90_to_364_days', '1_to_2_years', '2_years_and_over'] as const;
+
+/** The claims report's rows (by region and age) summed by age, in fen. */
+function claimsByAge(rows: { age: string; claims: number; outstanding: string }[]): Dashboard['claims'] {
+  const byAge = CLAIM_AGES.map((age) => {
+    const of = rows.filter((r) => r.age === age);
+    return { age, claims: of.reduce((n, r) => n + r.claims, 0), fen: of.reduce((t, r) => t + parseYuan(r.outstanding), 0n) };
+  });
+  return {
+    open: byAge.reduce((n, a) => n + a.claims, 0),
+    outstanding: formatYuan(byAge.reduce((t, a) => t + a.fen, 0n)),
+    byAge: byAge.map((a) => ({ age: a.age, claims: a.claims, outstanding: formatYuan(a.fen) })),
+  };
 }
 
 const ratio = (a: number, b: number) => (b === 0 ? null : Math.round((a / b) * 10_000) / 10_000);
@@ -68,6 +87,7 @@ export function emptyDashboard(region: string | null, now: Date): Dashboard {
     backlog: { open: 0, claimed: 0, oldestDays: null, byAge: BACKLOG_BANDS.map((band) => ({ band, checks: 0 })), byReason: [] },
     reminders: monthsUpTo(last).map((month) => ({ month, sent: 0, answered: 0 })),
     payroll: { month: last, holds: 0, resumptions: 0, stops: 0, state: 'preview', frozenAt: null, computedAt: now.toISOString() },
+    claims: claimsByAge([]),
   };
 }
 
@@ -99,6 +119,8 @@ export interface DashboardDeps {
   db: Executor;
   repo: ReportsRepository;
   payroll: Pick<PayrollService, 'counts'>;
+  /** The recovery ledger's outstanding amounts (absent: the slot stays empty). */
+  claims?: Pick<ClaimService, 'outstanding'>;
 }
 
 export function createDashboardService(deps: DashboardDeps) {
@@ -118,7 +140,7 @@ export function createDashboardService(deps: DashboardDeps) {
       const to = startOfShanghaiDay(firstDayOfMonth(addMonthsToMonth(months.at(-1)!, 1)));
       const digits = childRegionDigits(scope);
       // In parallel: `db` is the pool, each section gets its own connection.
-      const [counts, byRegion, made, evidence, backlog, reminders, run] = await Promise.all([
+      const [counts, byRegion, made, evidence, backlog, reminders, run, claims] = await Promise.all([
         repo.statusCounts(db, scope, asOf),
         repo.silentByRegion(db, scope, digits),
         repo.certificationsByRegionMonth(
@@ -132,6 +154,7 @@ export function createDashboardService(deps: DashboardDeps) {
         repo.backlog(db, scope, now),
         repo.remindersByMonth(db, scope, from, to),
         payrollCounts(base.payroll.month, scope, now),
+        deps.claims ? deps.claims.outstanding(scope) : [],
       ]);
       const statusCounts = Object.fromEntries(STATUSES.map((s) => [s, Number(counts[s])])) as Record<Status, number>;
       const perMonth = new Map(months.map((m) => [m, { certified: 0, auto: 0 }]));
@@ -168,6 +191,7 @@ export function createDashboardService(deps: DashboardDeps) {
         backlog: backlogOf(backlog),
         reminders: months.map((month) => ({ month, sent: Number(sent.get(month)?.sent ?? 0), answered: Number(sent.get(month)?.answered ?? 0) })),
         payroll: { month: base.payroll.month, ...run },
+        claims: claimsByAge(claims),
       };
     },
   };

@@ -1,5 +1,6 @@
 // GET /v1/reports/summary?region=&month=: the bureau's summary of one region and month.
 // GET /v1/reports/dashboard?region=: the figures behind the bureau dashboard page (a year).
+// GET /v1/reports/claims?region=: outstanding overpayment claims by region and age of claim.
 import type { FastifyInstance } from 'fastify';
 import Type from 'typebox';
 import { shanghaiDate } from '../../domain/calendar.ts';
@@ -9,10 +10,12 @@ import type { AuditWriter } from '../audit/repository.ts';
 import { emptySummary, type ReportsService } from './service.ts';
 import { emptyDashboard, type DashboardService } from './dashboard.ts';
 import { requireMonthUpToNext } from '../../http/month-param.ts';
+import type { ClaimService } from '../claims/service.ts';
 
 export interface ReportsRouteDeps {
   reports: Pick<ReportsService, 'currentMonth' | 'summary'>;
   dashboard: Pick<DashboardService, 'dashboard'>;
+  claims: Pick<ClaimService, 'outstanding'>;
   audit: Pick<AuditWriter, 'record'>;
   clock: Clock;
 }
@@ -65,6 +68,19 @@ export async function reportsRoutes(app: FastifyInstance, deps: ReportsRouteDeps
         detail: { region: scope },
       });
       return figures;
+    },
+  );
+
+  app.get<{ Querystring: { region?: string } }>(
+    '/v1/reports/claims',
+    { schema: { querystring: DashboardQuery }, config: { roles: ['bureau', 'admin'] } },
+    async (req) => {
+      const asOf = shanghaiDate(deps.clock.now());
+      const scope = narrowRegion(req.principal.regionPrefix, req.query.region);
+      const rows = scope === false ? [] : await deps.claims.outstanding(scope);
+      // Aggregates only, no person's data: one audit row for the read.
+      await deps.audit.record({ keyId: req.principal.keyId, role: req.principal.role, action: 'reports.claims', pensionerId: null, detail: { region: scope } });
+      return { region: req.query.region ?? null, asOf, rows };
     },
   );
 }

@@ -5,7 +5,7 @@ import * as charts from './charts.js';
 
 const $ = (id) => document.getElementById(id);
 const store = window.sessionStorage;
-const { pct, num, monthLabel, BAND } = charts;
+const { pct, num, monthLabel, BAND, CLAIM_AGE } = charts;
 const echarts = window.echarts;
 const drawn = new Map(); // 图表容器id → ECharts 实例
 let last = null; // 最近一次读到的数据，窗口变宽变窄时重画
@@ -112,6 +112,7 @@ function render(d) {
   text('pay-holds', `${num(d.payroll.holds)} 人`);
   text('pay-resumptions', `${num(d.payroll.resumptions)} 人`);
   text('pay-stops', `${num(d.payroll.stops)} 人`);
+  text('pay-claims', `${num(d.claims.open)} 笔，${d.claims.outstanding} 元`);
   text(
     'pay-note',
     d.payroll.state === 'frozen'
@@ -164,6 +165,16 @@ function render(d) {
   const reasonRows = d.backlog.byReason.map((r) => [reasonWords(r.reason), num(r.checks)]);
   $('d-backlog').replaceChildren(table(['已等待', '任务数'], ageRows), table(['任务原因', '任务数'], reasonRows));
   draw('c-backlog', charts.backlog(d, narrow), `待核查任务按等待时长：${ageRows.map(([b, n]) => `${b} ${n} 件`).join('，')}。`);
+
+  const claimRows = d.claims.byAge.map((a) => [CLAIM_AGE[a.age], num(a.claims), `${a.outstanding} 元`]);
+  $('d-claims').replaceChildren(table(['立案时长', '笔数', '待追回'], claimRows));
+  draw(
+    'c-claims',
+    charts.claims(d, narrow),
+    d.claims.open
+      ? `未追回的多发 ${num(d.claims.open)} 笔，共 ${d.claims.outstanding} 元：${claimRows.map(([a, n, y]) => `${a} ${n} 笔 ${y}`).join('，')}。`
+      : '没有待追回的多发。',
+  );
 
   const remRows = d.reminders.map((r) => [monthLabel(r.month, 0), num(r.sent), num(r.answered), pct(r.sent ? r.answered / r.sent : null)]);
   $('d-reminders').replaceChildren(table(['月份', '发出', '回复', '回复率'], remRows));

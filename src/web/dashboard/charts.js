@@ -112,6 +112,19 @@ export function backlog(d, narrow) {
   };
 }
 
+/** Ages of overpayment claims, in the bureau's words. */
+export const CLAIM_AGE = { under_90_days: '不到90天', '90_to_364_days': '90天至1年', '1_to_2_years': '1至2年', '2_years_and_over': '2年以上' };
+
+export function claims(d, narrow) {
+  return {
+    ...base(narrow),
+    legend: { show: false },
+    xAxis: { type: 'category', data: d.claims.byAge.map((a) => CLAIM_AGE[a.age]) },
+    yAxis: { type: 'value', name: '元' },
+    series: [{ name: '待追回金额（元）', type: 'bar', data: d.claims.byAge.map((a) => Number(a.outstanding)), label: { show: true, position: 'top' } }],
+  };
+}
+
 export function reminders(d, narrow) {
   return {
     ...base(narrow),
