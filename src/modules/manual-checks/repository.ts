@@ -46,7 +46,7 @@ export type QueueStatus = 'open' | 'claimed' | 'resolved';
 export interface CheckContextRow {
   pensioner_id: string;
   phone: string | null;
-  state: 'active' | 'deceased' | 'ineligible' | 'under_review' | null;
+  state: 'active' | 'death_reported' | 'deceased' | 'detained' | 'ineligible' | 'under_review' | null;
   due_from: string | null;
   certified_until: string | null;
   /** The latest distinct (Shanghai date, source, kind, place) of their events, newest first. */
