@@ -38,6 +38,8 @@ import { createStaffEventRepository } from './modules/service-point/repository.t
 import { createServicePointService, type ServicePointService } from './modules/service-point/service.ts';
 import { createPayrollRepository } from './modules/payroll/repository.ts';
 import { createPayrollService, type PayrollService } from './modules/payroll/service.ts';
+import { createDueProcessRepository } from './modules/due-process/repository.ts';
+import { createDueProcessService, type DueProcessService } from './modules/due-process/service.ts';
 import { createReportsRepository } from './modules/reports/repository.ts';
 import { createReportsService, type ReportsService } from './modules/reports/service.ts';
 import { createDashboardService, type DashboardService } from './modules/reports/dashboard.ts';
@@ -73,6 +75,7 @@ export interface AppDeps {
   manualChecks: ManualCheckService;
   reminders: ReminderService;
   payroll: PayrollService;
+  dueProcess: DueProcessService;
   reports: ReportsService;
   /** The bureau dashboard's figures (/dashboard). */
   dashboard: DashboardService;
@@ -201,6 +204,7 @@ export function createDeps(base: DepsBase): AppDeps {
   });
   const reminders = createReminderService({ transaction, audit, clock, smsGatewayUrl: config.smsGatewayUrl });
   const payroll = createPayrollService({ transaction, repo: createPayrollRepository(), certification });
+  const dueProcess = createDueProcessService({ db, transaction, repo: createDueProcessRepository(), pensionerRepo, certification, audit, clock, policy });
   const reportsRepo = createReportsRepository();
   const reports = createReportsService({ db, repo: reportsRepo });
   const dashboard = createDashboardService({ db, repo: reportsRepo, payroll });
@@ -230,6 +234,7 @@ export function createDeps(base: DepsBase): AppDeps {
     manualChecks,
     reminders,
     payroll,
+    dueProcess,
     reports,
     dashboard,
   };

@@ -27,6 +27,7 @@ import { staffPageRoutes } from './modules/service-point/staff-page.ts';
 import { dashboardPageRoutes } from './modules/reports/dashboard-page.ts';
 import { queueBoardRoutes } from './modules/operations/queue-board.ts';
 import { payrollRoutes } from './modules/payroll/routes.ts';
+import { dueProcessRoutes } from './modules/due-process/routes.ts';
 import { reportsRoutes } from './modules/reports/routes.ts';
 
 /** A served route and what decides the statuses it can answer, for the openapi.yaml test. */
@@ -58,6 +59,7 @@ const ROUTES: RouteModule[] = [
   staffPageRoutes,
   evidenceRoutes,
   payrollRoutes,
+  dueProcessRoutes,
   reportsRoutes,
   dashboardPageRoutes,
   queueBoardRoutes,
