@@ -208,7 +208,18 @@ export function createDeps(base: DepsBase): AppDeps {
   });
   const reminders = createReminderService({ transaction, audit, clock, smsGatewayUrl: config.smsGatewayUrl });
   const payroll = createPayrollService({ transaction, repo: createPayrollRepository(), certification });
-  const dueProcess = createDueProcessService({ db, transaction, repo: createDueProcessRepository(), pensionerRepo, certification, audit, clock, policy });
+  const fourEyes = createFourEyesService({ proposals: createProposalRepository(), clock });
+  const dueProcess = createDueProcessService({
+    db,
+    transaction,
+    repo: createDueProcessRepository(),
+    pensionerRepo,
+    certification,
+    fourEyes,
+    audit,
+    clock,
+    policy,
+  });
   const reportsRepo = createReportsRepository();
   const reports = createReportsService({ db, repo: reportsRepo });
   const dashboard = createDashboardService({ db, repo: reportsRepo, payroll });
@@ -241,6 +252,6 @@ export function createDeps(base: DepsBase): AppDeps {
     dueProcess,
     reports,
     dashboard,
-    fourEyes: createFourEyesService({ proposals: createProposalRepository(), clock }),
+    fourEyes,
   };
 }

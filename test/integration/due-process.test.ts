@@ -136,9 +136,36 @@ describe('a death is held, verified, then stopped', () => {
     t.clock.set('2026-08-01T04:00:00Z');
     await t.deps.sweep.runAll(t.clock.now());
     expect(await statusOf(id)).toBe('deceased');
-    const reinstate = await post(`/v1/pensioners/${id}/death-reversals`, bureau);
-    expect(reinstate.statusCode).toBe(409);
-    expect(reinstate.json().error.code).toBe('reinstatement_required');
+    const reversal = await post(`/v1/pensioners/${id}/death-reversals`, bureau);
+    expect(reversal.statusCode).toBe(409);
+    expect(reversal.json().error.code).toBe('reinstatement_required');
+  });
+
+  it('re-instating a deceased person takes two keys: 202 pending and nothing changed, 409 for the proposer again, 200 by another', async () => {
+    const id = syntheticId('510104', '1943-09-09');
+    t.clock.set('2026-06-01T04:00:00Z');
+    await registerPensioner(t.app, bureau, id, { lastCertifiedAt: '2026-05-10', monthlyBenefit: '1200.00' });
+    await receive({ nationalId: id, source: 'death', kind: 'household_deregistration', at: '2026-06-02T04:00:00Z', deathDate: '2026-05-30' });
+    await receive({ nationalId: id, source: 'death', kind: 'cremation', at: '2026-06-03T04:00:00Z', deathDate: '2026-05-30' });
+    expect(await statusOf(id)).toBe('deceased');
+    t.clock.set('2026-08-10T04:00:00Z');
+    const first = await post(`/v1/pensioners/${id}/reinstatements`, bureau, { note: 'the registry merged two people' });
+    expect(first.statusCode).toBe(202);
+    expect(first.json()).toMatchObject({ pending: true });
+    expect(await statusOf(id)).toBe('deceased');
+    const again = await post(`/v1/pensioners/${id}/reinstatements`, bureau);
+    expect(again.statusCode).toBe(409);
+    expect(again.json().error.code).toBe('same_actor');
+    const admin = await t.key('admin', { name: 'checker' });
+    const done = await post(`/v1/pensioners/${id}/reinstatements`, admin);
+    expect(done.statusCode).toBe(200);
+    expect(done.json()).toMatchObject({ pending: false, status: 'certified', previousStatus: 'deceased' });
+    // July and August were stopped: both paid back in September.
+    t.clock.set('2026-08-20T04:00:00Z');
+    expect((await get('/v1/payroll/2026-09')).json().resumptions).toContainEqual({ nationalId: id, backPayMonths: 2, backPayAmount: '2400.00' });
+    const notStopped = await post(`/v1/pensioners/${id}/reinstatements`, admin);
+    expect(notStopped.statusCode).toBe(409);
+    expect(notStopped.json().error.code).toBe('not_stopped');
   });
 });
 

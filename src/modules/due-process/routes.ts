@@ -31,7 +31,7 @@ function noteBody(body: unknown): NoteBodyT {
 }
 
 export interface DueProcessRouteDeps {
-  dueProcess: Pick<DueProcessService, 'confirmDeath' | 'reverseDeath' | 'resume' | 'fileAppeal' | 'decideAppeal' | 'appeals'>;
+  dueProcess: Pick<DueProcessService, 'confirmDeath' | 'reverseDeath' | 'resume' | 'reinstate' | 'fileAppeal' | 'decideAppeal' | 'appeals'>;
 }
 
 export async function dueProcessRoutes(app: FastifyInstance, deps: DueProcessRouteDeps) {
@@ -45,6 +45,16 @@ export async function dueProcessRoutes(app: FastifyInstance, deps: DueProcessRou
   byPerson('death-confirmations', ['bureau', 'admin'], 'confirmDeath');
   byPerson('death-reversals', ['bureau', 'admin'], 'reverseDeath');
   byPerson('resumptions', ['staff', 'bureau', 'admin'], 'resume');
+
+  // Four eyes: 202 {"pending": true} for the first key, 200 when a second key completes it.
+  app.post<{ Params: { nationalId: string } }>(
+    '/v1/pensioners/:nationalId/reinstatements',
+    { schema: { params: NationalIdParam }, config: { roles: ['bureau', 'admin'] } },
+    async (req, reply) => {
+      const done = await dueProcess.reinstate(requireNationalId(req.params.nationalId), noteBody(req.body), req.principal);
+      return done.pending ? reply.code(202).send({ pending: true, proposalId: done.proposalId }) : reply.code(200).send(done);
+    },
+  );
 
   app.post<{ Params: { nationalId: string }; Body: AppealBodyT }>(
     '/v1/pensioners/:nationalId/appeals',

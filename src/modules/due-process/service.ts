@@ -19,6 +19,7 @@ import type { AuditWriter } from '../audit/repository.ts';
 import type { CertificationService } from '../certification/service.ts';
 import type { PensionerRepository } from '../pensioners/repository.ts';
 import { parseInstant } from '../evidence/validate.ts';
+import type { FourEyesService } from '../four-eyes/service.ts';
 import type { AppealRow, DueProcessRepository } from './repository.ts';
 
 export interface DueProcessDeps {
@@ -27,6 +28,7 @@ export interface DueProcessDeps {
   repo: DueProcessRepository;
   pensionerRepo: Pick<PensionerRepository, 'findByNationalId'>;
   certification: Pick<CertificationService, 'rescore' | 'decisions'>;
+  fourEyes: FourEyesService;
   audit: Pick<AuditWriter, 'record'>;
   clock: Clock;
   policy: Policy;
@@ -69,7 +71,7 @@ export function appealView(r: AppealRow, masked: boolean) {
 
 // Long only by its methods, each a short step; they share the deps closed over here.
 export function createDueProcessService(deps: DueProcessDeps) {
-  const { db, transaction, repo, pensionerRepo, certification, audit, clock, policy } = deps;
+  const { db, transaction, repo, pensionerRepo, certification, fourEyes, audit, clock, policy } = deps;
 
   async function person(nationalId: string, scope: string | null): Promise<Person> {
     const row = await pensionerRepo.findByNationalId(db, nationalId, scope);
@@ -172,15 +174,39 @@ export function createDueProcessService(deps: DueProcessDeps) {
       );
     },
 
-    /** Re-instates a deceased or ineligible person; the caller has passed the four-eyes check. */
-    async reinstate(trx: Executor, p: Person, now: Date, who: Principal) {
-      const d = await lockedDecision(trx, p, now);
-      if (d.status !== 'deceased' && d.status !== 'ineligible')
-        throw conflict('not_stopped', `the status is ${d.status}: only a deceased or ineligible person is re-instated`);
-      return { before: d.status, ...(await apply(trx, p, 'reinstatement', now, who)) };
+    /**
+     * Re-instates a deceased or ineligible person (four eyes): the first key's request is a
+     * proposal that changes nothing (pending); the same request from another key of the
+     * region re-instates, with back pay at the next run; the proposer asking again is refused.
+     */
+    async reinstate(nationalId: string, body: { note?: string }, who: Principal) {
+      const now = clock.now();
+      const p = await person(nationalId, who.regionPrefix);
+      const done = await transaction(async (trx) => {
+        const d = await lockedDecision(trx, p, now);
+        if (d.status !== 'deceased' && d.status !== 'ineligible')
+          throw conflict('not_stopped', `the status is ${d.status}: only a deceased or ineligible person is re-instated`);
+        const step = await fourEyes.request(trx, {
+          action: 'reinstatement',
+          subject: p.id,
+          regionCode: p.regionCode,
+          pensionerId: p.id,
+          payload: { status: d.status, note: body.note ?? null },
+          principal: who,
+        });
+        if (step.pending) return { pending: true as const, proposalId: step.proposalId };
+        return { pending: false as const, before: d.status, proposedBy: step.proposedBy, ...(await apply(trx, p, 'reinstatement', now, who)) };
+      });
+      if (done.pending) return { pending: true as const, proposalId: done.proposalId };
+      await audit.record({
+        keyId: who.keyId,
+        role: who.role,
+        action: 'pensioner.reinstate',
+        pensionerId: p.id,
+        detail: { keyName: who.name, at: now.toISOString(), before: done.before, after: done.status, proposedBy: done.proposedBy, eventRef: done.ref },
+      });
+      return { pending: false as const, nationalId: p.nationalId, status: done.status, previousStatus: done.before, recordedAt: now.toISOString() };
     },
-
-    person,
 
     async fileAppeal(nationalId: string, body: { filedBy: string; grounds: string; decisionAt?: string }, who: Principal) {
       const now = clock.now();
