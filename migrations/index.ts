@@ -26,6 +26,7 @@ import * as m20261204T000000 from './20261204T000000_proposals.ts';
 import * as m20261204T030000 from './20261204T030000_payroll_runs.ts';
 import * as m20261204T020000 from './20261204T020000_benefit_history.ts';
 import * as m20261204T021000 from './20261204T021000_claims.ts';
+import * as m20261204T010000 from './20261204T010000_due_process.ts';
 
 export const MIGRATIONS: Record<string, Migration> = {
   '20261125T150000_initial': m20261125T150000,
@@ -53,4 +54,5 @@ export const MIGRATIONS: Record<string, Migration> = {
   '20261204T030000_payroll_runs': m20261204T030000,
   '20261204T020000_benefit_history': m20261204T020000,
   '20261204T021000_claims': m20261204T021000,
+  '20261204T010000_due_process': m20261204T010000,
 };

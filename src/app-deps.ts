@@ -42,6 +42,8 @@ import { createPayrollService, type PayrollService } from './modules/payroll/ser
 import { createPayrollRunsRepository } from './modules/payroll/runs-repository.ts';
 import { createPayrollFreezeService, type PayrollFreezeService } from './modules/payroll/freeze.ts';
 import { createPayrollExportService, type PayrollExportService } from './modules/payroll/export.ts';
+import { createDueProcessRepository } from './modules/due-process/repository.ts';
+import { createDueProcessService, type DueProcessService } from './modules/due-process/service.ts';
 import { createReportsRepository } from './modules/reports/repository.ts';
 import { createReportsService, type ReportsService } from './modules/reports/service.ts';
 import { createDashboardService, type DashboardService } from './modules/reports/dashboard.ts';
@@ -90,6 +92,7 @@ export interface AppDeps {
   payroll: PayrollService;
   payrollFreeze: PayrollFreezeService;
   payrollExport: PayrollExportService;
+  dueProcess: DueProcessService;
   reports: ReportsService;
   /** The bureau dashboard's figures (/dashboard). */
   dashboard: DashboardService;
@@ -257,6 +260,17 @@ export function createDeps(base: DepsBase): AppDeps {
   const payroll = createPayrollService({ transaction: reads.transaction, repo: payrollRepo, runs: payrollRuns, certification, benefits });
   const payrollFreeze = createPayrollFreezeService({ transaction, repo: payrollRepo, runs: payrollRuns, payroll, freezeDay: config.payrollFreezeDay });
   const payrollExport = createPayrollExportService({ db: reads.db, runs: payrollRuns });
+  const dueProcess = createDueProcessService({
+    db,
+    transaction,
+    repo: createDueProcessRepository(),
+    pensionerRepo,
+    certification,
+    fourEyes,
+    audit,
+    clock,
+    policy,
+  });
   const reportsRepo = createReportsRepository();
   const reports = createReportsService({ db: reads.db, repo: reportsRepo });
   const dashboard = createDashboardService({ db: reads.db, repo: reportsRepo, payroll, claims });
@@ -288,6 +302,7 @@ export function createDeps(base: DepsBase): AppDeps {
     manualChecks,
     reminders,
     payroll,
+    dueProcess,
     payrollFreeze,
     payrollExport,
     reports,

@@ -28,6 +28,7 @@ import { staffPageRoutes } from './modules/service-point/staff-page.ts';
 import { dashboardPageRoutes } from './modules/reports/dashboard-page.ts';
 import { queueBoardRoutes } from './modules/operations/queue-board.ts';
 import { payrollRoutes } from './modules/payroll/routes.ts';
+import { dueProcessRoutes } from './modules/due-process/routes.ts';
 import { reportsRoutes } from './modules/reports/routes.ts';
 import { claimRoutes } from './modules/claims/routes.ts';
 
@@ -60,6 +61,7 @@ const ROUTES: RouteModule[] = [
   staffPageRoutes,
   evidenceRoutes,
   payrollRoutes,
+  dueProcessRoutes,
   reportsRoutes,
   claimRoutes,
   dashboardPageRoutes,

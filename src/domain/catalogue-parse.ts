@@ -1,6 +1,17 @@
 // Reading the evidence catalogue of a policy document (`sources`), and the checks on roles
 // that hold whichever format the catalogue came from. Pure.
-import { isDeathRole, ROLES, STAFF_RECORDS, TIERS, type Catalogue, type KindSpec, type Role, type SourceSpec, type Tier } from './catalogue.ts';
+import {
+  DUE_PROCESS_RECORDS,
+  isDeathRole,
+  ROLES,
+  STAFF_RECORDS,
+  TIERS,
+  type Catalogue,
+  type KindSpec,
+  type Role,
+  type SourceSpec,
+  type Tier,
+} from './catalogue.ts';
 import { join, obj, PolicyError, text, unit } from './policy-fields.ts';
 
 /** Source and kind names travel in URLs, file names and CSV cells: keep them plain. */
@@ -75,8 +86,9 @@ export function checkRoles(catalogue: Catalogue, paths: CataloguePaths): void {
     for (const [kind, k] of spec.kinds) {
       if (isDeathRole(k.role) && k.weight !== 0) throw new PolicyError(paths.weight(source, kind), 'must be 0 for a death record');
       if (k.role === 'death_record') deathRecords++;
-      const staff = STAFF_RECORDS[k.role as keyof typeof STAFF_RECORDS] as { source: string; kind: string } | undefined;
+      const staff = ({ ...STAFF_RECORDS, ...DUE_PROCESS_RECORDS } as Record<string, { source: string; kind: string }>)[k.role ?? ''];
       if (staff && (staff.source !== source || staff.kind !== kind)) {
+        // A staff finding or a bureau decision is written by the service under its one name.
         throw new PolicyError(paths.role(source, kind), `${k.role} is the service's own record ${staff.source}.${staff.kind}`);
       }
     }

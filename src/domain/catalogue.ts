@@ -14,8 +14,11 @@ export const TIERS: readonly Tier[] = ['strong', 'reference'];
  *   service itself (service-point checks): it settles what is dated before it.
  * - `self_service`: the person's own face check on the national platform (method `self_service`).
  * - `custodial_sentence_start`, `release`: open and close a custodial period.
- * - `pretrial_detention`, `acquittal`: accepted and stored; they do not yet change a status
- *   (their rules belong to the due-process work, not here).
+ * - `pretrial_detention`, `acquittal`: open and close a detention (held; paid back on acquittal)
+ *   under a policy with `dueProcess`; stored only under older ones.
+ * - `death_confirmation`, `death_reversal`, `resumption`, `reinstatement`: the bureau's own
+ *   decisions (DUE_PROCESS_RECORDS), written by the service when a second key confirms a
+ *   death, a death is reversed, payment resumes after release, or a person is re-instated.
  * - `face_failed`: a failed face check; never evidence of life, never activity after a death;
  *   it opens a `self_service_failed` check for someone due or lapsed (modules/self-service).
  */
@@ -30,6 +33,10 @@ export const ROLES = [
   'pretrial_detention',
   'acquittal',
   'face_failed',
+  'death_confirmation',
+  'death_reversal',
+  'resumption',
+  'reinstatement',
 ] as const;
 export type Role = (typeof ROLES)[number];
 
@@ -39,6 +46,21 @@ export const STAFF_RECORDS: Readonly<Record<'staff_in_person' | 'staff_home_visi
   staff_home_visit: { source: 'service_point', kind: 'home_visit' },
   staff_death: { source: 'service_point', kind: 'deceased' },
 };
+
+/** The bureau's own decisions, written by the service under these names (policies with `dueProcess`). */
+export const DUE_PROCESS_RECORDS: Readonly<Record<'death_confirmation' | 'death_reversal' | 'resumption' | 'reinstatement', { source: string; kind: string }>> =
+  {
+    death_confirmation: { source: 'due_process', kind: 'death_confirmation' },
+    death_reversal: { source: 'due_process', kind: 'death_reversal' },
+    resumption: { source: 'due_process', kind: 'resumption' },
+    reinstatement: { source: 'due_process', kind: 'reinstatement' },
+  };
+export type DueProcessRole = keyof typeof DUE_PROCESS_RECORDS;
+
+/** A decision of the bureau's (never evidence of life nor activity). */
+export function isDueProcessRole(role: Role | null): role is DueProcessRole {
+  return role !== null && role in DUE_PROCESS_RECORDS;
+}
 
 export interface KindSpec {
   /** Chance that an event of this kind shows the pensioner personally alive. */

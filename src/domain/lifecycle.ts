@@ -3,17 +3,17 @@
 import { cycleDates, calendarStatus } from './cycle.ts';
 import { shanghaiDate, startOfShanghaiDay, type IsoDate } from './calendar.ts';
 import { byOccurrence, isCardOnly, type EvidenceEvent } from './evidence.ts';
-import { isFailedAttemptRole, isStaffAliveRole, isStaffRole } from './catalogue.ts';
+import { isDueProcessRole, isFailedAttemptRole, isStaffAliveRole, isStaffRole, type Role } from './catalogue.ts';
 import { isDeathRecord, roleIn, type Policy } from './policy.ts';
 import { autoCertificationDates, scoreAt, type AutoCertificationDate, type AutoMethod, type EvidenceContribution } from './scoring.ts';
 
 /** Every status a certification can have, in the order lists and reports show them. */
-export const STATUSES = ['certified', 'due', 'suspended', 'deceased', 'ineligible', 'under_review'] as const;
+export const STATUSES = ['certified', 'due', 'suspended', 'death_reported', 'deceased', 'detained', 'ineligible', 'under_review'] as const;
 export type Status = (typeof STATUSES)[number];
 export type CertificationMethod = AutoMethod | 'legacy';
 export type ReviewReason = 'suspected_card_misuse' | 'conflicting_death_record';
-/** Where the death question stands: no death, a death, or a death contradicted by activity. */
-export type DeathState = 'alive' | 'deceased' | 'under_review';
+/** Where the death question stands: no death, a death awaiting verification, a verified death, or a death contradicted by activity. */
+export type DeathState = 'alive' | 'death_reported' | 'deceased' | 'under_review';
 
 export interface Facts {
   birthDate: IsoDate;
@@ -33,11 +33,30 @@ export interface CertificationPeriod {
   eventId: string | null;
 }
 
+/** A custodial sentence: ineligible from the month of `since` through the month of release. */
 export interface CustodialPeriod {
   since: IsoDate;
   recordedAt: Date;
   releasedOn: IsoDate | null;
   releaseRecordedAt: Date | null;
+  /**
+   * When payment resumed: a resumption application (from the month after release), or under
+   * policies without `dueProcess` the release itself. Null while not resumed.
+   */
+  resumedOn: IsoDate | null;
+  resumedRecordedAt: Date | null;
+  /** A re-instatement (or an appeal overturning the sentence) annulled it: its months are owed, never claimed. */
+  annulledAt: Date | null;
+}
+
+/** Pre-trial detention (policies with `dueProcess`): payment held until it ends. */
+export interface Detention {
+  since: IsoDate;
+  recordedAt: Date;
+  endedOn: IsoDate | null;
+  endedRecordedAt: Date | null;
+  /** acquitted or annulled: the held months are paid back; sentenced: they are not (the sentence follows). */
+  outcome: 'acquitted' | 'sentenced' | 'annulled' | null;
 }
 
 export interface Review {
@@ -67,6 +86,8 @@ export interface Decision {
   deathDate: IsoDate | null;
   /** Deceased only: when the standing death took effect (start of the last deceased stretch). */
   deathRecordedAt: Date | null;
+  /** death_reported only: when the hold began, and who reported it (the event; its key must not confirm it). */
+  deathReport: { since: Date; eventIds: string[] } | null;
   /** Set while serving a custodial sentence. */
   ineligibleSince: IsoDate | null;
   /** Release date of the latest sentence, once released. */
@@ -74,6 +95,7 @@ export interface Decision {
   review: Review | null;
   periods: CertificationPeriod[];
   custodialPeriods: CustodialPeriod[];
+  detentions: Detention[];
   /** How the death question stood over time, as known at each receivedAt (empty: never a death). */
   deathTimeline: { at: Date; state: DeathState }[];
 }
@@ -81,7 +103,10 @@ export interface Decision {
 // ---- death -----------------------------------------------------------------------------
 
 type Standing =
-  { state: 'alive' } | { state: 'deceased'; deathDate: IsoDate } | { state: 'under_review'; deathDate: IsoDate; reason: ReviewReason; eventId: string };
+  | { state: 'alive' }
+  | { state: 'deceased'; deathDate: IsoDate }
+  | { state: 'death_reported'; deathDate: IsoDate; reportIds: string[] }
+  | { state: 'under_review'; deathDate: IsoDate; reason: ReviewReason; eventId: string };
 
 // Shanghai day of an event, memoised: the death timeline asks for it many times.
 const days = new WeakMap<EvidenceEvent, IsoDate>();
@@ -93,23 +118,32 @@ function dayOf(ev: EvidenceEvent): IsoDate {
 const recordDate = (ev: EvidenceEvent): IsoDate => ev.deathDate ?? dayOf(ev);
 const minDate = (dates: IsoDate[]): IsoDate | undefined => dates.sort()[0];
 
+/** A decision that settles the death question for everything dated before it. */
+function settles(role: Role | null): boolean {
+  return isStaffRole(role) || role === 'death_reversal' || role === 'reinstatement';
+}
+
 /**
- * Where the death question stands given `events` (sorted by occurrence):
+ * Where the death question stands given `events` (sorted by occurrence) at instant `at`:
  * - The latest staff decision settles everything dated before it: staff saw the person (alive,
  *   which overrides earlier death records — registries do err) or confirmed the death (which
- *   dismisses earlier contradicting activity — it was looked at).
+ *   dismisses earlier contradicting activity — it was looked at). Under due process a
+ *   reversal or a re-instatement by the bureau settles it the same way (alive).
  * - An authoritative death record not settled that way makes the person deceased from the
- *   earliest date of death any standing record gives.
+ *   earliest date of death any standing record gives; under due process it is first only
+ *   reported (`death_reported`, payment held) until verified (see `verifiedAt`).
  * - Any activity dated (Shanghai day) after that date opens a review: only card-only activity
  *   suggests someone else is using the card; anything identity-checked (or a staff visit)
- *   suggests the death record itself may be wrong. Activity on the day of death is normal
- *   (people die in hospital) and conflicts with nothing; nor does a failed face check, which
- *   says the person was not recognised (it is no activity of theirs).
+ *   suggests the death record itself may be wrong — under due process, when it arrived
+ *   before the death was verified, it simply releases the hold. Activity on the day of death
+ *   is normal (people die in hospital) and conflicts with nothing; nor does a failed face
+ *   check, which says the person was not recognised (it is no activity of theirs), nor a
+ *   decision of the bureau's.
  */
-function deathStanding(policy: Policy, events: readonly EvidenceEvent[]): Standing {
+function deathStanding(policy: Policy, events: readonly EvidenceEvent[], at: Date): Standing {
   let staff: EvidenceEvent | undefined;
   for (const ev of events) {
-    if (isStaffRole(roleIn(policy, ev))) staff = ev;
+    if (settles(roleIn(policy, ev))) staff = ev;
   }
   const after = (ev: EvidenceEvent) => !staff || byOccurrence(ev, staff) > 0;
   const records = events.filter((ev) => isDeathRecord(policy, ev) && after(ev));
@@ -118,64 +152,147 @@ function deathStanding(policy: Policy, events: readonly EvidenceEvent[]): Standi
     // A staff-recorded death without a date confirms the date the registries gave, if any.
     const earlier = events.filter((ev) => isDeathRecord(policy, ev) && byOccurrence(ev, staff!) < 0);
     dates.push(staff.deathDate ?? minDate(earlier.map(recordDate)) ?? recordDate(staff));
+    records.push(staff);
   }
   const deathDate = minDate(dates);
   if (deathDate === undefined) return { state: 'alive' };
-  // A failed face check is no activity of the person's: it conflicts with no death.
-  const activity = (ev: EvidenceEvent) => !isDeathRecord(policy, ev) && !isFailedAttemptRole(roleIn(policy, ev));
+  const activity = (ev: EvidenceEvent) => {
+    const role = roleIn(policy, ev);
+    return !isDeathRecord(policy, ev) && !isFailedAttemptRole(role) && !isDueProcessRole(role);
+  };
   const conflicts = events.filter((ev) => activity(ev) && (after(ev) || ev === staff) && dayOf(ev) > deathDate);
-  if (conflicts.length === 0) return { state: 'deceased', deathDate };
+  const verified = policy.dueProcess ? verifiedAt(policy, events.filter(after), records) : -Infinity;
+  if (conflicts.length === 0) {
+    if (verified <= at.getTime()) return { state: 'deceased', deathDate };
+    return { state: 'death_reported', deathDate, reportIds: records.map((r) => r.id) };
+  }
   const identified = conflicts.find((ev) => isStaffRole(roleIn(policy, ev)) || !isCardOnly(ev.identityCheck));
+  // Evidence of life received while the death was only reported: the reports it contradicts
+  // were wrong. They drop out, and whatever death is recorded after it stands on its own.
+  const release = conflicts.find((ev) => (isStaffRole(roleIn(policy, ev)) || !isCardOnly(ev.identityCheck)) && ev.receivedAt.getTime() < verified);
+  if (release) {
+    const wrong = new Set(records.filter((r) => recordDate(r) < dayOf(release)));
+    return deathStanding(
+      policy,
+      events.filter((ev) => !wrong.has(ev)),
+      at,
+    );
+  }
   return identified
     ? { state: 'under_review', deathDate, reason: 'conflicting_death_record', eventId: identified.id }
     : { state: 'under_review', deathDate, reason: 'suspected_card_misuse', eventId: conflicts[0]!.id };
 }
 
+const DAY_MS = 86_400_000;
+
 /**
- * The death question as it was known at each instant something arrived, so that payroll can
- * tell which past runs were paid, held or stopped. Only computed once a death record exists.
+ * When a reported death became verified (epoch ms; Infinity: not yet): the earliest of
+ * - a second record of another kind or department (a staff finding counts as one);
+ * - a confirmation by the bureau (its key is not the reporter's: the service checks that);
+ * - the quiet period after the first department record, when nothing contrary came (a staff
+ *   finding alone never verifies itself by waiting: it needs a second key).
+ */
+function verifiedAt(policy: Policy, standing: readonly EvidenceEvent[], records: readonly EvidenceEvent[]): number {
+  const byReceipt = [...records].sort((a, b) => a.receivedAt.getTime() - b.receivedAt.getTime());
+  const candidates: number[] = [];
+  const first = byReceipt[0]!;
+  const second = byReceipt.find((r) => r.source !== first.source || r.kind !== first.kind);
+  if (second) candidates.push(second.receivedAt.getTime());
+  for (const ev of standing) if (roleIn(policy, ev) === 'death_confirmation') candidates.push(ev.receivedAt.getTime());
+  const department = byReceipt.find((r) => roleIn(policy, r) === 'death_record');
+  if (department) candidates.push(department.receivedAt.getTime() + policy.dueProcess!.deathQuietPeriodDays * DAY_MS);
+  return Math.min(Infinity, ...candidates);
+}
+
+/**
+ * The death question as it was known at each instant something arrived (and each instant a
+ * quiet period ended), so that payroll can tell which past runs were paid, held or stopped.
+ * Only computed once a death record exists.
  */
 function deathTimeline(policy: Policy, events: readonly EvidenceEvent[], now: Date) {
   const timeline: { at: Date; state: DeathState }[] = [];
-  const firstDeath = Math.min(...events.filter((ev) => isDeathRecord(policy, ev)).map((ev) => ev.receivedAt.getTime()));
+  const deaths = events.filter((ev) => isDeathRecord(policy, ev)).map((ev) => ev.receivedAt.getTime());
+  const firstDeath = Math.min(...deaths);
   if (!Number.isFinite(firstDeath)) return timeline;
-  const instants = [...new Set(events.map((ev) => ev.receivedAt.getTime()))].filter((t) => t >= firstDeath && t <= now.getTime()).sort((a, b) => a - b);
+  const quiet = policy.dueProcess ? deaths.map((t) => t + policy.dueProcess!.deathQuietPeriodDays * DAY_MS) : [];
+  const instants = [...new Set([...events.map((ev) => ev.receivedAt.getTime()), ...quiet])]
+    .filter((t) => t >= firstDeath && t <= now.getTime())
+    .sort((a, b) => a - b);
   let last: DeathState = 'alive';
   for (const t of instants) {
+    const at = new Date(t);
     const state = deathStanding(
       policy,
       events.filter((ev) => ev.receivedAt.getTime() <= t),
+      at,
     ).state;
-    if (state !== last) timeline.push({ at: new Date(t), state });
+    if (state !== last) timeline.push({ at, state });
     last = state;
   }
   // Facts received "after now" (only in replays) still belong to the decision taken now.
-  const current = deathStanding(policy, events).state;
+  const current = deathStanding(policy, events, now).state;
   if (current !== last) timeline.push({ at: now, state: current });
   return timeline;
 }
 
 // ---- custody ---------------------------------------------------------------------------
 
+interface Custody {
+  sentences: CustodialPeriod[];
+  detentions: Detention[];
+}
+
+const openSentence = (c: Custody) => {
+  const s = c.sentences.at(-1);
+  return s && s.annulledAt === null && s.resumedOn === null ? s : undefined;
+};
+const openDetention = (c: Custody) => {
+  const d = c.detentions.at(-1);
+  return d && d.outcome === null ? d : undefined;
+};
+
 /**
- * Sentences in order; a release closes the open one (a stray release is only what its weight
- * says). Pre-trial detention and acquittal are stored but change nothing here yet: their
- * rules (the `detained` status) belong to the due-process work.
+ * Sentences and detentions in order. A release closes the open sentence (a stray release is
+ * only what its weight says); under policies without `dueProcess` it also resumes payment and
+ * detention and acquittal are stored only. Under due process: detention holds until an
+ * acquittal or a sentence; after a release, a resumption resumes; a re-instatement annuls the
+ * sentence not yet resumed, and any open detention.
  */
-function custodialPeriods(policy: Policy, events: readonly EvidenceEvent[]): CustodialPeriod[] {
-  const periods: CustodialPeriod[] = [];
+function custodyOf(policy: Policy, events: readonly EvidenceEvent[]): Custody {
+  const c: Custody = { sentences: [], detentions: [] };
+  const dp = policy.dueProcess !== null;
   for (const ev of events) {
     const role = roleIn(policy, ev);
-    if (role !== 'custodial_sentence_start' && role !== 'release') continue;
-    const open = periods.at(-1)?.releasedOn === null ? periods.at(-1) : undefined;
-    if (role === 'custodial_sentence_start' && !open) {
-      periods.push({ since: shanghaiDate(ev.occurredAt), recordedAt: ev.receivedAt, releasedOn: null, releaseRecordedAt: null });
-    } else if (role === 'release' && open) {
-      open.releasedOn = shanghaiDate(ev.occurredAt);
-      open.releaseRecordedAt = ev.receivedAt;
+    const day = shanghaiDate(ev.occurredAt);
+    const sentence = openSentence(c);
+    const detention = dp ? openDetention(c) : undefined;
+    const end = (d: Detention, outcome: Detention['outcome']) => Object.assign(d, { endedOn: day, endedRecordedAt: ev.receivedAt, outcome });
+    if (role === 'custodial_sentence_start' && !sentence) {
+      if (detention) end(detention, 'sentenced');
+      c.sentences.push({
+        since: day,
+        recordedAt: ev.receivedAt,
+        releasedOn: null,
+        releaseRecordedAt: null,
+        resumedOn: null,
+        resumedRecordedAt: null,
+        annulledAt: null,
+      });
+    } else if (role === 'release' && sentence && sentence.releasedOn === null) {
+      Object.assign(sentence, { releasedOn: day, releaseRecordedAt: ev.receivedAt });
+      if (!dp) Object.assign(sentence, { resumedOn: day, resumedRecordedAt: ev.receivedAt });
+    } else if (!dp) continue;
+    else if (role === 'pretrial_detention' && !detention && !sentence) {
+      c.detentions.push({ since: day, recordedAt: ev.receivedAt, endedOn: null, endedRecordedAt: null, outcome: null });
+    } else if (role === 'acquittal' && detention) end(detention, 'acquitted');
+    else if (role === 'resumption' && sentence && sentence.releasedOn !== null) {
+      Object.assign(sentence, { resumedOn: day, resumedRecordedAt: ev.receivedAt });
+    } else if (role === 'reinstatement') {
+      if (sentence) sentence.annulledAt = ev.receivedAt;
+      if (detention) end(detention, 'annulled');
     }
   }
-  return periods;
+  return c;
 }
 
 // ---- certification ---------------------------------------------------------------------
@@ -219,8 +336,9 @@ function certificationPeriods(policy: Policy, facts: Facts, life: EvidenceEvent[
       decidedAt: a.decidedAt,
       eventId: a.datedBy,
     })),
+    // Staff saw the person; a resumption after release is applied for in person.
     ...life
-      .filter((ev) => isStaffAliveRole(roleIn(policy, ev)))
+      .filter((ev) => isStaffAliveRole(roleIn(policy, ev)) || roleIn(policy, ev) === 'resumption')
       .map((ev) => {
         const certifiedAt = shanghaiDate(ev.occurredAt);
         const method: CertificationMethod = roleIn(policy, ev) === 'staff_home_visit' ? 'home_visit' : 'in_person';
@@ -268,7 +386,7 @@ function explainCertification(
  */
 export function decide(policy: Policy, facts: Facts, now: Date): Decision {
   const events = facts.events.filter((ev) => ev.occurredAt.getTime() <= now.getTime()).sort(byOccurrence);
-  const standing = deathStanding(policy, events);
+  const standing = deathStanding(policy, events, now);
   const timeline = deathTimeline(policy, events, now);
   const deathDate = standing.state === 'alive' ? null : standing.deathDate;
 
@@ -278,15 +396,16 @@ export function decide(policy: Policy, facts: Facts, now: Date): Decision {
   const current = periods.at(-1)!;
   const { scoreAtCertification, certificationEvidence } = explainCertification(policy, facts.birthDate, life, autos, current);
 
-  const custody = custodialPeriods(policy, events);
-  const openCustody = custody.at(-1)?.releasedOn === null ? custody.at(-1)! : null;
-  const released = custody.filter((c) => c.releasedOn !== null).at(-1) ?? null;
+  const custody = custodyOf(policy, events);
+  const sentence = openSentence(custody) ?? null;
+  const released = custody.sentences.filter((c) => c.releasedOn !== null && c.annulledAt === null).at(-1) ?? null;
 
   const today = shanghaiDate(now);
   const { dueFrom } = cycleDates(current.certifiedAt, policy);
   let status: Status;
   if (standing.state !== 'alive') status = standing.state;
-  else if (openCustody) status = 'ineligible';
+  else if (sentence) status = 'ineligible';
+  else if (openDetention(custody)) status = 'detained';
   else status = calendarStatus({ dueFrom, certifiedUntil: current.certifiedUntil }, today);
 
   const lastChange = timeline.at(-1)?.at ?? null;
@@ -305,14 +424,16 @@ export function decide(policy: Policy, facts: Facts, now: Date): Decision {
     benefitStartDate: facts.benefitStartDate,
     deathDate,
     deathRecordedAt: standing.state === 'deceased' ? lastChange : null,
-    ineligibleSince: openCustody?.since ?? null,
-    releasedOn: openCustody ? null : (released?.releasedOn ?? null),
+    deathReport: standing.state === 'death_reported' ? { since: lastChange ?? now, eventIds: standing.reportIds } : null,
+    ineligibleSince: sentence?.since ?? null,
+    releasedOn: sentence?.releasedOn ?? (sentence ? null : (released?.releasedOn ?? null)),
     review:
       standing.state === 'under_review'
         ? { reason: standing.reason, eventId: standing.eventId, openedAt: lastChange!, since: shanghaiDate(lastChange!) }
         : null,
     periods,
-    custodialPeriods: custody,
+    custodialPeriods: custody.sentences,
+    detentions: custody.detentions,
     deathTimeline: timeline,
   };
 }

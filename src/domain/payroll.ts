@@ -4,14 +4,19 @@
 // it knows exactly what had been received by then). Past runs are replayed from the decision:
 // a run "knew" a certification, sentence, release or death once its receivedAt had passed.
 //   paid     — nothing below applies (every month before M counts as paid unless held/stopped)
-//   held     — on the run date the person was suspended, under review or serving a sentence
+//   held     — on the run date the person was suspended, under review, reported dead (awaiting
+//              verification), detained before trial, or serving a sentence (or released and
+//              not yet resumed)
 //   stopped  — a death stood on the run date
 // Output for month M, one per person:
 //   hold        — M is held, with the status and the date the hold began
 //   resumption  — M is paid after one or more unpaid months: back pay for the months held for
-//                 suspension or review, or stopped by a death later overturned (the person was
-//                 alive: those payments were owed); custodial months, and months after a death
-//                 that stands, are never back-paid, so a release alone resumes with 0
+//                 suspension, review or a reported death, or stopped by a death later
+//                 overturned (the person was alive: those payments were owed), held for a
+//                 detention that ended in acquittal, or for a sentence later annulled, and the
+//                 months after the release month; the months of a sentence (and of a detention
+//                 that led to one) are never back-paid
+//                 (amounts summed month by month, see below)
 //   stop        — the person is deceased and M is the first run after the death was recorded;
 //                 overpaidMonths = months after the month of death that were paid before M
 // Amounts are summed month by month from the benefit history (the amount in force in each
@@ -21,7 +26,7 @@ import { addDays, addMonthsToMonth, firstDayOfMonth, monthOf, shanghaiDate, star
 import type { Decision, DeathState } from './lifecycle.ts';
 import { amountInForce, constantBenefit, type BenefitHistory } from './benefit-history.ts';
 
-export type HoldStatus = 'suspended' | 'under_review' | 'ineligible';
+export type HoldStatus = 'suspended' | 'under_review' | 'death_reported' | 'detained' | 'ineligible';
 
 export type PayrollAction =
   | { action: 'hold'; status: HoldStatus; since: IsoDate }
@@ -29,7 +34,8 @@ export type PayrollAction =
   | { action: 'stop'; deathDate: IsoDate; overpaidMonths: number; overpaymentAmountFen: bigint }
   | { action: 'none' };
 
-export type RunOutcome = { kind: 'not_payee' } | { kind: 'paid' } | { kind: 'stopped' } | { kind: 'held'; status: HoldStatus; since: IsoDate };
+/** `owed`: as known now, the month held is paid back once payment resumes. */
+export type RunOutcome = { kind: 'not_payee' } | { kind: 'paid' } | { kind: 'stopped' } | { kind: 'held'; status: HoldStatus; since: IsoDate; owed: boolean };
 
 /** The instant the run of a month takes place. */
 export function runInstant(month: YearMonth): Date {
@@ -42,22 +48,44 @@ function deathStateAt(d: Decision, run: Date): { state: DeathState; since: Date 
   return cur;
 }
 
-/** What the run of `month` did (or will do), as known at its run instant. */
+/** The sentence that holds the run of a month (starts in or before it, not yet resumed or annulled as known then). */
+function sentenceAt(d: Decision, run: Date, day: IsoDate) {
+  return d.custodialPeriods.find(
+    (c) =>
+      c.recordedAt <= run &&
+      c.since <= day &&
+      !(c.annulledAt !== null && c.annulledAt <= run) &&
+      // Payments resume the month after release: a release on the 1st still holds that month.
+      !(c.resumedOn !== null && c.resumedRecordedAt! <= run && c.releasedOn! < day),
+  );
+}
+
+/** As known now: the month is one of a sentence's (from its month through the release month), never owed. */
+export function inSentence(d: Decision, month: YearMonth): boolean {
+  return d.custodialPeriods.some((c) => c.annulledAt === null && monthOf(c.since) <= month && (c.releasedOn === null || month <= monthOf(c.releasedOn)));
+}
+
+/** What the run of `month` did (or will do), as known at its run instant; `owed` as known now. */
 export function runOutcome(d: Decision, month: YearMonth): RunOutcome {
+  const o = heldOrNot(d, month);
+  return o.kind === 'held' && o.owed && inSentence(d, month) ? { ...o, owed: false } : o;
+}
+
+function heldOrNot(d: Decision, month: YearMonth): RunOutcome {
   if (month < monthOf(d.benefitStartDate)) return { kind: 'not_payee' };
   const run = runInstant(month);
   const day = firstDayOfMonth(month);
   const death = deathStateAt(d, run);
   if (death.state === 'deceased') return { kind: 'stopped' };
-  if (death.state === 'under_review') return { kind: 'held', status: 'under_review', since: shanghaiDate(death.since!) };
-  const custody = d.custodialPeriods.find(
-    (c) =>
-      c.recordedAt <= run &&
-      c.since <= day &&
-      // Payments resume the month after release: a release on the 1st still holds that month.
-      !(c.releasedOn !== null && c.releaseRecordedAt! <= run && c.releasedOn < day),
-  );
-  if (custody) return { kind: 'held', status: 'ineligible', since: custody.since };
+  if (death.state !== 'alive') return { kind: 'held', status: death.state, since: shanghaiDate(death.since!), owed: true };
+  const custody = sentenceAt(d, run, day);
+  if (custody) {
+    const owed = custody.annulledAt !== null || (custody.releasedOn !== null && custody.releasedOn < day);
+    return { kind: 'held', status: 'ineligible', since: custody.since, owed };
+  }
+  const detention = d.detentions.find((x) => x.recordedAt <= run && !(x.endedRecordedAt !== null && x.endedRecordedAt <= run));
+  if (detention)
+    return { kind: 'held', status: 'detained', since: detention.since, owed: detention.outcome === 'acquitted' || detention.outcome === 'annulled' };
   // The first payment month is covered by the certification at benefit start.
   if (month === monthOf(d.benefitStartDate)) return { kind: 'paid' };
   const known = d.periods.filter((p) => p.decidedAt <= run);
@@ -67,7 +95,7 @@ export function runOutcome(d: Decision, month: YearMonth): RunOutcome {
     .filter((u) => u < day)
     .sort()
     .at(-1);
-  return { kind: 'held', status: 'suspended', since: lapsed ? addDays(lapsed, 1) : day };
+  return { kind: 'held', status: 'suspended', since: lapsed ? addDays(lapsed, 1) : day, owed: true };
 }
 
 /** The first month whose run takes place at or after an instant. */
@@ -76,15 +104,10 @@ function firstRunAtOrAfter(instant: Date): YearMonth {
   return runInstant(m) >= instant ? m : addMonthsToMonth(m, 1);
 }
 
-/** Whether `month` falls within a custodial sentence, from its start month to the month of release. */
-export function sentenced(d: Decision, month: YearMonth): boolean {
-  return d.custodialPeriods.some((c) => monthOf(c.since) <= month && (c.releasedOn === null || month <= monthOf(c.releasedOn)));
-}
-
 /** Whether `month` is owed as the decision now stands: alive in it (up to the month of death) and not serving a sentence. */
 export function owedMonth(d: Decision, month: YearMonth): boolean {
   if (d.status === 'deceased' && d.deathDate && month > monthOf(d.deathDate)) return false;
-  return !sentenced(d, month);
+  return !inSentence(d, month);
 }
 
 /** A single amount (older callers) or a history; a single amount is in force in every month. */
@@ -116,7 +139,7 @@ export function payrollAction(d: Decision, benefit: Benefit, month: YearMonth): 
     const o = runOutcome(d, m);
     if (o.kind === 'paid' || o.kind === 'not_payee') break;
     unpaid++;
-    if (o.kind === 'stopped' || o.status !== 'ineligible') {
+    if (o.kind === 'stopped' || o.owed) {
       // A month the person is now known not to be owed (a sentence, after a standing death) is never back-paid.
       if (!owedMonth(d, m)) continue;
       owed++;

@@ -2,7 +2,7 @@
 // it was taken under so that it can be explained and replayed. Pure: no I/O here.
 import policyJson from '../../policy/default.json' with { type: 'json' };
 import { IDENTITY_CHECKS, type EvidenceEvent, type IdentityCheck } from './evidence.ts';
-import { isDeathRole, kindSpec, roleOf, type Catalogue, type KindSpec, type Role, type SourceSpec } from './catalogue.ts';
+import { DUE_PROCESS_RECORDS, isDeathRole, kindSpec, roleOf, type Catalogue, type KindSpec, type Role, type SourceSpec } from './catalogue.ts';
 import { parseCatalogue } from './catalogue-parse.ts';
 import { isLegacyPolicy, legacyCatalogue, legacyWeights } from './policy-legacy.ts';
 import { isObj, obj, PolicyError, unit } from './policy-fields.ts';
@@ -25,6 +25,18 @@ export interface RegionOverride {
   reminderMonths?: number;
 }
 
+/**
+ * Due process (from 2026.3): a death is held (`death_reported`) until verified, detention
+ * holds payment, appeals are reviewed. Absent in older versions, whose decisions replay with
+ * the rules they were taken under (one death record stopped payment at once).
+ */
+export interface DueProcess {
+  /** A single death record with nothing contrary becomes `deceased` this many days after it was received. */
+  deathQuietPeriodDays: number;
+  /** An appeal's deadline, counted from the day it was filed. */
+  appealReviewDays: number;
+}
+
 export interface Policy {
   version: string;
   /** Auto-certify when the score at the newest contributing event reaches this. */
@@ -37,6 +49,7 @@ export interface Policy {
   identityCaps: Record<IdentityCheck, number>;
   mortality: MortalityPoint[];
   regions: Record<string, RegionOverride>;
+  dueProcess: DueProcess | null;
 }
 
 function threshold(v: unknown, path: string): number {
@@ -98,9 +111,24 @@ function regionOverride(v: unknown, path: string, cycleMonths: number, weightsOf
   return r;
 }
 
-const FIELDS = ['version', 'threshold', 'cycleMonths', 'reminderMonths', 'sources', 'identityCaps', 'mortality', 'regions'];
+const FIELDS = ['version', 'threshold', 'cycleMonths', 'reminderMonths', 'dueProcess', 'sources', 'identityCaps', 'mortality', 'regions'];
 /** The first format (2026.1) had `weights` and `deathKinds` where `sources` is now. */
 const LEGACY_FIELDS = ['version', 'threshold', 'cycleMonths', 'reminderMonths', 'weights', 'identityCaps', 'mortality', 'deathKinds', 'regions'];
+
+function dueProcess(v: unknown, catalogue: Catalogue): DueProcess | null {
+  if (v === undefined) return null;
+  const o = obj(v, 'dueProcess', ['deathQuietPeriodDays', 'appealReviewDays']);
+  const days = (k: string) => {
+    const d = o[k];
+    if (typeof d !== 'number' || !Number.isInteger(d) || d < 1 || d > 3650) throw new PolicyError(`dueProcess.${k}`, 'must be an integer in [1, 3650]');
+    return d;
+  };
+  // The service writes the bureau's decisions as events of these kinds: they must exist.
+  for (const [role, { source, kind }] of Object.entries(DUE_PROCESS_RECORDS)) {
+    if (kindSpec(catalogue, source, kind)?.role !== role) throw new PolicyError(`sources.${source}.kinds.${kind}.role`, `must be ${role} under dueProcess`);
+  }
+  return { deathQuietPeriodDays: days('deathQuietPeriodDays'), appealReviewDays: days('appealReviewDays') };
+}
 
 function identityCaps(v: unknown): Record<IdentityCheck, number> {
   const caps = obj(v, 'identityCaps', IDENTITY_CHECKS);
@@ -134,6 +162,7 @@ export function parsePolicy(json: unknown): Policy {
     identityCaps: identityCaps(o.identityCaps),
     mortality: mortality(o.mortality, 'mortality'),
     regions: {},
+    dueProcess: legacy ? null : dueProcess(o.dueProcess, catalogue),
   };
   const weightsOf = legacy ? (v: unknown, p: string) => legacyWeights(v, p, true) : (v: unknown, p: string) => regionWeights(v, p, catalogue);
   if (o.regions !== undefined) {

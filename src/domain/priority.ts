@@ -15,6 +15,9 @@ export const NEED_REASONS: readonly string[] = [DUE_CHECK_REASON, SELF_SERVICE_F
 /** Checks about a recorded death keep fixed priorities: they are a question about a death, not of need. */
 export const REVIEW_PRIORITY = { conflicting_death_record: 85, suspected_card_misuse: 80 } as const;
 
+/** A reported death awaiting verification (policy 2026.3): payment is held meanwhile, so it comes first. */
+export const DEATH_VERIFICATION = { reason: 'death_verification', priority: 90 } as const;
+
 /**
  * A self_service_failed check's priority until the next sweep ranks it by need (it opens in
  * the transaction that stores the failure, where the person's other factors are not at hand).

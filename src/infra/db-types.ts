@@ -35,7 +35,7 @@ export interface CertificationsTable {
   pensioner_id: Int8;
   national_id: string;
   region_code: string;
-  state: 'active' | 'deceased' | 'ineligible' | 'under_review';
+  state: 'active' | 'death_reported' | 'deceased' | 'detained' | 'ineligible' | 'under_review';
   status: Generated<string>;
   certified_at: DateCol | null;
   certified_until: DateCol | null;

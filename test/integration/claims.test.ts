@@ -31,6 +31,7 @@ const post = (url: string, payload: unknown, key = bureau) => t.app.inject({ met
 const adjust = (lines: string) =>
   t.app.inject({ method: 'POST', url: '/v1/benefit-adjustments', headers: { ...auth(bureau), 'content-type': 'application/x-ndjson' }, payload: lines });
 
+// Two kinds agree: a verified death (policy 2026.3); one record alone only holds payment.
 const death = (nationalId: string, deathDate: string, receivedAt: string, kind = 'cremation') => ({
   nationalId,
   source: 'death',
@@ -105,7 +106,10 @@ describe('repayments, notice, write-off', () => {
   let claimId: string;
   beforeAll(async () => {
     await registerPensioner(t.app, bureau, id, { lastCertifiedAt: '2026-01-10', monthlyBenefit: '1000.00' });
-    await storeEvents(t, [death(id, '2026-02-05', '2026-05-10T09:00:00+08:00')]);
+    await storeEvents(t, [
+      death(id, '2026-02-05', '2026-05-10T09:00:00+08:00'),
+      death(id, '2026-02-05', '2026-05-10T10:00:00+08:00', 'household_deregistration'),
+    ]);
     claimId = (await claimsOf(id))[0]!.id;
   });
 
@@ -145,7 +149,10 @@ describe('repayments, notice, write-off', () => {
   it('write-off needs a second key: 202 and nothing changed, the maker again 409, the checker 200', async () => {
     const other = syntheticId('510104', '1951-02-02');
     await registerPensioner(t.app, bureau, other, { lastCertifiedAt: '2026-01-10', monthlyBenefit: '1500.00' });
-    await storeEvents(t, [death(other, '2026-03-05', '2026-05-10T09:00:00+08:00')]);
+    await storeEvents(t, [
+      death(other, '2026-03-05', '2026-05-10T09:00:00+08:00'),
+      death(other, '2026-03-05', '2026-05-10T10:00:00+08:00', 'household_deregistration'),
+    ]);
     const [claim] = await claimsOf(other);
     await post(`/v1/claims/${claim!.id}/repayments`, { amount: '500', paidOn: '2026-06-10', method: 'cash' });
     const proposed = await post(`/v1/claims/${claim!.id}/write-off`, { reason: '继承人无力偿还' });

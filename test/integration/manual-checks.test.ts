@@ -107,7 +107,7 @@ describe('in-person checks', () => {
     expect(res.json().certification).toMatchObject({ status: 'certified', method: 'home_visit', certifiedAt: '2026-06-15' });
   });
 
-  it('deceased needs a plausible date of death and then stops payments', async () => {
+  it('deceased needs a plausible date of death and then holds payments until a second key confirms it', async () => {
     const nid = await register();
     const url = `/v1/pensioners/${nid}/in-person-checks`;
     const base = { servicePointId: 'SP-510104-01', outcome: 'deceased', method: 'home_visit' };
@@ -135,7 +135,9 @@ describe('in-person checks', () => {
       .executeTakeFirstOrThrow();
     expect(ev).toMatchObject({ source: 'service_point', kind: 'deceased', death_date: '2026-05-20', identity_check: 'id_document' });
     const cert = await t.app.inject({ method: 'GET', url: `/v1/pensioners/${nid}/certification`, headers: auth(bureau) });
-    expect(cert.json()).toMatchObject({ status: 'deceased', deathDate: '2026-05-20' });
+    expect(cert.json()).toMatchObject({ status: 'death_reported', deathDate: '2026-05-20' });
+    const confirmed = await t.app.inject({ method: 'POST', url: `/v1/pensioners/${nid}/death-confirmations`, headers: auth(bureau), payload: {} });
+    expect(confirmed.json()).toMatchObject({ status: 'deceased' });
   });
 
   it('is refused outside the key region (404), to bureau and feed keys (403), and with unknown fields (400)', async () => {
@@ -430,7 +432,7 @@ describe('the manual-check queue', () => {
     queueT.clock.set(NOW);
   });
 
-  it('resolving deceased needs a date and stops payments; checks of other regions are 404', async () => {
+  it('resolving deceased needs a date and holds payments as death_reported; checks of other regions are 404', async () => {
     const far = (await list(qMianyang)).items[0];
     expect((await claim(far.id, qStaff)).statusCode).toBe(404);
     expect((await claim(far.id, qMianyang)).statusCode).toBe(200);
@@ -438,7 +440,7 @@ describe('the manual-check queue', () => {
     expect(noDate.json().error.code).toBe('missing_death_date');
     const ok = await resolve(far.id, qMianyang, { outcome: 'deceased', deathDate: '2026-04-02', method: 'home_visit' });
     expect(ok.statusCode, ok.body).toBe(200);
-    expect(ok.json().certification).toMatchObject({ status: 'deceased' });
+    expect(ok.json().certification).toMatchObject({ status: 'death_reported' });
     expect((await queueT.app.inject({ method: 'GET', url: '/v1/manual-checks/00000000-0000-0000-0000-000000000000', headers: auth(qStaff) })).statusCode).toBe(
       404,
     );

@@ -138,6 +138,16 @@ describe('freezing the July run on 2026-06-20', () => {
         identityCheck: 'id_document',
         deathDate: '2026-06-22',
       },
+      // A second department agrees: the death is verified (policy 2026.3), not only reported.
+      {
+        nationalId: ids.late,
+        source: 'death',
+        kind: 'household_deregistration',
+        occurredAt: '2026-06-24T10:00:00+08:00',
+        receivedAt: '2026-06-25T09:30:00+08:00',
+        identityCheck: 'id_document',
+        deathDate: '2026-06-22',
+      },
     ]);
     expect((await get('/v1/payroll/2026-07')).json()).toEqual(before);
     t.clock.set('2026-07-15T04:00:00Z');

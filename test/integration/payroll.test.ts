@@ -50,12 +50,22 @@ beforeAll(async () => {
       receivedAt: '2026-06-14T02:00:00+08:00',
       identityCheck: 'id_document',
     },
-    // Died 2026-03-20; the cremation record arrived 2026-06-10: April, May and June were paid.
+    // Died 2026-03-20; the cremation record arrived 2026-06-10, verified by the deregistration
+    // the same day (policy 2026.3: a second record of another kind): April, May and June were paid.
     {
       nationalId: ids.deceased,
       source: 'death',
       kind: 'cremation',
       occurredAt: '2026-03-22T09:00:00+08:00',
+      receivedAt: '2026-06-10T09:00:00+08:00',
+      identityCheck: 'id_document',
+      deathDate: '2026-03-20',
+    },
+    {
+      nationalId: ids.deceased,
+      source: 'death',
+      kind: 'household_deregistration',
+      occurredAt: '2026-03-25T09:00:00+08:00',
       receivedAt: '2026-06-10T09:00:00+08:00',
       identityCheck: 'id_document',
       deathDate: '2026-03-20',
@@ -112,10 +122,20 @@ describe('GET /v1/payroll/{month}', () => {
             identityCheck: 'id_document',
             deathDate: '2026-04-30',
           },
+          // The second record of another kind verifies the death (policy 2026.3).
+          {
+            nationalId: id,
+            source: 'death',
+            kind: 'death_certificate',
+            occurredAt: '2026-05-02T10:00:00+08:00',
+            sourceRef: 'DC-2026-0001',
+            identityCheck: 'id_document',
+            deathDate: '2026-04-30',
+          },
         ],
       });
       expect(push.statusCode).toBe(202);
-      expect(push.json().accepted).toBe(1);
+      expect(push.json().accepted).toBe(2);
       const until = Date.now() + 20_000;
       for (;;) {
         const c = await t.app.inject({ method: 'GET', url: `/v1/pensioners/${id}/certification`, headers: auth(bureau) });

@@ -83,17 +83,19 @@ describe('GET /v1/reports/summary', () => {
       month: '2026-06',
       asOf: '2026-06-15',
       total: 7,
-      statusCounts: { certified: 3, due: 1, suspended: 2, deceased: 1, ineligible: 0, under_review: 0 },
-      silentCertification: { living: 6, auto: 2, rate: 0.3333 },
+      // One cremation record holds payment until verified (policy 2026.3): death_reported, with a verification check.
+      statusCounts: { certified: 3, due: 1, suspended: 2, death_reported: 1, deceased: 0, detained: 0, ineligible: 0, under_review: 0 },
+      silentCertification: { living: 7, auto: 2, rate: 0.2857 },
       evidenceMix: [
         { source: 'bank', events: 2, share: 0.5 },
         { source: 'death', events: 1, share: 0.25 },
         { source: 'hospital', events: 1, share: 0.25 },
       ],
       manualChecks: {
-        opened: 2,
+        opened: 3,
         closed: 1,
         byReason: [
+          { reason: 'death_verification', opened: 1, closed: 0 },
           { reason: 'due', opened: 1, closed: 0 },
           { reason: 'suspended', opened: 1, closed: 1 },
         ],
@@ -123,7 +125,7 @@ describe('GET /v1/reports/summary', () => {
     expect(chengduBody.total).toBe(6);
     expect(chengduBody.statusCounts.suspended).toBe(1);
     expect(chengduBody.evidenceMix.find((e: { source: string }) => e.source === 'bank').events).toBe(1);
-    expect(chengduBody.manualChecks).toMatchObject({ opened: 1, closed: 1 });
+    expect(chengduBody.manualChecks).toMatchObject({ opened: 2, closed: 1 });
 
     const mianyang = (await summary('?region=5107')).json();
     expect(mianyang).toMatchObject({ region: '5107', total: 1, statusCounts: { suspended: 1 }, silentCertification: { living: 1, auto: 0, rate: 0 } });

@@ -74,7 +74,8 @@ describe('simulated staff visits', () => {
 
     expect(r).toMatchObject({ capacity: 2, visits: 2, foundDeceased: 1, foundAlive: 1, unreachable: 0, errors: 0 });
     expect([...r.touched].sort()).toEqual([dead, living].sort());
-    expect((await certification(dead)).status).toBe('deceased');
+    // A death found by staff holds payment until a second key confirms it (policy 2026.3).
+    expect((await certification(dead)).status).toBe('death_reported');
     expect(await certification(living)).toMatchObject({ status: 'certified', method: 'home_visit' });
     expect((await certification(notReached)).status).toBe('suspended');
   });

@@ -3,9 +3,12 @@ import { describe, expect, it } from 'vitest';
 import { type EvidenceEvent, type IdentityCheck } from '../../src/domain/evidence.ts';
 import { DEFAULT_SOURCES, kindAt } from '../helpers/arbitraries.ts';
 import { decide, type Facts } from '../../src/domain/lifecycle.ts';
-import { loadDefaultPolicy } from '../../src/domain/policy.ts';
+import { parsePolicy } from '../../src/domain/policy.ts';
+import v2 from '../../policy/archive/2026.2.json' with { type: 'json' };
 
-const policy = loadDefaultPolicy();
+// The rules of 2026.2 (one death record stops payment): archived, they must replay as taken.
+// Due process (2026.3) is tested in due-process.test.ts.
+const policy = parsePolicy(v2);
 let seq = 0;
 function ev(source: string, kind: string, at: string, identityCheck: IdentityCheck = 'id_document', extra: Partial<EvidenceEvent> = {}): EvidenceEvent {
   const occurredAt = new Date(at);

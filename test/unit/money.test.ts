@@ -108,7 +108,9 @@ const custodyArb = fc.option(
       const releasedOn = day(Math.min(i + length, H - 2), 10);
       const released = releasedOn < since ? since : releasedOn;
       const releaseKnown = at(released, 2);
-      return { since, recordedAt, releasedOn: released, releaseRecordedAt: releaseKnown > recordedAt ? releaseKnown : recordedAt };
+      const releaseRecordedAt = releaseKnown > recordedAt ? releaseKnown : recordedAt;
+      // Resumed on release, as policies before due process did (the resumption application is due process's own test).
+      return { since, recordedAt, releasedOn: released, releaseRecordedAt, resumedOn: released, resumedRecordedAt: releaseRecordedAt, annulledAt: null };
     }),
   { nil: undefined },
 );
@@ -208,7 +210,15 @@ describe('money paid + back pay − claims = Σ amounts in force for months elig
   });
 
   it('a custody claim counts the months paid from the start month of the sentence', () => {
-    const custody: CustodialPeriod = { since: '2024-03-15', recordedAt: at('2024-06-10'), releasedOn: null, releaseRecordedAt: null };
+    const custody: CustodialPeriod = {
+      since: '2024-03-15',
+      recordedAt: at('2024-06-10'),
+      releasedOn: null,
+      releaseRecordedAt: null,
+      resumedOn: null,
+      resumedRecordedAt: null,
+      annulledAt: null,
+    };
     const d = decision({ status: 'ineligible', custodialPeriods: [custody] });
     const claims = claimsOwed(d, constantBenefit(1000n), '2024-08');
     // March, April, May and June were paid before the sentence was known on 10 June.

@@ -24,6 +24,16 @@ describe('words for codes', () => {
       expect(w.reasonWords(r)).not.toMatch(SNAKE);
     }
     expect(w.reasonWords('conflicting_death_record')).toContain('死亡');
+    expect(w.reasonWords('death_verification')).toContain('死亡');
+  });
+
+  it('has plain words, long and short, for every status (STATUSES)', async () => {
+    const { STATUSES } = await import('../../src/domain/lifecycle.ts');
+    const { STATUS, STATUS_SHORT } = (await import(WORDS)) as { STATUS: Record<string, string>; STATUS_SHORT: Record<string, string> };
+    for (const s of STATUSES) {
+      expect(STATUS[s], s).toMatch(/[\u4e00-\u9fff]/);
+      expect(STATUS_SHORT[s], s).toMatch(/[\u4e00-\u9fff]/);
+    }
   });
 
   it('never shows an unknown code, but shows what a person wrote', () => {

@@ -6,9 +6,12 @@ import { addMonthsToMonth } from '../../src/domain/calendar.ts';
 import { decide, type Facts } from '../../src/domain/lifecycle.ts';
 import { payrollAction, runOutcome } from '../../src/domain/payroll.ts';
 import { formatYuan, parseYuan } from '../../src/domain/money.ts';
-import { loadDefaultPolicy } from '../../src/domain/policy.ts';
+import { parsePolicy } from '../../src/domain/policy.ts';
+import v2 from '../../policy/archive/2026.2.json' with { type: 'json' };
 
-const policy = loadDefaultPolicy();
+// The rules of 2026.2 (one death record stops payment): archived, they must replay as taken.
+// Due process (2026.3) is tested in due-process.test.ts.
+const policy = parsePolicy(v2);
 const BENEFIT = 312050n; // 3120.50 yuan
 let seq = 0;
 function ev(source: string, kind: string, at: string, identityCheck: IdentityCheck, extra: Partial<EvidenceEvent> = {}): EvidenceEvent {

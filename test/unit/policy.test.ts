@@ -61,12 +61,17 @@ const CONTRACT: [string, string, number, 'S' | 'R' | '-'][] = [
   ['judicial', 'acquittal', 0, '-'],
   ['judicial', 'custodial_sentence_start', 0, '-'],
   ['judicial', 'release', 0, '-'],
+  ['due_process', 'death_confirmation', 0, '-'],
+  ['due_process', 'death_reversal', 0, '-'],
+  ['due_process', 'resumption', 0, '-'],
+  ['due_process', 'reinstatement', 0, '-'],
 ];
 
 describe('default policy', () => {
   const p = loadDefaultPolicy();
   it('is valid, versioned and complete', () => {
-    expect(p.version).toBe('2026.2');
+    expect(p.version).toBe('2026.3');
+    expect(p.dueProcess).toEqual({ deathQuietPeriodDays: 60, appealReviewDays: 60 });
     expect(p.threshold).toBe(0.9);
     expect(p.cycleMonths).toBe(12);
     expect(p.reminderMonths).toBe(2);

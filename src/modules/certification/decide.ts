@@ -14,7 +14,26 @@ export interface PensionerFacts {
   events: EvidenceEvent[];
 }
 
-export type StoredState = 'active' | 'deceased' | 'ineligible' | 'under_review';
+export type StoredState = 'active' | 'death_reported' | 'deceased' | 'detained' | 'ineligible' | 'under_review';
+
+const STORED: ReadonlySet<string> = new Set(['death_reported', 'deceased', 'detained', 'ineligible', 'under_review']);
+
+/** Since when the state holds (shown with it): the date of death, of the sentence or detention, or of the review. */
+function sinceOf(d: Decision): IsoDate | null {
+  switch (d.status) {
+    case 'deceased':
+    case 'death_reported':
+      return d.deathDate;
+    case 'ineligible':
+      return d.ineligibleSince;
+    case 'detained':
+      return d.detentions.at(-1)?.since ?? null;
+    case 'under_review':
+      return d.review?.since ?? null;
+    default:
+      return null;
+  }
+}
 
 export interface CertificationState {
   state: StoredState;
@@ -33,8 +52,8 @@ export interface CertificationState {
 const round = (x: number) => Math.round(x * 10_000) / 10_000;
 
 export function toState(d: Decision, now: Date): CertificationState {
-  const state: StoredState = d.status === 'deceased' || d.status === 'ineligible' || d.status === 'under_review' ? d.status : 'active';
-  const since = state === 'deceased' ? d.deathDate : state === 'ineligible' ? d.ineligibleSince : state === 'under_review' ? (d.review?.since ?? null) : null;
+  const state = (STORED.has(d.status) ? d.status : 'active') as StoredState;
+  const since = sinceOf(d);
   // certifiedAt is never null: everyone is certified at least from the benefit start.
   return {
     state,

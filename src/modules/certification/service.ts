@@ -6,7 +6,7 @@ import type { Executor } from '../../infra/database.ts';
 import { effectivePolicy, type Policy } from '../../domain/policy.ts';
 import { shanghaiDate } from '../../domain/calendar.ts';
 import type { Decision } from '../../domain/lifecycle.ts';
-import { NEED_REASONS, REVIEW_PRIORITY, needFactors, type NeedFactors } from '../../domain/priority.ts';
+import { DEATH_VERIFICATION, NEED_REASONS, REVIEW_PRIORITY, needFactors, type NeedFactors } from '../../domain/priority.ts';
 import type { CertificationRepository } from './repository.ts';
 import type { FactsRepository } from './facts-repository.ts';
 import { decideFor, toState, type CertificationState } from './decide.ts';
@@ -54,7 +54,7 @@ function sameOutcome(a: StoredOutcome | undefined, status: string, b: Certificat
 }
 
 /** Resolves the open checks of these reasons of these pensioners as answered by a certification. */
-export type ResolveCertifiedChecks = (q: Q, pensionerIds: string[], reasons: readonly string[], now: Date) => Promise<unknown>;
+export type ResolveCertifiedChecks = (q: Q, pensionerIds: string[], reasons: readonly string[], now: Date, outcome?: string) => Promise<unknown>;
 
 /** Brings the overpayment claims of people just decided in line with their decisions (the claims module). */
 export type ReconcileClaims = (q: Q, people: { pensionerId: string; regionCode: string; decision: Decision }[], now: Date, actor: string) => Promise<unknown>;
@@ -126,20 +126,18 @@ export function createCertificationService(deps: CertificationServiceDeps) {
       // because they needed certifying are answered, so staff are not sent to them.
       const certified = decided.filter((d) => d.changed && d.decision.status === 'certified').map((d) => d.pensionerId);
       if (certified.length) await deps.resolveCertifiedChecks(q, certified, NEED_REASONS, now);
-      const reviews = decided.filter((d) => d.decision.review);
-      if (reviews.length) {
-        await deps.openChecks(
-          q,
-          reviews.map((d) => ({
-            pensionerId: d.pensionerId,
-            regionCode: d.regionCode,
-            reason: d.decision.review!.reason,
-            priority: REVIEW_PRIORITY[d.decision.review!.reason],
-          })),
-          now,
-          'system:review',
-        );
+      // A reported death opens its verification; once settled either way, the check is answered.
+      const settled = decided.filter((d) => d.changed && d.decision.status !== 'death_reported');
+      for (const outcome of ['deceased', 'alive'] as const) {
+        const ids = settled.filter((d) => (d.decision.status === 'deceased') === (outcome === 'deceased')).map((d) => d.pensionerId);
+        if (ids.length) await deps.resolveCertifiedChecks(q, ids, [DEATH_VERIFICATION.reason], now, outcome);
       }
+      const reviews = decided.flatMap((d): ReviewCheck[] => {
+        const { pensionerId, regionCode } = d;
+        if (d.decision.review) return [{ pensionerId, regionCode, reason: d.decision.review.reason, priority: REVIEW_PRIORITY[d.decision.review.reason] }];
+        return d.decision.status === 'death_reported' ? [{ pensionerId, regionCode, ...DEATH_VERIFICATION }] : [];
+      });
+      if (reviews.length) await deps.openChecks(q, reviews, now, 'system:review');
       const today = shanghaiDate(now);
       const needs: PersonNeed[] = decided.flatMap((d) => {
         const { status, score, certifiedAt, certifiedUntil } = d.decision;

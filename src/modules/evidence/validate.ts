@@ -2,7 +2,7 @@
 // the caller gives "now" (the injected clock). Values come in raw (JSON values or CSV
 // strings) and leave canonical: upper-case ID, UTC instant, nulls for absent options.
 import { isKnownIdentityCheck, IDENTITY_CHECKS } from '../../domain/evidence.ts';
-import { kindsOf, type Catalogue } from '../../domain/catalogue.ts';
+import { isDueProcessRole, kindsOf, type Catalogue } from '../../domain/catalogue.ts';
 import { parseNationalId, NATIONAL_ID_MESSAGES } from '../../domain/national-id.ts';
 import { daysInMonth, isIsoDate } from '../../domain/calendar.ts';
 import { isStorableText } from '../../domain/text.ts';
@@ -102,6 +102,8 @@ export function validateEvent(raw: RawEvent, ctx: ValidateContext): Checked {
   if (!sourceSpec) return fail('unknown_source', `unknown source: ${source}`);
   if (ctx.pathSource && source !== ctx.pathSource) return fail('source_mismatch', `source ${source} differs from the batch's source ${ctx.pathSource}`);
   const kind = sourceSpec.kinds.get(r.kind!);
+  // The bureau's decisions are written by the service after its four-eyes checks, never fed.
+  if (isDueProcessRole(kind?.role ?? null)) return fail('not_a_feed_kind', `${source}.${r.kind} is recorded through its own route, not as evidence`);
   if (!kind) return fail('unknown_kind', `unknown kind for ${source}: ${r.kind} (one of ${kindsOf(ctx.catalogue, source).join(', ')})`);
 
   const at = parseInstant(r.occurredAt!);

@@ -46,7 +46,7 @@ export type QueueStatus = 'open' | 'claimed' | 'resolved';
 export interface CheckContextRow {
   pensioner_id: string;
   phone: string | null;
-  state: 'active' | 'deceased' | 'ineligible' | 'under_review' | null;
+  state: 'active' | 'death_reported' | 'deceased' | 'detained' | 'ineligible' | 'under_review' | null;
   due_from: string | null;
   certified_until: string | null;
   /** The latest distinct (Shanghai date, source, kind, place) of their events, newest first. */
@@ -247,10 +247,10 @@ export function createManualCheckRepository() {
      * (resolved `certified`, by nobody: the decision history says what certified them). Checks
      * a member of staff is holding are left to them, as when a person is seen.
      */
-    async resolveCertified(q: Executor, pensionerIds: string[], reasons: readonly string[], now: Date) {
+    async resolveCertified(q: Executor, pensionerIds: string[], reasons: readonly string[], now: Date, outcome = 'certified') {
       if (pensionerIds.length === 0) return [];
       const res = await sql<{ id: string; pensioner_id: string }>`UPDATE manual_checks m SET status = 'resolved', resolved_at = ${now},
-          resolved_by = NULL, outcome = 'certified'
+          resolved_by = NULL, outcome = ${outcome}
         WHERE m.pensioner_id = any(${pensionerIds}::bigint[]) AND m.reason = any(${reasons}::text[]) AND m.status <> 'resolved'
           AND (m.status = 'open' OR m.claim_expires_at <= ${now})
         RETURNING m.id::text AS id, m.pensioner_id::text AS pensioner_id`.execute(q);

@@ -28,6 +28,8 @@ export interface CandidateFilter {
  * - certified again, since the previous run, after a certification that had ended before the
  *   day the new one became known: lapsed and recertified before any sweep recorded
  *   `suspended`, they were held by the runs in between and are owed back pay;
+ * - a decision of `deceased` within the lookback whose death no longer stands (reversed,
+ *   contradicted): the months stopped are paid back, however long ago the stop was;
  * - a decision of `deceased` since the previous run: a stop applies in the first run after
  *   the death was recorded, and a decision is taken no earlier than that.
  * Everyone else was paid last month and is paid this month (or is long dead): no action.
@@ -52,7 +54,11 @@ function candidatesSql(f: CandidateFilter) {
         ORDER BY e.decided_at DESC LIMIT 1) before
       WHERE d.status IN ('certified', 'due') AND d.decided_at > ${f.previousRunKnew}::timestamptz
         AND before.certified_until < (d.decided_at AT TIME ZONE 'Asia/Shanghai')::date
-        AND ${inRegionSql('p.region_code', f.scope)}`;
+        AND ${inRegionSql('p.region_code', f.scope)}
+    UNION
+    SELECT d.pensioner_id FROM decisions d JOIN certifications c ON c.pensioner_id = d.pensioner_id
+      WHERE d.status = 'deceased' AND d.decided_at >= ${f.holdsSince}::timestamptz AND c.state <> 'deceased'
+        AND ${inRegionSql('c.region_code', f.scope)}`;
 }
 
 /**

@@ -2,7 +2,7 @@
 import { STATUS_SHORT, reasonWords, sourceWords } from '/staff/words.js';
 
 export const BAND = { '0-6': '不到7天', '7-29': '7至29天', '30-89': '30至89天', '90+': '90天以上' };
-const STATUS_ORDER = ['certified', 'due', 'suspended', 'under_review', 'ineligible', 'deceased'];
+const STATUS_ORDER = ['certified', 'due', 'suspended', 'death_reported', 'under_review', 'detained', 'ineligible', 'deceased'];
 const COLORS = ['#0b57a4', '#1e6b34', '#b35c00', '#7b3fa0', '#b3261e', '#00707a', '#5a6472', '#a0521e', '#2f7fd6', '#6b8e23', '#c2185b', '#455a64'];
 /** 图上最多画几个地区的折线（按在册人数取最多的），其余看数据表。 */
 const MAX_REGION_LINES = 6;

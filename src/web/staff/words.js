@@ -4,8 +4,10 @@ export const STATUS = {
   certified: '认证有效',
   due: '即将到期，需要认证',
   suspended: '认证已过期，养老金暂停发放',
+  death_reported: '有死亡记录，正在核实，养老金暂停发放',
   deceased: '已去世，养老金已停发',
-  ineligible: '暂不符合领取条件（如正在服刑）',
+  detained: '被羁押（还没判决），养老金暂停发放',
+  ineligible: '暂不符合领取条件（如正在服刑，或刑满释放后还没申请恢复发放）',
   under_review: '记录有冲突，待人工复核，养老金暂缓发放',
 };
 
@@ -48,6 +50,10 @@ export const KIND = {
   'service_point.in_person': '网点工作人员当面核验',
   'service_point.home_visit': '工作人员上门走访核验',
   'service_point.deceased': '工作人员确认已去世',
+  'due_process.death_confirmation': '另一位工作人员确认已去世',
+  'due_process.death_reversal': '社保局撤销死亡记录',
+  'due_process.resumption': '刑满释放后申请恢复发放',
+  'due_process.reinstatement': '社保局恢复领取资格',
   'self_service.face': '本人自助刷脸认证',
   'self_service.face_failed': '自助刷脸认证未通过',
 };
@@ -63,6 +69,7 @@ export const REASON = {
   suspected_card_misuse: '已有死亡记录，之后仍有刷卡取款等记录，疑似他人冒用',
   due: '认证即将到期，缺少数据',
   suspended: '认证已过期',
+  death_verification: '有死亡记录，需要核实是否属实',
   no_evidence: '长期没有生活轨迹数据',
 };
 
@@ -79,6 +86,7 @@ export const SOURCE = {
   death: '死亡登记（户籍、火化、医学证明）',
   judicial: '司法（羁押、服刑）',
   service_point: '服务网点核验',
+  due_process: '社保局复核决定',
   self_service: '本人自助认证',
 };
 
@@ -111,7 +119,9 @@ export const STATUS_SHORT = {
   certified: '认证有效',
   due: '即将到期',
   suspended: '已过期暂停发放',
+  death_reported: '死亡待核实',
   under_review: '待人工复核',
+  detained: '被羁押',
   ineligible: '暂不符合领取条件',
   deceased: '已去世',
 };
@@ -204,6 +214,7 @@ export function urgencyOf(c) {
   // 日期按服务器说的状态讲，不用本机时钟数天数。
   if (c.certificationStatus === 'suspended') why.push(`认证已过期${c.deadline ? `（${plainDate(c.deadline)}到期）` : ''}，养老金已暂停发放`);
   else if (c.certificationStatus === 'under_review') why.push('记录有冲突，养老金暂缓发放');
+  else if (c.certificationStatus === 'death_reported') why.push('有死亡记录待核实，养老金暂停发放');
   else if (c.certificationStatus === 'due' && c.deadline) why.push(`认证即将到期（${plainDate(c.deadline)}），到期后暂停发放`);
   if (c.attempts > 0) why.push(`已${c.attempts}次联系不上`);
   if (why.length === 0) why.push(level === '一般' ? '按到期先后处理' : '按系统评估的风险排在前面');
