@@ -124,9 +124,13 @@ async function main() {
     );
     await pipeline(createReadStream(file), pc.query(copyFrom(`COPY ceiling_stage FROM STDIN WITH (FORMAT csv, HEADER true)`)));
     const tCopy = Date.now() - t0;
-    const merged = await pc.query(`INSERT INTO events (pensioner_id, source, kind, source_ref, occurred_at, identity_check, received_at, received_via)
-      SELECT p.id, 'hospital', s.kind, s.source_ref, s.occurred_at, s.identity_check, now(), 'import:bench-ceiling' FROM ceiling_stage s JOIN pensioners p ON p.national_id = s.national_id
-      ON CONFLICT (source, source_ref) DO NOTHING`);
+    // Exactly once as the service stores it: the identity first, the event only if new (migrations/20261204T040000).
+    const merged = await pc.query(`WITH m AS (
+        SELECT p.id AS pensioner_id, s.kind, s.source_ref, s.occurred_at, s.identity_check FROM ceiling_stage s JOIN pensioners p ON p.national_id = s.national_id),
+      fresh AS (INSERT INTO event_identities (source, source_ref) SELECT DISTINCT 'hospital', source_ref FROM m ORDER BY 2 ON CONFLICT DO NOTHING RETURNING source_ref)
+      INSERT INTO events (pensioner_id, source, kind, source_ref, occurred_at, identity_check, received_at, received_via)
+      SELECT DISTINCT ON (source_ref) m.pensioner_id, 'hospital', m.kind, source_ref, m.occurred_at, m.identity_check, now(), 'import:bench-ceiling'
+      FROM m JOIN fresh USING (source_ref) ORDER BY source_ref`);
     const tCeiling = Date.now() - t0;
     log(
       `ceiling: ${rate(EVENTS, tCeiling).toLocaleString()} events/s (${(tCeiling / 1000).toFixed(1)} s: COPY ${(tCopy / 1000).toFixed(1)} s, merge ${((tCeiling - tCopy) / 1000).toFixed(1)} s; ${merged.rowCount} stored)`,

@@ -316,8 +316,8 @@ export async function rawCopyMergeCeiling(
       };
       const from = g.header ? g.table : `(SELECT CASE WHEN line LIKE '%}' THEN line::jsonb END AS j FROM ${g.table}) js`;
       const r = await client.query(
-        `INSERT INTO events (pensioner_id, source, kind, source_ref, occurred_at, identity_check, location, death_date, received_at, received_via)
-         SELECT p.id, $1, s.kind, s.source_ref, s.occurred_at, s.identity_check, s.location, s.death_date, now(), 'import:bench'
+        `WITH m AS (
+         SELECT p.id AS pensioner_id, s.kind, s.source_ref, s.occurred_at, s.identity_check, s.location, s.death_date
          FROM (SELECT ${field('national_id')} AS national_id, ${field('kind')} AS kind, ${field('source_ref')} AS source_ref,
                       CASE WHEN ${field('occurred_at')} ~ ${TS} THEN (${field('occurred_at')})::timestamptz END AS occurred_at,
                       ${field('identity_check')} AS identity_check,
@@ -325,8 +325,12 @@ export async function rawCopyMergeCeiling(
                       CASE WHEN ${field('death_date')} ~ '^\\d{4}-\\d\\d-\\d\\d$' THEN (${field('death_date')})::date END AS death_date
                FROM ${from}) s
          JOIN pensioners p ON p.national_id = upper(s.national_id)
-         WHERE s.kind = ANY($2) AND s.identity_check = ANY($3) AND s.source_ref IS NOT NULL AND s.occurred_at <= $4
-         ON CONFLICT (source, source_ref) DO NOTHING`,
+         WHERE s.kind = ANY($2) AND s.identity_check = ANY($3) AND s.source_ref IS NOT NULL AND s.occurred_at <= $4),
+         -- Exactly once as the service stores it (migrations/20261204T040000).
+         fresh AS (INSERT INTO event_identities (source, source_ref) SELECT DISTINCT $1::text, source_ref FROM m ORDER BY 2 ON CONFLICT DO NOTHING RETURNING source_ref)
+         INSERT INTO events (pensioner_id, source, kind, source_ref, occurred_at, identity_check, location, death_date, received_at, received_via)
+         SELECT DISTINCT ON (source_ref) m.pensioner_id, $1::text, m.kind, source_ref, m.occurred_at, m.identity_check, m.location, m.death_date, now(), 'import:bench'
+         FROM m JOIN fresh USING (source_ref) ORDER BY source_ref`,
         [g.source, o.kinds[g.source] ?? [], o.identityChecks, o.now],
       );
       stored += r.rowCount ?? 0;

@@ -6,13 +6,21 @@ import { createPullFeedWorker, type PullFeedDeps } from './pull-feed.ts';
 import { createNotifyWorker, type NotifyDeps } from './notify.ts';
 import { createRescoreWorker, type RescoreDeps } from './rescore.ts';
 import { createDailySweepWorker, type DailySweepDeps } from './daily-sweep.ts';
+import { createEvidencePartitionsWorker, type EvidencePartitionsDeps } from './evidence-partitions.ts';
 import type { RecoveryDeps } from './recovery.ts';
 
 export { ensureSchedules } from './schedules.ts';
 export { startRecovery } from './recovery.ts';
 
-export type WorkerDeps = IngestBatchDeps & PullFeedDeps & NotifyDeps & RescoreDeps & DailySweepDeps & RecoveryDeps;
+export type WorkerDeps = IngestBatchDeps & PullFeedDeps & NotifyDeps & RescoreDeps & DailySweepDeps & EvidencePartitionsDeps & RecoveryDeps;
 
 export function startWorkers(deps: WorkerDeps): Worker[] {
-  return [createIngestBatchWorker(deps), createPullFeedWorker(deps), createNotifyWorker(deps), createRescoreWorker(deps), createDailySweepWorker(deps)];
+  return [
+    createIngestBatchWorker(deps),
+    createPullFeedWorker(deps),
+    createNotifyWorker(deps),
+    createRescoreWorker(deps),
+    createDailySweepWorker(deps),
+    createEvidencePartitionsWorker(deps),
+  ];
 }

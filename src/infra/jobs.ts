@@ -14,9 +14,11 @@ export interface JobPayloads {
   'pull-feed': { feed: string; cursor?: string };
   /** One reminder: (pensioner, due date, round; none is round 1). Never its code. */
   notify: { pensionerId: string; dueFrom: string; round?: 1 | 2 };
+  /** The evidence's monthly partitions: `prepare` makes the months ahead, `retire` drops those past the retention. No data. */
+  'evidence-partitions': Record<string, never>;
 }
 export type QueueName = keyof JobPayloads;
-export const QUEUE_NAMES = ['ingest-batch', 'rescore', 'daily-sweep', 'pull-feed', 'notify'] as const satisfies readonly QueueName[];
+export const QUEUE_NAMES = ['ingest-batch', 'rescore', 'daily-sweep', 'pull-feed', 'notify', 'evidence-partitions'] as const satisfies readonly QueueName[];
 
 type WorkerDefaults = Partial<Pick<WorkerOptions, 'concurrency' | 'lockDuration' | 'stalledInterval' | 'maxStalledCount'>>;
 
@@ -51,12 +53,21 @@ export const JOBS: Record<QueueName, JobContract> = {
     job: { attempts: 8, backoff: exponential(60_000), removeOnComplete: true, removeOnFail: { age: 12 * 3600 } },
     worker: { concurrency: 5 },
   },
+  // One at a time: each step takes the evidence table's lock for a moment; a failed step (a
+  // lock not got within its timeout) is retried, and the next day's run does it anyway.
+  'evidence-partitions': {
+    job: { attempts: 5, backoff: exponential(60_000), removeOnComplete: 100, removeOnFail: 100 },
+    worker: { concurrency: 1, lockDuration: 600_000 },
+  },
 };
 
 /** Cron schedules (Asia/Shanghai) kept by every worker process. */
 export const SCHEDULES = {
   'ingest-batch-sweep': { queue: 'ingest-batch', job: 'sweep', pattern: '*/5 * * * *' },
   'daily-sweep': { queue: 'daily-sweep', job: 'sweep', pattern: '0 2 * * *' },
+  // Daily, though a month is made or dropped only once: a missed day is made up the next.
+  'evidence-partitions-prepare': { queue: 'evidence-partitions', job: 'prepare', pattern: '30 3 * * *' },
+  'evidence-retention': { queue: 'evidence-partitions', job: 'retire', pattern: '45 3 * * *' },
 } as const satisfies Record<string, { queue: QueueName; job: string; pattern: string }>;
 export const SCHEDULE_TZ = 'Asia/Shanghai';
 /** Scheduler-made jobs keep little history: they come back every few minutes. */

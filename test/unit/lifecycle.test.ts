@@ -29,7 +29,7 @@ describe('certification cycle', () => {
       certifiedUntil: '2026-03-15',
       dueFrom: '2026-01-15',
       method: 'legacy',
-      policyVersion: '2026.2',
+      policyVersion: '2026.3',
     });
     expect(decide(policy, f, on('2026-01-14')).status).toBe('certified');
     expect(decide(policy, f, on('2026-01-15')).status).toBe('due');
