@@ -137,7 +137,7 @@ async function main() {
     );
     const ceilingRows = merged.rowCount ?? 0;
     await pc.query('DROP TABLE ceiling_stage');
-    await pc.query('TRUNCATE events');
+    await pc.query('TRUNCATE events, event_identities');
     await pc.query('VACUUM ANALYZE events');
     await pc.end();
 
@@ -204,7 +204,7 @@ async function main() {
     await app.close();
 
     // The naive peer: one job per event (validate, insert, enqueue a rescore), on a sample.
-    await database.pool.query('TRUNCATE events');
+    await database.pool.query('TRUNCATE events, event_identities');
     const sample: string[] = [];
     for (let n = 0; n < NAIVE; n++) {
       const id = ids[Math.floor((n * 7919) % PENSIONERS)]!;
