@@ -13,7 +13,7 @@ import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
-import { benchNationalId } from './lib.ts';
+import { benchNationalId, prepareEvidenceMonths } from './lib.ts';
 import { makeNationalId } from '../src/domain/national-id.ts';
 import { loadConfig } from '../src/config.ts';
 import { createDatabase, migrateToLatest } from '../src/infra/database.ts';
@@ -66,6 +66,7 @@ async function main() {
   try {
     const d = createDatabase(url, { max: 1 });
     await migrateToLatest(d.db);
+    await prepareEvidenceMonths(d.db);
     await d.close();
 
     // Synthetic pensioners, straight into the database.

@@ -11,7 +11,9 @@ import iconv from 'iconv-lite';
 import { loadDefaultPolicy, type Policy } from '../src/domain/policy.ts';
 import type { QueueName, Queues } from '../src/infra/queue.ts';
 import { makeNationalId } from '../src/domain/national-id.ts';
+import { sql, type Kysely } from 'kysely';
 import { createDatabase, migrateToLatest } from '../src/infra/database.ts';
+import type { DB } from '../src/infra/db-types.ts';
 import { SERVICE_ROLE, loginAs } from '../src/infra/service-role.ts';
 import { createAuthService } from '../src/modules/auth/service.ts';
 import { createKeyRepository } from '../src/modules/auth/repository.ts';
@@ -37,8 +39,19 @@ export async function freshDatabase(name: string): Promise<string> {
   const url = dbUrl(name);
   const d = createDatabase(url, { max: 1 });
   await migrateToLatest(d.db);
+  await prepareEvidenceMonths(d.db);
   await d.close();
   return url;
+}
+
+/**
+ * The monthly partitions of the evidence for the two years before now, as a database in
+ * service has them from its roll-over job (migrations/20261204T040000): without them a bench's
+ * back-dated events would all land in the default partition.
+ */
+export async function prepareEvidenceMonths(db: Kysely<DB>, monthsBack = 24): Promise<void> {
+  await sql`SELECT evidence_ensure_month(m::date) FROM generate_series(date_trunc('month', now()) - make_interval(months => ${monthsBack}),
+    date_trunc('month', now()), interval '1 month') m`.execute(db);
 }
 
 /**
