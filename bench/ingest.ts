@@ -13,7 +13,7 @@ import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
-import { benchNationalId } from './lib.ts';
+import { benchNationalId, prepareEvidenceMonths } from './lib.ts';
 import { makeNationalId } from '../src/domain/national-id.ts';
 import { loadConfig } from '../src/config.ts';
 import { createDatabase, migrateToLatest } from '../src/infra/database.ts';
@@ -66,6 +66,7 @@ async function main() {
   try {
     const d = createDatabase(url, { max: 1 });
     await migrateToLatest(d.db);
+    await prepareEvidenceMonths(d.db);
     await d.close();
 
     // Synthetic pensioners, straight into the database.
@@ -124,16 +125,20 @@ async function main() {
     );
     await pipeline(createReadStream(file), pc.query(copyFrom(`COPY ceiling_stage FROM STDIN WITH (FORMAT csv, HEADER true)`)));
     const tCopy = Date.now() - t0;
-    const merged = await pc.query(`INSERT INTO events (pensioner_id, source, kind, source_ref, occurred_at, identity_check, received_at, received_via)
-      SELECT p.id, 'hospital', s.kind, s.source_ref, s.occurred_at, s.identity_check, now(), 'import:bench-ceiling' FROM ceiling_stage s JOIN pensioners p ON p.national_id = s.national_id
-      ON CONFLICT (source, source_ref) DO NOTHING`);
+    // Exactly once as the service stores it: the identity first, the event only if new (migrations/20261204T040000).
+    const merged = await pc.query(`WITH m AS (
+        SELECT p.id AS pensioner_id, s.kind, s.source_ref, s.occurred_at, s.identity_check FROM ceiling_stage s JOIN pensioners p ON p.national_id = s.national_id),
+      fresh AS (INSERT INTO event_identities (source, source_ref) SELECT DISTINCT 'hospital', source_ref FROM m ORDER BY 2 ON CONFLICT DO NOTHING RETURNING source_ref)
+      INSERT INTO events (pensioner_id, source, kind, source_ref, occurred_at, identity_check, received_at, received_via)
+      SELECT DISTINCT ON (source_ref) m.pensioner_id, 'hospital', m.kind, source_ref, m.occurred_at, m.identity_check, now(), 'import:bench-ceiling'
+      FROM m JOIN fresh USING (source_ref) ORDER BY source_ref`);
     const tCeiling = Date.now() - t0;
     log(
       `ceiling: ${rate(EVENTS, tCeiling).toLocaleString()} events/s (${(tCeiling / 1000).toFixed(1)} s: COPY ${(tCopy / 1000).toFixed(1)} s, merge ${((tCeiling - tCopy) / 1000).toFixed(1)} s; ${merged.rowCount} stored)`,
     );
     const ceilingRows = merged.rowCount ?? 0;
     await pc.query('DROP TABLE ceiling_stage');
-    await pc.query('TRUNCATE events');
+    await pc.query('TRUNCATE events, event_identities');
     await pc.query('VACUUM ANALYZE events');
     await pc.end();
 
@@ -200,7 +205,7 @@ async function main() {
     await app.close();
 
     // The naive peer: one job per event (validate, insert, enqueue a rescore), on a sample.
-    await database.pool.query('TRUNCATE events');
+    await database.pool.query('TRUNCATE events, event_identities');
     const sample: string[] = [];
     for (let n = 0; n < NAIVE; n++) {
       const id = ids[Math.floor((n * 7919) % PENSIONERS)]!;

@@ -11,7 +11,9 @@ import iconv from 'iconv-lite';
 import { loadDefaultPolicy, type Policy } from '../src/domain/policy.ts';
 import type { QueueName, Queues } from '../src/infra/queue.ts';
 import { makeNationalId } from '../src/domain/national-id.ts';
+import { sql, type Kysely } from 'kysely';
 import { createDatabase, migrateToLatest } from '../src/infra/database.ts';
+import type { DB } from '../src/infra/db-types.ts';
 import { SERVICE_ROLE, loginAs } from '../src/infra/service-role.ts';
 import { createAuthService } from '../src/modules/auth/service.ts';
 import { createKeyRepository } from '../src/modules/auth/repository.ts';
@@ -37,8 +39,19 @@ export async function freshDatabase(name: string): Promise<string> {
   const url = dbUrl(name);
   const d = createDatabase(url, { max: 1 });
   await migrateToLatest(d.db);
+  await prepareEvidenceMonths(d.db);
   await d.close();
   return url;
+}
+
+/**
+ * The monthly partitions of the evidence for the two years before now, as a database in
+ * service has them from its roll-over job (migrations/20261204T040000): without them a bench's
+ * back-dated events would all land in the default partition.
+ */
+export async function prepareEvidenceMonths(db: Kysely<DB>, monthsBack = 24): Promise<void> {
+  await sql`SELECT evidence_ensure_month(m::date) FROM generate_series(date_trunc('month', now()) - make_interval(months => ${monthsBack}),
+    date_trunc('month', now()), interval '1 month') m`.execute(db);
 }
 
 /**
@@ -316,8 +329,8 @@ export async function rawCopyMergeCeiling(
       };
       const from = g.header ? g.table : `(SELECT CASE WHEN line LIKE '%}' THEN line::jsonb END AS j FROM ${g.table}) js`;
       const r = await client.query(
-        `INSERT INTO events (pensioner_id, source, kind, source_ref, occurred_at, identity_check, location, death_date, received_at, received_via)
-         SELECT p.id, $1, s.kind, s.source_ref, s.occurred_at, s.identity_check, s.location, s.death_date, now(), 'import:bench'
+        `WITH m AS (
+         SELECT p.id AS pensioner_id, s.kind, s.source_ref, s.occurred_at, s.identity_check, s.location, s.death_date
          FROM (SELECT ${field('national_id')} AS national_id, ${field('kind')} AS kind, ${field('source_ref')} AS source_ref,
                       CASE WHEN ${field('occurred_at')} ~ ${TS} THEN (${field('occurred_at')})::timestamptz END AS occurred_at,
                       ${field('identity_check')} AS identity_check,
@@ -325,8 +338,12 @@ export async function rawCopyMergeCeiling(
                       CASE WHEN ${field('death_date')} ~ '^\\d{4}-\\d\\d-\\d\\d$' THEN (${field('death_date')})::date END AS death_date
                FROM ${from}) s
          JOIN pensioners p ON p.national_id = upper(s.national_id)
-         WHERE s.kind = ANY($2) AND s.identity_check = ANY($3) AND s.source_ref IS NOT NULL AND s.occurred_at <= $4
-         ON CONFLICT (source, source_ref) DO NOTHING`,
+         WHERE s.kind = ANY($2) AND s.identity_check = ANY($3) AND s.source_ref IS NOT NULL AND s.occurred_at <= $4),
+         -- Exactly once as the service stores it (migrations/20261204T040000).
+         fresh AS (INSERT INTO event_identities (source, source_ref) SELECT DISTINCT $1::text, source_ref FROM m ORDER BY 2 ON CONFLICT DO NOTHING RETURNING source_ref)
+         INSERT INTO events (pensioner_id, source, kind, source_ref, occurred_at, identity_check, location, death_date, received_at, received_via)
+         SELECT DISTINCT ON (source_ref) m.pensioner_id, $1::text, m.kind, source_ref, m.occurred_at, m.identity_check, m.location, m.death_date, now(), 'import:bench'
+         FROM m JOIN fresh USING (source_ref) ORDER BY source_ref`,
         [g.source, o.kinds[g.source] ?? [], o.identityChecks, o.now],
       );
       stored += r.rowCount ?? 0;

@@ -52,6 +52,8 @@ await c.query(
   [N, E, NOW.toISOString()],
 );
 await c.query('ALTER TABLE events SET LOGGED');
+// Their identities, as the service records them (exactly once: migrations/20261204T040000).
+await c.query('INSERT INTO event_identities (source, source_ref) SELECT source, source_ref FROM events');
 // As insert-driven autovacuum would (it is off on the development server): the visibility
 // map lets the sweep read events from their covering index alone.
 await c.query('VACUUM events');

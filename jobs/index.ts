@@ -7,12 +7,13 @@ import { createNotifyWorker, type NotifyDeps } from './notify.ts';
 import { createRescoreWorker, type RescoreDeps } from './rescore.ts';
 import { createDailySweepWorker, type DailySweepDeps } from './daily-sweep.ts';
 import { createPayrollFreezeWorker, type PayrollFreezeDeps } from './payroll-freeze.ts';
+import { createEvidencePartitionsWorker, type EvidencePartitionsDeps } from './evidence-partitions.ts';
 import type { RecoveryDeps } from './recovery.ts';
 
 export { ensureSchedules } from './schedules.ts';
 export { startRecovery } from './recovery.ts';
 
-export type WorkerDeps = IngestBatchDeps & PullFeedDeps & NotifyDeps & RescoreDeps & DailySweepDeps & PayrollFreezeDeps & RecoveryDeps;
+export type WorkerDeps = IngestBatchDeps & PullFeedDeps & NotifyDeps & RescoreDeps & DailySweepDeps & PayrollFreezeDeps & EvidencePartitionsDeps & RecoveryDeps;
 
 export function startWorkers(deps: WorkerDeps): Worker[] {
   return [
@@ -22,5 +23,6 @@ export function startWorkers(deps: WorkerDeps): Worker[] {
     createRescoreWorker(deps),
     createDailySweepWorker(deps),
     createPayrollFreezeWorker(deps),
+    createEvidencePartitionsWorker(deps),
   ];
 }

@@ -27,6 +27,7 @@ import * as m20261204T030000 from './20261204T030000_payroll_runs.ts';
 import * as m20261204T020000 from './20261204T020000_benefit_history.ts';
 import * as m20261204T021000 from './20261204T021000_claims.ts';
 import * as m20261204T010000 from './20261204T010000_due_process.ts';
+import * as m20261204T040000 from './20261204T040000_evidence_partitions.ts';
 
 export const MIGRATIONS: Record<string, Migration> = {
   '20261125T150000_initial': m20261125T150000,
@@ -55,4 +56,5 @@ export const MIGRATIONS: Record<string, Migration> = {
   '20261204T020000_benefit_history': m20261204T020000,
   '20261204T021000_claims': m20261204T021000,
   '20261204T010000_due_process': m20261204T010000,
+  '20261204T040000_evidence_partitions': m20261204T040000,
 };

@@ -26,6 +26,8 @@ import { createPensionerService, type PensionerService } from './modules/pension
 import { createEvidenceRepository } from './modules/evidence/repository.ts';
 import { createEvidenceService, type EvidenceService } from './modules/evidence/service.ts';
 import { loadMappings, type Mapping } from './modules/evidence/mapping-config.ts';
+import { createEvidencePartitionRepository } from './modules/evidence/partitions-repository.ts';
+import { createEvidencePartitionService, type EvidencePartitionService } from './modules/evidence/partitions.ts';
 import { isKnownIdentityCheck } from './domain/evidence.ts';
 import { kindSpec, type Catalogue } from './domain/catalogue.ts';
 import { createFeedService, type FeedService } from './modules/feeds/service.ts';
@@ -81,6 +83,8 @@ export interface AppDeps {
   rescoring: RescoringService;
   sweep: SweepService;
   evidence: EvidenceService;
+  /** The evidence's monthly partitions: roll-over and the policy's retention. */
+  evidencePartitions: EvidencePartitionService;
   feeds: FeedService;
   /** Targeted comparison with FEEDS_FILE's match interfaces. */
   matches: MatchService;
@@ -252,6 +256,7 @@ export function createDeps(base: DepsBase): AppDeps {
     checks: manualCheckRepo,
     queueReminders: (q, rows, today) => queueSweepReminders(q, rows, today, queues),
   });
+  const evidencePartitions = createEvidencePartitionService({ transaction, clock, policy, repo: createEvidencePartitionRepository() });
   const reminders = createReminderService({ transaction, audit, clock, smsGatewayUrl: config.smsGatewayUrl });
   const payrollRepo = createPayrollRepository();
   const payrollRuns = createPayrollRunsRepository();
@@ -295,6 +300,7 @@ export function createDeps(base: DepsBase): AppDeps {
     rescoring,
     sweep,
     evidence,
+    evidencePartitions,
     feeds,
     matches,
     feedInterfaces: loadFeeds(config.feedsFile, policy.catalogue),

@@ -50,6 +50,12 @@ export interface Policy {
   mortality: MortalityPoint[];
   regions: Record<string, RegionOverride>;
   dueProcess: DueProcess | null;
+  /**
+   * Months of evidence kept (by the month it is of, Shanghai time); older months are dropped
+   * whole, after the decisions taken from them keep their copies. Absent: kept for ever
+   * (versions before 2026.3).
+   */
+  evidenceRetentionMonths?: number;
 }
 
 function threshold(v: unknown, path: string): number {
@@ -111,7 +117,20 @@ function regionOverride(v: unknown, path: string, cycleMonths: number, weightsOf
   return r;
 }
 
-const FIELDS = ['version', 'threshold', 'cycleMonths', 'reminderMonths', 'dueProcess', 'sources', 'identityCaps', 'mortality', 'regions'];
+const FIELDS = [
+  'version',
+  'threshold',
+  'cycleMonths',
+  'reminderMonths',
+  'dueProcess',
+  'sources',
+  'identityCaps',
+  'mortality',
+  'regions',
+  'evidenceRetentionMonths',
+];
+/** A century: past that, a retention is a typo. */
+const MAX_RETENTION_MONTHS = 1200;
 /** The first format (2026.1) had `weights` and `deathKinds` where `sources` is now. */
 const LEGACY_FIELDS = ['version', 'threshold', 'cycleMonths', 'reminderMonths', 'weights', 'identityCaps', 'mortality', 'deathKinds', 'regions'];
 
@@ -164,6 +183,10 @@ export function parsePolicy(json: unknown): Policy {
     regions: {},
     dueProcess: legacy ? null : dueProcess(o.dueProcess, catalogue),
   };
+  // Longer than a cycle: the evidence a certification stands on stays while it runs (and a month more, as months are whole).
+  if (o.evidenceRetentionMonths !== undefined) {
+    policy.evidenceRetentionMonths = months(o.evidenceRetentionMonths, 'evidenceRetentionMonths', cycleMonths + 1, MAX_RETENTION_MONTHS);
+  }
   const weightsOf = legacy ? (v: unknown, p: string) => legacyWeights(v, p, true) : (v: unknown, p: string) => regionWeights(v, p, catalogue);
   if (o.regions !== undefined) {
     if (!isObj(o.regions)) throw new PolicyError('regions', 'must be an object');

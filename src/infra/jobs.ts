@@ -16,9 +16,19 @@ export interface JobPayloads {
   notify: { pensionerId: string; dueFrom: string; round?: 1 | 2 };
   /** The daily check that freezes next month's payroll run once PAYROLL_FREEZE_DAY has come (no data). */
   'payroll-freeze': Record<string, never>;
+  /** The evidence's monthly partitions: `prepare` makes the months ahead, `retire` drops those past the retention. No data. */
+  'evidence-partitions': Record<string, never>;
 }
 export type QueueName = keyof JobPayloads;
-export const QUEUE_NAMES = ['ingest-batch', 'rescore', 'daily-sweep', 'pull-feed', 'notify', 'payroll-freeze'] as const satisfies readonly QueueName[];
+export const QUEUE_NAMES = [
+  'ingest-batch',
+  'rescore',
+  'daily-sweep',
+  'pull-feed',
+  'notify',
+  'payroll-freeze',
+  'evidence-partitions',
+] as const satisfies readonly QueueName[];
 
 type WorkerDefaults = Partial<Pick<WorkerOptions, 'concurrency' | 'lockDuration' | 'stalledInterval' | 'maxStalledCount'>>;
 
@@ -58,6 +68,12 @@ export const JOBS: Record<QueueName, JobContract> = {
     job: { attempts: 5, backoff: exponential(60_000), removeOnComplete: 100, removeOnFail: 100 },
     worker: { concurrency: 1, lockDuration: 600_000 },
   },
+  // One at a time: each step takes the evidence table's lock for a moment; a failed step (a
+  // lock not got within its timeout) is retried, and the next day's run does it anyway.
+  'evidence-partitions': {
+    job: { attempts: 5, backoff: exponential(60_000), removeOnComplete: 100, removeOnFail: 100 },
+    worker: { concurrency: 1, lockDuration: 600_000 },
+  },
 };
 
 /** Cron schedules (Asia/Shanghai) kept by every worker process. */
@@ -66,6 +82,9 @@ export const SCHEDULES = {
   'daily-sweep': { queue: 'daily-sweep', job: 'sweep', pattern: '0 2 * * *' },
   // Daily, not on the freeze day alone: the day is configuration, and a missed day catches up.
   'payroll-freeze': { queue: 'payroll-freeze', job: 'freeze', pattern: '30 0 * * *' },
+  // Daily, though a month is made or dropped only once: a missed day is made up the next.
+  'evidence-partitions-prepare': { queue: 'evidence-partitions', job: 'prepare', pattern: '30 3 * * *' },
+  'evidence-retention': { queue: 'evidence-partitions', job: 'retire', pattern: '45 3 * * *' },
 } as const satisfies Record<string, { queue: QueueName; job: string; pattern: string }>;
 export const SCHEDULE_TZ = 'Asia/Shanghai';
 /** Scheduler-made jobs keep little history: they come back every few minutes. */

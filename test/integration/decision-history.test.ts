@@ -24,7 +24,7 @@ beforeAll(async () => {
       method: i % 2 ? 'auto' : 'legacy',
       score: i / 100,
       scoreAt: null,
-      policyVersion: '2026.2',
+      policyVersion: '2026.3',
       evidence: [],
       deathDate: null,
       since: null,

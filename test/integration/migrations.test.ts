@@ -172,3 +172,74 @@ describe('batches remember their mapping (20261202T040000)', () => {
     expect((await migrator.migrateToLatest()).error).toBeUndefined();
   });
 });
+
+const BEFORE_PARTITIONS = '20261203T010000_check_priority_reasons';
+/** Every column of every row, in id order: equal before and after means nothing was lost or changed. */
+const fingerprint = async () =>
+  (await sql<{ n: number; sum: string }>`SELECT count(*)::int AS n, md5(string_agg(e::text, '|' ORDER BY e.id)) AS sum FROM events e`.execute(db)).rows[0]!;
+
+describe('evidence partitioned by month (20261204T040000)', () => {
+  it('keeps every row, records their identities, and goes back down', async () => {
+    expect((await migrator.migrateTo(BEFORE_PARTITIONS)).error).toBeUndefined();
+    await sql`INSERT INTO pensioners (national_id, name, region_code, birth_date, benefit_start_date, monthly_benefit_fen)
+      SELECT 'P' || g, '测试', '510104', '1950-01-01', '2015-01-01', 300000 FROM generate_series(1, 200) g ON CONFLICT DO NOTHING`.execute(db);
+    // Two years of evidence, an outlier of 1990, and rows from before received_via (none).
+    await sql`ALTER TABLE events DROP CONSTRAINT events_received_via`.execute(db);
+    await sql`INSERT INTO events (pensioner_id, source, kind, source_ref, occurred_at, identity_check, location, death_date, received_at, received_via)
+      SELECT (SELECT min(id) FROM pensioners) + g % 200, CASE WHEN g % 2 = 0 THEN 'bank' ELSE 'hospital' END, 'counter', 'M-' || g,
+        CASE WHEN g = 7 THEN '1990-05-01T00:00:00Z'::timestamptz ELSE now() - (g % 700) * interval '1 day' END,
+        'id_document', CASE WHEN g % 3 = 0 THEN '510104' END, NULL, now(), CASE WHEN g < 50 THEN NULL ELSE 'import:test' END
+      FROM generate_series(1, 5000) g`.execute(db);
+    await sql`ALTER TABLE events ADD CONSTRAINT events_received_via
+      CHECK (received_via IS NOT NULL AND received_via ~ '^(key:[0-9a-f-]{36}|pull:.+|match:.+|import:.+)$') NOT VALID`.execute(db);
+    const before = await fingerprint();
+    expect(before.n).toBeGreaterThanOrEqual(5000);
+
+    expect((await migrator.migrateToLatest()).error).toBeUndefined();
+    expect(await fingerprint()).toEqual(before);
+    const kind = await sql<{ relkind: string }>`SELECT relkind FROM pg_class WHERE oid = 'events'::regclass`.execute(db);
+    expect(kind.rows[0]!.relkind).toBe('p');
+    const where = await sql<{ p: string; n: number }>`SELECT tableoid::regclass::text AS p, count(*)::int AS n FROM events GROUP BY 1`.execute(db);
+    expect(where.rows.find((r) => r.p === 'events_default')?.n).toBe(1); // the 1990 outlier
+    expect(where.rows.length).toBeGreaterThan(20); // a month each
+    const identities = await sql<{ n: number }>`SELECT count(*)::int AS n FROM event_identities`.execute(db);
+    expect(identities.rows[0]!.n).toBe(before.n);
+    const indexes = await sql<{ indexname: string }>`SELECT indexname FROM pg_indexes WHERE tablename = 'events'`.execute(db);
+    expect(indexes.rows.map((r) => r.indexname).sort()).toEqual(['events_occurred_brin', 'events_pensioner_cover', 'events_pkey']);
+    // The covering index of rescoring is on every month.
+    const covered = await sql<{ parts: number; covered: number }>`SELECT
+        (SELECT count(*)::int FROM pg_inherits WHERE inhparent = 'events'::regclass) AS parts,
+        (SELECT count(*)::int FROM pg_inherits WHERE inhparent = 'events_pensioner_cover'::regclass) AS covered`.execute(db);
+    expect(covered.rows[0]!.covered).toBe(covered.rows[0]!.parts);
+    // The service's role: evidence read and appended, never updated; partitions read; the maintenance functions run.
+    const can = await sql<Record<string, boolean>>`SELECT
+        has_table_privilege(${SERVICE_ROLE}, 'events', 'INSERT') AS insert_events, has_table_privilege(${SERVICE_ROLE}, 'events', 'UPDATE') AS update_events,
+        has_table_privilege(${SERVICE_ROLE}, 'event_identities', 'INSERT') AS insert_identities,
+        has_table_privilege(${SERVICE_ROLE}, 'events_default', 'SELECT') AS read_default,
+        has_table_privilege(${SERVICE_ROLE}, 'decision_events', 'INSERT') AS insert_decision_events,
+        has_function_privilege(${SERVICE_ROLE}, 'evidence_retire_month(date)', 'EXECUTE') AS retire,
+        has_function_privilege('public', 'evidence_retire_month(date)', 'EXECUTE') AS anyone_retires`.execute(db);
+    expect(can.rows[0]).toEqual({
+      insert_events: true,
+      update_events: false,
+      insert_identities: true,
+      read_default: true,
+      insert_decision_events: false,
+      retire: true,
+      anyone_retires: false,
+    });
+    // Rows without received_via are only those from before the column: a new one is refused.
+    await expect(
+      sql`INSERT INTO events (pensioner_id, source, kind, source_ref, occurred_at, identity_check) SELECT min(id), 'bank', 'counter', 'M-new', now(), 'none' FROM pensioners`.execute(
+        db,
+      ),
+    ).rejects.toThrow(/events_received_via/);
+
+    expect((await migrator.migrateTo(BEFORE_PARTITIONS)).error).toBeUndefined();
+    expect(await fingerprint()).toEqual(before);
+    const unique = await sql<{ n: number }>`SELECT count(*)::int AS n FROM pg_constraint WHERE conrelid = 'events'::regclass AND contype = 'u'`.execute(db);
+    expect(unique.rows[0]!.n).toBe(1);
+    expect((await migrator.migrateToLatest()).error).toBeUndefined();
+    expect(await fingerprint()).toEqual(before);
+  });
+});

@@ -60,11 +60,17 @@ export function createFactsRepository() {
         SELECT id::text AS id, national_id, region_code, birth_date, benefit_start_date, legacy_certified_at
         FROM pensioners WHERE id = any(${ids}::bigint[])`.execute(q);
       // Instants as epoch milliseconds: parsing timestamp text was the largest cost of a sweep.
+      // Evidence of months past the retention lives on as the copies decisions keep
+      // (decision_events): a death or a sentence of long ago still decides today.
       const events = await sql<EventRow>`
         SELECT id::text AS id, pensioner_id::text AS pensioner_id, source, kind,
           (extract(epoch FROM occurred_at) * 1000)::float8 AS occurred_ms, (extract(epoch FROM received_at) * 1000)::float8 AS received_ms,
           identity_check, location, death_date
-        FROM events WHERE pensioner_id = any(${ids}::bigint[])`.execute(q);
+        FROM events WHERE pensioner_id = any(${ids}::bigint[])
+        UNION ALL
+        SELECT id::text, pensioner_id::text, source, kind, (extract(epoch FROM occurred_at) * 1000)::float8, (extract(epoch FROM received_at) * 1000)::float8,
+          identity_check, location, death_date
+        FROM decision_events WHERE pensioner_id = any(${ids}::bigint[])`.execute(q);
       const byPerson = eventsByPerson(events.rows);
       return people.rows.map((p) => ({
         pensionerId: p.id,

@@ -1,6 +1,7 @@
 // Events and batches tables. Every write is set-based: a push is one INSERT … SELECT over
 // unnest; a batch chunk is one COPY into a session-temporary staging table and one merge.
-// Unmatched people are dropped by the join, repeats by ON CONFLICT (source, source_ref).
+// Unmatched people are dropped by the join, repeats by the identities already recorded
+// (event_identities, ON CONFLICT (source, source_ref)).
 import { sql, type RawBuilder } from 'kysely';
 import { from as copyFrom } from 'pg-copy-streams';
 import { pgClient, type Executor } from '../../infra/database.ts';
@@ -62,13 +63,21 @@ export interface BatchRow {
 function mergeMatched(matched: RawBuilder<unknown>) {
   return sql<{ matched: number; inserted: number; touched: string[]; first_id: string | null; self_service: SelfServiceJson[] }>`
     WITH m AS (${matched}),
+    -- Exactly once: an event is stored only by the statement that records its identity (a
+    -- partitioned table cannot hold the unique key itself: migrations/20261204T040000). One
+    -- order for every writer: two merges of overlapping events then wait on each other
+    -- instead of deadlocking on the identities' index.
+    fresh AS (
+      INSERT INTO event_identities (source, source_ref)
+      SELECT DISTINCT source, source_ref FROM m ORDER BY source, source_ref
+      ON CONFLICT DO NOTHING
+      RETURNING source, source_ref
+    ),
     ins AS (
       INSERT INTO events (pensioner_id, source, kind, source_ref, occurred_at, identity_check, location, death_date, batch_id, received_at, received_via)
-      SELECT pensioner_id, source, kind, source_ref, occurred_at, identity_check, location, death_date, batch_id, received_at, received_via FROM m
-      -- One order for every writer: two merges of overlapping events then wait on each other
-      -- instead of deadlocking on the unique index.
+      SELECT DISTINCT ON (source, source_ref) pensioner_id, source, kind, source_ref, occurred_at, identity_check, location, death_date, batch_id, received_at, received_via
+      FROM m JOIN fresh USING (source, source_ref)
       ORDER BY source, source_ref
-      ON CONFLICT (source, source_ref) DO NOTHING
       RETURNING id, pensioner_id, source, kind, source_ref, occurred_at
     )
     SELECT (SELECT count(*) FROM m)::int AS matched, (SELECT count(*) FROM ins)::int AS inserted,

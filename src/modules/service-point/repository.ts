@@ -33,7 +33,9 @@ export function createStaffEventRepository() {
     /** One event from source `service_point` with a fresh reference; returns that reference. */
     async insert(q: Executor, e: StaffEvent): Promise<{ id: string; sourceRef: string }> {
       const sourceRef = randomUUID();
+      // Its identity recorded as every writer's is (exactly once: migrations/20261204T040000).
       const res = await sql<{ id: string }>`
+        WITH identity AS (INSERT INTO event_identities (source, source_ref) VALUES ('service_point', ${sourceRef}))
         INSERT INTO events (pensioner_id, source, kind, source_ref, occurred_at, identity_check, location, death_date, batch_id, received_at, received_via)
         VALUES (${e.pensionerId}::bigint, 'service_point', ${e.kind}, ${sourceRef}, ${e.occurredAt}, ${e.identityCheck},
           ${e.location}, ${e.deathDate}::date, NULL, ${e.occurredAt}, ${e.receivedVia})
