@@ -115,9 +115,9 @@ afterAll(async () => {
   await t?.close();
 });
 
-async function open(vp: (typeof VIEWPORTS)[number]): Promise<{ context: BrowserContext; page: Page; problems: string[] }> {
-  // bypassCSP only so that axe-core can be injected; the pages' own CSP is tested in staff-page.test.ts.
-  const context = await browser.newContext({ viewport: vp, locale: 'zh-CN', timezoneId: 'Asia/Shanghai', bypassCSP: true });
+/** A new browser context at `vp`, its page's errors collected in `problems` and its requests to other hosts in `foreignRequests`. */
+async function watchedPage(vp: (typeof VIEWPORTS)[number], bypassCSP: boolean): Promise<{ context: BrowserContext; page: Page; problems: string[] }> {
+  const context = await browser.newContext({ viewport: vp, locale: 'zh-CN', timezoneId: 'Asia/Shanghai', bypassCSP });
   const page = await context.newPage();
   const problems: string[] = [];
   page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
@@ -130,6 +130,9 @@ async function open(vp: (typeof VIEWPORTS)[number]): Promise<{ context: BrowserC
   });
   return { context, page, problems };
 }
+
+// bypassCSP only so that axe-core can be injected; the pages' own CSP is tested below and in staff-page.test.ts.
+const open = (vp: (typeof VIEWPORTS)[number]) => watchedPage(vp, true);
 
 async function checkPage(page: Page, shot: string) {
   // Open the data tables and hints too: what they show must be plain words as well.
@@ -238,19 +241,7 @@ describe.skipIf(!HAVE_CHROMIUM).each(VIEWPORTS)('at $width×$height', (vp) => {
 });
 
 describe.skipIf(!HAVE_CHROMIUM)('under the service’s own CSP (no bypass)', () => {
-  async function strict() {
-    const context = await browser.newContext({ viewport: VIEWPORTS[0], locale: 'zh-CN', timezoneId: 'Asia/Shanghai' });
-    const page = await context.newPage();
-    const problems: string[] = [];
-    page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-    page.on('console', (m) => {
-      if (m.type() === 'error' && !/Failed to load resource: .* (401|403)/.test(m.text())) problems.push(`console: ${m.text()}`);
-    });
-    page.on('request', (r) => {
-      if (!r.url().startsWith(base) && !r.url().startsWith('data:')) foreignRequests.push(r.url());
-    });
-    return { context, page, problems };
-  }
+  const strict = () => watchedPage(VIEWPORTS[0], false);
 
   it('the dashboard’s charts draw', async () => {
     const { context, page, problems } = await strict();
