@@ -40,6 +40,8 @@ async function seed() {
       name: ['王建国', '刘桂兰', '张秀英', '李德明', '陈淑珍', '杨志强'][i % 6],
       lastCertifiedAt: i % 4 === 0 ? '2025-05-20' : '2025-09-01',
       phone: `1391234${String(1000 + i)}`,
+      // Most with an address (village or community, street), some without.
+      ...(i % 5 !== 4 && { address: { village: ['春熙路街道红星社区', '沙河街道和平村', '永兴镇白果村'][i % 3], street: i % 2 ? `和平路${10 + i}号` : null } }),
     });
   }
   // A year of evidence: each person seen every few months by a different department.
@@ -210,6 +212,10 @@ describe.skipIf(!HAVE_CHROMIUM).each(VIEWPORTS)('at $width×$height', (vp) => {
     expect(queue).toContain('较急');
     expect(queue).toContain('已有死亡记录，但之后又有本人活动记录'.slice(0, 6));
     expect(queue).toMatch(/139\*{4}\d{4}/);
+    // Where they live: the village or community shown, street and house number masked.
+    expect(queue).toMatch(/住址(春熙路街道红星社区|沙河街道和平村|永兴镇白果村)/);
+    expect(queue).toContain('和平*');
+    expect(queue).not.toMatch(/和平路\d+号/);
     expect(queue).toContain('已联系 2 次未联系上');
     expect(queue).toContain('认证截止');
     expect(queue).not.toMatch(/优先级 \d/);

@@ -644,7 +644,16 @@ beforeAll(async () => {
     deathDate: ['2026-06-01'],
     occurredAt: ['2026-06-01T09:30:00+08:00', '2026-06-14T23:00:00Z'],
     servicePointId: ['SP-510104-01'],
-    'line:/v1/pensioners/bulk': [{ nationalId: people[3], name: '王某', regionCode: '510104', benefitStartDate: '2010-01-01', monthlyBenefit: '3000' }],
+    'line:/v1/pensioners/bulk': [
+      {
+        nationalId: people[3],
+        name: '王某',
+        regionCode: '510104',
+        benefitStartDate: '2010-01-01',
+        monthlyBenefit: '3000',
+        address: { village: '红星社区', street: '红星路12号' },
+      },
+    ],
     'line:/v1/feeds/{source}/batches': [
       { nationalId: people[4], kind: 'admission', occurredAt: '2026-06-01T09:30:00+08:00', sourceRef: 'ZY20260601-0042', identityCheck: 'id_document' },
     ],
