@@ -22,6 +22,7 @@ import * as m20261202T050000 from './20261202T050000_match_runs.ts';
 import * as m20261202T051000 from './20261202T051000_events_via_match.ts';
 import * as m20261202T060000 from './20261202T060000_reminder_loop.ts';
 import * as m20261203T010000 from './20261203T010000_check_priority_reasons.ts';
+import * as m20261204T000000 from './20261204T000000_proposals.ts';
 import * as m20261204T060000 from './20261204T060000_pensioner_address.ts';
 
 export const MIGRATIONS: Record<string, Migration> = {
@@ -46,5 +47,6 @@ export const MIGRATIONS: Record<string, Migration> = {
   '20261202T051000_events_via_match': m20261202T051000,
   '20261202T060000_reminder_loop': m20261202T060000,
   '20261203T010000_check_priority_reasons': m20261203T010000,
+  '20261204T000000_proposals': m20261204T000000,
   '20261204T060000_pensioner_address': m20261204T060000,
 };

@@ -41,6 +41,8 @@ import { createPayrollService, type PayrollService } from './modules/payroll/ser
 import { createReportsRepository } from './modules/reports/repository.ts';
 import { createReportsService, type ReportsService } from './modules/reports/service.ts';
 import { createDashboardService, type DashboardService } from './modules/reports/dashboard.ts';
+import { createProposalRepository } from './modules/four-eyes/repository.ts';
+import { createFourEyesService, type FourEyesService } from './modules/four-eyes/service.ts';
 import { createRescorePendingRepository } from './modules/rescoring/repository.ts';
 import { createRescoringService, type RescoringService } from './modules/rescoring/service.ts';
 
@@ -76,6 +78,8 @@ export interface AppDeps {
   reports: ReportsService;
   /** The bureau dashboard's figures (/dashboard). */
   dashboard: DashboardService;
+  /** The second key on irreversible steps (write-offs, re-instatements). */
+  fourEyes: FourEyesService;
 }
 
 export interface DepsBase {
@@ -232,5 +236,6 @@ export function createDeps(base: DepsBase): AppDeps {
     payroll,
     reports,
     dashboard,
+    fourEyes: createFourEyesService({ proposals: createProposalRepository(), clock }),
   };
 }

@@ -170,6 +170,20 @@ export interface AuditLogTable {
   detail: ColumnType<unknown, string | null, never> | null;
 }
 
+export interface ProposalsTable {
+  id: Generated<Int8>;
+  action: string;
+  subject: string;
+  region_code: string;
+  pensioner_id: Int8 | null;
+  payload: ColumnType<Record<string, unknown>, string, string>;
+  proposed_by: string;
+  proposed_at: Timestamp;
+  checked_by: string | null;
+  checked_at: Timestamp | null;
+  check_payload: ColumnType<Record<string, unknown> | null, string | null, string | null>;
+}
+
 export interface DB {
   api_keys: ApiKeysTable;
   pensioners: PensionersTable;
@@ -182,4 +196,5 @@ export interface DB {
   manual_checks: ManualChecksTable;
   reminders: RemindersTable;
   audit_log: AuditLogTable;
+  proposals: ProposalsTable;
 }
