@@ -27,6 +27,7 @@ import { servicePointRoutes } from './modules/service-point/routes.ts';
 import { staffPageRoutes } from './modules/service-point/staff-page.ts';
 import { dashboardPageRoutes } from './modules/reports/dashboard-page.ts';
 import { queueBoardRoutes } from './modules/operations/queue-board.ts';
+import { sharedPageRoutes } from './http/page-files.ts';
 import { payrollRoutes } from './modules/payroll/routes.ts';
 import { dueProcessRoutes } from './modules/due-process/routes.ts';
 import { reportsRoutes } from './modules/reports/routes.ts';
@@ -58,6 +59,7 @@ const ROUTES: RouteModule[] = [
   decisionHistoryRoutes,
   manualCheckRoutes,
   servicePointRoutes,
+  sharedPageRoutes,
   staffPageRoutes,
   evidenceRoutes,
   payrollRoutes,

@@ -1,4 +1,7 @@
 // Process entry: ROLE=api|worker|all, embedded defaults, graceful shutdown.
+// `npm start -- --demo [--pensioners N]` is `npm run demo`: this process hands over to it.
+import { spawn } from 'node:child_process';
+import path from 'node:path';
 import { loadConfig, ConfigError } from './config.ts';
 import { startRuntime } from './runtime.ts';
 import { buildApp } from './app.ts';
@@ -79,7 +82,20 @@ async function main() {
   process.on('SIGINT', () => void stop('SIGINT'));
 }
 
-main().catch((e: Error) => {
-  process.stderr.write(`failed to start: ${e.message}\n`);
-  process.exit(1);
-});
+/** Runs src/simulate/demo.ts (which starts this service itself, without --demo) with the other arguments, and ends as it ends. */
+function demo(args: string[]) {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(import.meta.dirname, 'simulate', `demo${path.extname(import.meta.filename)}`), ...args], {
+    stdio: 'inherit',
+  });
+  // The demo forwards these to the service it started, and exits when that exits.
+  for (const s of ['SIGINT', 'SIGTERM'] as const) process.on(s, () => child.kill(s));
+  child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
+}
+
+const args = process.argv.slice(2);
+if (args.includes('--demo')) demo(args.filter((a) => a !== '--demo'));
+else
+  main().catch((e: Error) => {
+    process.stderr.write(`failed to start: ${e.message}\n`);
+    process.exit(1);
+  });

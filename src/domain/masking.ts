@@ -1,5 +1,6 @@
 // What people at counters see: national IDs and phones with their middle hidden, names
-// with only the surname. The bureau's own systems get them whole.
+// with only the surname, addresses down to the village or community. The bureau's own
+// systems get them whole.
 
 /** First 6 and last 4 characters kept: 510104********123X. */
 export function maskNationalId(id: string): string {
@@ -22,6 +23,25 @@ export function maskName(name: string): string {
   const two = chars.slice(0, 2).join('');
   const surname = chars.length > 2 && COMPOUND_SURNAMES.has(two) ? two : chars[0]!;
   return `${surname}*`;
+}
+
+/** A street and house number as staff see it: its first two characters (digits hidden), then a `*` a character, at most six: 红星****** . */
+export function maskStreet(street: string): string {
+  const chars = [...street.trim()];
+  const head = chars.slice(0, 2).map((c) => (/\p{N}/u.test(c) ? '*' : c));
+  return head.join('') + '*'.repeat(Math.min(6, Math.max(0, chars.length - 2)));
+}
+
+export interface Address {
+  /** The village or residents' community, e.g. 锦江区春熙路街道红星社区. */
+  village: string;
+  /** Street, house number, unit: what finds the door. */
+  street: string | null;
+}
+
+/** An address as staff see it: the village or community (free text, masked as notes are), the street masked. */
+export function maskAddress(a: Address, personName?: string): Address {
+  return { village: maskPersonalText(a.village, personName), street: a.street === null ? null : maskStreet(a.street) };
 }
 
 const NATIONAL_ID_IN_TEXT = /\d{17}[\dXx]/g;

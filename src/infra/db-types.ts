@@ -27,6 +27,8 @@ export interface PensionersTable {
   pension_type: string;
   phone: string | null;
   legacy_certified_at: DateCol | null;
+  address_village: string | null;
+  address_street: string | null;
   created_at: Generated<Date>;
   updated_at: Generated<Date>;
 }

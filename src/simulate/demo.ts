@@ -16,14 +16,17 @@ import { addDays, shanghaiDate } from '../domain/calendar.ts';
 import { startRuntime, withDatabase, keyServiceFor } from '../runtime.ts';
 import { directorySink, simulateProvince, type Manifest, type ManifestFile } from './simulate.ts';
 
-const ROOT = path.resolve(import.meta.dirname, '../..');
 const say = (line: string) => process.stderr.write(`demo: ${line}\n`);
 
 function startService(): ChildProcess {
-  const child = spawn(process.execPath, ['--max-semi-space-size=64', '--import', 'tsx', path.join(ROOT, 'src/main.ts')], {
-    stdio: 'inherit',
-    env: process.env,
-  });
+  const child = spawn(
+    process.execPath,
+    ['--max-semi-space-size=64', '--import', 'tsx', path.join(import.meta.dirname, '..', `main${path.extname(import.meta.filename)}`)],
+    {
+      stdio: 'inherit',
+      env: process.env,
+    },
+  );
   for (const s of ['SIGINT', 'SIGTERM'] as const) process.on(s, () => child.kill(s));
   child.on('exit', (code) => process.exit(code ?? 1));
   return child;

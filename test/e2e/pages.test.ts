@@ -40,6 +40,8 @@ async function seed() {
       name: ['王建国', '刘桂兰', '张秀英', '李德明', '陈淑珍', '杨志强'][i % 6],
       lastCertifiedAt: i % 4 === 0 ? '2025-05-20' : '2025-09-01',
       phone: `1391234${String(1000 + i)}`,
+      // Most with an address (village or community, street), some without.
+      ...(i % 5 !== 4 && { address: { village: ['春熙路街道红星社区', '沙河街道和平村', '永兴镇白果村'][i % 3], street: i % 2 ? `和平路${10 + i}号` : null } }),
     });
   }
   // A year of evidence: each person seen every few months by a different department.
@@ -115,9 +117,9 @@ afterAll(async () => {
   await t?.close();
 });
 
-async function open(vp: (typeof VIEWPORTS)[number]): Promise<{ context: BrowserContext; page: Page; problems: string[] }> {
-  // bypassCSP only so that axe-core can be injected; the pages' own CSP is tested in staff-page.test.ts.
-  const context = await browser.newContext({ viewport: vp, locale: 'zh-CN', timezoneId: 'Asia/Shanghai', bypassCSP: true });
+/** A new browser context at `vp`, its page's errors collected in `problems` and its requests to other hosts in `foreignRequests`. */
+async function watchedPage(vp: (typeof VIEWPORTS)[number], bypassCSP: boolean): Promise<{ context: BrowserContext; page: Page; problems: string[] }> {
+  const context = await browser.newContext({ viewport: vp, locale: 'zh-CN', timezoneId: 'Asia/Shanghai', bypassCSP });
   const page = await context.newPage();
   const problems: string[] = [];
   page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
@@ -130,6 +132,9 @@ async function open(vp: (typeof VIEWPORTS)[number]): Promise<{ context: BrowserC
   });
   return { context, page, problems };
 }
+
+// bypassCSP only so that axe-core can be injected; the pages' own CSP is tested below and in staff-page.test.ts.
+const open = (vp: (typeof VIEWPORTS)[number]) => watchedPage(vp, true);
 
 async function checkPage(page: Page, shot: string) {
   // Open the data tables and hints too: what they show must be plain words as well.
@@ -207,6 +212,10 @@ describe.skipIf(!HAVE_CHROMIUM).each(VIEWPORTS)('at $width×$height', (vp) => {
     expect(queue).toContain('较急');
     expect(queue).toContain('已有死亡记录，但之后又有本人活动记录'.slice(0, 6));
     expect(queue).toMatch(/139\*{4}\d{4}/);
+    // Where they live: the village or community shown, street and house number masked.
+    expect(queue).toMatch(/住址(春熙路街道红星社区|沙河街道和平村|永兴镇白果村)/);
+    expect(queue).toContain('和平*');
+    expect(queue).not.toMatch(/和平路\d+号/);
     expect(queue).toContain('已联系 2 次未联系上');
     expect(queue).toContain('认证截止');
     expect(queue).not.toMatch(/优先级 \d/);
@@ -238,19 +247,7 @@ describe.skipIf(!HAVE_CHROMIUM).each(VIEWPORTS)('at $width×$height', (vp) => {
 });
 
 describe.skipIf(!HAVE_CHROMIUM)('under the service’s own CSP (no bypass)', () => {
-  async function strict() {
-    const context = await browser.newContext({ viewport: VIEWPORTS[0], locale: 'zh-CN', timezoneId: 'Asia/Shanghai' });
-    const page = await context.newPage();
-    const problems: string[] = [];
-    page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-    page.on('console', (m) => {
-      if (m.type() === 'error' && !/Failed to load resource: .* (401|403)/.test(m.text())) problems.push(`console: ${m.text()}`);
-    });
-    page.on('request', (r) => {
-      if (!r.url().startsWith(base) && !r.url().startsWith('data:')) foreignRequests.push(r.url());
-    });
-    return { context, page, problems };
-  }
+  const strict = () => watchedPage(VIEWPORTS[0], false);
 
   it('the dashboard’s charts draw', async () => {
     const { context, page, problems } = await strict();

@@ -4,7 +4,11 @@
 // itself (the tsx wrapper would leave its child running when SIGKILLed).
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
+import pg from 'pg';
+import { createTestContext, type TestContext } from './context.ts';
+import { REDIS_URL } from './env.ts';
 import { freePort } from './free-port.ts';
+import { register } from './ingest.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 
@@ -92,4 +96,41 @@ export function faultSize(reduced: number): number {
 /** A line for the README's figures, in the test's output. */
 export function report(what: string, figures: Record<string, unknown>): void {
   process.stdout.write(`fault ${what}: ${JSON.stringify(figures)}\n`);
+}
+
+/** What every fault test stands on: its database with its people registered, the tables' owner watching them, the processes' environment. */
+export interface FaultWorld {
+  t: TestContext;
+  /** A connection as the tables' owner, to look at what the processes stored. */
+  watch: pg.Client;
+  env: Record<string, string>;
+  /** Starts a process on `env`; `close` kills it if it still runs. */
+  start(role: 'api' | 'worker'): Promise<ServiceProcess>;
+  close(): Promise<void>;
+}
+
+/** Opens a fault test's world: `people` registered (in 510104), `extra` in every process's environment. */
+export async function openFaultWorld(people: string[], extra: Record<string, string> = {}): Promise<FaultWorld> {
+  const t = await createTestContext({ now: new Date().toISOString() });
+  await register(t, '', people);
+  const watch = new pg.Client({ connectionString: t.ownerUrl });
+  watch.on('error', () => {}); // ended by the database's drop if a test fails first
+  await watch.connect();
+  const env = serviceEnv(t.dbUrl, REDIS_URL, t.deps.config.queuePrefix, extra);
+  const procs: ServiceProcess[] = [];
+  return {
+    t,
+    watch,
+    env,
+    async start(role) {
+      const p = await startService(role, env);
+      procs.push(p);
+      return p;
+    },
+    async close() {
+      await killAll(procs);
+      await watch.end();
+      await t.close();
+    },
+  };
 }

@@ -2,6 +2,7 @@
 // an admin key (/admin/queues), and the context a manual check carries for staff.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createManualCheckRepository } from '../../src/modules/manual-checks/repository.ts';
+import { DASHBOARD_CHARTS } from '../../src/modules/reports/dashboard-page.ts';
 import { createTestContext, type TestContext } from '../helpers/context.ts';
 import { auth, registerPensioner, syntheticId } from '../helpers/people.ts';
 import { QUEUE_NAMES } from '../../src/infra/jobs.ts';
@@ -145,6 +146,21 @@ describe('the dashboard page', () => {
     expect(lib.headers['cache-control']).toContain('max-age=31536000');
     expect(lib.headers['content-type']).toContain('javascript');
     expect((await get('/dashboard/nope.js')).json()).toMatchObject({ error: { code: 'not_found' } });
+  });
+
+  it('has a card for each chart of its list, and the pages’ shared head and stylesheet', async () => {
+    const page = (await get('/dashboard')).body;
+    expect(page.match(/class="chart" id="c-[a-z-]+"/g)).toHaveLength(DASHBOARD_CHARTS.length);
+    expect(page).not.toContain('<!-- the charts');
+    for (const url of ['/dashboard', '/staff', '/admin/sign-in']) {
+      const html = (await get(url)).body;
+      expect(html.startsWith('<!doctype html>\n<html lang="zh-CN">'), url).toBe(true);
+      expect(html, url).toContain('<link rel="stylesheet" href="/pages/base.css" />');
+      expect(html, url).toMatch(/<\/body>\n<\/html>\n$/);
+    }
+    const css = await get('/pages/base.css');
+    expect(css.statusCode).toBe(200);
+    expect(css.headers['content-type']).toContain('text/css');
   });
 });
 

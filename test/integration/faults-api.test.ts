@@ -11,11 +11,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { createTestContext, type TestContext } from '../helpers/context.ts';
-import { ids, register } from '../helpers/ingest.ts';
+import type { TestContext } from '../helpers/context.ts';
+import { ids } from '../helpers/ingest.ts';
 import { auth } from '../helpers/people.ts';
-import { REDIS_URL } from '../helpers/env.ts';
-import { faultSize, killAll, report, serviceEnv, startService, waitUntil, type ServiceProcess } from '../helpers/service-process.ts';
+import { faultSize, openFaultWorld, report, waitUntil, type FaultWorld, type ServiceProcess } from '../helpers/service-process.ts';
 
 const LINES = faultSize(20_000);
 const people = ids(Math.max(100, Math.floor(LINES / 10)), '510104', '1945-03-01');
@@ -26,34 +25,23 @@ const body =
     ...Array.from({ length: LINES }, (_, i) => `${people[i % people.length]},admission,${when},A-${i},id_document`),
   ].join('\n') + '\n';
 
+let world: FaultWorld;
 let t: TestContext;
 let watch: pg.Client;
-const procs: ServiceProcess[] = [];
-let env: Record<string, string>;
 let api2: ServiceProcess;
 const uploadDir = mkdtempSync(path.join(tmpdir(), 'pc-faults-spool-'));
 const spooled = () => readdirSync(uploadDir).filter((f) => f.startsWith('upload-'));
 
 beforeAll(async () => {
-  t = await createTestContext({ now: new Date().toISOString() });
-  await register(t, '', people);
-  watch = new pg.Client({ connectionString: t.ownerUrl });
-  watch.on('error', () => {});
-  await watch.connect();
-  env = serviceEnv(t.dbUrl, REDIS_URL, t.deps.config.queuePrefix, { UPLOAD_DIR: uploadDir });
+  world = await openFaultWorld(people, { UPLOAD_DIR: uploadDir });
+  ({ t, watch } = world);
 }, 60_000);
 afterAll(async () => {
-  await killAll(procs);
-  await watch?.end();
-  await t?.close();
+  await world?.close();
   rmSync(uploadDir, { recursive: true, force: true });
 });
 
-const start = async (role: 'api' | 'worker') => {
-  const p = await startService(role, env);
-  procs.push(p);
-  return p;
-};
+const start = (role: 'api' | 'worker') => world.start(role);
 const upload = async (api: ServiceProcess, key: string) => {
   const r = await fetch(`${api.url}/v1/feeds/hospital/batches`, { method: 'POST', headers: { ...auth(key), 'content-type': 'text/csv' }, body });
   return { status: r.status, body: (await r.json()) as { batchId: string } };

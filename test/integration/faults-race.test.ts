@@ -5,11 +5,10 @@
 // event is stored exactly once and everyone touched is rescored.
 import pg from 'pg';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { createTestContext, type TestContext } from '../helpers/context.ts';
-import { ids, register } from '../helpers/ingest.ts';
+import type { TestContext } from '../helpers/context.ts';
+import { ids } from '../helpers/ingest.ts';
 import { auth } from '../helpers/people.ts';
-import { REDIS_URL } from '../helpers/env.ts';
-import { faultSize, killAll, report, serviceEnv, startService, waitUntil, type ServiceProcess } from '../helpers/service-process.ts';
+import { faultSize, openFaultWorld, report, waitUntil, type FaultWorld, type ServiceProcess } from '../helpers/service-process.ts';
 
 const EVENTS = Math.floor(faultSize(20_000) / 5);
 const people = ids(Math.max(100, Math.floor(EVENTS / 4)), '510104', '1946-04-01');
@@ -28,22 +27,15 @@ const csv = (evs: Ev[]) =>
   evs.map((e) => `${e.nationalId},${e.kind},${e.occurredAt},${e.sourceRef},${e.identityCheck}`).join('\n') +
   '\n';
 
+let world: FaultWorld;
 let t: TestContext;
 let watch: pg.Client;
-const procs: ServiceProcess[] = [];
 
 beforeAll(async () => {
-  t = await createTestContext({ now: new Date().toISOString() });
-  await register(t, '', people);
-  watch = new pg.Client({ connectionString: t.ownerUrl });
-  watch.on('error', () => {});
-  await watch.connect();
+  world = await openFaultWorld(people, { INGEST_CHUNK_LINES: '500', LOG_LEVEL: 'warn' });
+  ({ t, watch } = world);
 }, 60_000);
-afterAll(async () => {
-  await killAll(procs);
-  await watch?.end();
-  await t?.close();
-});
+afterAll(() => world?.close());
 
 /** Sends `pages` through `api`, `clients` requests at a time; the statuses answered. */
 async function pushAll(api: ServiceProcess, key: string, pages: Ev[][], clients: number): Promise<number[]> {
@@ -73,9 +65,7 @@ function pages(evs: Ev[], size: number): Ev[][] {
 }
 
 it('two APIs and two workers on overlapping pushes and files: no 5xx, no failed job, each event once, everyone rescored', async () => {
-  const env = serviceEnv(t.dbUrl, REDIS_URL, t.deps.config.queuePrefix, { INGEST_CHUNK_LINES: '500', LOG_LEVEL: 'warn' });
-  const [a1, a2, w1, w2] = await Promise.all([startService('api', env), startService('api', env), startService('worker', env), startService('worker', env)]);
-  procs.push(a1, a2, w1, w2);
+  const [a1, a2, w1, w2] = await Promise.all([world.start('api'), world.start('api'), world.start('worker'), world.start('worker')]);
   const key = await t.key('feed', { sources: ['hospital'] });
   const deadlocksBefore = (await watch.query(`SELECT deadlocks::int AS n FROM pg_stat_database WHERE datname = current_database()`)).rows[0].n;
 

@@ -4,11 +4,10 @@
 // The API's SIGTERM is in faults-api.test.ts.
 import pg from 'pg';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { createTestContext, type TestContext } from '../helpers/context.ts';
-import { ids, register } from '../helpers/ingest.ts';
+import type { TestContext } from '../helpers/context.ts';
+import { ids } from '../helpers/ingest.ts';
 import { auth } from '../helpers/people.ts';
-import { REDIS_URL } from '../helpers/env.ts';
-import { faultSize, killAll, report, serviceEnv, startService, waitUntil, type ServiceProcess } from '../helpers/service-process.ts';
+import { faultSize, openFaultWorld, report, waitUntil, type FaultWorld } from '../helpers/service-process.ts';
 
 const LINES = faultSize(20_000);
 const CHUNK = Math.max(500, Math.min(20_000, Math.floor(LINES / 20)));
@@ -20,32 +19,19 @@ const csv = (n: number, ref: string) =>
     ...Array.from({ length: n }, (_, i) => `${people[i % people.length]},admission,${when},${ref}-${i},id_document`),
   ].join('\n') + '\n';
 
+let world: FaultWorld;
 let t: TestContext;
 let watch: pg.Client;
-const procs: ServiceProcess[] = [];
-let env: Record<string, string>;
 
 beforeAll(async () => {
-  t = await createTestContext({ now: new Date().toISOString() });
-  await register(t, '', people);
-  watch = new pg.Client({ connectionString: t.ownerUrl });
-  watch.on('error', () => {});
-  await watch.connect();
   // The queues' own lock and stalled check (60 s, 30 s): a batch handed back must not need them.
-  env = serviceEnv(t.dbUrl, REDIS_URL, t.deps.config.queuePrefix, { INGEST_CHUNK_LINES: String(CHUNK), LOG_LEVEL: 'info' });
+  world = await openFaultWorld(people, { INGEST_CHUNK_LINES: String(CHUNK), LOG_LEVEL: 'info' });
+  ({ t, watch } = world);
 }, 60_000);
-afterAll(async () => {
-  await killAll(procs);
-  await watch?.end();
-  await t?.close();
-});
+afterAll(() => world?.close());
 
 const batchRow = async (id: string) => (await watch.query('SELECT status, records_done::int AS done FROM batches WHERE id = $1', [id])).rows[0];
-const start = async (role: 'worker') => {
-  const p = await startService(role, env);
-  procs.push(p);
-  return p;
-};
+const start = (role: 'worker') => world.start(role);
 
 it('a worker on SIGTERM commits its chunk, hands the batch back, exits 0; another resumes it at once', async () => {
   const key = await t.key('feed', { sources: ['hospital'] });

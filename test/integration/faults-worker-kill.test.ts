@@ -7,11 +7,10 @@
 // batches-kill.test.ts compares a kill between chunks with a clean run, rejects and repeats included.
 import pg from 'pg';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { createTestContext, type TestContext } from '../helpers/context.ts';
-import { ids, register } from '../helpers/ingest.ts';
+import type { TestContext } from '../helpers/context.ts';
+import { ids } from '../helpers/ingest.ts';
 import { auth } from '../helpers/people.ts';
-import { REDIS_URL } from '../helpers/env.ts';
-import { faultSize, killAll, report, serviceEnv, startService, waitUntil, type ServiceProcess } from '../helpers/service-process.ts';
+import { faultSize, openFaultWorld, report, waitUntil, type FaultWorld, type ServiceProcess } from '../helpers/service-process.ts';
 
 const LINES = faultSize(20_000);
 const CHUNK = Math.max(1000, Math.min(20_000, Math.floor(LINES / 10)));
@@ -34,24 +33,15 @@ function file(): string {
   return out.join('\n') + '\n';
 }
 
+let world: FaultWorld;
 let t: TestContext;
 let watch: pg.Client;
-const procs: ServiceProcess[] = [];
-let env: Record<string, string>;
 
 beforeAll(async () => {
-  t = await createTestContext({ now: new Date().toISOString() });
-  await register(t, '', [...people, X!, Y!]);
-  watch = new pg.Client({ connectionString: t.ownerUrl });
-  watch.on('error', () => {});
-  await watch.connect();
-  env = serviceEnv(t.dbUrl, REDIS_URL, t.deps.config.queuePrefix, { INGEST_CHUNK_LINES: String(CHUNK), QUEUE_LOCK_MS: String(LOCK_MS) });
+  world = await openFaultWorld([...people, X!, Y!], { INGEST_CHUNK_LINES: String(CHUNK), QUEUE_LOCK_MS: String(LOCK_MS) });
+  ({ t, watch } = world);
 }, 60_000);
-afterAll(async () => {
-  await killAll(procs);
-  await watch?.end();
-  await t?.close();
-});
+afterAll(() => world?.close());
 
 /** A connection holding `lockSql`'s row lock in an open transaction until released. */
 async function holdLock(lockSql: string, params: unknown[]) {
@@ -87,11 +77,7 @@ async function blockedBy(pid: number, ms: number, w: ServiceProcess): Promise<st
 }
 
 const batchRow = async (id: string) => (await watch.query('SELECT status, records_done::int AS done FROM batches WHERE id = $1', [id])).rows[0];
-const worker = async () => {
-  const w = await startService('worker', env);
-  procs.push(w);
-  return w;
-};
+const worker = () => world.start('worker');
 
 it(
   'a worker SIGKILLed while staging, mid-merge and while rescoring: the next one ends the batch, every line stored once, everyone rescored',

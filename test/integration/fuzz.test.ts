@@ -447,6 +447,7 @@ function validBody(op: Operation): fc.Arbitrary<{ payload?: string | Buffer; typ
   }
   if (!json) return fc.constant({});
   const example = json.example;
+  if (example === undefined) throw new Error(`${op.method} ${op.path}: the document gives its JSON body no example`);
   const body = Array.isArray(example)
     ? fc.array(validRecord(example[0] as Record<string, unknown>), { minLength: 1, maxLength: 4 })
     : validRecord(example as Record<string, unknown>);
@@ -644,7 +645,16 @@ beforeAll(async () => {
     deathDate: ['2026-06-01'],
     occurredAt: ['2026-06-01T09:30:00+08:00', '2026-06-14T23:00:00Z'],
     servicePointId: ['SP-510104-01'],
-    'line:/v1/pensioners/bulk': [{ nationalId: people[3], name: '王某', regionCode: '510104', benefitStartDate: '2010-01-01', monthlyBenefit: '3000' }],
+    'line:/v1/pensioners/bulk': [
+      {
+        nationalId: people[3],
+        name: '王某',
+        regionCode: '510104',
+        benefitStartDate: '2010-01-01',
+        monthlyBenefit: '3000',
+        address: { village: '红星社区', street: '红星路12号' },
+      },
+    ],
     'line:/v1/feeds/{source}/batches': [
       { nationalId: people[4], kind: 'admission', occurredAt: '2026-06-01T09:30:00+08:00', sourceRef: 'ZY20260601-0042', identityCheck: 'id_document' },
     ],

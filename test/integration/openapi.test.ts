@@ -16,7 +16,7 @@ beforeAll(async () => {
 afterAll(async () => t?.close());
 
 // Served by plugins for the rendered docs, the pages' assets and the queue view (Bull Board's own routes), not API routes.
-const INFRASTRUCTURE = /^\/(docs\/|staff\/|dashboard\/|admin\/queues|admin\/sign-in\.js)/;
+const INFRASTRUCTURE = /^\/(docs\/|pages\/|staff\/|dashboard\/|admin\/queues|admin\/sign-in\.js)/;
 
 it('documents exactly the routes the app serves', () => {
   const doc = parse(readFileSync(new URL('../../openapi.yaml', import.meta.url), 'utf8')) as {

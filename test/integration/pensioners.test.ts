@@ -78,6 +78,77 @@ describe('registering pensioners', () => {
   });
 });
 
+describe('a stored address', () => {
+  const HOME = { village: '锦江区春熙路街道红星社区', street: '红星路二段12号3单元' };
+  const put = (id: string, over: Record<string, unknown>, key = bureau) =>
+    t.app.inject({ method: 'PUT', url: `/v1/pensioners/${id}`, headers: auth(key), payload: pensionerBody(over) });
+  const read = async (id: string, key = bureau) => (await t.app.inject({ method: 'GET', url: `/v1/pensioners/${id}`, headers: auth(key) })).json();
+
+  it('is stored on PUT, whole for the bureau, village shown and street masked for staff; audited as a write and a read', async () => {
+    const id = syntheticId();
+    expect((await put(id, { name: '王秀英', address: HOME })).statusCode).toBe(201);
+    expect((await read(id)).address).toEqual(HOME);
+    const seen = await read(id, staff);
+    expect(seen.address).toEqual({ village: HOME.village, street: '红星******' });
+    expect(JSON.stringify(seen)).not.toContain('12号');
+    const actions = await t.deps.db
+      .selectFrom('audit_log')
+      .innerJoin('pensioners', 'pensioners.id', 'audit_log.pensioner_id')
+      .select(['action', 'role'])
+      .where('pensioners.national_id', '=', id)
+      .orderBy('audit_log.id')
+      .execute();
+    expect(actions).toEqual([
+      { action: 'pensioner.create', role: 'bureau' },
+      { action: 'pensioner.read', role: 'bureau' },
+      { action: 'pensioner.read', role: 'staff' },
+    ]);
+  });
+
+  it('stays when a record is sent again without one, is removed by null, and is none for people registered without one', async () => {
+    const id = syntheticId();
+    await put(id, { address: { village: '双流区永安镇白果村', street: '  ' } });
+    expect((await read(id)).address).toEqual({ village: '双流区永安镇白果村', street: null });
+    await put(id, { monthlyBenefit: '3300' });
+    expect((await read(id)).address).toEqual({ village: '双流区永安镇白果村', street: null });
+    await put(id, { address: null });
+    expect((await read(id)).address).toBeNull();
+  });
+
+  it('refuses a blank village, an unknown address field or an over-long street, writing nothing', async () => {
+    const id = syntheticId();
+    const cases: [unknown, string][] = [
+      [{ village: '   ' }, 'invalid_address'],
+      [{ village: '白果村', house: '3' }, 'invalid_request'],
+      [{ village: '白果村', street: 'x'.repeat(201) }, 'invalid_request'],
+      [{ street: '红星路' }, 'invalid_request'],
+      ['白果村', 'invalid_request'],
+    ];
+    for (const [address, code] of cases) {
+      const res = await put(id, { address });
+      expect(res.statusCode, JSON.stringify(address)).toBe(400);
+      expect(res.json().error.code).toBe(code);
+    }
+    expect((await t.app.inject({ method: 'GET', url: `/v1/pensioners/${id}`, headers: auth(bureau) })).statusCode).toBe(404);
+  });
+
+  it('comes with bulk lines too, a bad one rejected by line', async () => {
+    const [a, b] = [syntheticId(), syntheticId()];
+    const lines = [
+      { nationalId: a, ...pensionerBody({ address: HOME }) },
+      { nationalId: b, ...pensionerBody({ address: { village: '' } }) },
+    ];
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/v1/pensioners/bulk',
+      headers: { ...auth(bureau), 'content-type': 'application/x-ndjson' },
+      payload: lines.map((l) => JSON.stringify(l)).join('\n'),
+    });
+    expect(res.json()).toMatchObject({ created: 1, rejected: [{ line: 2, code: 'invalid_field' }] });
+    expect((await read(a)).address).toEqual(HOME);
+  });
+});
+
 describe('keys, roles and regions', () => {
   it('401 without or with an unknown key, 403 for a wrong role', async () => {
     const id = syntheticId();

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { makeNationalId } from '../../src/domain/national-id.ts';
-import { maskName, maskPersonalText } from '../../src/domain/masking.ts';
+import { maskAddress, maskName, maskPersonalText, maskStreet } from '../../src/domain/masking.ts';
 
 describe('maskPersonalText', () => {
   it('masks the name, phone and national ID of a note as the issue reported it', () => {
@@ -27,6 +27,33 @@ describe('maskPersonalText', () => {
       fc.property(filler, mobile, filler, nationalId, filler, name, filler, (a, m, b, id, c, n, d) => {
         const out = maskPersonalText(`${a}${m}${b}${id}${c}${n}${d}`, n);
         return !out.includes(m) && !out.includes(id) && !out.includes(n) && out.includes(maskName(n));
+      }),
+    );
+  });
+});
+
+describe('maskAddress', () => {
+  it('shows the village or community, and hides the street and house number', () => {
+    expect(maskAddress({ village: '锦江区春熙路街道红星社区', street: '红星路二段12号3单元' }, '王秀英')).toEqual({
+      village: '锦江区春熙路街道红星社区',
+      street: '红星******',
+    });
+    expect(maskAddress({ village: '双流区永安镇白果村', street: null })).toEqual({ village: '双流区永安镇白果村', street: null });
+    expect(maskStreet('12号')).toBe('***');
+    expect(maskStreet('１２号')).toBe('***');
+  });
+
+  it('masks a village written with the person’s name or a phone in it, as notes are', () => {
+    expect(maskAddress({ village: '白果村 王秀英家 13800138000', street: null }, '王秀英').village).toBe('白果村 王*家 138****8000');
+  });
+
+  it('never shows a digit of the street, nor more than its first two characters, nor its length past eight', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: fc.constantFrom('路', '街', '号', '单', '元', '1', '2', '９', ' ', '-', 'A') }), (street) => {
+        const out = maskStreet(street);
+        const chars = [...out];
+        const shown = chars.every((c, i) => c === '*' || (i < 2 && c === [...street.trim()][i]));
+        return !/\p{N}/u.test(out) && chars.length <= 8 && shown;
       }),
     );
   });

@@ -15,6 +15,8 @@ export interface CertificationRow {
   name: string;
   region_code: string;
   phone: string | null;
+  address_village: string | null;
+  address_street: string | null;
   birth_date: string;
   benefit_start_date: string;
   monthly_benefit_fen: string;
@@ -50,7 +52,7 @@ const FROM_VIEW = `
   JOIN certifications c ON c.pensioner_id = p.id${OPEN_CHECK}`;
 
 const SELECT_VIEW = `
-  SELECT p.id::text AS pensioner_id, p.national_id, p.name, p.region_code, p.phone, p.birth_date,
+  SELECT p.id::text AS pensioner_id, p.national_id, p.name, p.region_code, p.phone, p.address_village, p.address_street, p.birth_date,
     p.benefit_start_date, p.monthly_benefit_fen::text AS monthly_benefit_fen, p.pension_type, p.legacy_certified_at,
     ${CERTIFICATION_COLUMNS}${FROM_VIEW}`;
 

@@ -45,7 +45,10 @@ export type QueueStatus = 'open' | 'claimed' | 'resolved';
 /** What staff need beside a check to act on it: how to reach the person, when the time runs out, what was last seen. */
 export interface CheckContextRow {
   pensioner_id: string;
+  name: string;
   phone: string | null;
+  address_village: string | null;
+  address_street: string | null;
   state: 'active' | 'death_reported' | 'deceased' | 'detained' | 'ineligible' | 'under_review' | null;
   due_from: string | null;
   certified_until: string | null;
@@ -89,7 +92,7 @@ export function createManualCheckRepository() {
     async contexts(q: Executor, pensionerIds: string[]): Promise<CheckContextRow[]> {
       if (pensionerIds.length === 0) return [];
       const res = await sql<CheckContextRow>`
-        SELECT p.id::text AS pensioner_id, p.phone, c.state, c.due_from::text AS due_from, c.certified_until::text AS certified_until,
+        SELECT p.id::text AS pensioner_id, p.name, p.phone, p.address_village, p.address_street, c.state, c.due_from::text AS due_from, c.certified_until::text AS certified_until,
           COALESCE((SELECT json_agg(r) FROM (
             SELECT DISTINCT (e.occurred_at AT TIME ZONE 'Asia/Shanghai')::date::text AS date, e.source, e.kind, e.location
             FROM (SELECT * FROM events e WHERE e.pensioner_id = p.id ORDER BY e.occurred_at DESC LIMIT ${RECENT_SCAN}) e

@@ -4,6 +4,7 @@ import type { IsoDate } from '../../domain/calendar.ts';
 import { fixedReasons, urgencyLevel } from '../../domain/priority.ts';
 import { regionLabel } from '../service-point/service.ts';
 import { statusOf } from '../certification/view.ts';
+import { addressView } from '../pensioners/view.ts';
 import type { CheckContextRow, CheckRow } from './repository.ts';
 
 /** The status the caller sees: a claim whose time ran out is open again. */
@@ -41,7 +42,7 @@ export function checkView(row: CheckRow, now: Date, viewer: { keyId: string; mas
 }
 
 /**
- * What staff need to act on a check: the phone (masked for staff), the person's status and
+ * What staff need to act on a check: the phone and address (masked for staff), the person's status and
  * the day their certification runs out (`deadline`: payments are held after it), and the last
  * few distinct things seen of them, newest first, by Shanghai date.
  */
@@ -51,6 +52,7 @@ export function checkContextView(ctx: CheckContextRow | undefined, today: IsoDat
   const status = state && due_from && certified_until ? statusOf({ state, due_from, certified_until }, today) : state;
   return {
     phone: ctx.phone ? (masked ? maskPhone(ctx.phone) : ctx.phone) : null,
+    address: addressView(ctx, masked),
     certificationStatus: status,
     deadline: ctx.state === 'active' ? ctx.certified_until : null,
     recentEvidence: ctx.recent.map((e) => ({

@@ -3,7 +3,6 @@
 // cookie /admin/sign-in sets for a browser. Its assets come from its own package; the one
 // link to another host in its page (a web font) is taken out, and the CSP forbids any other.
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { readFileSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import { createBullBoard } from '@bull-board/api';
@@ -13,13 +12,17 @@ import { QUEUE_NAMES } from '../../infra/jobs.ts';
 import type { Queues } from '../../infra/queue.ts';
 import { errorBody, knownError } from '../../http/errors.ts';
 import { bearerKey } from '../../http/auth-plugin.ts';
+import { pageDocument, WEB_DIR } from '../../http/page-files.ts';
 
 export const QUEUE_BOARD_PATH = '/admin/queues';
 /** The cookie the sign-in form sets: the admin key itself, HttpOnly, for this browser session. */
 export const ADMIN_COOKIE = 'pension_admin_key';
 
-const SIGN_IN_HTML = readFileSync(path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'web', 'admin', 'sign-in.html'));
-const SIGN_IN_JS = readFileSync(path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'web', 'admin', 'sign-in.js'));
+const SIGN_IN_HTML = pageDocument(
+  { title: '任务队列 · 管理员登录', scripts: ['/admin/sign-in.js'] },
+  readFileSync(path.join(WEB_DIR, 'admin', 'sign-in.html'), 'utf8'),
+);
+const SIGN_IN_JS = readFileSync(path.join(WEB_DIR, 'admin', 'sign-in.js'));
 const OTHER_HOST_LINK = /<link[^>]+href="https?:\/\/[^"]*"[^>]*>/g;
 
 export interface QueueBoardDeps {

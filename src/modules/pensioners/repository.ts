@@ -22,6 +22,19 @@ async function assumeCertifications(q: Executor, rows: PensionerRecord[], result
     WHERE p.id = a.id`.execute(q);
 }
 
+/** The addresses sent with the rows stored (null removes one); a row sent without one keeps what is stored. */
+async function writeAddresses(q: Executor, rows: PensionerRecord[], result: UpsertResult[]): Promise<void> {
+  const byId = new Map(rows.map((r) => [r.nationalId, r]));
+  const sent = result.filter((r) => byId.get(r.nationalId)?.address !== undefined);
+  if (sent.length === 0) return;
+  const address = (r: UpsertResult) => byId.get(r.nationalId)!.address;
+  await sql`
+    UPDATE pensioners p SET address_village = a.village, address_street = a.street
+    FROM unnest(${sent.map((r) => r.id)}::bigint[], ${sent.map((r) => address(r)?.village ?? null)}::text[],
+      ${sent.map((r) => address(r)?.street ?? null)}::text[]) AS a(id, village, street)
+    WHERE p.id = a.id`.execute(q);
+}
+
 export function createPensionerRepository() {
   return {
     /**
@@ -48,6 +61,7 @@ export function createPensionerRepository() {
         RETURNING national_id, id::text AS id, (xmax = 0) AS inserted`.execute(q);
       const result = res.rows.map((r) => ({ nationalId: r.national_id, id: r.id, inserted: r.inserted }));
       await assumeCertifications(q, rows, result);
+      await writeAddresses(q, rows, result);
       return result;
     },
 

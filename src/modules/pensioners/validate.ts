@@ -3,6 +3,7 @@ import { parseNationalId, NATIONAL_ID_MESSAGES } from '../../domain/national-id.
 import { isIsoDate, isYearMonth, type IsoDate, type YearMonth } from '../../domain/calendar.ts';
 import { assumedCertification, type CycleRules } from '../../domain/cycle.ts';
 import { parseYuan } from '../../domain/money.ts';
+import type { Address } from '../../domain/masking.ts';
 import type { PensionerBodyT } from './schemas.ts';
 
 export interface PensionerRecord {
@@ -17,6 +18,8 @@ export interface PensionerRecord {
   pensionType: string;
   phone: string | null;
   legacyCertifiedAt: IsoDate | null;
+  /** Left out (undefined): the stored address stays; null: removed. */
+  address?: Address | null;
   /** Stored as the last certification when a new person comes without one (domain/cycle.ts). */
   assumedCertifiedAt: IsoDate;
 }
@@ -36,6 +39,8 @@ export function checkPensioner(nationalIdRaw: string, body: PensionerBodyT, toda
   const effective = body.benefitEffectiveMonth ?? null;
   if (effective !== null && !isYearMonth(effective))
     return { ok: false, code: 'invalid_month', message: 'benefitEffectiveMonth is not a real month (YYYY-MM)' };
+  const address = checkAddress(body.address);
+  if (address === false) return { ok: false, code: 'invalid_address', message: "address.village is blank: name the village or residents' community" };
   let fen: bigint;
   try {
     fen = parseYuan(body.monthlyBenefit);
@@ -55,7 +60,16 @@ export function checkPensioner(nationalIdRaw: string, body: PensionerBodyT, toda
       pensionType: body.pensionType ?? 'enterprise',
       phone: body.phone ?? null,
       legacyCertifiedAt: legacy,
+      ...(address !== undefined && { address }),
       assumedCertifiedAt: assumedCertification(body.benefitStartDate, today, cycle),
     },
   };
+}
+
+/** The address trimmed (a blank street is none); false when the village is blank. */
+function checkAddress(a: PensionerBodyT['address']): Address | null | undefined | false {
+  if (a === undefined || a === null) return a;
+  const village = a.village.trim();
+  if (village === '') return false;
+  return { village, street: a.street?.trim() || null };
 }

@@ -7,5 +7,10 @@ import { servePage } from '../../http/page-files.ts';
 const DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'web', 'staff');
 
 export async function staffPageRoutes(app: FastifyInstance) {
-  await servePage(app, { url: '/staff', dir: DIR, files: ['app.js', 'national-id.js', 'words.js', 'app.css'] });
+  await servePage(app, {
+    url: '/staff',
+    dir: DIR,
+    head: { title: '养老金资格认证 · 服务网点工作台', styles: ['/staff/app.css'], scripts: ['/staff/app.js'] },
+    files: ['app.js', 'national-id.js', 'words.js', 'app.css'],
+  });
 }

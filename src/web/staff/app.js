@@ -369,6 +369,7 @@ function taskFacts(c) {
   const add = (label, value) => facts.append(el('dt', { text: label }), el('dd', { text: value }));
   add('电话', c.phone ?? '未登记');
   add('所在地区', c.regionName ?? c.regionCode);
+  add('住址', c.address ? [c.address.village, c.address.street].filter(Boolean).join(' ') : '未登记');
   if (c.certificationStatus) add('认证状态', statusWords(c.certificationStatus));
   if (c.deadline) add('认证截止', plainDate(c.deadline));
   add('联系次数', c.attempts > 0 ? `已联系 ${c.attempts} 次未联系上` : '还没有联系过');
