@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { http, HttpResponse, delay } from 'msw';
 import { setupServer } from 'msw/node';
 import type { Worker } from 'bullmq';
+import { storeEvents } from '../helpers/stored-events.ts';
 import { createTestContext, type TestContext } from '../helpers/context.ts';
 import { auth, pensionerBody, syntheticId } from '../helpers/people.ts';
 import { createNotifyWorker } from '../../jobs/notify.ts';
@@ -178,6 +179,36 @@ describe('reminders through the SMS gateway', () => {
     const rows = await audited<{ pensioner_id: string; detail: { reason: string } }>('reminder.failed', 3);
     const reasons = Object.fromEntries(rows.map((r) => [r.pensioner_id, r.detail.reason]));
     expect(reasons).toEqual({ [rejected.pensionerId]: 'gateway_400', [nophone.pensionerId]: 'no_phone', [stale.pensionerId]: 'no_longer_due' });
+  });
+  it('sends nothing to a person reported dead or detained', async () => {
+    const reported = { nationalId: syntheticId('510104', '1952-02-12'), phone: '13800000006' };
+    const detained = { nationalId: syntheticId('510104', '1952-03-12'), phone: '13800000007' };
+    const keys = [await register(reported.nationalId, reported.phone), await register(detained.nationalId, detained.phone)];
+    // Reminders queued for them (as the sweep did while they were due) meet one death record
+    // (payment held until verified) and a pre-trial detention when they are sent.
+    await storeEvents(t, [
+      {
+        nationalId: reported.nationalId,
+        source: 'death',
+        kind: 'cremation',
+        occurredAt: '2026-06-14T12:00:00+08:00',
+        receivedAt: '2026-06-15T09:00:00+08:00',
+        deathDate: '2026-06-14',
+      },
+      {
+        nationalId: detained.nationalId,
+        source: 'judicial',
+        kind: 'pretrial_detention',
+        occurredAt: '2026-06-14T12:00:00+08:00',
+        receivedAt: '2026-06-15T09:00:00+08:00',
+      },
+    ]);
+    await queueReminders(t.deps.db, keys, t.deps.queues, { backoffMs: 50 });
+    for (const k of keys) expect(await settled(k)).toMatchObject({ status: 'failed', attempts: 1 });
+    expect([...sentTo(reported.phone), ...sentTo(detained.phone)]).toHaveLength(0);
+    const rows = await audited<{ pensioner_id: string; detail: { reason: string } }>('reminder.failed', 5);
+    const reasons = Object.fromEntries(rows.map((r) => [r.pensioner_id, r.detail.reason]));
+    expect(reasons).toMatchObject({ [keys[0]!.pensionerId]: 'death_reported', [keys[1]!.pensionerId]: 'detained' });
   });
 });
 

@@ -16,7 +16,7 @@
 //   2xx          → sent
 //   5xx, 408, 429, timeout, network error → attempt counted, error thrown: BullMQ retries
 //   other 4xx    → failed (the gateway refused it: retrying will not help)
-//   no phone, deceased, or no longer due (certified again since) → failed, with the reason audited
+//   no phone, deceased, death reported, detained or ineligible (the state is the reason), or no longer due (certified again since) → failed, reason audited
 // Jobs and logs carry ids only, never phones, national IDs or codes.
 import { createHash, randomBytes, randomInt, timingSafeEqual } from 'node:crypto';
 import { isRowId } from '../../domain/ids.ts';
@@ -29,6 +29,8 @@ import type { AuditWriter } from '../audit/repository.ts';
 import { isIsoDate, type IsoDate } from '../../domain/calendar.ts';
 import { REMINDER_CODE_VALID_DAYS, newReminderCode } from '../../domain/reminder-code.ts';
 import { createReminderRepository, roundOf, type ReminderKey, type StoredCode, type StoredReminderKey } from './repository.ts';
+
+const NOT_REMINDED = new Set(['deceased', 'death_reported', 'detained', 'ineligible']);
 
 export type { ReminderKey, StoredReminderKey };
 export type NotifyJobData = JobPayloads['notify'];
@@ -232,7 +234,10 @@ export function createReminderService(deps: {
           return { status: 'failed', reason, attempts: claim.attempts };
         };
         if (!who) return fail('no_pensioner');
-        if (who.state === 'deceased') return fail('deceased');
+        // Not asked to certify: the dead, a person whose death is being verified, or who is
+        // detained or serving a sentence (paid again only by verification or a resumption).
+        // Under review is asked: a face check of a person thought dead settles the question.
+        if (who.state && NOT_REMINDED.has(who.state)) return fail(who.state);
         if (who.due_from && who.due_from > r.dueFrom) return fail('no_longer_due');
         if (!who.phone) return fail('no_phone');
         const code = claim.pendingCode ?? (await newCode(tx, r));
