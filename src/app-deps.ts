@@ -151,10 +151,13 @@ export function createDeps(base: DepsBase): AppDeps {
   const pensionerRepo = createPensionerRepository();
   const benefits = createBenefitRepository();
   const fourEyes = createFourEyesService({ proposals: createProposalRepository(), clock });
+  const payrollRuns = createPayrollRunsRepository();
   const claims = createClaimService({
     transaction,
     repo: createClaimRepository(),
     benefits,
+    // What frozen runs paid wins over the replay of the rules.
+    frozenRunsPaid: (q, ids) => payrollRuns.paidByRuns(q, ids),
     // Late-bound: certification reconciles claims, and claims read decisions.
     decisions: (q, ids, now) => certification.decisions(q, ids, now),
     fourEyes,
@@ -259,11 +262,17 @@ export function createDeps(base: DepsBase): AppDeps {
   const evidencePartitions = createEvidencePartitionService({ transaction, clock, policy, repo: createEvidencePartitionRepository() });
   const reminders = createReminderService({ transaction, audit, clock, smsGatewayUrl: config.smsGatewayUrl });
   const payrollRepo = createPayrollRepository();
-  const payrollRuns = createPayrollRunsRepository();
   // Previews and frozen runs are read where lookups are (the standby when there is one); the
   // freeze writes, so it runs on the primary.
   const payroll = createPayrollService({ transaction: reads.transaction, repo: payrollRepo, runs: payrollRuns, certification, benefits });
-  const payrollFreeze = createPayrollFreezeService({ transaction, repo: payrollRepo, runs: payrollRuns, payroll, freezeDay: config.payrollFreezeDay });
+  const payrollFreeze = createPayrollFreezeService({
+    transaction,
+    repo: payrollRepo,
+    runs: payrollRuns,
+    payroll,
+    freezeDay: config.payrollFreezeDay,
+    reconcileClaims: claims.reconcileFor,
+  });
   const payrollExport = createPayrollExportService({ db: reads.db, runs: payrollRuns });
   const dueProcess = createDueProcessService({
     db,

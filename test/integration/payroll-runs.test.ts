@@ -169,6 +169,10 @@ describe('freezing the July run on 2026-06-20', () => {
       const august = (await get('/v1/payroll/2026-08')).json();
       expect(august).toMatchObject({ state: 'frozen', frozenAt: '2026-07-19T20:00:00.000Z' });
       expect(august.stops).toEqual([{ nationalId: ids.late, deathDate: '2026-06-22', overpaidMonths: 1, overpaymentAmount: '1500.00' }]);
+      // The frozen July run paid July after the death: the recovery ledger claims what the stop
+      // states (the replay alone would say July was stopped, the death being known by July's run).
+      const claims = (await get('/v1/claims?status=open')).json().items.filter((c: { nationalId: string }) => c.nationalId === ids.late);
+      expect(claims).toMatchObject([{ reason: 'death', amount: '1500.00', outstanding: '1500.00', status: 'open' }]);
       // A second run of the job the same month changes nothing.
       const again = await t.deps.queues.get('payroll-freeze').add('freeze', {});
       expect(

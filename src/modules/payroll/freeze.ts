@@ -3,7 +3,7 @@
 // exceptions (other holds, recertifications after a lapse, deaths, custody, new payees) are
 // decided person by person, in chunks, by the pure rule; then the run row is written with its
 // counts. Triggers keep it as it is from then on.
-import type { Transact } from '../../infra/database.ts';
+import type { Executor, Transact } from '../../infra/database.ts';
 import { addMonthsToMonth, firstDayOfMonth, monthOf, shanghaiDate, type YearMonth } from '../../domain/calendar.ts';
 import { runInstant } from '../../domain/payroll.ts';
 import type { RunLineAction } from '../../domain/payroll-run.ts';
@@ -23,6 +23,11 @@ export interface PayrollFreezeDeps {
   chunk?: number;
   /** Told how long each step took (the bench). */
   trace?: (step: string, ms: number) => void;
+  /**
+   * The recovery ledger, brought up to date for the people the run stops: the runs frozen
+   * before the death was known paid months the replay alone would not count.
+   */
+  reconcileClaims?: (q: Executor, ids: string[], now: Date, actor: string) => Promise<number>;
 }
 
 export interface FreezeResult {
@@ -53,6 +58,7 @@ export function createPayrollFreezeService(deps: PayrollFreezeDeps) {
       const exceptions = await timed('exceptions', () => repo.markExceptions(tx, { ...ctx.filter, nextRunDate }));
       const usual = await timed('paid as usual and plain lapses', () => runs.insertUsual(tx, month, ctx.filter.runDate));
       const counts: Record<RunLineAction, number> = { pay: usual.pay, hold: usual.hold, resumption: 0, stop: 0 };
+      const stopped: string[] = [];
       for (let after = '0'; ;) {
         const ids = await repo.exceptionIds(tx, after, chunk);
         if (ids.length === 0) break;
@@ -62,9 +68,12 @@ export function createPayrollFreezeService(deps: PayrollFreezeDeps) {
           ls.map((l) => ({ pensionerId: payee.id, nationalId: payee.national_id, regionCode: payee.region_code, ...l })),
         );
         for (const l of lines) counts[l.action]++;
+        stopped.push(...lines.filter((l) => l.action === 'stop').map((l) => l.pensionerId));
         await timed('insert decided', () => runs.insertLines(tx, month, lines));
       }
-      return { run: await timed('run', () => runs.insertRun(tx, month, now, frozenBy, counts)), exceptions };
+      const run = await timed('run', () => runs.insertRun(tx, month, now, frozenBy, counts));
+      await deps.reconcileClaims?.(tx, stopped, now, frozenBy);
+      return { run, exceptions };
     });
   }
 

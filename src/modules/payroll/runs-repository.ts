@@ -72,6 +72,25 @@ export function createPayrollRunsRepository() {
       return new Map(res.rows.map((r) => [r.month, r.frozen_at]));
     },
 
+    /**
+     * For each of `pensionerIds`, every frozen month and whether its run paid them (a 'pay'
+     * line): what the recovery ledger counts as paid, where the runs were frozen.
+     */
+    async paidByRuns(q: Q, pensionerIds: string[]): Promise<Map<string, Map<YearMonth, boolean>>> {
+      const out = new Map<string, Map<YearMonth, boolean>>();
+      if (pensionerIds.length === 0) return out;
+      const res = await sql<{ id: string; month: string; paid: boolean }>`
+        SELECT i.id::text AS id, r.month,
+          EXISTS (SELECT FROM payroll_run_lines l WHERE l.month = r.month AND l.pensioner_id = i.id AND l.action = 'pay') AS paid
+        FROM payroll_runs r CROSS JOIN unnest(${pensionerIds}::bigint[]) AS i(id)`.execute(q);
+      for (const r of res.rows) {
+        let months = out.get(r.id);
+        if (!months) out.set(r.id, (months = new Map()));
+        months.set(r.month, r.paid);
+      }
+      return out;
+    },
+
     /** Stores a run's lines computed person by person. */
     async insertLines(q: Q, month: YearMonth, lines: NewLine[]): Promise<void> {
       if (lines.length === 0) return;
