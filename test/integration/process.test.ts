@@ -20,8 +20,14 @@ const TSX = path.join(ROOT, 'node_modules/.bin/tsx');
 const dataDir = mkdtempSync(path.join(tmpdir(), 'pc-embedded-'));
 const pgPort = await freePort();
 
+// As `npm start` runs it: node with tsx's loader, not the tsx command, whose signal relay gives
+// the child 30 ms to acknowledge a signal and SIGKILLs it otherwise (exit 130 on a loaded machine).
 function start(env: Record<string, string>) {
-  const child = spawn(TSX, ['src/main.ts'], { cwd: ROOT, env: { ...process.env, DATABASE_URL: '', REDIS_URL: '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    cwd: ROOT,
+    env: { ...process.env, DATABASE_URL: '', REDIS_URL: '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   child.stdout.on('data', (d) => (out += d));
   child.stderr.on('data', (d) => (out += d));
