@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestContext, type TestContext } from '../helpers/context.ts';
 import { auth, registerPensioner, syntheticId } from '../helpers/people.ts';
-import { addReceivedEvents } from '../helpers/received-events.ts';
+import { storeEvents } from '../helpers/stored-events.ts';
 
 let t: TestContext;
 let bureau: string;
@@ -17,7 +17,7 @@ beforeAll(async () => {
   await registerPensioner(t.app, bureau, id, { lastCertifiedAt: '2025-03-01', monthlyBenefit: '2500.00' });
   // 2026-06-15: a hospital discharge on 06-12 (received 06-14) certifies them again.
   t.clock.set('2026-06-15T04:00:00Z');
-  await addReceivedEvents(t, [
+  await storeEvents(t, [
     {
       nationalId: id,
       source: 'hospital',

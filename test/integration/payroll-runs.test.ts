@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import iconv from 'iconv-lite';
 import { createTestContext, withClient, type TestContext } from '../helpers/context.ts';
 import { auth, registerPensioner, syntheticId } from '../helpers/people.ts';
-import { addReceivedEvents } from '../helpers/received-events.ts';
+import { storeEvents } from '../helpers/stored-events.ts';
 import { createPayrollFreezeWorker } from '../../jobs/payroll-freeze.ts';
 import { until } from '../helpers/until.ts';
 import { createPayrollFreezeService } from '../../src/modules/payroll/freeze.ts';
@@ -45,7 +45,7 @@ beforeAll(async () => {
   await registerPensioner(t.app, bureau, ids.resumed, { lastCertifiedAt: '2025-03-01', monthlyBenefit: '2000.00' });
   await registerPensioner(t.app, bureau, ids.late, { lastCertifiedAt: '2026-01-10', monthlyBenefit: '1500.00' });
   await registerPensioner(t.app, bureau, ids.mianyang, { lastCertifiedAt: '2026-04-01', regionCode: '510703', monthlyBenefit: '1234.56' });
-  await addReceivedEvents(t, [
+  await storeEvents(t, [
     {
       nationalId: ids.resumed,
       source: 'hospital',
@@ -128,7 +128,7 @@ describe('freezing the July run on 2026-06-20', () => {
   it('is not changed by a death received after the freeze; the August run carries the stop, July counted as overpaid', async () => {
     t.clock.set('2026-06-25T04:00:00Z');
     const before = (await get('/v1/payroll/2026-07')).json();
-    await addReceivedEvents(t, [
+    await storeEvents(t, [
       {
         nationalId: ids.late,
         source: 'death',

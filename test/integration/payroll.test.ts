@@ -1,11 +1,11 @@
 // GET /v1/payroll/{YYYY-MM}: holds, resumptions with back pay, stops with the overpayment,
 // region scoping. Evidence rows are stored with the instant they were received
-// (helpers/received-events.ts).
+// (helpers/stored-events.ts).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestContext, type TestContext } from '../helpers/context.ts';
 import { createRescoreWorker } from '../../jobs/rescore.ts';
 import { auth, registerPensioner, syntheticId } from '../helpers/people.ts';
-import { addReceivedEvents, type ReceivedEvent } from '../helpers/received-events.ts';
+import { storeEvents, type StoredEvent } from '../helpers/stored-events.ts';
 
 let t: TestContext;
 let bureau: string;
@@ -14,7 +14,7 @@ const ids: Record<string, string> = {};
 
 const register = (id: string, over: Record<string, unknown>) => registerPensioner(t.app, bureau, id, over);
 
-const addEvents = (events: ReceivedEvent[]) => addReceivedEvents(t, events);
+const addEvents = (events: StoredEvent[]) => storeEvents(t, events);
 
 async function payroll(month: string, key = bureau, query = '') {
   return t.app.inject({ method: 'GET', url: `/v1/payroll/${month}${query}`, headers: auth(key) });
