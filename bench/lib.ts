@@ -134,12 +134,19 @@ export async function loadPensioners(url: string, n: number, onProgress?: (done:
 
 /** Node flags the service runs with (Dockerfile, npm start): benches start it the same way. */
 export const SERVICE_NODE_FLAGS = ['--max-semi-space-size=64'];
+/**
+ * An API-only process runs with V8's default young generation (compose.yaml): it allocates a
+ * page at a time and must stay small while it streams an export; the 64 MB semi-space is for
+ * the processes that sweep.
+ */
+export const API_NODE_FLAGS: string[] = [];
 
 /** Runs a TypeScript entry point in its own Node process; an env value of `undefined` removes that variable. */
 export function startProcess(script: string, env: Record<string, string | undefined>): { child: ChildProcess; exited: Promise<number | null> } {
   const merged: Record<string, string | undefined> = { ...process.env, ...env };
   for (const k of Object.keys(merged)) if (merged[k] === undefined) delete merged[k];
-  const child = spawn(process.execPath, [...SERVICE_NODE_FLAGS, '--import', 'tsx', script], { env: merged, stdio: ['ignore', 'inherit', 'inherit'] });
+  const flags = merged.ROLE === 'api' ? API_NODE_FLAGS : SERVICE_NODE_FLAGS;
+  const child = spawn(process.execPath, [...flags, '--import', 'tsx', script], { env: merged, stdio: ['ignore', 'inherit', 'inherit'] });
   return { child, exited: new Promise((r) => child.on('exit', r)) };
 }
 

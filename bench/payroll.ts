@@ -59,6 +59,14 @@ try {
     UNION ALL
     SELECT id, 'judicial', 'custodial_sentence_start', 'bench-j-' || id, timestamptz '2026-05-10 10:00+08', 'id_document', NULL, timestamptz '2026-05-11 10:00+08', 'import:bench'
       FROM pensioners WHERE id % 1000 = 7`);
+  // Every person's benefit history as registration and the annual increases write it: the
+  // amount at the start, this year's increase (in force in July), and for 1% an adjustment that
+  // takes effect after July (not in force for the run).
+  await admin.query(`
+    INSERT INTO benefit_history (pensioner_id, effective_month, amount_fen, recorded_by)
+    SELECT id, '2015-01', monthly_benefit_fen - 5000, 'bench' FROM pensioners
+    UNION ALL SELECT id, '2026-01', monthly_benefit_fen, 'bench' FROM pensioners
+    UNION ALL SELECT id, '2026-08', monthly_benefit_fen + 1000, 'bench' FROM pensioners WHERE id % 100 = 50`);
   const config = loadConfig({ ...process.env, DATABASE_URL: serviceUrl(url), LOG_LEVEL: 'warn' });
   const database = createDatabase(config.databaseUrl!, { max: 4, applicationName: 'bench-payroll' });
   const queues = createQueues({
@@ -88,10 +96,13 @@ try {
           ORDER BY e.decided_at DESC LIMIT 1) b
         WHERE d.status IN ('certified', 'due') AND d.decided_at > timestamptz '2026-06-01 00:00+08' AND b.certified_until < date '2026-06-01'),
       stop AS (SELECT DISTINCT pensioner_id FROM decisions WHERE status = 'deceased' AND decided_at > timestamptz '2026-06-01 00:00+08'),
+      in_force AS (
+        SELECT DISTINCT ON (pensioner_id) pensioner_id, amount_fen FROM benefit_history WHERE effective_month <= '${MONTH}'
+        ORDER BY pensioner_id DESC, effective_month DESC),
       classified AS (
-        SELECT p.id, p.national_id, p.region_code, p.monthly_benefit_fen, c.state, c.certified_until, c.since, c.death_date,
+        SELECT p.id, p.national_id, p.region_code, coalesce(b.amount_fen, p.monthly_benefit_fen) AS monthly_benefit_fen, c.state, c.certified_until, c.since, c.death_date,
           (r.pensioner_id IS NOT NULL) AS resumed, (s.pensioner_id IS NOT NULL) AS stopped
-        FROM pensioners p JOIN certifications c ON c.pensioner_id = p.id
+        FROM pensioners p JOIN certifications c ON c.pensioner_id = p.id LEFT JOIN in_force b ON b.pensioner_id = p.id
         LEFT JOIN recert r ON r.pensioner_id = p.id LEFT JOIN stop s ON s.pensioner_id = p.id)
       INSERT INTO floor_lines (month, pensioner_id, national_id, region_code, action, status, since, months, amount_fen, death_date)
       SELECT '${MONTH}', id, national_id, region_code, 'pay', NULL::text, NULL::date, NULL::int, monthly_benefit_fen, NULL::date FROM classified
@@ -110,22 +121,42 @@ try {
     return { ms, rows: res.rowCount, counts };
   };
 
+  // Freeze and floor taken in turns, ROUNDS times each, and the best of each compared: on a
+  // shared machine one run of either can be slowed by its neighbours. Between rounds the frozen
+  // run is taken away again as the tables' owner with its triggers off (never done by the service).
   const load0 = (await import('node:os')).loadavg();
-  const floorBefore = await floor();
-  t0 = Date.now();
-  const steps: Record<string, number> = {};
-  const freezer = createPayrollFreezeService({
-    transaction: deps.transaction,
-    repo: createPayrollRepository(),
-    runs: createPayrollRunsRepository(),
-    payroll: deps.payroll,
-    freezeDay: 20,
-    trace: (step, ms) => (steps[step] = (steps[step] ?? 0) + ms),
-  });
-  const frozen = await freezer.freeze(MONTH, NOW, 'bench');
-  const freezeMs = Date.now() - t0;
-  const floorAfter = await floor();
-  const floorMs = Math.min(floorBefore.ms, floorAfter.ms);
+  const ROUNDS = Number(arg('rounds', '3'));
+  const freezer = (steps: Record<string, number>) =>
+    createPayrollFreezeService({
+      transaction: deps.transaction,
+      repo: createPayrollRepository(),
+      runs: createPayrollRunsRepository(),
+      payroll: deps.payroll,
+      freezeDay: 20,
+      trace: (step, ms) => (steps[step] = (steps[step] ?? 0) + ms),
+    });
+  const floors: Awaited<ReturnType<typeof floor>>[] = [];
+  const freezes: { ms: number; steps: Record<string, number>; exceptions: number }[] = [];
+  for (let round = 0; round < ROUNDS; round++) {
+    floors.push(await floor());
+    if (round > 0) {
+      await admin.query(`SET session_replication_role = replica`);
+      await admin.query(`DELETE FROM payroll_run_lines WHERE month = '${MONTH}'`);
+      await admin.query(`DELETE FROM payroll_runs WHERE month = '${MONTH}'`);
+      await admin.query(`RESET session_replication_role`);
+      await admin.query(`VACUUM payroll_run_lines`);
+    }
+    const steps: Record<string, number> = {};
+    t0 = Date.now();
+    const frozen = await freezer(steps).freeze(MONTH, NOW, 'bench');
+    freezes.push({ ms: Date.now() - t0, steps, exceptions: frozen.exceptions });
+  }
+  const best = freezes.reduce((a, b) => (b.ms < a.ms ? b : a));
+  const freezeMs = best.ms;
+  const steps = best.steps;
+  const frozen = { exceptions: best.exceptions };
+  const floorMs = Math.min(...floors.map((f) => f.ms));
+  const floorBefore = floors[0]!;
   const counts = (await admin.query(`SELECT action, count(*)::int AS n FROM payroll_run_lines GROUP BY action ORDER BY action`)).rows;
   await deps.audit.close();
   await queues.close();
@@ -168,11 +199,12 @@ try {
           loadAverageAtEnd: (await import('node:os')).loadavg().map((x) => Number(x.toFixed(2))),
           freeze: {
             seconds: secs(freezeMs),
+            runs: freezes.map((f) => secs(f.ms)),
             exceptions: frozen.exceptions,
             steps: Object.fromEntries(Object.entries(steps).map(([k, v]) => [k, secs(v)])),
             lines: counts,
           },
-          floor: { seconds: secs(floorMs), runs: [secs(floorBefore.ms), secs(floorAfter.ms)], lines: floorBefore.counts },
+          floor: { seconds: secs(floorMs), runs: floors.map((f) => secs(f.ms)), lines: floorBefore.counts },
           ratio: Number((freezeMs / floorMs).toFixed(2)),
           export: { idleRssMb, ...exports },
         },
