@@ -157,6 +157,7 @@ try {
   const frozen = { exceptions: best.exceptions };
   const floorMs = Math.min(...floors.map((f) => f.ms));
   const floorBefore = floors[0]!;
+  log(`freeze ${freezes.map((f) => secs(f.ms)).join(' / ')} s, floor ${floors.map((f) => secs(f.ms)).join(' / ')} s: ${(freezeMs / floorMs).toFixed(2)}×`);
   const counts = (await admin.query(`SELECT action, count(*)::int AS n FROM payroll_run_lines GROUP BY action ORDER BY action`)).rows;
   await deps.audit.close();
   await queues.close();

@@ -1,6 +1,7 @@
 // The amounts a frozen run pays the people paid as usual (one set-based statement): the amount
 // in force in the run's month from each person's benefit history — not a later adjustment, not
 // an earlier amount — and the registry's amount for a person with no history (a legacy import).
+// And the freeze leaves the planner knowing the lines it wrote (the export reads them next).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestContext, withClient, type TestContext } from '../helpers/context.ts';
 import { auth, registerPensioner, syntheticId } from '../helpers/people.ts';
@@ -55,5 +56,14 @@ describe('the pay lines of a frozen run', () => {
         .map((l) => [l.nationalId, l.amount]),
     );
     expect(Object.fromEntries(pay)).toEqual({ [ids.increased]: '1100.00', [ids.later]: '1000.00', [ids.noHistory]: '1234.56' });
+  });
+
+  it('leaves the statistics knowing the lines it wrote, for the export to read them in index order', async () => {
+    const { reltuples, lines } = await withClient(t.ownerUrl, async (c) => ({
+      reltuples: Number((await c.query(`SELECT reltuples FROM pg_class WHERE relname = 'payroll_run_lines'`)).rows[0].reltuples),
+      lines: Number((await c.query(`SELECT count(*) FROM payroll_run_lines`)).rows[0].count),
+    }));
+    expect(lines).toBe(3);
+    expect(reltuples).toBe(lines);
   });
 });

@@ -15,7 +15,7 @@ import { PAYROLL_CHUNK, type PayrollService } from './service.ts';
 export interface PayrollFreezeDeps {
   transaction: Transact;
   repo: Pick<PayrollRepository, 'markExceptions' | 'exceptionIds'>;
-  runs: Pick<PayrollRunsRepository, 'repeatableRead' | 'lockMonth' | 'run' | 'insertLines' | 'insertUsual' | 'insertRun'>;
+  runs: Pick<PayrollRunsRepository, 'repeatableRead' | 'lockMonth' | 'run' | 'insertLines' | 'insertUsual' | 'insertRun' | 'analyze'>;
   payroll: Pick<PayrollService, 'context' | 'decide'>;
   /** Day of the month before on which a month's run is frozen (PAYROLL_FREEZE_DAY). */
   freezeDay: number;
@@ -49,7 +49,7 @@ export function createPayrollFreezeService(deps: PayrollFreezeDeps) {
   /** Freezes the run of `month` as known at `now`; 409 when it is frozen or its run instant has passed. */
   async function freeze(month: YearMonth, now: Date, frozenBy: string): Promise<FreezeResult> {
     if (runInstant(month) <= now) throw conflict('run_date_passed', `the run of ${month} took place on ${firstDayOfMonth(month)}: it can no longer be frozen`);
-    return transaction(async (tx) => {
+    const result = await transaction(async (tx) => {
       await runs.repeatableRead(tx);
       await runs.lockMonth(tx, month);
       if (await runs.run(tx, month)) throw conflict('already_frozen', `the payroll run of ${month} is already frozen`);
@@ -75,6 +75,10 @@ export function createPayrollFreezeService(deps: PayrollFreezeDeps) {
       await deps.reconcileClaims?.(tx, stopped, now, frozenBy);
       return { run, exceptions };
     });
+    // The export reads the lines next: without statistics that know them it sorts the rest of
+    // the run for every page (migration 20261205T000000).
+    await timed('statistics', () => transaction((tx) => runs.analyze(tx)));
+    return result;
   }
 
   /** The month whose run is due to be frozen at `now` (on or after the freeze day of the month before), if any. */

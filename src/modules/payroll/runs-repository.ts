@@ -131,6 +131,11 @@ export function createPayrollRunsRepository() {
       return { pay: n('pay'), hold: n('hold') };
     },
 
+    /** Brings the planner's statistics of the run lines up to date (after a freeze wrote a month of them). */
+    async analyze(q: Q): Promise<void> {
+      await sql`SELECT payroll_run_analyze()`.execute(q);
+    },
+
     /** The run itself, with its counts; the last write of a freeze. */
     async insertRun(q: Q, month: YearMonth, frozenAt: Date, frozenBy: string, counts: Record<RunLineAction, number>): Promise<FrozenRun> {
       await sql`INSERT INTO payroll_runs (month, frozen_at, frozen_by, holds, resumptions, stops, paid)
