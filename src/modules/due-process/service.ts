@@ -1,9 +1,9 @@
 // Due process of status changes (policy 2026.3): a second key confirms a reported death, the
 // bureau reverses one, a released prisoner's payment resumes on application, and appeals are
 // filed and decided (an overturned one undoes the contested status, or certifies a person
-// whose payment lapsed for want of certification). Each action is stored as an event of source `due_process` and the
-// certification is recomputed in the same transaction, so it takes effect at once and the
-// lifecycle (a pure function of events) replays it.
+// whose payment lapsed for want of certification). Each action is stored as an event of
+// source `due_process` and the certification is recomputed in the same transaction, so it
+// takes effect at once and the lifecycle (a pure function of events) replays it.
 import { keysetPage } from '../../domain/paging.ts';
 import type { Clock } from '../../infra/clock.ts';
 import type { Executor, Transact } from '../../infra/database.ts';
