@@ -281,6 +281,7 @@ export function createDeps(base: DepsBase): AppDeps {
     pensionerRepo,
     certification,
     fourEyes,
+    resolveCertifiedChecks: manualCheckRepo.resolveCertified,
     audit,
     clock,
     policy,

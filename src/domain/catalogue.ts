@@ -16,9 +16,11 @@ export const TIERS: readonly Tier[] = ['strong', 'reference'];
  * - `custodial_sentence_start`, `release`: open and close a custodial period.
  * - `pretrial_detention`, `acquittal`: open and close a detention (held; paid back on acquittal)
  *   under a policy with `dueProcess`; stored only under older ones.
- * - `death_confirmation`, `death_reversal`, `resumption`, `reinstatement`: the bureau's own
- *   decisions (DUE_PROCESS_RECORDS), written by the service when a second key confirms a
- *   death, a death is reversed, payment resumes after release, or a person is re-instated.
+ * - `death_confirmation`, `death_reversal`, `resumption`, `reinstatement`,
+ *   `appeal_certification`: the bureau's own decisions (DUE_PROCESS_RECORDS), written by the
+ *   service when a second key confirms a death, a death is reversed, payment resumes after
+ *   release, a person is re-instated, or an appeal against a lapse (suspended or due) is
+ *   overturned, which certifies the person from the decision.
  * - `face_failed`: a failed face check; never evidence of life, never activity after a death;
  *   it opens a `self_service_failed` check for someone due or lapsed (modules/self-service).
  */
@@ -37,6 +39,7 @@ export const ROLES = [
   'death_reversal',
   'resumption',
   'reinstatement',
+  'appeal_certification',
 ] as const;
 export type Role = (typeof ROLES)[number];
 
@@ -48,13 +51,15 @@ export const STAFF_RECORDS: Readonly<Record<'staff_in_person' | 'staff_home_visi
 };
 
 /** The bureau's own decisions, written by the service under these names (policies with `dueProcess`). */
-export const DUE_PROCESS_RECORDS: Readonly<Record<'death_confirmation' | 'death_reversal' | 'resumption' | 'reinstatement', { source: string; kind: string }>> =
-  {
-    death_confirmation: { source: 'due_process', kind: 'death_confirmation' },
-    death_reversal: { source: 'due_process', kind: 'death_reversal' },
-    resumption: { source: 'due_process', kind: 'resumption' },
-    reinstatement: { source: 'due_process', kind: 'reinstatement' },
-  };
+export const DUE_PROCESS_RECORDS: Readonly<
+  Record<'death_confirmation' | 'death_reversal' | 'resumption' | 'reinstatement' | 'appeal_certification', { source: string; kind: string }>
+> = {
+  death_confirmation: { source: 'due_process', kind: 'death_confirmation' },
+  death_reversal: { source: 'due_process', kind: 'death_reversal' },
+  resumption: { source: 'due_process', kind: 'resumption' },
+  reinstatement: { source: 'due_process', kind: 'reinstatement' },
+  appeal_certification: { source: 'due_process', kind: 'appeal_certification' },
+};
 export type DueProcessRole = keyof typeof DUE_PROCESS_RECORDS;
 
 /** A decision of the bureau's (never evidence of life nor activity). */

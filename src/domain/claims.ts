@@ -12,6 +12,12 @@ import { runOutcome } from './payroll.ts';
 export type ClaimReason = 'death' | 'custody';
 export const CLAIM_STATUSES = ['open', 'notified', 'recovered', 'written_off', 'cancelled'] as const;
 export type ClaimStatus = (typeof CLAIM_STATUSES)[number];
+/**
+ * The statuses the contract lists a claim in. `cancelled` (the claim's reason is gone, e.g. a
+ * death reversed) is the service's own: a list without a status leaves it out, so clients that
+ * know the contract's four never meet it unless they ask for it.
+ */
+export const LISTED_CLAIM_STATUSES: readonly ClaimStatus[] = ['open', 'notified', 'recovered', 'written_off'];
 
 export interface ClaimMonth {
   month: YearMonth;

@@ -312,6 +312,9 @@ function comparePeriods(a: CertificationPeriod, b: CertificationPeriod): number 
   return a.decidedAt.getTime() - b.decidedAt.getTime();
 }
 
+/** The bureau's decisions that certify the person from their day. */
+const CERTIFYING_DECISIONS: ReadonlySet<Role | null> = new Set<Role>(['resumption', 'appeal_certification']);
+
 /**
  * Every way the pensioner was certified, oldest first, one per date and method: the legacy
  * certification (or benefit start), each auto-certification and each staff check.
@@ -336,9 +339,11 @@ function certificationPeriods(policy: Policy, facts: Facts, life: EvidenceEvent[
       decidedAt: a.decidedAt,
       eventId: a.datedBy,
     })),
-    // Staff saw the person; a resumption after release is applied for in person.
+    // Staff saw the person; a resumption after release is applied for in person; an appeal
+    // against a lapse is decided by the bureau on the proof brought to it (the contract's
+    // methods have no other name for a decision taken by staff: in_person, as a resumption).
     ...life
-      .filter((ev) => isStaffAliveRole(roleIn(policy, ev)) || roleIn(policy, ev) === 'resumption')
+      .filter((ev) => isStaffAliveRole(roleIn(policy, ev)) || CERTIFYING_DECISIONS.has(roleIn(policy, ev)))
       .map((ev) => {
         const certifiedAt = shanghaiDate(ev.occurredAt);
         const method: CertificationMethod = roleIn(policy, ev) === 'staff_home_visit' ? 'home_visit' : 'in_person';
@@ -374,7 +379,8 @@ function explainCertification(
  * - Certification date = the latest of: the legacy certification or benefit start (a new
  *   recipient is certified in their first payment month), the latest auto-certification, and
  *   the latest staff in-person/home check (staff saw the person: it certifies whatever its
- *   recorded identity check). Valid `cycleMonths`; due `reminderMonths` before the end so a
+ *   recorded identity check), resumption after release or appeal overturned against a lapse
+ *   (the bureau's decisions). Valid `cycleMonths`; due `reminderMonths` before the end so a
  *   reminder and a manual check can go out in time; suspended from the day after it ends.
  * - While a death stands (deceased or under review), nothing dated after the date of death
  *   certifies: that is exactly the evidence in doubt.

@@ -1,9 +1,13 @@
-// Kysely table types; one interface per table in migrations/.
+// Kysely table types; one interface per table in migrations/. A column with a default (or
+// that may be null) may be left out of an INSERT, no other; test/integration/db-types.test.ts
+// holds every table and column here to a migrated database's.
 import type { ColumnType, Generated } from 'kysely';
 
-type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
+type Timestamp = ColumnType<Date, Date | string, Date | string>;
 type DateCol = ColumnType<string, string, string>; // YYYY-MM-DD (pg date parsed as text)
 type Int8 = ColumnType<string, string | number | bigint, string | number | bigint>;
+/** A column of a frozen payroll run: written once, then refused any UPDATE by a trigger. */
+type Frozen<S, I = S> = ColumnType<S, I, never>;
 
 export interface ApiKeysTable {
   id: Generated<string>;
@@ -24,7 +28,7 @@ export interface PensionersTable {
   birth_date: DateCol;
   benefit_start_date: DateCol;
   monthly_benefit_fen: Int8;
-  pension_type: string;
+  pension_type: Generated<string>;
   phone: string | null;
   legacy_certified_at: DateCol | null;
   address_village: string | null;
@@ -43,10 +47,10 @@ export interface CertificationsTable {
   certified_until: DateCol | null;
   due_from: DateCol | null;
   method: string | null;
-  score: number;
+  score: Generated<number>;
   score_at: Timestamp | null;
   policy_version: string;
-  evidence: ColumnType<unknown, string, string>;
+  evidence: ColumnType<unknown, string | undefined, string>;
   death_date: DateCol | null;
   since: DateCol | null;
   updated_at: Generated<Date>;
@@ -176,12 +180,130 @@ export interface ProposalsTable {
   subject: string;
   region_code: string;
   pensioner_id: Int8 | null;
-  payload: ColumnType<Record<string, unknown>, string, string>;
+  payload: ColumnType<Record<string, unknown>, string | undefined, string>;
   proposed_by: string;
   proposed_at: Timestamp;
   checked_by: string | null;
   checked_at: Timestamp | null;
   check_payload: ColumnType<Record<string, unknown> | null, string | null, string | null>;
+}
+
+export interface RescorePendingTable {
+  pensioner_id: Int8;
+  since: Generated<Date>;
+}
+
+export interface BatchTouchedTable {
+  batch_id: string;
+  seq: number;
+  /** bigint[]: the driver gives text. */
+  pensioner_ids: ColumnType<string[], (string | number | bigint)[], (string | number | bigint)[]>;
+}
+
+/** Which (source, source_ref) were ever stored: exactly-once across the evidence partitions. */
+export interface EventIdentitiesTable {
+  source: string;
+  source_ref: string;
+}
+
+/** Events a stored decision was taken from, kept when their month is retired. */
+export interface DecisionEventsTable {
+  id: Int8;
+  pensioner_id: Int8;
+  source: string;
+  kind: string;
+  source_ref: string;
+  occurred_at: Timestamp;
+  identity_check: string;
+  location: string | null;
+  death_date: DateCol | null;
+  batch_id: string | null;
+  received_at: Timestamp;
+  received_via: string | null;
+  retired_at: Generated<Date>;
+}
+
+export interface AppealsTable {
+  id: Generated<string>;
+  pensioner_id: Int8;
+  region_code: string;
+  filed_by: 'pensioner' | 'heir' | 'agent';
+  grounds: string;
+  decision_at: Timestamp;
+  contested_status: string;
+  status: 'open' | 'decided';
+  filed_at: Timestamp;
+  filed_key: string;
+  deadline: DateCol;
+  outcome: 'upheld' | 'overturned' | null;
+  reason: string | null;
+  decided_at: Timestamp | null;
+  decided_key: string | null;
+}
+
+export interface BenefitHistoryTable {
+  pensioner_id: Int8;
+  /** YYYY-MM */
+  effective_month: string;
+  amount_fen: Int8;
+  recorded_at: ColumnType<Date, Date | string | undefined, Date | string>;
+  recorded_by: string;
+}
+
+export interface ClaimsTable {
+  id: Generated<Int8>;
+  pensioner_id: Int8;
+  region_code: string;
+  reason: 'death' | 'custody';
+  /** "death", or the sentence's start date. */
+  period_key: string;
+  amount_fen: Int8;
+  repaid_fen: Generated<Int8>;
+  offset_fen: Generated<Int8>;
+  written_off_fen: Generated<Int8>;
+  status: 'open' | 'notified' | 'recovered' | 'written_off' | 'cancelled';
+  basis: ColumnType<unknown, string, string>;
+  opened_at: Timestamp;
+  notified_at: Timestamp | null;
+  closed_at: Timestamp | null;
+  updated_at: Timestamp;
+}
+
+/** A claim's history: appended, never changed. */
+export interface ClaimEventsTable {
+  id: Generated<Int8>;
+  claim_id: Int8;
+  at: Timestamp;
+  kind: string;
+  amount_fen: Int8 | null;
+  reason: string | null;
+  actor: string;
+  detail: ColumnType<unknown, string | null | undefined, never>;
+}
+
+export interface PayrollRunsTable {
+  /** YYYY-MM */
+  month: Frozen<string>;
+  frozen_at: Frozen<Date, Date | string>;
+  frozen_by: Frozen<string>;
+  holds: Frozen<number, number | undefined>;
+  resumptions: Frozen<number, number | undefined>;
+  stops: Frozen<number, number | undefined>;
+  paid: Frozen<number, number | undefined>;
+}
+
+export interface PayrollRunLinesTable {
+  month: Frozen<string>;
+  pensioner_id: Frozen<string, string | number | bigint>;
+  national_id: Frozen<string>;
+  region_code: Frozen<string>;
+  action: Frozen<'pay' | 'hold' | 'resumption' | 'stop'>;
+  status: Frozen<string | null, string | null | undefined>;
+  since: Frozen<string | null, string | null | undefined>;
+  months: Frozen<number | null, number | null | undefined>;
+  /** bigint: the driver gives text. */
+  amount_fen: Frozen<string, string | number | bigint | undefined>;
+  death_date: Frozen<string | null, string | null | undefined>;
 }
 
 export interface DB {
@@ -197,4 +319,14 @@ export interface DB {
   reminders: RemindersTable;
   audit_log: AuditLogTable;
   proposals: ProposalsTable;
+  rescore_pending: RescorePendingTable;
+  batch_touched: BatchTouchedTable;
+  event_identities: EventIdentitiesTable;
+  decision_events: DecisionEventsTable;
+  appeals: AppealsTable;
+  benefit_history: BenefitHistoryTable;
+  claims: ClaimsTable;
+  claim_events: ClaimEventsTable;
+  payroll_runs: PayrollRunsTable;
+  payroll_run_lines: PayrollRunLinesTable;
 }

@@ -22,8 +22,8 @@ interface Claim {
   history: { event: string; amount: string | null; reason: string | null }[];
 }
 
-async function claimsOf(nationalId: string, key = bureau): Promise<Claim[]> {
-  const res = await t.app.inject({ method: 'GET', url: '/v1/claims?limit=1000', headers: auth(key) });
+async function claimsOf(nationalId: string, key = bureau, status?: string): Promise<Claim[]> {
+  const res = await t.app.inject({ method: 'GET', url: `/v1/claims?limit=1000${status ? `&status=${status}` : ''}`, headers: auth(key) });
   expect(res.statusCode).toBe(200);
   return (res.json().items as Claim[]).filter((c) => c.nationalId === nationalId);
 }
@@ -75,7 +75,9 @@ describe('a death makes a claim of the months paid after it, summed from the ben
     await storeEvents(t, [
       { nationalId: id, source: 'service_point', kind: 'in_person', occurredAt: '2026-06-10T10:00:00+08:00', receivedAt: '2026-06-10T10:00:00+08:00' },
     ]);
-    [claim] = await claimsOf(id);
+    // `cancelled` is not among the contract's statuses: listed only when asked for.
+    expect(await claimsOf(id)).toEqual([]);
+    [claim] = await claimsOf(id, bureau, 'cancelled');
     expect(claim).toMatchObject({ status: 'cancelled' });
     expect(claim!.history.map((h) => h.event)).toEqual(['opened', 'amended', 'amended', 'cancelled']);
     expect(claim!.history.at(-1)!.reason).toBe('the death no longer stands');
@@ -174,6 +176,11 @@ describe('repayments, notice, write-off', () => {
     expect(res.json().items.map((c: Claim) => c.status)).toEqual(['recovered']);
     expect((await t.app.inject({ method: 'GET', url: '/v1/claims?region=5107', headers: auth(bureau) })).json().items).toEqual([]);
     expect((await t.app.inject({ method: 'GET', url: '/v1/claims?status=lost', headers: auth(bureau) })).statusCode).toBe(400);
+    // Without a status, the contract's statuses only; a cancelled claim (its reason gone) when asked for.
+    const all = (await t.app.inject({ method: 'GET', url: '/v1/claims?limit=1000', headers: auth(bureau) })).json().items.map((c: Claim) => c.status);
+    expect([...new Set(all)].sort()).toEqual(['open', 'recovered', 'written_off']);
+    const cancelled = (await t.app.inject({ method: 'GET', url: '/v1/claims?status=cancelled', headers: auth(bureau) })).json().items;
+    expect(cancelled.map((c: Claim) => c.status)).toEqual(['cancelled']);
     const report = await t.app.inject({ method: 'GET', url: '/v1/reports/claims', headers: auth(bureau) });
     expect(report.statusCode).toBe(200);
     expect(report.json().rows).toEqual([{ regionCode: '510105', age: 'under_90_days', claims: 1, outstanding: '8000.00' }]);

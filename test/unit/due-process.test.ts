@@ -1,5 +1,6 @@
 // Due process (policy 2026.3): a death is held, verified, then stopped; detention holds;
-// a sentence makes the person ineligible; a resumption after release resumes. Pure rules.
+// a sentence makes the person ineligible; a resumption after release resumes; an appeal
+// overturned against a lapse certifies. Pure rules.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { EvidenceEvent, IdentityCheck } from '../../src/domain/evidence.ts';
@@ -131,6 +132,29 @@ describe('custody', () => {
     expect(d.status).toBe('certified');
     expect(d.custodialPeriods[0]!.annulledAt).toEqual(reinstated.receivedAt);
     expect(run(f, '2026-07')).toEqual({ action: 'resumption', backPayMonths: 2, backPayAmountFen: 2n * BENEFIT });
+  });
+});
+
+describe('an appeal against a lapse', () => {
+  // Certified until 2026-01-20, suspended from the day after; the bureau overturns the appeal on 2026-04-10.
+  const lapsed = (events: EvidenceEvent[]): Facts => ({ ...facts(events), benefitStartDate: '2024-01-01', legacyCertifiedAt: '2025-01-20' });
+  it('overturned, certifies from the decision (a decision taken by staff: in_person); the held months are paid back', () => {
+    expect(decide(policy, lapsed([]), at('2026-04-01T00:00:00Z')).status).toBe('suspended');
+    const overturned = ev('due_process', 'appeal_certification', '2026-04-10T04:00:00Z', 'none');
+    const f = lapsed([overturned]);
+    expect(decide(policy, f, at('2026-04-10T05:00:00Z'))).toMatchObject({
+      status: 'certified',
+      method: 'in_person',
+      certifiedAt: '2026-04-10',
+      certifiedUntil: '2027-04-10',
+    });
+    expect(run(f, '2026-05')).toEqual({ action: 'resumption', backPayMonths: 3, backPayAmountFen: 3n * BENEFIT });
+  });
+  it('is no evidence of life against a death: dated after it, it certifies nothing', () => {
+    const cremation = ev('death', 'cremation', '2026-03-10T04:00:00Z', 'id_document', { deathDate: '2026-03-08' });
+    const dereg = ev('death', 'household_deregistration', '2026-03-11T04:00:00Z');
+    const overturned = ev('due_process', 'appeal_certification', '2026-04-10T04:00:00Z', 'none');
+    expect(decide(policy, lapsed([cremation, dereg, overturned]), at('2026-04-11T00:00:00Z'))).toMatchObject({ status: 'deceased', review: null });
   });
 });
 

@@ -65,6 +65,7 @@ const CONTRACT: [string, string, number, 'S' | 'R' | '-'][] = [
   ['due_process', 'death_reversal', 0, '-'],
   ['due_process', 'resumption', 0, '-'],
   ['due_process', 'reinstatement', 0, '-'],
+  ['due_process', 'appeal_certification', 0, '-'],
 ];
 
 describe('default policy', () => {

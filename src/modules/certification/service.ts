@@ -63,6 +63,12 @@ export type ReconcileClaims = (q: Q, people: { pensionerId: string; regionCode: 
 const mayOwe = (d: Decision, before: StoredOutcome | undefined) =>
   d.deathDate !== null || d.custodialPeriods.length > 0 || !!before?.death_date || before?.status === 'deceased' || before?.status === 'ineligible';
 
+/** What a decision keeps beside its outcome: the review it opened, and the reason given by its caller. */
+function decisionDetail(d: Decision, given: Record<string, unknown> | undefined): Record<string, unknown> | undefined {
+  const detail = { ...(d.review ? { review: d.review } : {}), ...given };
+  return Object.keys(detail).length ? detail : undefined;
+}
+
 export interface CertificationServiceDeps {
   repo: Pick<CertificationRepository, 'current' | 'save'>;
   facts: Pick<FactsRepository, 'facts'>;
@@ -84,9 +90,10 @@ export function createCertificationService(deps: CertificationServiceDeps) {
 
     /**
      * `sweep`: no fact is new, only time passed; claims are then reconciled only for outcomes
-     * that changed (time alone makes no run paid that was not owed).
+     * that changed (time alone makes no run paid that was not owed). `detail`: why, kept with
+     * the decisions that change (an appeal decided).
      */
-    async rescore(q: Q, pensionerIds: string[], now: Date, actor: string, opts: { sweep?: boolean } = {}) {
+    async rescore(q: Q, pensionerIds: string[], now: Date, actor: string, opts: { sweep?: boolean; detail?: Record<string, unknown> } = {}) {
       if (pensionerIds.length === 0) return { changed: 0, needs: [] as PersonNeed[] };
       // In sequence: `q` is usually a transaction, whose one connection takes one query at a time.
       const facts = await deps.facts.facts(q, pensionerIds);
@@ -115,7 +122,7 @@ export function createCertificationService(deps: CertificationServiceDeps) {
           regionCode: d.regionCode,
           state: d.state,
           status: d.decision.status,
-          history: d.changed ? { detail: d.decision.review ? { review: d.decision.review } : undefined, knownEventIds: d.events.map((e) => e.id) } : undefined,
+          history: d.changed ? { detail: decisionDetail(d.decision, opts.detail), knownEventIds: d.events.map((e) => e.id) } : undefined,
         })),
         now,
         actor,

@@ -173,10 +173,10 @@ export function createClaimRepository() {
     },
 
     /** Claims within `scope`, oldest first, a page at a time. */
-    async list(q: Q, f: { status?: ClaimStatus; scope: string | null; limit: number; afterId?: string }): Promise<ClaimRow[]> {
+    async list(q: Q, f: { statuses: readonly ClaimStatus[]; scope: string | null; limit: number; afterId?: string }): Promise<ClaimRow[]> {
       const res = await sql<ClaimRow>`
         SELECT ${CLAIM_COLUMNS} FROM claims c JOIN pensioners p ON p.id = c.pensioner_id
-        WHERE ${inRegionSql('c.region_code', f.scope)} AND ${f.status ? sql`c.status = ${f.status}` : sql`true`}
+        WHERE ${inRegionSql('c.region_code', f.scope)} AND c.status = any(${[...f.statuses]}::text[])
           AND ${f.afterId ? sql`c.id > ${f.afterId}::bigint` : sql`true`}
         ORDER BY c.id LIMIT ${f.limit}`.execute(q);
       return res.rows;

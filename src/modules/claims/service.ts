@@ -5,7 +5,7 @@ import type { Executor, Transact } from '../../infra/database.ts';
 import type { Clock } from '../../infra/clock.ts';
 import { isIsoDate, monthOf, shanghaiDate, type YearMonth } from '../../domain/calendar.ts';
 import { constantBenefit } from '../../domain/benefit-history.ts';
-import { claimsOwed, reconcileClaims, replayedPaid, settledStatus, type ClaimStatus, type PaidIn } from '../../domain/claims.ts';
+import { claimsOwed, reconcileClaims, replayedPaid, settledStatus, LISTED_CLAIM_STATUSES, type ClaimStatus, type PaidIn } from '../../domain/claims.ts';
 import { conflict, invalid, notFound } from '../../domain/errors.ts';
 import type { Decision } from '../../domain/lifecycle.ts';
 import { formatYuan, parseYuan } from '../../domain/money.ts';
@@ -176,9 +176,11 @@ export function createClaimService(deps: ClaimServiceDeps) {
     },
 
     /** A page of claims within `scope`, in id order, each with its history; `nextAfter` is the last id when more follow. */
+    /** Claims in `status`, or without one in the contract's statuses (a cancelled one only when asked for). */
     async list(f: { status?: ClaimStatus; scope: string | null; limit: number; afterId?: string }, who: Principal) {
+      const statuses = f.status ? [f.status] : LISTED_CLAIM_STATUSES;
       const { rows, events } = await deps.transaction(async (trx) => {
-        const rows = (await repo.list(trx, { ...f, limit: f.limit + 1 })).slice(0, f.limit + 1);
+        const rows = (await repo.list(trx, { statuses, scope: f.scope, limit: f.limit + 1, afterId: f.afterId })).slice(0, f.limit + 1);
         return {
           rows,
           events: await repo.events(

@@ -1,8 +1,9 @@
 // Due process of status changes (policy 2026.3): a second key confirms a reported death, the
 // bureau reverses one, a released prisoner's payment resumes on application, and appeals are
-// filed and decided. Each action is stored as an event of source `due_process` and the
-// certification is recomputed in the same transaction, so it takes effect at once and the
-// lifecycle (a pure function of events) replays it.
+// filed and decided (an overturned one undoes the contested status, or certifies a person
+// whose payment lapsed for want of certification). Each action is stored as an event of
+// source `due_process` and the certification is recomputed in the same transaction, so it
+// takes effect at once and the lifecycle (a pure function of events) replays it.
 import { keysetPage } from '../../domain/paging.ts';
 import type { Clock } from '../../infra/clock.ts';
 import type { Executor, Transact } from '../../infra/database.ts';
@@ -12,6 +13,7 @@ import type { Decision } from '../../domain/lifecycle.ts';
 import { maskIdsInText, maskNationalId } from '../../domain/masking.ts';
 import { viaKey } from '../../domain/origin.ts';
 import type { Policy } from '../../domain/policy.ts';
+import { NEED_REASONS } from '../../domain/priority.ts';
 import { narrowRegion } from '../../domain/region.ts';
 import { conflict, invalid, notFound } from '../../domain/errors.ts';
 import type { Principal } from '../../domain/principal.ts';
@@ -29,6 +31,15 @@ export interface DueProcessDeps {
   pensionerRepo: Pick<PensionerRepository, 'findByNationalId'>;
   certification: Pick<CertificationService, 'rescore' | 'decisions'>;
   fourEyes: FourEyesService;
+  /** Answers checks as a certification does; given the deciding key, they are answered by it. */
+  resolveCertifiedChecks: (
+    q: Executor,
+    pensionerIds: string[],
+    reasons: readonly string[],
+    now: Date,
+    outcome: string,
+    keyId: string,
+  ) => Promise<{ id: string }[]>;
   audit: Pick<AuditWriter, 'record'>;
   clock: Clock;
   policy: Policy;
@@ -42,7 +53,7 @@ interface Person {
 
 /** The statuses a death stands (or is doubted) under: what a reversal or an overturned appeal undoes. */
 const DEATH_STATUSES = new Set(['death_reported', 'deceased', 'under_review']);
-/** What an overturned appeal does, by the status it contested now; nothing for the calendar's statuses. */
+/** What an overturned appeal does, by the status it contested now. */
 const OVERTURN: Record<string, DueProcessRole | undefined> = {
   death_reported: 'death_reversal',
   under_review: 'death_reversal',
@@ -50,6 +61,17 @@ const OVERTURN: Record<string, DueProcessRole | undefined> = {
   ineligible: 'reinstatement',
   detained: 'reinstatement',
 };
+/** The calendar's statuses without a certification: the lapse an appeal contests ("I was in hospital, here is the proof"). */
+const LAPSES = new Set(['due', 'suspended']);
+
+/**
+ * An overturned appeal against a lapse certifies the person from the decision, provided the
+ * appeal was about the lapse: one about a death since reversed does not certify by itself.
+ */
+function overturnOf(contested: string, current: string): DueProcessRole | undefined {
+  if (LAPSES.has(current)) return LAPSES.has(contested) ? 'appeal_certification' : undefined;
+  return OVERTURN[current];
+}
 
 export type AppealKey = readonly [deadline: string, id: string];
 
@@ -71,7 +93,7 @@ export function appealView(r: AppealRow, masked: boolean) {
 
 // Long only by its methods, each a short step; they share the deps closed over here.
 export function createDueProcessService(deps: DueProcessDeps) {
-  const { db, transaction, repo, pensionerRepo, certification, fourEyes, audit, clock, policy } = deps;
+  const { db, transaction, repo, pensionerRepo, certification, fourEyes, resolveCertifiedChecks, audit, clock, policy } = deps;
 
   async function person(nationalId: string, scope: string | null): Promise<Person> {
     const row = await pensionerRepo.findByNationalId(db, nationalId, scope);
@@ -85,12 +107,15 @@ export function createDueProcessService(deps: DueProcessDeps) {
     return (await certification.decisions(trx, [p.id], now)).get(p.id)!;
   }
 
-  /** Records the decision as an event and recomputes the certification, in the caller's transaction. */
-  async function apply(trx: Executor, p: Person, kind: DueProcessRole, now: Date, who: Principal) {
+  /**
+   * Records the decision as an event and recomputes the certification, in the caller's
+   * transaction; `detail` (why) is kept with the decision it changes.
+   */
+  async function apply(trx: Executor, p: Person, kind: DueProcessRole, now: Date, who: Principal, detail?: Record<string, unknown>) {
     const ref = await repo.insertDecision(trx, { pensionerId: p.id, kind, at: now, location: p.regionCode, receivedVia: viaKey(who.keyId) });
-    await certification.rescore(trx, [p.id], now, viaKey(who.keyId));
+    await certification.rescore(trx, [p.id], now, viaKey(who.keyId), { detail });
     const after = (await certification.decisions(trx, [p.id], now)).get(p.id)!;
-    return { ref, status: after.status };
+    return { ref, status: after.status, certifiedAt: after.certifiedAt };
   }
 
   /** One person's action by one key: found in scope, decided under lock, applied, audited. */
@@ -239,7 +264,12 @@ export function createDueProcessService(deps: DueProcessDeps) {
       return appealView(row, who.role === 'staff');
     },
 
-    /** Decides an appeal: an overturned one undoes the contested status at once (as a reversal or a re-instatement would). */
+    /**
+     * Decides an appeal: an overturned one undoes the contested status at once (as a reversal
+     * or a re-instatement would), or, against a lapse, certifies the person from the decision:
+     * their checks for want of certification are answered by the deciding key, as when staff
+     * see someone, and the next payroll pays back the months it held.
+     */
     async decideAppeal(id: string, body: { outcome: 'upheld' | 'overturned'; reason: string }, who: Principal) {
       const now = clock.now();
       const done = await transaction(async (trx) => {
@@ -250,17 +280,31 @@ export function createDueProcessService(deps: DueProcessDeps) {
         if (a.filed_key === who.keyId && body.outcome === 'overturned') throw conflict('same_actor', 'this key filed the appeal: another key must decide it');
         const p = { id: a.pensioner_id, nationalId: a.national_id, regionCode: a.region_code };
         const d = await lockedDecision(trx, p, now);
-        const kind = body.outcome === 'overturned' ? OVERTURN[d.status] : undefined;
-        const applied = kind ? await apply(trx, p, kind, now, who) : null;
+        const kind = body.outcome === 'overturned' ? overturnOf(a.contested_status, d.status) : undefined;
+        const resolvedChecks =
+          kind === 'appeal_certification' ? (await resolveCertifiedChecks(trx, [p.id], NEED_REASONS, now, 'certified', who.keyId)).map((c) => c.id) : [];
+        const why = { appeal: { id, outcome: body.outcome, reason: body.reason } };
+        const applied = kind ? await apply(trx, p, kind, now, who, why) : null;
         await repo.decideAppeal(trx, { id, outcome: body.outcome, reason: body.reason, at: now, keyId: who.keyId });
-        return { appeal: (await repo.appeal(trx, id, null))!, before: d.status, after: applied?.status ?? d.status };
+        return { appeal: (await repo.appeal(trx, id, null))!, before: d.status, after: applied?.status ?? d.status, applied, resolvedChecks };
       });
+      const { applied, resolvedChecks } = done;
       await audit.record({
         keyId: who.keyId,
         role: who.role,
         action: 'appeal.decide',
         pensionerId: done.appeal.pensioner_id,
-        detail: { appealId: id, at: now.toISOString(), outcome: body.outcome, before: done.before, after: done.after },
+        detail: {
+          keyName: who.name,
+          appealId: id,
+          at: now.toISOString(),
+          outcome: body.outcome,
+          before: done.before,
+          after: done.after,
+          ...(applied ? { eventRef: applied.ref } : {}),
+          ...(applied && done.after === 'certified' ? { certifiedAt: applied.certifiedAt } : {}),
+          ...(resolvedChecks.length ? { resolvedChecks } : {}),
+        },
       });
       return { ...appealView(done.appeal, who.role === 'staff'), pensionerStatus: done.after };
     },

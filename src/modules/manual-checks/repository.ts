@@ -247,13 +247,14 @@ export function createManualCheckRepository() {
 
     /**
      * A certification answers the checks of `reasons` opened because the person needed one
-     * (resolved `certified`, by nobody: the decision history says what certified them). Checks
-     * a member of staff is holding are left to them, as when a person is seen.
+     * (resolved `certified`, by nobody: the decision history says what certified them; or by
+     * the key whose decision certified them). Checks a member of staff is holding are left to
+     * them, as when a person is seen.
      */
-    async resolveCertified(q: Executor, pensionerIds: string[], reasons: readonly string[], now: Date, outcome = 'certified') {
+    async resolveCertified(q: Executor, pensionerIds: string[], reasons: readonly string[], now: Date, outcome = 'certified', keyId: string | null = null) {
       if (pensionerIds.length === 0) return [];
       const res = await sql<{ id: string; pensioner_id: string }>`UPDATE manual_checks m SET status = 'resolved', resolved_at = ${now},
-          resolved_by = NULL, outcome = ${outcome}
+          resolved_by = ${keyId}::uuid, outcome = ${outcome}
         WHERE m.pensioner_id = any(${pensionerIds}::bigint[]) AND m.reason = any(${reasons}::text[]) AND m.status <> 'resolved'
           AND (m.status = 'open' OR m.claim_expires_at <= ${now})
         RETURNING m.id::text AS id, m.pensioner_id::text AS pensioner_id`.execute(q);

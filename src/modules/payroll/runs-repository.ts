@@ -1,8 +1,10 @@
 // All SQL of the frozen payroll runs (payroll_runs, payroll_run_lines): the freeze's working set
 // of exceptions, the set-based lines of everyone paid as usual, the lines the pure rule gave
 // the others, and the reads of a frozen run (its lists, its counts, its export in pages).
-import { sql } from 'kysely';
+// Reads and the run's header are typed Kysely; the set-based statements of a freeze stay SQL.
+import { sql, type Selectable } from 'kysely';
 import type { Executor } from '../../infra/database.ts';
+import type { PayrollRunsTable } from '../../infra/db-types.ts';
 import type { IsoDate, YearMonth } from '../../domain/calendar.ts';
 import type { RunLineAction } from '../../domain/payroll-run.ts';
 import { inRegionSql } from '../../infra/region-sql.ts';
@@ -32,6 +34,12 @@ export interface StoredLine {
   death_date: IsoDate | null;
 }
 
+const LINE_COLUMNS = ['pensioner_id', 'national_id', 'region_code', 'action', 'status', 'since', 'months', 'amount_fen', 'death_date'] as const;
+
+function frozenRun(r: Selectable<PayrollRunsTable>): FrozenRun {
+  return { month: r.month, frozenAt: r.frozen_at, frozenBy: r.frozen_by, holds: r.holds, resumptions: r.resumptions, stops: r.stops, paid: r.paid };
+}
+
 export interface NewLine {
   pensionerId: string;
   nationalId: string;
@@ -57,19 +65,14 @@ export function createPayrollRunsRepository() {
     },
 
     async run(q: Q, month: YearMonth): Promise<FrozenRun | null> {
-      const res = await sql<{ month: string; frozen_at: Date; frozen_by: string; holds: number; resumptions: number; stops: number; paid: number }>`
-        SELECT month, frozen_at, frozen_by, holds, resumptions, stops, paid FROM payroll_runs WHERE month = ${month}`.execute(q);
-      const r = res.rows[0];
-      return r
-        ? { month: r.month, frozenAt: r.frozen_at, frozenBy: r.frozen_by, holds: r.holds, resumptions: r.resumptions, stops: r.stops, paid: r.paid }
-        : null;
+      const r = await q.selectFrom('payroll_runs').selectAll().where('month', '=', month).executeTakeFirst();
+      return r ? frozenRun(r) : null;
     },
 
     /** When each run from `from` to `to` (inclusive) was frozen. */
     async frozenAt(q: Q, from: YearMonth, to: YearMonth): Promise<Map<YearMonth, Date>> {
-      const res = await sql<{ month: string; frozen_at: Date }>`
-        SELECT month, frozen_at FROM payroll_runs WHERE month >= ${from} AND month <= ${to}`.execute(q);
-      return new Map(res.rows.map((r) => [r.month, r.frozen_at]));
+      const rows = await q.selectFrom('payroll_runs').select(['month', 'frozen_at']).where('month', '>=', from).where('month', '<=', to).execute();
+      return new Map(rows.map((r) => [r.month, r.frozen_at]));
     },
 
     /**
@@ -138,28 +141,39 @@ export function createPayrollRunsRepository() {
 
     /** The run itself, with its counts; the last write of a freeze. */
     async insertRun(q: Q, month: YearMonth, frozenAt: Date, frozenBy: string, counts: Record<RunLineAction, number>): Promise<FrozenRun> {
-      await sql`INSERT INTO payroll_runs (month, frozen_at, frozen_by, holds, resumptions, stops, paid)
-        VALUES (${month}, ${frozenAt}::timestamptz, ${frozenBy}, ${counts.hold}, ${counts.resumption}, ${counts.stop}, ${counts.pay})`.execute(q);
-      return (await this.run(q, month))!;
+      const r = await q
+        .insertInto('payroll_runs')
+        .values({ month, frozen_at: frozenAt, frozen_by: frozenBy, holds: counts.hold, resumptions: counts.resumption, stops: counts.stop, paid: counts.pay })
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      return frozenRun(r);
     },
 
     /** A frozen run's holds, resumptions and stops within `scope`, by national id. */
     async actions(q: Q, month: YearMonth, scope: string | null): Promise<StoredLine[]> {
-      const res = await sql<StoredLine>`
-        SELECT pensioner_id::text AS pensioner_id, national_id, region_code, action, status, since, months, amount_fen::text AS amount_fen, death_date
-        FROM payroll_run_lines
-        WHERE month = ${month} AND action <> 'pay' AND ${inRegionSql('region_code', scope)}
-        ORDER BY national_id, action`.execute(q);
-      return res.rows;
+      return q
+        .selectFrom('payroll_run_lines')
+        .select(LINE_COLUMNS)
+        .where('month', '=', month)
+        .where('action', '<>', 'pay')
+        .where(inRegionSql('region_code', scope))
+        .orderBy('national_id')
+        .orderBy('action')
+        .execute();
     },
 
     /** How many of a frozen run's lines of each action lie within `scope`. */
     async counts(q: Q, month: YearMonth, scope: string | null): Promise<Record<RunLineAction, number>> {
-      const res = await sql<{ action: RunLineAction; n: string }>`
-        SELECT action, count(*)::text AS n FROM payroll_run_lines
-        WHERE month = ${month} AND action <> 'pay' AND ${inRegionSql('region_code', scope)} GROUP BY action`.execute(q);
+      const rows = await q
+        .selectFrom('payroll_run_lines')
+        .select((eb) => ['action', eb.fn.countAll<string>().as('n')])
+        .where('month', '=', month)
+        .where('action', '<>', 'pay')
+        .where(inRegionSql('region_code', scope))
+        .groupBy('action')
+        .execute();
       const counts: Record<RunLineAction, number> = { pay: 0, hold: 0, resumption: 0, stop: 0 };
-      for (const r of res.rows) counts[r.action] = Number(r.n);
+      for (const r of rows) counts[r.action] = Number(r.n);
       return counts;
     },
 
@@ -168,13 +182,18 @@ export function createPayrollRunsRepository() {
      * action), in that order: by the columns, not the output's text id ('10000' < '9905').
      */
     async page(q: Q, month: YearMonth, scope: string | null, after: { pensionerId: string; action: string } | null, limit: number): Promise<StoredLine[]> {
-      const res = await sql<StoredLine>`
-        SELECT l.pensioner_id::text AS pensioner_id, l.national_id, l.region_code, l.action, l.status, l.since, l.months, l.amount_fen::text AS amount_fen, l.death_date
-        FROM payroll_run_lines l
-        WHERE l.month = ${month} AND ${inRegionSql('l.region_code', scope)}
-          AND ${after ? sql`(l.pensioner_id, l.action) > (${after.pensionerId}::bigint, ${after.action})` : sql`true`}
-        ORDER BY l.pensioner_id, l.action LIMIT ${limit}`.execute(q);
-      return res.rows;
+      return q
+        .selectFrom('payroll_run_lines')
+        .select(LINE_COLUMNS)
+        .where('month', '=', month)
+        .where(inRegionSql('region_code', scope))
+        .$if(after !== null, (qb) =>
+          qb.where(({ eb, refTuple, tuple }) => eb(refTuple('pensioner_id', 'action'), '>', tuple(after!.pensionerId, after!.action as RunLineAction))),
+        )
+        .orderBy('pensioner_id')
+        .orderBy('action')
+        .limit(limit)
+        .execute();
     },
   };
 }

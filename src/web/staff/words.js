@@ -54,6 +54,7 @@ export const KIND = {
   'due_process.death_reversal': '社保局撤销死亡记录',
   'due_process.resumption': '刑满释放后申请恢复发放',
   'due_process.reinstatement': '社保局恢复领取资格',
+  'due_process.appeal_certification': '申诉成立，社保局确认认证',
   'self_service.face': '本人自助刷脸认证',
   'self_service.face_failed': '自助刷脸认证未通过',
 };
