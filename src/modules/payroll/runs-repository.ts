@@ -4,7 +4,8 @@
 import { sql } from 'kysely';
 import type { Executor } from '../../infra/database.ts';
 import type { IsoDate, YearMonth } from '../../domain/calendar.ts';
-import type { RunLineAction } from '../../domain/payroll-run.ts';
+import type { RunLine, RunLineAction } from '../../domain/payroll-run.ts';
+import type { HoldStatus } from '../../domain/payroll.ts';
 import { inRegionSql } from '../../infra/region-sql.ts';
 
 type Q = Executor;
@@ -30,6 +31,11 @@ export interface StoredLine {
   months: number | null;
   amount_fen: string;
   death_date: IsoDate | null;
+  /** A stop's back pay owed to the estate. */
+  back_pay_months: number | null;
+  back_pay_fen: string;
+  /** Of the line's back pay, how much the freeze set against the person's claims. */
+  offset_fen: string;
 }
 
 export interface NewLine {
@@ -42,6 +48,26 @@ export interface NewLine {
   months?: number | null;
   amountFen?: bigint;
   deathDate?: IsoDate | null;
+  backPayMonths?: number | null;
+  backPayFen?: bigint;
+  offsetFen?: bigint;
+}
+
+/** A stored line as the pure rule gave it. */
+export function lineOf(r: StoredLine): RunLine {
+  const amountFen = BigInt(r.amount_fen);
+  if (r.action === 'hold') return { action: 'hold', status: r.status as HoldStatus, since: r.since! };
+  if (r.action === 'resumption') return { action: 'resumption', months: r.months!, amountFen };
+  if (r.action === 'stop')
+    return {
+      action: 'stop',
+      deathDate: r.death_date!,
+      months: r.months!,
+      amountFen,
+      backPayMonths: r.back_pay_months ?? 0,
+      backPayFen: BigInt(r.back_pay_fen),
+    };
+  return { action: 'pay', amountFen };
 }
 
 export function createPayrollRunsRepository() {
@@ -94,11 +120,14 @@ export function createPayrollRunsRepository() {
     /** Stores a run's lines computed person by person. */
     async insertLines(q: Q, month: YearMonth, lines: NewLine[]): Promise<void> {
       if (lines.length === 0) return;
-      await sql`INSERT INTO payroll_run_lines (month, pensioner_id, national_id, region_code, action, status, since, months, amount_fen, death_date)
+      const fen = (v: bigint | undefined) => String(v ?? 0n);
+      await sql`INSERT INTO payroll_run_lines (month, pensioner_id, national_id, region_code, action, status, since, months, amount_fen, death_date,
+          back_pay_months, back_pay_fen, offset_fen)
         SELECT ${month}, * FROM unnest(${lines.map((l) => l.pensionerId)}::bigint[], ${lines.map((l) => l.nationalId)}::text[],
           ${lines.map((l) => l.regionCode)}::text[], ${lines.map((l) => l.action)}::text[], ${lines.map((l) => l.status ?? null)}::text[],
-          ${lines.map((l) => l.since ?? null)}::date[], ${lines.map((l) => l.months ?? null)}::int[], ${lines.map((l) => String(l.amountFen ?? 0n))}::bigint[],
-          ${lines.map((l) => l.deathDate ?? null)}::date[])`.execute(q);
+          ${lines.map((l) => l.since ?? null)}::date[], ${lines.map((l) => l.months ?? null)}::int[], ${lines.map((l) => fen(l.amountFen))}::bigint[],
+          ${lines.map((l) => l.deathDate ?? null)}::date[], ${lines.map((l) => l.backPayMonths ?? null)}::int[],
+          ${lines.map((l) => fen(l.backPayFen))}::bigint[], ${lines.map((l) => fen(l.offsetFen))}::bigint[])`.execute(q);
     },
 
     /**
@@ -140,7 +169,8 @@ export function createPayrollRunsRepository() {
     /** A frozen run's holds, resumptions and stops within `scope`, by national id. */
     async actions(q: Q, month: YearMonth, scope: string | null): Promise<StoredLine[]> {
       const res = await sql<StoredLine>`
-        SELECT pensioner_id::text AS pensioner_id, national_id, region_code, action, status, since, months, amount_fen::text AS amount_fen, death_date
+        SELECT pensioner_id::text AS pensioner_id, national_id, region_code, action, status, since, months, amount_fen::text AS amount_fen, death_date,
+          back_pay_months, back_pay_fen::text AS back_pay_fen, offset_fen::text AS offset_fen
         FROM payroll_run_lines
         WHERE month = ${month} AND action <> 'pay' AND ${inRegionSql('region_code', scope)}
         ORDER BY national_id, action`.execute(q);
@@ -163,7 +193,8 @@ export function createPayrollRunsRepository() {
      */
     async page(q: Q, month: YearMonth, scope: string | null, after: { pensionerId: string; action: string } | null, limit: number): Promise<StoredLine[]> {
       const res = await sql<StoredLine>`
-        SELECT l.pensioner_id::text AS pensioner_id, l.national_id, l.region_code, l.action, l.status, l.since, l.months, l.amount_fen::text AS amount_fen, l.death_date
+        SELECT l.pensioner_id::text AS pensioner_id, l.national_id, l.region_code, l.action, l.status, l.since, l.months, l.amount_fen::text AS amount_fen, l.death_date,
+          l.back_pay_months, l.back_pay_fen::text AS back_pay_fen, l.offset_fen::text AS offset_fen
         FROM payroll_run_lines l
         WHERE l.month = ${month} AND ${inRegionSql('l.region_code', scope)}
           AND ${after ? sql`(l.pensioner_id, l.action) > (${after.pensionerId}::bigint, ${after.action})` : sql`true`}
