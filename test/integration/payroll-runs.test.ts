@@ -106,8 +106,8 @@ describe('freezing the July run on 2026-06-20', () => {
     });
     expect(body).toEqual({
       ...preview,
-      resumptions: preview.resumptions.map(settled),
-      stops: preview.stops.map(settled),
+      resumptions: (preview.resumptions as object[]).map(settled),
+      stops: (preview.stops as object[]).map(settled),
       state: 'frozen',
       frozenAt: '2026-06-20T04:00:00.000Z',
     });
