@@ -82,6 +82,20 @@ export function createPayrollFreezeService(deps: PayrollFreezeDeps) {
   /** Freezes the run of `month` as known at `now`; 409 when it is frozen or its run instant has passed. */
   async function freeze(month: YearMonth, now: Date, frozenBy: string): Promise<FreezeResult> {
     if (runInstant(month) <= now) throw conflict('run_date_passed', `the run of ${month} took place on ${firstDayOfMonth(month)}: it can no longer be frozen`);
+    try {
+      return await freezeOnce(month, now, frozenBy);
+    } catch (e) {
+      // Two freezes at once: the second's snapshot was taken before it waited for the month's
+      // lock, so it does not see the first's run and fails on what the first wrote (a
+      // serialization failure or a duplicate line). Rolled back whole: it offset nothing.
+      const code = (e as { code?: string }).code;
+      if ((code === '40001' || code === '23505') && (await transaction((tx) => runs.run(tx, month))))
+        throw conflict('already_frozen', `the payroll run of ${month} is already frozen`);
+      throw e;
+    }
+  }
+
+  async function freezeOnce(month: YearMonth, now: Date, frozenBy: string): Promise<FreezeResult> {
     return transaction(async (tx) => {
       await runs.repeatableRead(tx);
       await runs.lockMonth(tx, month);
