@@ -215,3 +215,61 @@ describe('two freezes of one month at once', () => {
     expect(run.resumptions).toContainEqual({ nationalId: id, backPayMonths: 2, backPayAmount: '2000.00', offsetAmount: '1000.00', netAmount: '1000.00' });
   });
 });
+
+describe("the estate's back pay is set against the person's outstanding claim", () => {
+  it('a sentence learned late (January paid: a claim), a release, a death before any resumption: the stop pays February and March less the claim', async () => {
+    const id = syntheticId('510104', '1946-03-03');
+    t.clock.set('2026-11-21T04:00:00Z');
+    await registerPensioner(t.app, bureau, id, { lastCertifiedAt: '2026-10-25', monthlyBenefit: '1500.25' });
+    t.clock.set('2027-01-21T04:00:00Z');
+    await storeEvents(t, [
+      {
+        nationalId: id,
+        source: 'judicial',
+        kind: 'custodial_sentence_start',
+        occurredAt: '2027-01-04T10:00:00+08:00',
+        receivedAt: '2027-01-21T10:00:00+08:00',
+      },
+      { nationalId: id, source: 'judicial', kind: 'release', occurredAt: '2027-01-12T10:00:00+08:00', receivedAt: '2027-01-21T11:00:00+08:00' },
+    ]);
+    expect(await claimsOf(id)).toMatchObject([{ reason: 'custody', amount: '1500.25', status: 'open' }]);
+    // Held in February and March (released, no resumption applied for); died on 5 March.
+    t.clock.set('2027-03-20T04:00:00Z');
+    await storeEvents(t, [
+      {
+        nationalId: id,
+        source: 'death',
+        kind: 'cremation',
+        occurredAt: '2027-03-06T12:00:00+08:00',
+        receivedAt: '2027-03-06T12:00:00+08:00',
+        deathDate: '2027-03-05',
+      },
+      {
+        nationalId: id,
+        source: 'death',
+        kind: 'household_deregistration',
+        occurredAt: '2027-03-08T10:00:00+08:00',
+        receivedAt: '2027-03-08T10:00:00+08:00',
+        deathDate: '2027-03-05',
+      },
+    ]);
+    const stop = {
+      nationalId: id,
+      deathDate: '2027-03-05',
+      overpaidMonths: 0,
+      overpaymentAmount: '0.00',
+      estateBackPayMonths: 2,
+      estateBackPayAmount: '3000.50',
+    };
+    expect((await get('/v1/payroll/2027-04')).json().stops).toContainEqual(stop);
+    expect((await post('/v1/payroll/2027-04/freeze', admin)).statusCode).toBe(201);
+    expect((await get('/v1/payroll/2027-04')).json().stops).toContainEqual({ ...stop, offsetAmount: '1500.25', netAmount: '1500.25' });
+    const [claim] = await claimsOf(id);
+    expect(claim).toMatchObject({ outstanding: '0.00', status: 'recovered' });
+    expect(claim!.history.map((h) => [h.event, h.amount])).toEqual([
+      ['opened', '1500.25'],
+      ['offset', '1500.25'],
+      ['recovered', null],
+    ]);
+  });
+});
