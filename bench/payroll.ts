@@ -78,7 +78,7 @@ try {
   // table with the same indexes, committed), then dropped.
   const floor = async () => {
     await admin.query(`DROP TABLE IF EXISTS floor_lines`);
-    await admin.query(`CREATE TABLE floor_lines (LIKE payroll_run_lines INCLUDING INDEXES)`);
+    await admin.query(`CREATE TABLE floor_lines (LIKE payroll_run_lines INCLUDING INDEXES INCLUDING DEFAULTS)`);
     await admin.query('BEGIN');
     const t = Date.now();
     const res = await admin.query(`
@@ -120,6 +120,9 @@ try {
     runs: createPayrollRunsRepository(),
     payroll: deps.payroll,
     freezeDay: 20,
+    // The ledger steps as the service wires them: claims reconciled and back pay offset.
+    reconcileClaims: deps.claims.reconcileFor,
+    offsetBackPay: deps.claims.offsetBackPay,
     trace: (step, ms) => (steps[step] = (steps[step] ?? 0) + ms),
   });
   const frozen = await freezer.freeze(MONTH, NOW, 'bench');
