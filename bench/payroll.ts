@@ -86,7 +86,7 @@ try {
   // table with the same indexes, committed), then dropped.
   const floor = async () => {
     await admin.query(`DROP TABLE IF EXISTS floor_lines`);
-    await admin.query(`CREATE TABLE floor_lines (LIKE payroll_run_lines INCLUDING INDEXES)`);
+    await admin.query(`CREATE TABLE floor_lines (LIKE payroll_run_lines INCLUDING INDEXES INCLUDING DEFAULTS)`);
     await admin.query('BEGIN');
     const t = Date.now();
     const res = await admin.query(`
@@ -133,6 +133,9 @@ try {
       runs: createPayrollRunsRepository(),
       payroll: deps.payroll,
       freezeDay: 20,
+      // The ledger steps as the service wires them: claims reconciled and back pay offset.
+      reconcileClaims: deps.claims.reconcileFor,
+      offsetBackPay: deps.claims.offsetBackPay,
       trace: (step, ms) => (steps[step] = (steps[step] ?? 0) + ms),
     });
   const floors: Awaited<ReturnType<typeof floor>>[] = [];

@@ -272,6 +272,7 @@ export function createDeps(base: DepsBase): AppDeps {
     payroll,
     freezeDay: config.payrollFreezeDay,
     reconcileClaims: claims.reconcileFor,
+    offsetBackPay: claims.offsetBackPay,
   });
   const payrollExport = createPayrollExportService({ db: reads.db, runs: payrollRuns });
   const dueProcess = createDueProcessService({

@@ -137,3 +137,34 @@ export function reconcileClaims(stored: readonly StoredClaim[], owed: readonly O
   }
   return changes;
 }
+
+// ---- offset against back pay ---------------------------------------------------------------
+
+/** What is set against one claim. */
+export interface OffsetTake {
+  claimId: string;
+  takeFen: bigint;
+  /** The claim's status once the take is counted. */
+  status: ClaimStatus;
+}
+
+/**
+ * Back pay set against a person's outstanding claims (open or notified), oldest (lowest id)
+ * first, each up to what is outstanding; the rest of the back pay is paid. Σ takes =
+ * min(back pay, Σ outstanding). A written-off, cancelled or recovered claim takes nothing.
+ */
+export function allocateOffset(claims: readonly StoredClaim[], backPayFen: bigint): OffsetTake[] {
+  const takes: OffsetTake[] = [];
+  let left = backPayFen;
+  const oldestFirst = [...claims].sort((a, b) => (BigInt(a.id) < BigInt(b.id) ? -1 : BigInt(a.id) > BigInt(b.id) ? 1 : 0));
+  for (const c of oldestFirst) {
+    if (left <= 0n) break;
+    if (c.status !== 'open' && c.status !== 'notified') continue;
+    const outstanding = c.amountFen - c.settledFen;
+    const takeFen = outstanding < left ? outstanding : left;
+    if (takeFen <= 0n) continue;
+    left -= takeFen;
+    takes.push({ claimId: c.id, takeFen, status: settledStatus({ ...c, settledFen: c.settledFen + takeFen }) });
+  }
+  return takes;
+}

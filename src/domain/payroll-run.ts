@@ -12,7 +12,18 @@ export type RunLine =
   | { action: 'pay'; amountFen: bigint }
   | { action: 'hold'; status: HoldStatus; since: IsoDate }
   | { action: 'resumption'; months: number; amountFen: bigint }
-  | { action: 'stop'; deathDate: IsoDate; months: number; amountFen: bigint };
+  /** `months`/`amountFen`: paid after the month of death (a claim); `backPay…`: owed to the estate. */
+  | { action: 'stop'; deathDate: IsoDate; months: number; amountFen: bigint; backPayMonths: number; backPayFen: bigint };
+
+/** The back pay a line carries (a resumption's, or the estate's on a stop): what the freeze may set against claims. */
+export function backPayOf(l: RunLine): bigint {
+  return l.action === 'resumption' ? l.amountFen : l.action === 'stop' ? l.backPayFen : 0n;
+}
+
+/** What the bank pays on a line: the month's amount, or the back pay less what was set against claims. */
+export function paidOf(l: RunLine, offsetFen: bigint): bigint {
+  return l.action === 'pay' ? l.amountFen : backPayOf(l) - offsetFen;
+}
 
 /**
  * What the run of `month` does for one payee, as lines: the month's payment ('pay'), plus back
@@ -22,7 +33,17 @@ export type RunLine =
 export function runLines(d: Decision, benefit: Benefit, month: YearMonth): RunLine[] {
   const a = payrollAction(d, benefit, month);
   if (a.action === 'hold') return [{ action: 'hold', status: a.status, since: a.since }];
-  if (a.action === 'stop') return [{ action: 'stop', deathDate: a.deathDate, months: a.overpaidMonths, amountFen: a.overpaymentAmountFen }];
+  if (a.action === 'stop')
+    return [
+      {
+        action: 'stop',
+        deathDate: a.deathDate,
+        months: a.overpaidMonths,
+        amountFen: a.overpaymentAmountFen,
+        backPayMonths: a.estateBackPayMonths,
+        backPayFen: a.estateBackPayAmountFen,
+      },
+    ];
   if (runOutcome(d, month).kind !== 'paid') return [];
   const pay: RunLine = { action: 'pay', amountFen: amountInForce(asHistory(benefit), month) };
   if (a.action === 'resumption') return [pay, { action: 'resumption', months: a.backPayMonths, amountFen: a.backPayAmountFen }];

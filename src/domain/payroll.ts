@@ -18,7 +18,15 @@
 //                 that led to one) are never back-paid
 //                 (amounts summed month by month, see below)
 //   stop        — the person is deceased and M is the first run after the death was recorded;
-//                 overpaidMonths = months after the month of death that were paid before M
+//                 overpaidMonths = months after the month of death that were paid before M;
+//                 estateBackPay = the months held just before M (the same stretch a resumption
+//                 would pay back) in which the person was in fact alive: up to and including
+//                 the month of death, never a sentence's; owed to the estate (heirs). Without
+//                 it, a person held (a wrong death report, a lapse, a review, a detention) who
+//                 then truly died went from hold straight to stop and those months were never
+//                 paid. A paid month between breaks the stretch: its resumption paid them.
+//                 A detention still open at the death counts as owed: the proceedings end
+//                 with the death (刑事诉讼法 art. 16), it never led to a sentence.
 // Amounts are summed month by month from the benefit history (the amount in force in each
 // month), so back pay includes the annual increases made while held.
 //   none        — paid as usual, or not (yet/any longer) a payee
@@ -31,7 +39,14 @@ export type HoldStatus = 'suspended' | 'under_review' | 'death_reported' | 'deta
 export type PayrollAction =
   | { action: 'hold'; status: HoldStatus; since: IsoDate }
   | { action: 'resumption'; backPayMonths: number; backPayAmountFen: bigint }
-  | { action: 'stop'; deathDate: IsoDate; overpaidMonths: number; overpaymentAmountFen: bigint }
+  | {
+      action: 'stop';
+      deathDate: IsoDate;
+      overpaidMonths: number;
+      overpaymentAmountFen: bigint;
+      estateBackPayMonths: number;
+      estateBackPayAmountFen: bigint;
+    }
   | { action: 'none' };
 
 /** `owed`: as known now, the month held is paid back once payment resumes. */
@@ -114,6 +129,33 @@ export function owedMonth(d: Decision, month: YearMonth): boolean {
 export type Benefit = BenefitHistory | bigint | number;
 export const asHistory = (b: Benefit): BenefitHistory => (typeof b === 'bigint' || typeof b === 'number' ? constantBenefit(b) : b);
 
+/** Whether a month the run did not pay is owed as the decision now stands (see the header: resumption, stop). */
+function owedUnpaid(d: Decision, month: YearMonth, o: RunOutcome): boolean {
+  if (o.kind !== 'stopped' && o.kind !== 'held') return false;
+  const owed = o.kind === 'stopped' || o.owed || (o.status === 'detained' && d.status === 'deceased' && openAtDeath(d, o.since));
+  // A month the person is now known not to be owed (a sentence, after a standing death) is never back-paid.
+  return owed && owedMonth(d, month);
+}
+
+/** The detention held since `since` never ended: the person died in it. */
+const openAtDeath = (d: Decision, since: IsoDate) => d.detentions.some((x) => x.since === since && x.outcome === null);
+
+/** The unbroken stretch of months the runs did not pay just before `month`, and what of it is owed. */
+function unpaidBefore(d: Decision, history: BenefitHistory, month: YearMonth): { unpaid: number; owed: number; amountFen: bigint } {
+  let unpaid = 0;
+  let owed = 0;
+  let amountFen = 0n;
+  for (let m = addMonthsToMonth(month, -1); ; m = addMonthsToMonth(m, -1)) {
+    const o = runOutcome(d, m);
+    if (o.kind === 'paid' || o.kind === 'not_payee') break;
+    unpaid++;
+    if (!owedUnpaid(d, m, o)) continue;
+    owed++;
+    amountFen += amountInForce(history, m);
+  }
+  return { unpaid, owed, amountFen };
+}
+
 export function payrollAction(d: Decision, benefit: Benefit, month: YearMonth): PayrollAction {
   const history = asHistory(benefit);
   const outcome = runOutcome(d, month);
@@ -128,24 +170,18 @@ export function payrollAction(d: Decision, benefit: Benefit, month: YearMonth): 
       overpaid++;
       amount += amountInForce(history, m);
     }
-    return { action: 'stop', deathDate: d.deathDate, overpaidMonths: overpaid, overpaymentAmountFen: amount };
+    const estate = unpaidBefore(d, history, month);
+    return {
+      action: 'stop',
+      deathDate: d.deathDate,
+      overpaidMonths: overpaid,
+      overpaymentAmountFen: amount,
+      estateBackPayMonths: estate.owed,
+      estateBackPayAmountFen: estate.amountFen,
+    };
   }
   if (outcome.kind !== 'paid') return { action: 'none' };
-  // Walk back over the unbroken run of unpaid months just before M.
-  let unpaid = 0;
-  let owed = 0;
-  let amount = 0n;
-  for (let m = addMonthsToMonth(month, -1); ; m = addMonthsToMonth(m, -1)) {
-    const o = runOutcome(d, m);
-    if (o.kind === 'paid' || o.kind === 'not_payee') break;
-    unpaid++;
-    if (o.kind === 'stopped' || o.owed) {
-      // A month the person is now known not to be owed (a sentence, after a standing death) is never back-paid.
-      if (!owedMonth(d, m)) continue;
-      owed++;
-      amount += amountInForce(history, m);
-    }
-  }
-  if (unpaid === 0) return { action: 'none' };
-  return { action: 'resumption', backPayMonths: owed, backPayAmountFen: amount };
+  const back = unpaidBefore(d, history, month);
+  if (back.unpaid === 0) return { action: 'none' };
+  return { action: 'resumption', backPayMonths: back.owed, backPayAmountFen: back.amountFen };
 }

@@ -304,6 +304,11 @@ export interface PayrollRunLinesTable {
   /** bigint: the driver gives text. */
   amount_fen: Frozen<string, string | number | bigint | undefined>;
   death_date: Frozen<string | null, string | null | undefined>;
+  /** A stop's back pay owed to the estate (migration 20261205T010000). */
+  back_pay_months: Frozen<number | null, number | null | undefined>;
+  back_pay_fen: Frozen<string, string | number | bigint | undefined>;
+  /** Of the line's back pay, how much the freeze set against the person's claims. */
+  offset_fen: Frozen<string, string | number | bigint | undefined>;
 }
 
 export interface DB {

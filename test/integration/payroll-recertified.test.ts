@@ -48,6 +48,7 @@ describe('a lapse no sweep recorded, then a recertification', () => {
     expect((await t.app.inject({ method: 'POST', url: '/v1/payroll/2026-07/freeze', headers: auth(admin) })).statusCode).toBe(201);
     const body = (await t.app.inject({ method: 'GET', url: '/v1/payroll/2026-07', headers: auth(bureau) })).json();
     expect(body.state).toBe('frozen');
-    expect(body.resumptions).toEqual([{ nationalId: id, backPayMonths: 3, backPayAmount: '7500.00' }]);
+    // No claim to set it against: all of it is paid.
+    expect(body.resumptions).toEqual([{ nationalId: id, backPayMonths: 3, backPayAmount: '7500.00', offsetAmount: '0.00', netAmount: '7500.00' }]);
   });
 });

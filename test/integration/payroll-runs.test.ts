@@ -98,8 +98,20 @@ describe('freezing the July run on 2026-06-20', () => {
 
   it('serves the stored run: the same lists as the preview, state frozen and frozenAt', async () => {
     const body = (await get('/v1/payroll/2026-07')).json();
-    expect(body).toEqual({ ...preview, state: 'frozen', frozenAt: '2026-06-20T04:00:00.000Z' });
-    expect(body.resumptions).toEqual([{ nationalId: ids.resumed, backPayMonths: 3, backPayAmount: '6000.00' }]);
+    // …plus, frozen, what was set against claims (nothing: no claim) and what is paid.
+    const settled = (x: { backPayAmount?: string; estateBackPayAmount?: string }) => ({
+      ...x,
+      offsetAmount: '0.00',
+      netAmount: x.backPayAmount ?? x.estateBackPayAmount,
+    });
+    expect(body).toEqual({
+      ...preview,
+      resumptions: (preview.resumptions as object[]).map(settled),
+      stops: (preview.stops as object[]).map(settled),
+      state: 'frozen',
+      frozenAt: '2026-06-20T04:00:00.000Z',
+    });
+    expect(body.resumptions).toEqual([{ nationalId: ids.resumed, backPayMonths: 3, backPayAmount: '6000.00', offsetAmount: '0.00', netAmount: '6000.00' }]);
     expect(body.holds).toEqual([{ nationalId: ids.suspended, status: 'suspended', since: '2026-05-11' }]);
     const mianyang = (await get('/v1/payroll/2026-07?region=5107', chengdu)).json();
     expect(mianyang).toEqual({ month: '2026-07', holds: [], resumptions: [], stops: [], state: 'frozen', frozenAt: '2026-06-20T04:00:00.000Z' });
@@ -153,7 +165,9 @@ describe('freezing the July run on 2026-06-20', () => {
     t.clock.set('2026-07-15T04:00:00Z');
     const august = (await get('/v1/payroll/2026-08')).json();
     expect(august.state).toBe('preview');
-    expect(august.stops).toEqual([{ nationalId: ids.late, deathDate: '2026-06-22', overpaidMonths: 1, overpaymentAmount: '1500.00' }]);
+    expect(august.stops).toEqual([
+      { nationalId: ids.late, deathDate: '2026-06-22', overpaidMonths: 1, overpaymentAmount: '1500.00', estateBackPayMonths: 0, estateBackPayAmount: '0.00' },
+    ]);
   });
 
   it('is frozen for August by the scheduled job once the freeze day has come', async () => {
@@ -168,7 +182,18 @@ describe('freezing the July run on 2026-06-20', () => {
       expect(done).toBe('completed');
       const august = (await get('/v1/payroll/2026-08')).json();
       expect(august).toMatchObject({ state: 'frozen', frozenAt: '2026-07-19T20:00:00.000Z' });
-      expect(august.stops).toEqual([{ nationalId: ids.late, deathDate: '2026-06-22', overpaidMonths: 1, overpaymentAmount: '1500.00' }]);
+      expect(august.stops).toEqual([
+        {
+          nationalId: ids.late,
+          deathDate: '2026-06-22',
+          overpaidMonths: 1,
+          overpaymentAmount: '1500.00',
+          estateBackPayMonths: 0,
+          estateBackPayAmount: '0.00',
+          offsetAmount: '0.00',
+          netAmount: '0.00',
+        },
+      ]);
       // The frozen July run paid July after the death: the recovery ledger claims what the stop
       // states (the replay alone would say July was stopped, the death being known by July's run).
       const claims = (await get('/v1/claims?status=open')).json().items.filter((c: { nationalId: string }) => c.nationalId === ids.late);
@@ -205,9 +230,18 @@ describe('GET /v1/payroll/{month}/export', () => {
     expect(res.headers['content-type']).toBe('application/x-ndjson; charset=utf-8');
     const lines = ndjson(res.body);
     expect(lines).toHaveLength(6);
-    expect(lines).toContainEqual({ month: '2026-07', nationalId: ids.paid, regionCode: '510104', action: 'pay', amount: '1000.00' });
-    expect(lines).toContainEqual({ month: '2026-07', nationalId: ids.resumed, regionCode: '510104', action: 'pay', amount: '2000.00' });
-    expect(lines).toContainEqual({ month: '2026-07', nationalId: ids.resumed, regionCode: '510104', action: 'resumption', amount: '6000.00', months: 3 });
+    expect(lines).toContainEqual({ month: '2026-07', nationalId: ids.paid, regionCode: '510104', action: 'pay', amount: '1000.00', net: '1000.00' });
+    expect(lines).toContainEqual({ month: '2026-07', nationalId: ids.resumed, regionCode: '510104', action: 'pay', amount: '2000.00', net: '2000.00' });
+    expect(lines).toContainEqual({
+      month: '2026-07',
+      nationalId: ids.resumed,
+      regionCode: '510104',
+      action: 'resumption',
+      amount: '6000.00',
+      months: 3,
+      offset: '0.00',
+      net: '6000.00',
+    });
     expect(lines).toContainEqual({
       month: '2026-07',
       nationalId: ids.suspended,
@@ -216,6 +250,7 @@ describe('GET /v1/payroll/{month}/export', () => {
       amount: '0.00',
       status: 'suspended',
       since: '2026-05-11',
+      net: '0.00',
     });
   });
 
@@ -224,9 +259,9 @@ describe('GET /v1/payroll/{month}/export', () => {
     expect(utf8.statusCode).toBe(200);
     expect(utf8.headers['content-type']).toBe('text/csv; charset=utf-8');
     const rows = utf8.body.trim().split('\r\n');
-    expect(rows[0]).toBe('month,nationalId,regionCode,action,amount,status,since,months,deathDate');
+    expect(rows[0]).toBe('month,nationalId,regionCode,action,amount,status,since,months,deathDate,backPayMonths,backPay,offset,net');
     expect(rows).toHaveLength(7);
-    expect(rows).toContain(`2026-07,${ids.mianyang},510703,pay,1234.56,,,,`);
+    expect(rows).toContain(`2026-07,${ids.mianyang},510703,pay,1234.56,,,,,,,,1234.56`);
 
     const gbk = await get('/v1/payroll/2026-07/export?format=csv&charset=gbk');
     expect(gbk.statusCode).toBe(200);

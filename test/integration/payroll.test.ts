@@ -88,7 +88,16 @@ describe('GET /v1/payroll/{month}', () => {
     expect(res.statusCode).toBe(200);
     const body = res.json();
     expect(body.month).toBe('2026-07');
-    expect(body.stops).toEqual([{ nationalId: ids.deceased, deathDate: '2026-03-20', overpaidMonths: 3, overpaymentAmount: '9361.50' }]);
+    expect(body.stops).toEqual([
+      {
+        nationalId: ids.deceased,
+        deathDate: '2026-03-20',
+        overpaidMonths: 3,
+        overpaymentAmount: '9361.50',
+        estateBackPayMonths: 0,
+        estateBackPayAmount: '0.00',
+      },
+    ]);
     expect(body.resumptions).toEqual([{ nationalId: ids.resumed, backPayMonths: 3, backPayAmount: '6000.00' }]);
     expect(body.holds).toEqual(
       expect.arrayContaining([
@@ -145,7 +154,14 @@ describe('GET /v1/payroll/{month}', () => {
       }
       // Received 2026-06-15: the July run stops it; May and June were paid after the death in April.
       const july = (await payroll('2026-07')).json();
-      expect(july.stops).toContainEqual({ nationalId: id, deathDate: '2026-04-30', overpaidMonths: 2, overpaymentAmount: '3600.50' });
+      expect(july.stops).toContainEqual({
+        nationalId: id,
+        deathDate: '2026-04-30',
+        overpaidMonths: 2,
+        overpaymentAmount: '3600.50',
+        estateBackPayMonths: 0,
+        estateBackPayAmount: '0.00',
+      });
       const june = (await payroll('2026-06')).json();
       expect(june.stops.map((x: { nationalId: string }) => x.nationalId)).not.toContain(id);
     } finally {

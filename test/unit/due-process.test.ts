@@ -8,6 +8,7 @@ import { addMonthsToMonth, monthOf, shanghaiDate, type YearMonth } from '../../s
 import { decide, type Decision, type Facts } from '../../src/domain/lifecycle.ts';
 import { inSentence, payrollAction, runOutcome } from '../../src/domain/payroll.ts';
 import { loadDefaultPolicy, parsePolicy } from '../../src/domain/policy.ts';
+import { benefitHistory } from '../../src/domain/benefit-history.ts';
 import v3 from '../../policy/archive/2026.3.json' with { type: 'json' };
 
 const policy = loadDefaultPolicy();
@@ -55,7 +56,14 @@ describe('a death is held, verified, then stopped', () => {
     const dereg = ev('death', 'household_deregistration', '2026-04-15T04:00:00Z');
     const f = facts([cremation, dereg]);
     expect(decide(policy, f, at('2026-04-16T00:00:00Z')).status).toBe('deceased');
-    expect(run(f, '2026-05')).toEqual({ action: 'stop', deathDate: '2026-03-08', overpaidMonths: 0, overpaymentAmountFen: 0n });
+    expect(run(f, '2026-05')).toEqual({
+      action: 'stop',
+      deathDate: '2026-03-08',
+      overpaidMonths: 0,
+      overpaymentAmountFen: 0n,
+      estateBackPayMonths: 0,
+      estateBackPayAmountFen: 0n,
+    });
   });
   it('a second record of the same kind does not', () => {
     const again = ev('death', 'cremation', '2026-04-15T04:00:00Z');
@@ -75,7 +83,14 @@ describe('a death is held, verified, then stopped', () => {
     expect(d).toMatchObject({ status: 'deceased', deathRecordedAt: at('2026-05-09T04:00:00Z') });
     // Held in April and May (reported), stopped in June with nothing overpaid.
     expect(run(f, '2026-05')).toMatchObject({ action: 'hold', status: 'death_reported' });
-    expect(run(f, '2026-06')).toEqual({ action: 'stop', deathDate: '2026-03-08', overpaidMonths: 0, overpaymentAmountFen: 0n });
+    expect(run(f, '2026-06')).toEqual({
+      action: 'stop',
+      deathDate: '2026-03-08',
+      overpaidMonths: 0,
+      overpaymentAmountFen: 0n,
+      estateBackPayMonths: 0,
+      estateBackPayAmountFen: 0n,
+    });
   });
   it('evidence of life with an ID check dated after the death releases the hold with back pay', () => {
     const counter = ev('bank', 'counter', '2026-04-20T04:00:00Z', 'id_document');
@@ -98,6 +113,57 @@ describe('a death is held, verified, then stopped', () => {
   it('under 2026.2 one record still stops at once (archived decisions replay as taken)', async () => {
     const v2 = parsePolicy((await import('../../policy/archive/2026.2.json', { with: { type: 'json' } })).default);
     expect(decide(v2, facts([cremation]), at('2026-03-20T00:00:00Z')).status).toBe('deceased');
+  });
+});
+
+describe('held months are paid to the estate at a real death after a wrong report', () => {
+  // A wrong death report (a service point's, 25 February: it waits for a second key) holds the
+  // runs from March; a bureau reversal on 13 June finds it wrong; the person truly dies on 12
+  // June (records of 14 and 20 June verify it). The runs went from hold straight to stop:
+  // March..June were owed.
+  const wrong = ev('service_point', 'deceased', '2026-02-25T04:00:00Z', 'id_document', { deathDate: '2026-02-23' });
+  const reversal = ev('due_process', 'death_reversal', '2026-06-13T04:00:00Z');
+  const real = ev('death', 'cremation', '2026-06-14T04:00:00Z', 'id_document', { deathDate: '2026-06-12' });
+  const dereg = ev('death', 'household_deregistration', '2026-06-20T04:00:00Z', 'id_document', { deathDate: '2026-06-12' });
+  const history = benefitHistory([
+    { effectiveMonth: '2026-01', amountFen: 200000n },
+    { effectiveMonth: '2026-05', amountFen: 210050n },
+  ]);
+  it('the stop pays the estate March..June at the amounts in force', () => {
+    const d = decide(policy, facts([wrong, reversal, real, dereg]), at('2026-06-21T00:00:00Z'));
+    expect(d).toMatchObject({ status: 'deceased', deathDate: '2026-06-12' });
+    for (const m of ['2026-03', '2026-04', '2026-05', '2026-06']) expect(runOutcome(d, m)).toMatchObject({ kind: 'held', status: 'death_reported' });
+    expect(payrollAction(d, history, '2026-07')).toEqual({
+      action: 'stop',
+      deathDate: '2026-06-12',
+      overpaidMonths: 0,
+      overpaymentAmountFen: 0n,
+      estateBackPayMonths: 4,
+      estateBackPayAmountFen: 2n * 200000n + 2n * 210050n,
+    });
+  });
+  it('not for the months after the death, nor for those a resumption already paid back', () => {
+    // Reported again in July (held), verified in August: the stop in September pays March..June.
+    const late = ev('death', 'household_deregistration', '2026-08-20T04:00:00Z', 'id_document', { deathDate: '2026-06-12' });
+    const d = decide(policy, facts([wrong, reversal, real, late]), at('2026-08-21T00:00:00Z'));
+    expect(payrollAction(d, history, '2026-09')).toMatchObject({ action: 'stop', estateBackPayMonths: 4, estateBackPayAmountFen: 820100n });
+    // Released by a reversal in April: the May run pays March and April back; May and June are paid: nothing for the estate.
+    const early = ev('due_process', 'death_reversal', '2026-04-10T04:00:00Z');
+    const e = decide(policy, facts([wrong, early, real, dereg]), at('2026-06-21T00:00:00Z'));
+    expect(payrollAction(e, history, '2026-05')).toEqual({ action: 'resumption', backPayMonths: 2, backPayAmountFen: 400000n });
+    expect(payrollAction(e, history, '2026-07')).toMatchObject({ action: 'stop', estateBackPayMonths: 0, estateBackPayAmountFen: 0n });
+  });
+  it('never for the months of a sentence; a detention open at the death is paid (the proceedings end with the death)', () => {
+    const detention = ev('judicial', 'pretrial_detention', '2026-03-10T04:00:00Z');
+    const died = ev('death', 'cremation', '2026-05-14T04:00:00Z', 'id_document', { deathDate: '2026-05-12' });
+    const confirmed = ev('death', 'household_deregistration', '2026-05-20T04:00:00Z', 'id_document', { deathDate: '2026-05-12' });
+    const d = decide(policy, facts([detention, died, confirmed]), at('2026-05-21T00:00:00Z'));
+    // April and May held for the detention, owed to the estate.
+    expect(payrollAction(d, history, '2026-06')).toMatchObject({ action: 'stop', estateBackPayMonths: 2, estateBackPayAmountFen: 200000n + 210050n });
+    const sentence = ev('judicial', 'custodial_sentence_start', '2026-04-15T04:00:00Z');
+    const s = decide(policy, facts([detention, sentence, died, confirmed]), at('2026-05-21T00:00:00Z'));
+    // April (detention that led to the sentence) and May (the sentence): nothing.
+    expect(payrollAction(s, history, '2026-06')).toMatchObject({ action: 'stop', estateBackPayMonths: 0, estateBackPayAmountFen: 0n });
   });
 });
 
@@ -174,7 +240,7 @@ type Episode =
   | { kind: 'acquitted'; gap: number }
   | { kind: 'sentence'; detained: boolean; gaps: [number, number, number] }
   | { kind: 'reinstated'; gap: number };
-type Ending = { kind: 'true_death'; by: 'second_record' | 'confirmation' | 'quiet'; gap: number } | null;
+type Ending = { kind: 'true_death'; by: 'second_record' | 'confirmation' | 'quiet'; gap: number; after: number } | null;
 
 const episode: fc.Arbitrary<Episode> = fc.oneof(
   fc.record({
@@ -195,6 +261,8 @@ const ending: fc.Arbitrary<Ending> = fc.option(
     kind: fc.constant('true_death' as const),
     by: fc.constantFrom('second_record' as const, 'confirmation' as const, 'quiet' as const),
     gap: fc.integer({ min: 1, max: 30 }),
+    // Days from the last episode to the death: often before any run pays back what was held.
+    after: fc.integer({ min: 1, max: 40 }),
   }),
 );
 
@@ -241,9 +309,8 @@ function live(episodes: Episode[], end: Ending, startOffset: number, pauses: num
   });
   let deathMonth: YearMonth | null = null;
   if (end) {
-    // A run between: months held before the death are paid back to the person first (what is
-    // still held at a death is not paid to the estate: a known limit, see README "Due process").
-    t += 35 * DAY;
+    // Months still held at the death are paid to the estate by the stop.
+    t += end.after * DAY;
     const deathDate = shanghaiDate(new Date(t - DAY));
     deathMonth = monthOf(deathDate);
     add('death', 'cremation', { deathDate });
@@ -266,7 +333,10 @@ function monthsPaidNet(d: Decision): number {
       expect(a.backPayAmountFen).toBe(BigInt(a.backPayMonths) * BENEFIT);
       net += a.backPayMonths;
     }
-    if (a.action === 'stop') net -= a.overpaidMonths;
+    if (a.action === 'stop') {
+      expect(a.estateBackPayAmountFen).toBe(BigInt(a.estateBackPayMonths) * BENEFIT);
+      net += a.estateBackPayMonths - a.overpaidMonths;
+    }
     // A sentence's months already paid are a claim (the money helper books it from the periods).
     if (o.kind === 'paid' && inSentence(d, m)) net--;
   }

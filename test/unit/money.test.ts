@@ -1,6 +1,6 @@
 // Benefit history and the recovery ledger's reconciliation: over random histories of benefit
-// changes (increases while held), suspension holds, deaths, death-date corrections, reversals
-// and sentences, money paid + back pay − claims = Σ amounts in force over the months the person
+// changes (increases while held), suspension holds, deaths (after holds: the estate's back
+// pay), death-date corrections, reversals and sentences, money paid + back pay − claims = Σ amounts in force over the months the person
 // was eligible and alive, to the fen.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -68,7 +68,8 @@ interface Scenario {
   history: BenefitHistory;
   periods: CertificationPeriod[];
   custody: CustodialPeriod[];
-  death: { date: IsoDate; recordedAt: Date; firstDate: IsoDate } | null;
+  /** `reportedAt`: held as death_reported from then until it was verified (maybe before the person died: a wrong report). */
+  death: { date: IsoDate; recordedAt: Date; firstDate: IsoDate; reportedAt?: Date } | null;
   reversal: { deathDate: IsoDate; recordedAt: Date; reversedAt: Date; review: boolean } | null;
 }
 
@@ -150,10 +151,24 @@ const scenarioArb: fc.Arbitrary<Scenario> = fc.oneof(
     death: s.death,
     reversal: null,
   })),
+  // Deceased after holds (lapses, a report held before it was verified, perhaps made before the
+  // person died): the months held while alive that no resumption paid back go to the estate,
+  // so the stop must fall within the window.
+  fc
+    .record({ history: benefitArb, periods: periodsArb(false), custody: custodyArb, death: deathArb, reportLead: fc.option(fc.integer({ min: 0, max: 300 })) })
+    .filter((s) => s.death.recordedAt <= runInstant(LAST))
+    .map((s) => ({
+      history: s.history,
+      periods: s.periods,
+      custody: s.custody ? [s.custody] : [],
+      death: s.reportLead === null ? s.death : { ...s.death, reportedAt: new Date(s.death.recordedAt.getTime() - s.reportLead * 86_400_000) },
+      reversal: null,
+    })),
 );
 
 function toDecision(s: Scenario, deathDate = s.death?.date): Decision {
   const timeline: Decision['deathTimeline'] = [];
+  if (s.death?.reportedAt) timeline.push({ at: s.death.reportedAt, state: 'death_reported' });
   if (s.death) timeline.push({ at: s.death.recordedAt, state: 'deceased' });
   if (s.reversal) {
     timeline.push({ at: s.reversal.recordedAt, state: s.reversal.review ? 'under_review' : 'deceased' });
@@ -187,6 +202,7 @@ describe('money paid + back pay − claims = Σ amounts in force for months elig
           if (runOutcome(d, m).kind === 'paid') paid += amountInForce(s.history, m);
           const a = payrollAction(d, s.history, m);
           if (a.action === 'resumption') backPay += a.backPayAmountFen;
+          if (a.action === 'stop') backPay += a.estateBackPayAmountFen;
         }
         const owed = sumInForce(
           s.history,

@@ -73,6 +73,8 @@ describe('death', () => {
       deathDate: '2026-01-28',
       overpaidMonths: 3,
       overpaymentAmountFen: 3n * BENEFIT,
+      estateBackPayMonths: 0,
+      estateBackPayAmountFen: 0n,
     });
     expect(run(f, '2026-06')).toEqual({ action: 'none' });
   });
@@ -83,7 +85,19 @@ describe('death', () => {
   it('held months are not overpaid', () => {
     // Certification lapsed 2026-03-15; April and May were held when the death was recorded in May.
     const f = facts([ev('death', 'death_certificate', '2026-05-20T02:00:00Z', 'id_document', { deathDate: '2026-01-28' })]);
-    expect(run(f, '2026-06')).toMatchObject({ action: 'stop', overpaidMonths: 2 });
+    expect(run(f, '2026-06')).toMatchObject({ action: 'stop', overpaidMonths: 2, estateBackPayMonths: 0 });
+  });
+  it('months held while the person was alive are paid to the estate by the stop', () => {
+    // Certification lapsed 2026-03-15 (April and May held); the person died on 2026-05-10.
+    const f = facts([ev('death', 'death_certificate', '2026-05-20T02:00:00Z', 'id_document', { deathDate: '2026-05-10' })]);
+    expect(run(f, '2026-06')).toEqual({
+      action: 'stop',
+      deathDate: '2026-05-10',
+      overpaidMonths: 0,
+      overpaymentAmountFen: 0n,
+      estateBackPayMonths: 2,
+      estateBackPayAmountFen: 2n * BENEFIT,
+    });
   });
   it('card use after death holds for review; a staff visit resumes with back pay', () => {
     const death = ev('death', 'household_deregistration', '2026-02-01T02:00:00Z', 'none', { deathDate: '2026-01-28' });

@@ -1,11 +1,20 @@
 // The recovery ledger: claims reconciled from decisions (set-based, for the few a change
-// concerns), and the bureau's steps on a claim — notice, repayments in instalments, offset
-// against back pay, write-off with four eyes. Each change is one transaction with its event.
+// concerns), and the bureau's steps on a claim — notice, repayments in instalments, write-off
+// with four eyes — and the payroll freeze's offset against back pay. Each change is one transaction with its event.
 import type { Executor, Transact } from '../../infra/database.ts';
 import type { Clock } from '../../infra/clock.ts';
 import { isIsoDate, monthOf, shanghaiDate, type YearMonth } from '../../domain/calendar.ts';
 import { constantBenefit } from '../../domain/benefit-history.ts';
-import { claimsOwed, reconcileClaims, replayedPaid, settledStatus, LISTED_CLAIM_STATUSES, type ClaimStatus, type PaidIn } from '../../domain/claims.ts';
+import {
+  allocateOffset,
+  claimsOwed,
+  reconcileClaims,
+  replayedPaid,
+  settledStatus,
+  LISTED_CLAIM_STATUSES,
+  type ClaimStatus,
+  type PaidIn,
+} from '../../domain/claims.ts';
 import { conflict, invalid, notFound } from '../../domain/errors.ts';
 import type { Decision } from '../../domain/lifecycle.ts';
 import { formatYuan, parseYuan } from '../../domain/money.ts';
@@ -157,22 +166,36 @@ export function createClaimService(deps: ClaimServiceDeps) {
     },
 
     /**
-     * Back pay set against outstanding claims of the person, oldest first: what was offset
-     * (the caller pays the rest). The seam for the payroll run that pays back pay.
+     * Each person's back pay (a resumption's, or a stop's owed to the estate) set against their
+     * outstanding claims, oldest first (`allocateOffset`), in `q`: the payroll freeze, inside its
+     * transaction, so a run offsets once or not at all. Returns what was offset, by person (the
+     * run pays the rest). Each take is an `offset` event; a claim settled by it `recovered`.
      */
-    async offsetBackPay(q: Q, pensionerId: string, backPayFen: bigint, month: YearMonth, actor: string): Promise<bigint> {
-      const claims = (await repo.forPensioners(q, [pensionerId])).get(pensionerId) ?? [];
-      let left = backPayFen;
-      const now = clock.now();
-      for (const c of claims) {
-        if (left <= 0n || !OPEN.includes(c.status)) continue;
-        const take = c.amountFen - c.settledFen < left ? c.amountFen - c.settledFen : left;
-        if (take <= 0n) continue;
-        left -= take;
-        await repo.settle(q, c.id, { offsetFen: take, status: settledStatus({ ...c, settledFen: c.settledFen + take }) }, now);
-        await repo.addEvents(q, [{ claimId: c.id, kind: 'offset', amountFen: take, reason: `offset against the back pay of ${month}` }], now, actor);
+    async offsetBackPay(q: Q, items: { pensionerId: string; backPayFen: bigint }[], month: YearMonth, actor: string, now: Date): Promise<Map<string, bigint>> {
+      const out = new Map<string, bigint>();
+      const wanted = items.filter((i) => i.backPayFen > 0n);
+      if (wanted.length === 0) return out;
+      const claims = await repo.forPensioners(
+        q,
+        wanted.map((i) => i.pensionerId),
+      );
+      for (const { pensionerId, backPayFen } of wanted) {
+        const takes = allocateOffset(claims.get(pensionerId) ?? [], backPayFen);
+        if (takes.length === 0) continue;
+        for (const t of takes) {
+          await repo.settle(q, t.claimId, { offsetFen: t.takeFen, status: t.status }, now);
+          const events: NewEvent[] = [
+            { claimId: t.claimId, kind: 'offset', amountFen: t.takeFen, reason: `offset against the back pay of the ${month} payroll run` },
+          ];
+          if (t.status === 'recovered') events.push({ claimId: t.claimId, kind: 'recovered', amountFen: null, reason: null });
+          await repo.addEvents(q, events, now, actor);
+        }
+        out.set(
+          pensionerId,
+          takes.reduce((s, t) => s + t.takeFen, 0n),
+        );
       }
-      return backPayFen - left;
+      return out;
     },
 
     /** A page of claims within `scope`, in id order, each with its history; `nextAfter` is the last id when more follow. */

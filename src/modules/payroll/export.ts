@@ -7,7 +7,8 @@ import type { Executor } from '../../infra/database.ts';
 import type { YearMonth } from '../../domain/calendar.ts';
 import { formatYuan } from '../../domain/money.ts';
 import { conflict } from '../../domain/errors.ts';
-import type { FrozenRun, PayrollRunsRepository, StoredLine } from './runs-repository.ts';
+import { paidOf } from '../../domain/payroll-run.ts';
+import { lineOf, type FrozenRun, type PayrollRunsRepository, type StoredLine } from './runs-repository.ts';
 
 export const EXPORT_FORMATS = ['ndjson', 'csv'] as const;
 export const EXPORT_CHARSETS = ['utf-8', 'gbk'] as const;
@@ -17,10 +18,32 @@ export type ExportCharset = (typeof EXPORT_CHARSETS)[number];
 /** Lines read per query. */
 export const EXPORT_PAGE = 1000;
 
-const CSV_COLUMNS = ['month', 'nationalId', 'regionCode', 'action', 'amount', 'status', 'since', 'months', 'deathDate'] as const;
+// The last four came with offsets and the estate's back pay: a bank reads `net`, what it pays.
+const CSV_COLUMNS = [
+  'month',
+  'nationalId',
+  'regionCode',
+  'action',
+  'amount',
+  'status',
+  'since',
+  'months',
+  'deathDate',
+  'backPayMonths',
+  'backPay',
+  'offset',
+  'net',
+] as const;
 
-/** One exported line as data: the amount in yuan, absent fields left out. */
+/**
+ * One exported line as data, amounts in yuan, absent fields left out: `amount` is the month's
+ * payment, a resumption's back pay or a stop's overpayment; a stop's `backPayMonths`/`backPay`
+ * are owed to the estate; `offset` is the back pay set against claims; `net` what is paid.
+ */
 function record(month: YearMonth, l: StoredLine): Record<(typeof CSV_COLUMNS)[number], string | number | undefined> {
+  const line = lineOf(l);
+  const offsetFen = BigInt(l.offset_fen);
+  const carriesBackPay = line.action === 'resumption' || line.action === 'stop';
   return {
     month,
     nationalId: l.national_id,
@@ -31,6 +54,10 @@ function record(month: YearMonth, l: StoredLine): Record<(typeof CSV_COLUMNS)[nu
     since: l.since ?? undefined,
     months: l.months ?? undefined,
     deathDate: l.death_date ?? undefined,
+    backPayMonths: line.action === 'stop' ? line.backPayMonths : undefined,
+    backPay: line.action === 'stop' ? formatYuan(line.backPayFen) : undefined,
+    offset: carriesBackPay ? formatYuan(offsetFen) : undefined,
+    net: line.action === 'hold' ? formatYuan(0n) : formatYuan(paidOf(line, offsetFen)),
   };
 }
 

@@ -1,12 +1,15 @@
 // Freezing a month's payroll run: in one transaction, everyone paid as usual gets a 'pay' line
 // and every plain lapse a 'hold' line from one INSERT … SELECT, and only the
 // exceptions (other holds, recertifications after a lapse, deaths, custody, new payees) are
-// decided person by person, in chunks, by the pure rule; then the run row is written with its
-// counts. Triggers keep it as it is from then on.
+// decided person by person, in chunks, by the pure rule; their back pay is set against their
+// outstanding claims (only here: a preview changes nothing) and each line records the offset;
+// then the run row is written with its counts. Triggers keep it as it is from then on. All in
+// the one transaction: a failed freeze offsets nothing, and a run is frozen (and offsets) once.
+
 import type { Executor, Transact } from '../../infra/database.ts';
 import { addMonthsToMonth, firstDayOfMonth, monthOf, shanghaiDate, type YearMonth } from '../../domain/calendar.ts';
 import { runInstant } from '../../domain/payroll.ts';
-import type { RunLineAction } from '../../domain/payroll-run.ts';
+import { backPayOf, type RunLineAction } from '../../domain/payroll-run.ts';
 import { conflict } from '../../domain/errors.ts';
 import type { PayrollRepository } from './repository.ts';
 import type { FrozenRun, NewLine, PayrollRunsRepository } from './runs-repository.ts';
@@ -28,6 +31,17 @@ export interface PayrollFreezeDeps {
    * before the death was known paid months the replay alone would not count.
    */
   reconcileClaims?: (q: Executor, ids: string[], now: Date, actor: string) => Promise<number>;
+  /**
+   * Sets each person's back pay against their outstanding claims (ClaimService.offsetBackPay),
+   * in the freeze's transaction: only a frozen run settles claims, and only once.
+   */
+  offsetBackPay?: (
+    q: Executor,
+    items: { pensionerId: string; backPayFen: bigint }[],
+    month: YearMonth,
+    actor: string,
+    now: Date,
+  ) => Promise<Map<string, bigint>>;
 }
 
 export interface FreezeResult {
@@ -46,10 +60,48 @@ export function createPayrollFreezeService(deps: PayrollFreezeDeps) {
     return v;
   };
 
+  /**
+   * The decided lines as stored: the ledger is first brought up to date for those the run stops
+   * or pays back pay to (the runs frozen before a death was known paid months the replay alone
+   * would not count), then each back pay (a resumption's, the estate's on a stop) is set against
+   * the person's outstanding claims, and the line records what was offset.
+   */
+  async function settle(tx: Executor, decided: Awaited<ReturnType<PayrollService['decide']>>, month: YearMonth, now: Date, actor: string): Promise<NewLine[]> {
+    const lines: NewLine[] = decided.flatMap(({ payee, lines: ls }) =>
+      ls.map((l) => ({ pensionerId: payee.id, nationalId: payee.national_id, regionCode: payee.region_code, ...l })),
+    );
+    const backPay = decided.flatMap(({ payee, lines: ls }) =>
+      ls.filter((l) => backPayOf(l) > 0n).map((l) => ({ pensionerId: payee.id, backPayFen: backPayOf(l) })),
+    );
+    const concerned = new Set([...lines.filter((l) => l.action === 'stop').map((l) => l.pensionerId), ...backPay.map((b) => b.pensionerId)]);
+    if (concerned.size > 0) await deps.reconcileClaims?.(tx, [...concerned], now, actor);
+    const offsets = deps.offsetBackPay ? await deps.offsetBackPay(tx, backPay, month, actor, now) : new Map<string, bigint>();
+    return lines.map((l) => (l.action === 'resumption' || l.action === 'stop' ? { ...l, offsetFen: offsets.get(l.pensionerId) ?? 0n } : l));
+  }
+
   /** Freezes the run of `month` as known at `now`; 409 when it is frozen or its run instant has passed. */
   async function freeze(month: YearMonth, now: Date, frozenBy: string): Promise<FreezeResult> {
     if (runInstant(month) <= now) throw conflict('run_date_passed', `the run of ${month} took place on ${firstDayOfMonth(month)}: it can no longer be frozen`);
-    const result = await transaction(async (tx) => {
+    let result: FreezeResult;
+    try {
+      result = await freezeOnce(month, now, frozenBy);
+    } catch (e) {
+      // Two freezes at once: the second's snapshot was taken before it waited for the month's
+      // lock, so it does not see the first's run and fails on what the first wrote (a
+      // serialization failure or a duplicate line). Rolled back whole: it offset nothing.
+      const code = (e as { code?: string }).code;
+      if ((code === '40001' || code === '23505') && (await transaction((tx) => runs.run(tx, month))))
+        throw conflict('already_frozen', `the payroll run of ${month} is already frozen`);
+      throw e;
+    }
+    // The export reads the lines next: without statistics that know them it sorts the rest of
+    // the run for every page (migration 20261205T000000).
+    await timed('statistics', () => transaction((tx) => runs.analyze(tx)));
+    return result;
+  }
+
+  async function freezeOnce(month: YearMonth, now: Date, frozenBy: string): Promise<FreezeResult> {
+    return transaction(async (tx) => {
       await runs.repeatableRead(tx);
       await runs.lockMonth(tx, month);
       if (await runs.run(tx, month)) throw conflict('already_frozen', `the payroll run of ${month} is already frozen`);
@@ -58,27 +110,18 @@ export function createPayrollFreezeService(deps: PayrollFreezeDeps) {
       const exceptions = await timed('exceptions', () => repo.markExceptions(tx, { ...ctx.filter, nextRunDate }));
       const usual = await timed('paid as usual and plain lapses', () => runs.insertUsual(tx, month, ctx.filter.runDate));
       const counts: Record<RunLineAction, number> = { pay: usual.pay, hold: usual.hold, resumption: 0, stop: 0 };
-      const stopped: string[] = [];
       for (let after = '0'; ;) {
         const ids = await repo.exceptionIds(tx, after, chunk);
         if (ids.length === 0) break;
         after = ids.at(-1)!;
         const decided = await timed('decide', () => payroll.decide(tx, ctx, ids, now));
-        const lines: NewLine[] = decided.flatMap(({ payee, lines: ls }) =>
-          ls.map((l) => ({ pensionerId: payee.id, nationalId: payee.national_id, regionCode: payee.region_code, ...l })),
-        );
+        const lines = await timed('offset', () => settle(tx, decided, month, now, frozenBy));
         for (const l of lines) counts[l.action]++;
-        stopped.push(...lines.filter((l) => l.action === 'stop').map((l) => l.pensionerId));
         await timed('insert decided', () => runs.insertLines(tx, month, lines));
       }
       const run = await timed('run', () => runs.insertRun(tx, month, now, frozenBy, counts));
-      await deps.reconcileClaims?.(tx, stopped, now, frozenBy);
       return { run, exceptions };
     });
-    // The export reads the lines next: without statistics that know them it sorts the rest of
-    // the run for every page (migration 20261205T000000).
-    await timed('statistics', () => transaction((tx) => runs.analyze(tx)));
-    return result;
   }
 
   /** The month whose run is due to be frozen at `now` (on or after the freeze day of the month before), if any. */

@@ -6,7 +6,8 @@ import { sql, type Selectable } from 'kysely';
 import type { Executor } from '../../infra/database.ts';
 import type { PayrollRunsTable } from '../../infra/db-types.ts';
 import type { IsoDate, YearMonth } from '../../domain/calendar.ts';
-import type { RunLineAction } from '../../domain/payroll-run.ts';
+import type { RunLine, RunLineAction } from '../../domain/payroll-run.ts';
+import type { HoldStatus } from '../../domain/payroll.ts';
 import { inRegionSql } from '../../infra/region-sql.ts';
 
 type Q = Executor;
@@ -32,9 +33,27 @@ export interface StoredLine {
   months: number | null;
   amount_fen: string;
   death_date: IsoDate | null;
+  /** A stop's back pay owed to the estate. */
+  back_pay_months: number | null;
+  back_pay_fen: string;
+  /** Of the line's back pay, how much the freeze set against the person's claims. */
+  offset_fen: string;
 }
 
-const LINE_COLUMNS = ['pensioner_id', 'national_id', 'region_code', 'action', 'status', 'since', 'months', 'amount_fen', 'death_date'] as const;
+const LINE_COLUMNS = [
+  'pensioner_id',
+  'national_id',
+  'region_code',
+  'action',
+  'status',
+  'since',
+  'months',
+  'amount_fen',
+  'death_date',
+  'back_pay_months',
+  'back_pay_fen',
+  'offset_fen',
+] as const;
 
 function frozenRun(r: Selectable<PayrollRunsTable>): FrozenRun {
   return { month: r.month, frozenAt: r.frozen_at, frozenBy: r.frozen_by, holds: r.holds, resumptions: r.resumptions, stops: r.stops, paid: r.paid };
@@ -50,6 +69,26 @@ export interface NewLine {
   months?: number | null;
   amountFen?: bigint;
   deathDate?: IsoDate | null;
+  backPayMonths?: number | null;
+  backPayFen?: bigint;
+  offsetFen?: bigint;
+}
+
+/** A stored line as the pure rule gave it. */
+export function lineOf(r: StoredLine): RunLine {
+  const amountFen = BigInt(r.amount_fen);
+  if (r.action === 'hold') return { action: 'hold', status: r.status as HoldStatus, since: r.since! };
+  if (r.action === 'resumption') return { action: 'resumption', months: r.months!, amountFen };
+  if (r.action === 'stop')
+    return {
+      action: 'stop',
+      deathDate: r.death_date!,
+      months: r.months!,
+      amountFen,
+      backPayMonths: r.back_pay_months ?? 0,
+      backPayFen: BigInt(r.back_pay_fen),
+    };
+  return { action: 'pay', amountFen };
 }
 
 export function createPayrollRunsRepository() {
@@ -97,11 +136,14 @@ export function createPayrollRunsRepository() {
     /** Stores a run's lines computed person by person. */
     async insertLines(q: Q, month: YearMonth, lines: NewLine[]): Promise<void> {
       if (lines.length === 0) return;
-      await sql`INSERT INTO payroll_run_lines (month, pensioner_id, national_id, region_code, action, status, since, months, amount_fen, death_date)
+      const fen = (v: bigint | undefined) => String(v ?? 0n);
+      await sql`INSERT INTO payroll_run_lines (month, pensioner_id, national_id, region_code, action, status, since, months, amount_fen, death_date,
+          back_pay_months, back_pay_fen, offset_fen)
         SELECT ${month}, * FROM unnest(${lines.map((l) => l.pensionerId)}::bigint[], ${lines.map((l) => l.nationalId)}::text[],
           ${lines.map((l) => l.regionCode)}::text[], ${lines.map((l) => l.action)}::text[], ${lines.map((l) => l.status ?? null)}::text[],
-          ${lines.map((l) => l.since ?? null)}::date[], ${lines.map((l) => l.months ?? null)}::int[], ${lines.map((l) => String(l.amountFen ?? 0n))}::bigint[],
-          ${lines.map((l) => l.deathDate ?? null)}::date[])`.execute(q);
+          ${lines.map((l) => l.since ?? null)}::date[], ${lines.map((l) => l.months ?? null)}::int[], ${lines.map((l) => fen(l.amountFen))}::bigint[],
+          ${lines.map((l) => l.deathDate ?? null)}::date[], ${lines.map((l) => l.backPayMonths ?? null)}::int[],
+          ${lines.map((l) => fen(l.backPayFen))}::bigint[], ${lines.map((l) => fen(l.offsetFen))}::bigint[])`.execute(q);
     },
 
     /**

@@ -6,18 +6,28 @@ import type { Executor, Transact } from '../../infra/database.ts';
 import { addMonthsToMonth, firstDayOfMonth, type IsoDate, type YearMonth } from '../../domain/calendar.ts';
 import { formatYuan } from '../../domain/money.ts';
 import { runInstant, type HoldStatus } from '../../domain/payroll.ts';
-import { asFrozenRunsKnew, runLines, type RunLine } from '../../domain/payroll-run.ts';
+import { asFrozenRunsKnew, paidOf, runLines, type RunLine } from '../../domain/payroll-run.ts';
 import type { CertificationService } from '../certification/service.ts';
 import type { CandidateFilter, PayrollRepository } from './repository.ts';
-import type { PayrollRunsRepository, StoredLine } from './runs-repository.ts';
+import { lineOf, type PayrollRunsRepository } from './runs-repository.ts';
 import type { BenefitRepository } from '../pensioners/benefit-repository.ts';
 
 export interface PayrollList {
   month: YearMonth;
   holds: { nationalId: string; status: HoldStatus; since: IsoDate }[];
-  resumptions: { nationalId: string; backPayMonths: number; backPayAmount: string }[];
-  stops: { nationalId: string; deathDate: IsoDate; overpaidMonths: number; overpaymentAmount: string }[];
+  resumptions: ({ nationalId: string; backPayMonths: number; backPayAmount: string } & Settled)[];
+  stops: ({
+    nationalId: string;
+    deathDate: IsoDate;
+    overpaidMonths: number;
+    overpaymentAmount: string;
+    /** Owed to the estate: the months held while the person was alive. */
+    estateBackPayMonths: number;
+    estateBackPayAmount: string;
+  } & Settled)[];
 }
+/** Frozen runs only (a preview offsets nothing): the back pay set against claims, and what is paid. */
+type Settled = { offsetAmount?: string; netAmount?: string };
 export type RunState = { state: 'preview'; frozenAt: null } | { state: 'frozen'; frozenAt: string };
 
 /** Pensioners whose decisions are loaded and decided together. */
@@ -51,27 +61,39 @@ export interface PayrollServiceDeps {
 
 const byNationalId = (a: { nationalId: string }, b: { nationalId: string }) => (a.nationalId < b.nationalId ? -1 : a.nationalId > b.nationalId ? 1 : 0);
 
+/** A run's line for one person; `offsetFen` is set on a frozen run's lines only. */
+interface ListedLine {
+  pensionerId: string;
+  nationalId: string;
+  line: RunLine;
+  offsetFen?: bigint;
+}
+
+const settled = (l: RunLine, offsetFen: bigint | undefined): Settled =>
+  offsetFen === undefined ? {} : { offsetAmount: formatYuan(offsetFen), netAmount: formatYuan(paidOf(l, offsetFen)) };
+
 /** The list shape of a run's lines (payments are not listed). */
-function listOf(month: YearMonth, lines: { pensionerId: string; nationalId: string; line: RunLine }[]): PayrollList & { pensionerIds: string[] } {
+function listOf(month: YearMonth, lines: ListedLine[]): PayrollList & { pensionerIds: string[] } {
   const list: PayrollList = { month, holds: [], resumptions: [], stops: [] };
   const ids = new Set<string>();
-  for (const { pensionerId, nationalId, line: l } of [...lines].sort(byNationalId)) {
+  for (const { pensionerId, nationalId, line: l, offsetFen } of [...lines].sort(byNationalId)) {
     if (l.action === 'pay') continue;
     ids.add(pensionerId);
     if (l.action === 'hold') list.holds.push({ nationalId, status: l.status, since: l.since });
-    else if (l.action === 'resumption') list.resumptions.push({ nationalId, backPayMonths: l.months, backPayAmount: formatYuan(l.amountFen) });
-    else list.stops.push({ nationalId, deathDate: l.deathDate, overpaidMonths: l.months, overpaymentAmount: formatYuan(l.amountFen) });
+    else if (l.action === 'resumption')
+      list.resumptions.push({ nationalId, backPayMonths: l.months, backPayAmount: formatYuan(l.amountFen), ...settled(l, offsetFen) });
+    else
+      list.stops.push({
+        nationalId,
+        deathDate: l.deathDate,
+        overpaidMonths: l.months,
+        overpaymentAmount: formatYuan(l.amountFen),
+        estateBackPayMonths: l.backPayMonths,
+        estateBackPayAmount: formatYuan(l.backPayFen),
+        ...settled(l, offsetFen),
+      });
   }
   return { ...list, pensionerIds: [...ids] };
-}
-
-/** A stored line as the pure rule gave it. */
-function lineOf(r: StoredLine): RunLine {
-  const amountFen = BigInt(r.amount_fen);
-  if (r.action === 'hold') return { action: 'hold', status: r.status as HoldStatus, since: r.since! };
-  if (r.action === 'resumption') return { action: 'resumption', months: r.months!, amountFen };
-  if (r.action === 'stop') return { action: 'stop', deathDate: r.death_date!, months: r.months!, amountFen };
-  return { action: 'pay', amountFen };
 }
 
 export function createPayrollService(deps: PayrollServiceDeps) {
@@ -112,7 +134,7 @@ export function createPayrollService(deps: PayrollServiceDeps) {
       await repo.snapshot(tx);
       const ctx = await context(tx, month);
       const ids = await repo.candidateIds(tx, { ...ctx.filter, scope });
-      const lines: { pensionerId: string; nationalId: string; line: RunLine }[] = [];
+      const lines: ListedLine[] = [];
       for (let i = 0; i < ids.length; i += PAYROLL_CHUNK) {
         for (const { payee, lines: ls } of await decide(tx, ctx, ids.slice(i, i + PAYROLL_CHUNK), now)) {
           for (const line of ls) if (line.action !== 'pay') lines.push({ pensionerId: payee.id, nationalId: payee.national_id, line });
@@ -155,7 +177,7 @@ export function createPayrollService(deps: PayrollServiceDeps) {
         return { db: run, stored: run ? await runs.actions(tx, month, scope) : [] };
       });
       if (db) {
-        const lines = stored.map((r) => ({ pensionerId: r.pensioner_id, nationalId: r.national_id, line: lineOf(r) }));
+        const lines = stored.map((r) => ({ pensionerId: r.pensioner_id, nationalId: r.national_id, line: lineOf(r), offsetFen: BigInt(r.offset_fen) }));
         return { ...listOf(month, lines), state: 'frozen', frozenAt: db.frozenAt.toISOString() };
       }
       return { ...(await preview(month, scope, now)), state: 'preview', frozenAt: null };
