@@ -4,6 +4,7 @@
 // evidence, people at either end of the range, a gap in the ids, neighbours in the span who
 // were not asked for, evidence in several months, the default partition and decision_events.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sql } from 'kysely';
 import { createTestContext, withClient, type TestContext } from '../helpers/context.ts';
 import { registerPensioner } from '../helpers/people.ts';
 import { ids as nationalIds } from '../helpers/ingest.ts';
@@ -22,6 +23,18 @@ const sorted = (fs: StoredFacts[]) =>
   [...fs]
     .sort((a, b) => Number(BigInt(a.pensionerId) - BigInt(b.pensionerId)))
     .map((f) => ({ ...f, events: [...f.events].sort((a, b) => Number(BigInt(a.id) - BigInt(b.id))) }));
+interface PlanNode {
+  'Node Type': string;
+  'Relation Name'?: string;
+  'Index Name'?: string;
+  'Index Cond'?: string;
+  Plans?: PlanNode[];
+}
+/** The index scans of a plan: which table, which index, on what condition. */
+const indexScans = (node: PlanNode): { relation: string; index: string; cond: string }[] => [
+  ...(node['Index Name'] ? [{ relation: node['Relation Name'] ?? '', index: node['Index Name'], cond: node['Index Cond'] ?? '' }] : []),
+  ...(node.Plans ?? []).flatMap(indexScans),
+];
 const read = async (ids: string[], how: FactsRead) => sorted(await facts.facts(t.deps.db, ids, how));
 
 beforeAll(async () => {
@@ -114,6 +127,25 @@ describe('reading facts by range and by list', () => {
     const now = t.clock.now();
     const decide = async (how: FactsRead) => (await facts.facts(t.deps.db, pid, how)).map((f) => decideFor(t.deps.policy, f, now));
     expect(await decide('range')).toEqual(await decide('list'));
+  });
+
+  it('by range descends each month’s covering index once, on the span, not once per id', async () => {
+    // Tables this small are read whole by the planner; the plan's shape is what is checked.
+    const conds = (how: FactsRead) =>
+      t.deps.transaction(async (trx) => {
+        await sql`SET LOCAL enable_seqscan = off`.execute(trx);
+        await sql`SET LOCAL enable_bitmapscan = off`.execute(trx);
+        const res = await sql<{ 'QUERY PLAN': [{ Plan: PlanNode }] }>`EXPLAIN (FORMAT JSON) ${evidenceQuery(pid, how)}`.execute(trx);
+        return indexScans(res.rows[0]!['QUERY PLAN'][0].Plan).filter((n) => n.relation.startsWith('events_'));
+      });
+    const byRange = await conds('range');
+    expect(byRange.length).toBeGreaterThanOrEqual(3); // the two months, this one, the default partition
+    for (const n of byRange) {
+      expect(n.index).toMatch(/pensioner_id_occurred_at/);
+      expect(n.cond).toMatch(/pensioner_id >= .*pensioner_id <= /);
+      expect(n.cond).not.toMatch(/ANY/);
+    }
+    for (const n of await conds('list')) expect(n.cond).toMatch(/ANY/);
   });
 
   it('chooses the range for neighbouring ids and the list for scattered ones', () => {
