@@ -2,10 +2,11 @@
 // Full rescoring and sweep of every pensioner through the daily-sweep worker (BullMQ, real
 // queue), against one set-based SQL recompute of the same data in the same run
 // (bench/lib.ts sqlRecompute: the floor, not a rival). --processes N runs N worker processes
-// (this one and N − 1 bench/sweep-worker.ts), as a deployment runs one per core.
+// (this one and N − 1 bench/sweep-worker.ts), as a deployment runs one per core. --keep keeps
+// its database (pc_bench_score) for a look at the plans afterwards (bench/facts-plan.ts).
 import { parseArgs } from 'node:util';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { spawn, type ChildProcess } from 'node:child_process';
 import pg from 'pg';
 import { loadConfig } from '../src/config.ts';
@@ -15,7 +16,7 @@ import { startingClock } from '../src/infra/clock.ts';
 import { createDeps } from '../src/app-deps.ts';
 import { createDailySweepWorker } from '../jobs/daily-sweep.ts';
 import { loadDefaultPolicy } from '../src/domain/policy.ts';
-import { freshDatabase, loadPensioners, log, rssOf, SERVICE_NODE_FLAGS, sqlRecompute } from './lib.ts';
+import { dropDatabase, freshDatabase, loadPensioners, log, rssOf, SERVICE_NODE_FLAGS, sqlRecompute } from './lib.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -24,6 +25,7 @@ const { values: args } = parseArgs({
     concurrency: { type: 'string', default: '2' },
     processes: { type: 'string', default: '1' },
     redis: { type: 'string', default: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379' },
+    keep: { type: 'boolean', default: false },
   },
 });
 const N = Number(args.pensioners);
@@ -31,7 +33,8 @@ const E = Number(args.events || N * 10);
 const NOW = new Date('2026-11-25T04:00:00Z');
 
 log(`preparing ${N} pensioners and ${E} events…`);
-const url = await freshDatabase('pc_bench_score');
+const DB = 'pc_bench_score';
+const url = await freshDatabase(DB);
 await loadPensioners(url, N);
 const c = new pg.Client({ connectionString: url });
 await c.connect();
@@ -118,9 +121,10 @@ await Promise.all(others.map((p) => new Promise((r) => (p.once('exit', r), p.kil
 await queues.close();
 await deps.audit.close();
 await database.close();
+if (!args.keep) await dropDatabase(DB);
 
 const result = {
-  machine: { cores: cpus().length, node: process.version },
+  machine: { cores: cpus().length, node: process.version, loadAverage: loadavg().map((l) => Number(l.toFixed(1))) },
   pensioners: N,
   events: E,
   workerProcesses: Number(args.processes),
