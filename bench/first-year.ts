@@ -3,7 +3,9 @@
 // reminder months) against the arrival of the first file carrying a strong record of theirs
 // in the year. Run: npx tsx bench/first-year.ts --pensioners 10000 --seed 1 [--start legacy|steady]
 // Prints the shares, and writes one line per person (id, due, first strong arrival) to --out.
-import { writeFileSync } from 'node:fs';
+// With --acted bench-results/province-acted.tsv (written by `npm run bench` of the same province),
+// the same split for those who had to act.
+import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { addMonths } from '../src/domain/calendar.ts';
 import { SimulationContext, STRONG_KINDS, type StartMode } from '../src/simulate/model.ts';
@@ -14,6 +16,7 @@ const { values } = parseArgs({
     seed: { type: 'string', default: '1' },
     start: { type: 'string', default: 'steady' },
     out: { type: 'string' },
+    acted: { type: 'string' },
   },
 });
 const ctx = new SimulationContext({ pensioners: Number(values.pensioners), seed: Number(values.seed), startCertifications: values.start as StartMode });
@@ -27,6 +30,15 @@ let neverDue = 0;
 /** Due at some point in the year although a strong record arrived in it: a gap of more than the due delay between records. */
 let dueBetweenStrong = 0;
 const rows: string[] = [];
+const acted = values.acted
+  ? new Map(
+      readFileSync(values.acted, 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => l.split('\t') as [string, string]),
+    )
+  : null;
+const actedSplit = { n: 0, dueBeforeFirstStrong: 0, noStrong: 0, dueBetweenStrong: 0, otherwise: 0 };
 ctx.resetPass();
 for (let i = 0; i < ctx.total; i++) {
   const p = ctx.generatePerson(i);
@@ -62,6 +74,13 @@ for (let i = 0; i < ctx.total; i++) {
     if (first !== null && !(first > due) && dueLater) dueBetweenStrong++;
   }
   rows.push(`${p.nationalId}\t${due}\t${first ?? ''}`);
+  if (acted?.has(p.nationalId)) {
+    actedSplit.n++;
+    if (first === null) actedSplit.noStrong++;
+    else if (first > due) actedSplit.dueBeforeFirstStrong++;
+    else if (dueLater) actedSplit.dueBetweenStrong++;
+    else actedSplit.otherwise++;
+  }
 }
 const pct = (n: number) => `${((100 * n) / living).toFixed(2)}%`;
 console.log(`start certifications: ${values.start}; living (never in custody): ${living}`);
@@ -73,4 +92,11 @@ console.log(
   `    of whom due later in the year (a gap of more than ${DUE_AFTER_MONTHS} months between strong records): ${dueBetweenStrong} = ${pct(dueBetweenStrong)}`,
 );
 console.log(`not due within the year: ${neverDue} = ${pct(neverDue)}`);
+if (acted) {
+  const a = actedSplit;
+  const of = (n: number) => `${n} = ${((100 * n) / Math.max(1, a.n)).toFixed(1)}%`;
+  console.log(
+    `of the ${a.n} living who had to act (${pct(a.n)} of the living): due before their first strong record arrived ${of(a.dueBeforeFirstStrong)}; no strong record in the year ${of(a.noStrong)}; due later, between strong records ${of(a.dueBetweenStrong)}; none of these ${of(a.otherwise)}`,
+  );
+}
 if (values.out) writeFileSync(values.out, rows.join('\n') + '\n');
