@@ -1,4 +1,4 @@
-// npm run bench [-- --pensioners 100000 --seed 1 --dir DIR --parallel 4 --seconds 15 --no-redis --keep-db
+// npm run bench [-- --pensioners 100000 --seed 1 --start steady|legacy --dir DIR --parallel 4 --seconds 15 --no-redis --keep-db
 //                   --visits 25 --unreachable 0.05 --workers 1]
 // The province end to end, through the public API of a running service (API and worker in
 // their own processes): register the registry at the simulation's start; then the year a month
@@ -10,6 +10,7 @@
 // lookup, set-based SQL recompute) and the decisions against the simulation's truth. The truth
 // is read by this script only (to play the world), never by the service.
 // Each phase is a module in bench/province/, run here in order.
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { loadDefaultPolicy } from '../src/domain/policy.ts';
 import { autovacuumStandIn, log } from './lib.ts';
@@ -43,6 +44,9 @@ const year = await simulateTheYear(options, province, service, sms, pensionersBy
 await autovacuum.stop();
 log(`autovacuum stand-in: ${autovacuum.vacuums} vacuums during the year`);
 const sqlFloor = await sqlRecomputeFloor(service, policy);
+// Who had to act, for diagnoses against the simulation (bench/first-year.ts): national ID, and whether by a reminder answer.
+mkdirSync('bench-results', { recursive: true });
+writeFileSync('bench-results/province-acted.tsv', [...year.acted].map((id) => `${id}\t${year.answered.has(id) ? 'answered' : 'visited'}`).join('\n') + '\n');
 
 const state = await readCertifications(service, options.pensioners);
 const checks = await readManualChecks(service);

@@ -1,10 +1,13 @@
 // The flags of `npm run bench` (usage in bench/province.ts), read once into numbers.
 import { parseArgs } from 'node:util';
 import path from 'node:path';
+import { START_MODES, type StartMode } from '../../src/simulate/model.ts';
 
 export interface Options {
   pensioners: number;
   seed: number;
+  /** The registry's certifications: as the service left them after a year (steady), or a first year (legacy). */
+  start: StartMode;
   /** Where the simulation is written, or found again: simulating is the slow part at large sizes. */
   dir: string;
   /** Undefined with --no-redis: the service then queues on PostgreSQL. */
@@ -27,6 +30,7 @@ export function parseOptions(): Options {
     options: {
       pensioners: { type: 'string', default: '100000' },
       seed: { type: 'string', default: '1' },
+      start: { type: 'string', default: 'steady' },
       dir: { type: 'string' },
       redis: { type: 'string', default: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379' },
       'no-redis': { type: 'boolean', default: false },
@@ -42,10 +46,13 @@ export function parseOptions(): Options {
   });
   const pensioners = Number(args.pensioners);
   const seed = Number(args.seed);
+  const start = args.start as StartMode;
+  if (!START_MODES.includes(start)) throw new Error(`--start must be one of ${START_MODES.join(', ')}`);
   return {
     pensioners,
     seed,
-    dir: path.resolve(args.dir ?? `/tmp/pc-province-${pensioners}-s${seed}`),
+    start,
+    dir: path.resolve(args.dir ?? `/tmp/pc-province-${pensioners}-s${seed}-${start}`),
     redisUrl: args['no-redis'] ? undefined : args.redis,
     parallelUploads: Math.max(1, Number(args.parallel)),
     lookupSeconds: Number(args.seconds),

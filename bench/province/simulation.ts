@@ -36,6 +36,7 @@ function isWhole(m: Manifest, o: Options): boolean {
     m.generator === 'simulate-province' &&
     m.pensioners === o.pensioners &&
     m.seed === o.seed &&
+    (m.startCertifications ?? 'legacy') === o.start &&
     present(m.registry.path) &&
     present(m.truth.path) &&
     m.files.every((f) => present(f.path) && statSync(path.join(o.dir, f.path)).size === f.bytes)
@@ -51,7 +52,7 @@ async function simulate(o: Options): Promise<number> {
     b ??= bar('simulate [{bar}] {percentage}% | ETA {eta}s', total);
     b.update(done);
   };
-  await simulateProvince({ pensioners: o.pensioners, seed: o.seed, onProgress }, directorySink(o.dir));
+  await simulateProvince({ pensioners: o.pensioners, seed: o.seed, startCertifications: o.start, onProgress }, directorySink(o.dir));
   (b as cliProgress.SingleBar | null)?.stop();
   return sec(Date.now() - t);
 }
@@ -59,7 +60,9 @@ async function simulate(o: Options): Promise<number> {
 export async function simulatedProvince(o: Options): Promise<Province> {
   let manifest = readManifest(o.dir);
   if (manifest && !isWhole(manifest, o)) {
-    throw new Error(`${o.dir} holds another simulation (pensioners ${manifest.pensioners}, seed ${manifest.seed}) or missing files; choose another --dir`);
+    throw new Error(
+      `${o.dir} holds another simulation (pensioners ${manifest.pensioners}, seed ${manifest.seed}, start ${manifest.startCertifications ?? 'legacy'}) or missing files; choose another --dir`,
+    );
   }
   let simulatedSeconds: number | null = null;
   if (!manifest) {

@@ -169,8 +169,19 @@ async function push(s: Service, events: Record<string, unknown>[], r: Reminders)
   }
 }
 
+/** Seconds the simulated year spent in each part of the monthly loop (where the bench's time goes). */
+export interface PhaseSeconds {
+  restart: number;
+  answers: number;
+  ingest: number;
+  staff: number;
+  sweep: number;
+  reminders: number;
+}
+
 export interface Year {
   ingest: Ingest;
+  phases: PhaseSeconds;
   /** Seconds of each month's sweep (step 0 first). */
   sweepSeconds: number[];
   staff: StaffResult | null;
@@ -202,14 +213,25 @@ export async function simulateTheYear(
   const sweepSeconds: number[] = [];
   let staff: StaffResult | null = null;
   let inbox: Sms[] = [];
+  const phases: PhaseSeconds = { restart: 0, answers: 0, ingest: 0, staff: 0, sweep: 0, reminders: 0 };
+  let lap = Date.now();
+  const timed = (phase: keyof PhaseSeconds) => {
+    const now = Date.now();
+    phases[phase] += (now - lap) / 1000;
+    lap = now;
+  };
 
   for (let k = 0; k < steps.length; k++) {
     const today = steps[k]!;
+    const monthStarted = Date.now();
+    lap = monthStarted;
     if (k > 0) await s.restartAt(midnight(today));
+    timed('restart');
     log(`— step ${k}: service clock ${today}`);
     if (k > 0) {
       await push(s, answers(o.seed, inbox, steps[k - 1]!, people, reminders, answered), reminders);
       for (const id of answered) acted.add(id);
+      timed('answers');
       const last = k === steps.length - 1;
       const files = p.files.filter((f: ManifestFile) => f.arrivesOn >= steps[k - 1]! && (last || f.arrivesOn < today));
       const month = await ingestFiles(p, s, o.parallelUploads, files);
@@ -217,20 +239,29 @@ export async function simulateTheYear(
       times.upload += month.times.upload;
       times.batches += month.times.batches;
       times.tail += month.times.tail;
+      timed('ingest');
       if (o.visits > 0) {
         const world = worldOn(people.byId, today);
         const result = await visitMonth(o, s, counties, world, today, attempts);
         for (const id of result.touched) if (world(id).deathDate === null || world(id).deathDate! > today) acted.add(id);
         staff = addStaff(staff, result);
       }
+      timed('staff');
     }
     sweepSeconds.push(await runDailySweep(s));
+    timed('sweep');
     await waitForQueuesIdle(s.queues, ['notify']);
     inbox = sms.take();
+    timed('reminders');
+    log(
+      `step ${k} took ${((Date.now() - monthStarted) / 1000).toFixed(0)} s; so far ${Object.entries(phases)
+        .map(([x, v]) => `${x} ${v.toFixed(0)} s`)
+        .join(', ')}`,
+    );
     if (k === steps.length - 1) break; // the year is over: nobody answers these
     reminders.sent += inbox.length;
     reminders.sentRound2 += inbox.filter((m) => m.round === 2).length;
     log(`reminders sent at ${today}: ${inbox.length}`);
   }
-  return { ingest: ingestFigures(p, final, times), sweepSeconds, staff, months: steps.length - 1, reminders, acted, answered, today: steps.at(-1)! };
+  return { ingest: ingestFigures(p, final, times), phases, sweepSeconds, staff, months: steps.length - 1, reminders, acted, answered, today: steps.at(-1)! };
 }

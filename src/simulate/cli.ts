@@ -5,7 +5,7 @@ import { pathToFileURL } from 'node:url';
 import { Command, InvalidArgumentError } from 'commander';
 import cliProgress from 'cli-progress';
 import { isIsoDate } from '../domain/calendar.ts';
-import { PERSONAS } from './model.ts';
+import { PERSONAS, START_MODES, type StartMode } from './model.ts';
 import { directorySink, simulateProvince, type SimulationSummary } from './simulate.ts';
 
 function integer(name: string, min: number, max: number): (v: string) => number {
@@ -15,6 +15,11 @@ function integer(name: string, min: number, max: number): (v: string) => number 
     if (n < min || n > max) throw new InvalidArgumentError(`${name} must be between ${min} and ${max}`);
     return n;
   };
+}
+
+function startMode(v: string): StartMode {
+  if (!(START_MODES as readonly string[]).includes(v)) throw new InvalidArgumentError(`one of ${START_MODES.join(', ')}`);
+  return v as StartMode;
 }
 
 function date(v: string): string {
@@ -61,6 +66,12 @@ export async function main(argv: string[]): Promise<void> {
     .requiredOption('--out <dir>', 'output directory')
     .option('--start <date>', 'first simulated day (Asia/Shanghai)', date, '2025-11-01')
     .option('--days <n>', 'length of the simulated period in days', integer('days', 1, 3660), 365)
+    .option(
+      '--start-certifications <mode>',
+      'registry certifications as the service left them after a year (steady) or spread over the year before (legacy: a first year)',
+      startMode,
+      'steady',
+    )
     .option('--window-days <n>', 'arrival days written per pass (bounds open files)', integer('window-days', 1, 3660), 92)
     .option('--no-progress', 'no progress bar')
     .showHelpAfterError();
@@ -71,6 +82,7 @@ export async function main(argv: string[]): Promise<void> {
     out: string;
     start: string;
     days: number;
+    startCertifications: StartMode;
     windowDays: number;
     progress: boolean;
   }>();
@@ -92,6 +104,7 @@ export async function main(argv: string[]): Promise<void> {
       seed: opts.seed,
       start: opts.start,
       days: opts.days,
+      startCertifications: opts.startCertifications,
       windowDays: opts.windowDays,
       onProgress: (done, total) => {
         if (!bar) return;

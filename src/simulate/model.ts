@@ -7,6 +7,7 @@ import { birthdayIn, dayNumber, firstOfMonth, isoOfDayNumber, monthIndexOf } fro
 import { Life, type Custody } from './life.ts';
 import { inventName } from './names.ts';
 import { Rng, WeightedPicker, hash32 } from './prng.ts';
+import { answerReminder } from './responses.ts';
 import { ALL_REGIONS, OTHER_REGIONS, SICHUAN_REGIONS, type RegionInfo } from './regions.ts';
 
 export { ACTIVITY, type Activity } from './life.ts';
@@ -38,7 +39,18 @@ export interface SimulationOptions {
   deathRecordMissing?: number;
   /** Annual chance of a custodial sentence starting. */
   custodyRate?: number;
+  /**
+   * Where the registry's starting certifications come from (`lastCertifiedAt`). `steady`: as
+   * the service itself would have left them after running the year before (the last strong
+   * record of that year, from the same life and channel model, or the answer to the year's
+   * reminder); `legacy`: a date spread uniformly over the year before, as a bureau's legacy
+   * system hands them over on the service's first day (README "The synthetic province").
+   */
+  startCertifications?: StartMode;
 }
+
+export const START_MODES = ['steady', 'legacy'] as const;
+export type StartMode = (typeof START_MODES)[number];
 
 export type ResolvedOptions = Required<SimulationOptions>;
 
@@ -52,6 +64,7 @@ export const DEFAULT_OPTIONS: Omit<ResolvedOptions, 'pensioners' | 'seed'> = {
   cardUseAfterDeath: 0.3,
   deathRecordMissing: 0.04,
   custodyRate: 0.0005,
+  startCertifications: 'steady',
 };
 
 export function resolveOptions(options: SimulationOptions): ResolvedOptions {
@@ -60,6 +73,7 @@ export function resolveOptions(options: SimulationOptions): ResolvedOptions {
   if (!Number.isInteger(o.seed)) throw new RangeError('seed must be an integer');
   if (!isIsoDate(o.start)) throw new RangeError(`start must be YYYY-MM-DD, got ${o.start}`);
   if (!Number.isInteger(o.days) || o.days < 1 || o.days > 3660) throw new RangeError('days must be 1..3660');
+  if (!START_MODES.includes(o.startCertifications)) throw new RangeError(`startCertifications must be one of ${START_MODES.join(', ')}`);
   return o;
 }
 
@@ -107,6 +121,9 @@ export function personaWeights(age: number, mix: Record<Persona, number>): Recor
 }
 
 // ---------------------------------------------------------------- records
+
+/** Months from a certification to the day it falls due (policy/default.json: cycleMonths 12 − reminderMonths 2). */
+export const DUE_AFTER_MONTHS = 10;
 
 export interface RegistryRecord {
   nationalId: string;
@@ -373,6 +390,7 @@ export class SimulationContext {
     const custody: Custody[] = [];
     if (pensioner) {
       person.registry = this.registryRecord(rng, person);
+      if (o.startCertifications === 'steady') this.steadyStart(person, region, age);
       deathDay = this.sampleDeath(rng, birthDate, age, persona);
       if (deathDay !== null) cardAfterDeath = rng.chance(o.cardUseAfterDeath);
       if (rng.chance(1 - Math.exp(-o.custodyRate * (this.days / 365)))) {
@@ -474,6 +492,52 @@ export class SimulationContext {
       record.phone = `1${rng.pick(['3', '5', '7', '8', '9'])}${rng.int(0, 9)}${String(rng.int(0, 99_999_999)).padStart(8, '0')}`;
     }
     return record;
+  }
+
+  /**
+   * The certification the service would hold at the start had it run through the year before:
+   * that year's life is drawn from the same model (its own random stream, so the simulated
+   * year's records are the same in both start modes), and the last strong record of it
+   * certified the person. Without one, the legacy date stands for the last time the person
+   * acted. Then the year's reminder loop: a certification that fell due before the start was
+   * reminded (if the registry has a phone) and answered by a face check as in the simulated
+   * year (src/simulate/responses.ts, with the year before's own draw). Staff visits of the year
+   * before are not played: whoever they would have found starts due or lapsed, and is found in
+   * the simulated year instead (conservative for "had to act").
+   */
+  private steadyStart(p: SimPerson, region: RegionInfo, age: number): void {
+    const r = p.registry!;
+    const o = this.options;
+    const before = new Rng(hash32(hash32(o.seed, p.index), 0x5ea5_0b1e));
+    const yearBefore = this.startN - 365;
+    const events = new Life(before, p.persona, p.sex, region, 365, null, [], Math.max(60, age - 1)).build(false, 1);
+    let last: number | null = null;
+    for (const e of events) {
+      if (!isStrong(e, null) || before.chance(o.badLineRate)) continue;
+      if (last === null || e.day > last) last = e.day;
+    }
+    const benefitStart = r.benefitStartDate;
+    let certified: IsoDate | undefined = last === null ? r.lastCertifiedAt : isoOfDayNumber(yearBefore + last);
+    if (certified !== undefined && certified < benefitStart) certified = benefitStart;
+    if (certified !== undefined && r.phone !== undefined) certified = this.answeredBeforeStart(p, certified);
+    if (certified === undefined) delete r.lastCertifiedAt;
+    else r.lastCertifiedAt = certified;
+  }
+
+  /** The certification after the year before's reminders (first when due, the second a month later), answered before the start. */
+  private answeredBeforeStart(p: SimPerson, certified: IsoDate): IsoDate {
+    const due = addMonths(certified, DUE_AFTER_MONTHS);
+    if (due >= this.start) return certified;
+    const seedBefore = hash32(this.options.seed, 0x5ea5_0b1e);
+    for (const round of [1, 2] as const) {
+      const sent = round === 1 ? due : addMonths(due, 1);
+      if (sent >= this.start) break;
+      for (const a of answerReminder(seedBefore, p.nationalId, p.persona, round)) {
+        const day = addDays(sent, 1 + a.afterDays);
+        if (a.kind === 'face' && day < this.start) return day;
+      }
+    }
+    return certified;
   }
 
   /** Day of death within the period, or null: constant hazard between birthdays. */

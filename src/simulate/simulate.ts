@@ -8,7 +8,17 @@ import iconv from 'iconv-lite';
 import type { IsoDate } from '../domain/calendar.ts';
 import { DEPARTMENT_MAPPINGS } from './departments.ts';
 import { FEED_FORMATS, SOURCES_IN_ORDER, feedPath, feedEvent, serializeLine, type FeedEvent } from './format.ts';
-import { PERSONAS, SimulationContext, type FeedLine, type LineClass, type Persona, type SimPerson, type SimulationOptions, type Source } from './model.ts';
+import {
+  PERSONAS,
+  SimulationContext,
+  type StartMode,
+  type FeedLine,
+  type LineClass,
+  type Persona,
+  type SimPerson,
+  type SimulationOptions,
+  type Source,
+} from './model.ts';
 
 export { SimulationContext, feedEvent, serializeLine, FEED_FORMATS };
 export type { FeedEvent, FeedLine, SimPerson, SimulationOptions };
@@ -66,6 +76,8 @@ export interface Manifest {
   start: IsoDate;
   end: IsoDate;
   days: number;
+  /** Where the registry's certifications come from (SimulationOptions); absent in manifests written before it existed: legacy. */
+  startCertifications?: StartMode;
   timezone: 'Asia/Shanghai';
   registry: { path: string; contentType: string; charset: 'utf-8'; lines: number; bytes: number };
   truth: { path: string; contentType: string; charset: 'utf-8'; lines: number; bytes: number };
@@ -296,6 +308,7 @@ export async function simulateProvince(options: SimulationOptions & WriteOptions
     start: ctx.start,
     end: ctx.end,
     days: ctx.days,
+    startCertifications: ctx.options.startCertifications,
     timezone: 'Asia/Shanghai',
     registry: { path: 'registry.ndjson', contentType: 'application/x-ndjson', charset: 'utf-8', lines: registry.lines, bytes: registry.bytes },
     truth: { path: 'truth.ndjson', contentType: 'application/x-ndjson', charset: 'utf-8', lines: truth.lines, bytes: truth.bytes },
