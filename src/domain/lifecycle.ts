@@ -168,10 +168,13 @@ function deathStanding(policy: Policy, events: readonly EvidenceEvent[], at: Dat
   }
   const identified = conflicts.find((ev) => isStaffRole(roleIn(policy, ev)) || !isCardOnly(ev.identityCheck));
   // Evidence of life received while the death was only reported: the reports it contradicts
-  // were wrong. They drop out, and whatever death is recorded after it stands on its own.
+  // were wrong. They drop out, and whatever death is recorded after it stands on its own: a
+  // record received later that still contradicts it (another department agreeing with the
+  // first) is not dismissed with it — the conflict goes to a review below, payment held. (A
+  // fabricated follow-up must not outweigh two departments.)
   const release = conflicts.find((ev) => (isStaffRole(roleIn(policy, ev)) || !isCardOnly(ev.identityCheck)) && ev.receivedAt.getTime() < verified);
-  if (release) {
-    const wrong = new Set(records.filter((r) => recordDate(r) < dayOf(release)));
+  const wrong = release ? new Set(records.filter((r) => recordDate(r) < dayOf(release) && r.receivedAt.getTime() <= release.receivedAt.getTime())) : new Set();
+  if (wrong.size > 0) {
     return deathStanding(
       policy,
       events.filter((ev) => !wrong.has(ev)),

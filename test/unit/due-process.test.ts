@@ -98,6 +98,19 @@ describe('a death is held, verified, then stopped', () => {
     expect(decide(policy, f, at('2026-04-21T00:00:00Z')).status).toBe('certified');
     expect(run(f, '2026-05')).toEqual({ action: 'resumption', backPayMonths: 1, backPayAmountFen: BENEFIT });
   });
+  it('a death record received after the evidence of life that released the hold is not dismissed with the first: a review, still held', () => {
+    // Seen in the province bench: a family doctor's follow-up filed (ID-checked) for a person
+    // already cremated released the hold; the household deregistration that came next, a
+    // second department agreeing, was dropped with the first record, and the dead person
+    // stayed certified and paid.
+    const followUp = ev('health', 'family_doctor_visit', '2026-04-01T04:00:00Z', 'id_document', { receivedAt: at('2026-04-05T04:00:00Z') });
+    const dereg = ev('death', 'household_deregistration', '2026-04-20T04:00:00Z', 'id_document', { deathDate: '2026-03-08' });
+    expect(decide(policy, facts([cremation, followUp]), at('2026-04-10T00:00:00Z')).status).toBe('certified');
+    const f = facts([cremation, followUp, dereg]);
+    for (const now of ['2026-04-22T00:00:00Z', '2026-09-01T00:00:00Z'])
+      expect(decide(policy, f, at(now))).toMatchObject({ status: 'under_review', deathDate: '2026-03-08' });
+    expect(run(f, '2026-05', at('2026-04-22T00:00:00Z'))).toMatchObject({ action: 'hold', status: 'under_review' });
+  });
   it('card-only activity does not: it is a review, still held', () => {
     const atm = ev('bank', 'atm', '2026-04-20T04:00:00Z', 'card_pin');
     expect(decide(policy, facts([cremation, atm]), at('2026-04-21T00:00:00Z')).status).toBe('under_review');
