@@ -32,7 +32,7 @@ ENTRYPOINT ["/usr/bin/tini", "--"]
 #   docker run --rm -e DATABASE_URL=… -e MIGRATION_DATABASE_URL=… IMAGE node dist/src/cli.js migrate
 # A larger young generation: a worker allocates short-lived rows and decisions by the
 # million, and with the default 16 MB semi-space a sweep spent a third of its time in GC.
-# Set through NODE_OPTIONS so that an API-only process can take V8's default back
-# (compose.yaml): there it only inflates the memory an export streams through.
+# Set through NODE_OPTIONS so that an API-only process can add its own limit (compose.yaml:
+# an old generation of at most 192 MB, which keeps an export's memory under 300 MB).
 ENV NODE_OPTIONS=--max-semi-space-size=64
 CMD ["node", "dist/src/main.js"]

@@ -135,12 +135,14 @@ export async function loadPensioners(url: string, n: number, onProgress?: (done:
 /** Node flags the service runs with (Dockerfile, npm start): benches start it the same way. */
 export const SERVICE_NODE_FLAGS = ['--max-semi-space-size=64'];
 /**
- * An API-only process (compose.yaml) runs with V8's default young generation and an old
+ * An API-only process (compose.yaml) keeps the 64 MB young generation and gets an old
  * generation of at most 192 MB (about 45 MB live when idle): streaming a 1M-line export a page
  * at a time, it otherwise let promoted garbage pile up to 170 MB of heap before collecting it
- * and passed 300 MB of RSS. The 64 MB semi-space is for the processes that sweep.
+ * and passed 300 MB of RSS. V8's default 16 MB young generation would keep it smaller still
+ * (221 MB) but cost status lookups about a tenth of their throughput (README, "Payroll runs").
+ * BENCH_API_NODE_FLAGS replaces them (to compare settings).
  */
-export const API_NODE_FLAGS = ['--max-old-space-size=192'];
+export const API_NODE_FLAGS = (process.env.BENCH_API_NODE_FLAGS ?? '--max-semi-space-size=64 --max-old-space-size=192').split(' ').filter(Boolean);
 
 /** Runs a TypeScript entry point in its own Node process; an env value of `undefined` removes that variable. */
 export function startProcess(script: string, env: Record<string, string | undefined>): { child: ChildProcess; exited: Promise<number | null> } {
