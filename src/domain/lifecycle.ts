@@ -172,8 +172,9 @@ function deathStanding(policy: Policy, events: readonly EvidenceEvent[], at: Dat
   // record received later that still contradicts it (another department agreeing with the
   // first) is not dismissed with it — the conflict goes to a review below, payment held. (A
   // fabricated follow-up must not outweigh two departments.)
-  const release = conflicts.find((ev) => (isStaffRole(roleIn(policy, ev)) || !isCardOnly(ev.identityCheck)) && ev.receivedAt.getTime() < verified);
-  const wrong = release ? new Set(records.filter((r) => recordDate(r) < dayOf(release) && r.receivedAt.getTime() <= release.receivedAt.getTime())) : new Set();
+  // A record is wrong when evidence of life dated after its death arrived after it did.
+  const releasing = conflicts.filter((ev) => (isStaffRole(roleIn(policy, ev)) || !isCardOnly(ev.identityCheck)) && ev.receivedAt.getTime() < verified);
+  const wrong = new Set(records.filter((r) => releasing.some((c) => recordDate(r) < dayOf(c) && r.receivedAt.getTime() <= c.receivedAt.getTime())));
   if (wrong.size > 0) {
     return deathStanding(
       policy,

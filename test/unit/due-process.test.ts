@@ -111,6 +111,13 @@ describe('a death is held, verified, then stopped', () => {
       expect(decide(policy, f, at(now))).toMatchObject({ status: 'under_review', deathDate: '2026-03-08' });
     expect(run(f, '2026-05', at('2026-04-22T00:00:00Z'))).toMatchObject({ action: 'hold', status: 'under_review' });
   });
+  it('evidence of life received after the record releases it even when other activity after the death came before the record (property counterexample)', () => {
+    const detention = ev('judicial', 'pretrial_detention', '2026-02-02T04:00:00Z');
+    const acquittal = ev('judicial', 'acquittal', '2026-02-03T04:00:00Z');
+    const certificate = ev('death', 'death_certificate', '2026-02-04T04:00:00Z', 'id_document', { deathDate: '2026-02-02' });
+    const counter = ev('bank', 'counter', '2026-02-05T04:00:00Z');
+    expect(decide(policy, facts([detention, acquittal, certificate, counter]), at('2026-03-01T00:00:00Z')).status).toBe('certified');
+  });
   it('card-only activity does not: it is a review, still held', () => {
     const atm = ev('bank', 'atm', '2026-04-20T04:00:00Z', 'card_pin');
     expect(decide(policy, facts([cremation, atm]), at('2026-04-21T00:00:00Z')).status).toBe('under_review');
