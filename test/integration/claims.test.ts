@@ -6,27 +6,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestContext, type TestContext } from '../helpers/context.ts';
 import { auth, registerPensioner, syntheticId } from '../helpers/people.ts';
 import { storeEvents } from '../helpers/stored-events.ts';
+import { claimsOf as claimsOfKey, type Claim } from '../helpers/claims.ts';
 
 let t: TestContext;
 let bureau: string;
 let second: string;
 let mianyang: string;
 
-interface Claim {
-  id: string;
-  nationalId: string;
-  reason: string;
-  amount: string;
-  outstanding: string;
-  status: string;
-  history: { event: string; amount: string | null; reason: string | null }[];
-}
-
-async function claimsOf(nationalId: string, key = bureau, status?: string): Promise<Claim[]> {
-  const res = await t.app.inject({ method: 'GET', url: `/v1/claims?limit=1000${status ? `&status=${status}` : ''}`, headers: auth(key) });
-  expect(res.statusCode).toBe(200);
-  return (res.json().items as Claim[]).filter((c) => c.nationalId === nationalId);
-}
+const claimsOf = (nationalId: string, key = bureau, status?: string) => claimsOfKey(t.app, key, nationalId, status);
 const post = (url: string, payload: unknown, key = bureau) => t.app.inject({ method: 'POST', url, headers: auth(key), payload: payload as object });
 const adjust = (lines: string) =>
   t.app.inject({ method: 'POST', url: '/v1/benefit-adjustments', headers: { ...auth(bureau), 'content-type': 'application/x-ndjson' }, payload: lines });

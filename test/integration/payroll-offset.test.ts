@@ -5,29 +5,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestContext, type TestContext } from '../helpers/context.ts';
 import { auth, registerPensioner, syntheticId } from '../helpers/people.ts';
 import { storeEvents } from '../helpers/stored-events.ts';
+import { claimsOf as claimsOfKey } from '../helpers/claims.ts';
 
 let t: TestContext;
 let bureau: string;
 let admin: string;
 let staff: string;
 
-interface Claim {
-  id: string;
-  nationalId: string;
-  reason: string;
-  amount: string;
-  outstanding: string;
-  status: string;
-  history: { event: string; amount: string | null; reason: string | null; by: string }[];
-}
-
 const get = (url: string, key = bureau) => t.app.inject({ method: 'GET', url, headers: auth(key) });
 const post = (url: string, key: string, payload: unknown = {}) => t.app.inject({ method: 'POST', url, headers: auth(key), payload: payload as object });
-async function claimsOf(nationalId: string): Promise<Claim[]> {
-  const res = await get('/v1/claims?limit=1000');
-  expect(res.statusCode).toBe(200);
-  return (res.json().items as Claim[]).filter((c) => c.nationalId === nationalId);
-}
+const claimsOf = (nationalId: string) => claimsOfKey(t.app, bureau, nationalId);
 const ndjson = (body: string) =>
   body
     .trim()
