@@ -206,22 +206,12 @@ export interface EventIdentitiesTable {
   source_ref: string;
 }
 
-/** Events a stored decision was taken from, kept when their month is retired. */
-export interface DecisionEventsTable {
+/** Events a stored decision was taken from, kept when their month is retired: the event's columns as they were, its id no longer generated here. */
+export type DecisionEventsTable = Omit<EventsTable, 'id' | 'received_at'> & {
   id: Int8;
-  pensioner_id: Int8;
-  source: string;
-  kind: string;
-  source_ref: string;
-  occurred_at: Timestamp;
-  identity_check: string;
-  location: string | null;
-  death_date: DateCol | null;
-  batch_id: string | null;
   received_at: Timestamp;
-  received_via: string | null;
   retired_at: Generated<Date>;
-}
+};
 
 export interface AppealsTable {
   id: Generated<string>;

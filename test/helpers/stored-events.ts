@@ -27,3 +27,18 @@ export async function storeEvents(t: TestContext, events: StoredEvent[]): Promis
   if (res.rowCount !== events.length) throw new Error(`stored ${res.rowCount} of ${events.length} events`);
   await t.deps.certification.rescore(t.deps.db, [...new Set(res.rows.map((r) => r.id))], t.clock.now(), 'test');
 }
+
+/** A custodial sentence and the release that ended it, each received when given (a sentence learned late makes a custody claim). */
+export interface SentenceServed {
+  start: string;
+  startReceived: string;
+  release: string;
+  releaseReceived: string;
+}
+
+export async function storeSentenceServed(t: TestContext, nationalId: string, s: SentenceServed): Promise<void> {
+  await storeEvents(t, [
+    { nationalId, source: 'judicial', kind: 'custodial_sentence_start', occurredAt: s.start, receivedAt: s.startReceived },
+    { nationalId, source: 'judicial', kind: 'release', occurredAt: s.release, receivedAt: s.releaseReceived },
+  ]);
+}

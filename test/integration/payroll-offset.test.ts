@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestContext, type TestContext } from '../helpers/context.ts';
 import { auth, registerPensioner, syntheticId } from '../helpers/people.ts';
-import { storeEvents } from '../helpers/stored-events.ts';
+import { storeEvents, storeSentenceServed } from '../helpers/stored-events.ts';
 import { claimsOf as claimsOfKey } from '../helpers/claims.ts';
 
 let t: TestContext;
@@ -111,16 +111,12 @@ describe('a custody claim is offset against the back pay of a resumption, by the
   it('sets up: a sentence learned late (January and February paid: a claim), a release, a resumption applied for later', async () => {
     t.clock.set('2026-06-21T04:00:00Z');
     await registerPensioner(t.app, bureau, id, { lastCertifiedAt: '2025-12-20', monthlyBenefit: '2000.50' });
-    await storeEvents(t, [
-      {
-        nationalId: id,
-        source: 'judicial',
-        kind: 'custodial_sentence_start',
-        occurredAt: '2026-01-15T10:00:00+08:00',
-        receivedAt: '2026-02-10T10:00:00+08:00',
-      },
-      { nationalId: id, source: 'judicial', kind: 'release', occurredAt: '2026-04-10T10:00:00+08:00', receivedAt: '2026-04-10T12:00:00+08:00' },
-    ]);
+    await storeSentenceServed(t, id, {
+      start: '2026-01-15T10:00:00+08:00',
+      startReceived: '2026-02-10T10:00:00+08:00',
+      release: '2026-04-10T10:00:00+08:00',
+      releaseReceived: '2026-04-10T12:00:00+08:00',
+    });
     expect(await claimsOf(id)).toMatchObject([{ reason: 'custody', amount: '4001.00', outstanding: '4001.00', status: 'open' }]);
     t.clock.set('2026-07-05T04:00:00Z');
     expect((await post(`/v1/pensioners/${id}/resumptions`, staff, { note: 'applied at the counter' })).statusCode).toBe(201);
@@ -174,16 +170,12 @@ describe('two freezes of one month at once', () => {
     // September paid before the sentence (2 September) was known: a claim of 1000.00.
     t.clock.set('2026-09-15T04:00:00Z');
     await registerPensioner(t.app, bureau, id, { lastCertifiedAt: '2026-08-25', monthlyBenefit: '1000.00' });
-    await storeEvents(t, [
-      {
-        nationalId: id,
-        source: 'judicial',
-        kind: 'custodial_sentence_start',
-        occurredAt: '2026-09-02T10:00:00+08:00',
-        receivedAt: '2026-09-10T10:00:00+08:00',
-      },
-      { nationalId: id, source: 'judicial', kind: 'release', occurredAt: '2026-09-12T10:00:00+08:00', receivedAt: '2026-09-12T11:00:00+08:00' },
-    ]);
+    await storeSentenceServed(t, id, {
+      start: '2026-09-02T10:00:00+08:00',
+      startReceived: '2026-09-10T10:00:00+08:00',
+      release: '2026-09-12T10:00:00+08:00',
+      releaseReceived: '2026-09-12T11:00:00+08:00',
+    });
     expect(await claimsOf(id)).toMatchObject([{ reason: 'custody', amount: '1000.00' }]);
     t.clock.set('2026-11-05T04:00:00Z');
     expect((await post(`/v1/pensioners/${id}/resumptions`, staff)).statusCode).toBe(201);
@@ -209,16 +201,12 @@ describe("the estate's back pay is set against the person's outstanding claim", 
     t.clock.set('2026-11-21T04:00:00Z');
     await registerPensioner(t.app, bureau, id, { lastCertifiedAt: '2026-10-25', monthlyBenefit: '1500.25' });
     t.clock.set('2027-01-21T04:00:00Z');
-    await storeEvents(t, [
-      {
-        nationalId: id,
-        source: 'judicial',
-        kind: 'custodial_sentence_start',
-        occurredAt: '2027-01-04T10:00:00+08:00',
-        receivedAt: '2027-01-21T10:00:00+08:00',
-      },
-      { nationalId: id, source: 'judicial', kind: 'release', occurredAt: '2027-01-12T10:00:00+08:00', receivedAt: '2027-01-21T11:00:00+08:00' },
-    ]);
+    await storeSentenceServed(t, id, {
+      start: '2027-01-04T10:00:00+08:00',
+      startReceived: '2027-01-21T10:00:00+08:00',
+      release: '2027-01-12T10:00:00+08:00',
+      releaseReceived: '2027-01-21T11:00:00+08:00',
+    });
     expect(await claimsOf(id)).toMatchObject([{ reason: 'custody', amount: '1500.25', status: 'open' }]);
     // Held in February and March (released, no resumption applied for); died on 5 March.
     t.clock.set('2027-03-20T04:00:00Z');
