@@ -4,7 +4,20 @@
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { benchNationalId, compareLookups, createKeys, freshDatabase, load, loadPensioners, log, rssOf, serviceUrl, startProcess, waitFor } from './lib.ts';
+import {
+  benchNationalId,
+  compareLookups,
+  cpuOver,
+  createKeys,
+  freshDatabase,
+  load,
+  loadPensioners,
+  log,
+  rssOf,
+  serviceUrl,
+  startProcess,
+  waitFor,
+} from './lib.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -52,6 +65,7 @@ const {
   bare: bareResult,
   service: serviceResult,
   ratio,
+  cpu,
 } = await compareLookups({
   databaseUrl: url,
   serviceBase: `http://127.0.0.1:${SERVICE_PORT}`,
@@ -59,22 +73,25 @@ const {
   pick,
   seconds: SECONDS,
   connections: CONNECTIONS,
+  servicePid: service.child.pid,
   log,
 });
 
 log('service POST /v1/certifications/query with 1000 IDs, one payroll client…');
-const batch = await load({
-  url: `http://127.0.0.1:${SERVICE_PORT}`,
-  connections: 1,
-  duration: Math.max(10, Math.round(SECONDS / 2)),
-  requests: [
-    {
-      method: 'POST',
-      headers: { ...auth, 'content-type': 'application/json' },
-      setupRequest: (req: any) => ({ ...req, path: '/v1/certifications/query', body: JSON.stringify({ nationalIds: Array.from({ length: 1000 }, pick) }) }),
-    },
-  ],
-});
+const { result: batch, cpu: batchCpu } = await cpuOver(url, service.child.pid!, () =>
+  load({
+    url: `http://127.0.0.1:${SERVICE_PORT}`,
+    connections: 1,
+    duration: Math.max(10, Math.round(SECONDS / 2)),
+    requests: [
+      {
+        method: 'POST',
+        headers: { ...auth, 'content-type': 'application/json' },
+        setupRequest: (req: any) => ({ ...req, path: '/v1/certifications/query', body: JSON.stringify({ nationalIds: Array.from({ length: 1000 }, pick) }) }),
+      },
+    ],
+  }),
+);
 const serviceRss = rssOf(service.child.pid!);
 service.child.kill('SIGTERM');
 await service.exited;
@@ -87,7 +104,8 @@ const result = {
   bare: bareResult,
   service: serviceResult,
   ratio,
-  batchQuery1000: batch,
+  cpuPerLookup: cpu,
+  batchQuery1000: { ...batch, cpu: batchCpu },
   serviceRssBytes: serviceRss,
 };
 mkdirSync('bench-results', { recursive: true });
@@ -97,7 +115,8 @@ const md = `| measure | bare Fastify + pg | service (auth + audit) |
 | status lookups req/s | ${bareResult.requestsPerSecond} | ${serviceResult.requestsPerSecond} (${result.ratio}× of bare; goal ≥ 0.6) |
 | p99 ms | ${bareResult.p99} | ${serviceResult.p99} |
 | errors / non-2xx | ${bareResult.errors} / ${bareResult.non2xx} | ${serviceResult.errors} / ${serviceResult.non2xx} |
-| 1000-ID batch query (one client) | | ${batch.requestsPerSecond} req/s, p99 ${batch.p99} ms (goal < 50 ms) |
+| CPU per lookup, ms (Node + PostgreSQL) | ${cpu ? `${cpu.bare.totalMs} (${cpu.bare.serverMs} + ${cpu.bare.databaseMs})` : ''} | ${cpu ? `${cpu.service.totalMs} (${cpu.service.serverMs} + ${cpu.service.databaseMs}); bare ÷ service ${cpu.ratio}` : ''} |
+| 1000-ID batch query (one client) | | ${batch.requestsPerSecond} req/s, p99 ${batch.p99} ms (goal < 20 ms); CPU ${batchCpu.totalMs} ms a query (${batchCpu.serverMs} + ${batchCpu.databaseMs}) |
 `;
 writeFileSync('bench-results/api.md', md);
 process.stdout.write(`${JSON.stringify(result, null, 2)}\n\n${md}`);

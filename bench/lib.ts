@@ -1,6 +1,6 @@
 // Shared pieces of the benchmark scripts: a scratch database, synthetic pensioners loaded
 // with COPY, child processes for the servers under test, and load from autocannon.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, createReadStream, openSync, readFileSync, readSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -170,6 +170,8 @@ export async function waitFor(url: string, ms = 60_000, o: { anyStatus?: boolean
 
 export interface LoadResult {
   requestsPerSecond: number;
+  /** Requests answered in the run. */
+  requests: number;
   p50: number;
   p99: number;
   errors: number;
@@ -180,6 +182,7 @@ export async function load(opts: autocannon.Options): Promise<LoadResult> {
   const r = await autocannon({ ...opts });
   return {
     requestsPerSecond: Math.round(r.requests.average),
+    requests: r.requests.total,
     p50: r.latency.p50,
     p99: r.latency.p99,
     errors: r.errors,
@@ -202,6 +205,65 @@ export interface LookupComparison {
   service: LoadResult;
   /** service req/s ÷ bare req/s */
   ratio: number;
+  /** CPU each side spent per lookup; absent when the service's process id was not given. */
+  cpu?: { bare: CpuPerRequest; service: CpuPerRequest; ratio: number };
+}
+
+/** CPU time a server spent per request: its own Node process, and its PostgreSQL backends. */
+export interface CpuPerRequest {
+  serverMs: number;
+  databaseMs: number;
+  totalMs: number;
+}
+
+const CLOCK_TICKS = (() => {
+  try {
+    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+  } catch {
+    return 100;
+  }
+})();
+
+/** CPU seconds (user + system) a process has used since it started, from /proc; 0 once it is gone. */
+export function cpuSecondsOf(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name, which may hold spaces: utime and stime are the 12th and 13th.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * CPU a server and the PostgreSQL backends of its database use over a stretch of load. Unlike
+ * requests per second on this shared 2-core machine, CPU per request barely moves with what
+ * else runs: it says what a lookup costs, where throughput says what it got.
+ */
+export async function cpuOver<T extends { requests: number }>(
+  databaseUrl: string,
+  serverPid: number,
+  run: () => Promise<T>,
+): Promise<{ result: T; cpu: CpuPerRequest }> {
+  const c = new pg.Client({ connectionString: databaseUrl });
+  await c.connect();
+  try {
+    const backends = async () =>
+      (await c.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()')).rows.map(
+        (r) => r.pid,
+      );
+    const before = new Map((await backends()).map((pid) => [pid, cpuSecondsOf(pid)]));
+    const server0 = cpuSecondsOf(serverPid);
+    const result = await run();
+    const server = cpuSecondsOf(serverPid) - server0;
+    // A backend that started during the run counts whole; one that ended during it is lost (pools keep theirs).
+    const database = (await backends()).reduce((sum, pid) => sum + cpuSecondsOf(pid) - (before.get(pid) ?? 0), 0);
+    const per = (s: number) => Number(((s * 1000) / Math.max(1, result.requests)).toFixed(3));
+    return { result, cpu: { serverMs: per(server), databaseMs: per(database), totalMs: per(server + database) } };
+  } finally {
+    await c.end();
+  }
 }
 
 /**
@@ -217,6 +279,8 @@ export async function compareLookups(o: {
   seconds: number;
   connections: number;
   barePort?: number;
+  /** The service's process: given, the CPU each side spends per lookup is measured too. */
+  servicePid?: number;
   log?: (s: string) => void;
 }): Promise<LookupComparison> {
   const log = o.log ?? (() => {});
@@ -235,11 +299,24 @@ export async function compareLookups(o: {
     await waitFor(`${bareBase}/p/x`, 60_000, { anyStatus: true });
     log('lookups: warming up…');
     await lookup(bareBase, (id) => `/p/${id}`, {}, Math.min(5, o.seconds)).catch(() => {});
+    const servicePath = (id: string) => `/v1/pensioners/${id}/certification`;
+    const serviceAuth = { authorization: `Bearer ${o.secret}` };
+    if (o.servicePid !== undefined) {
+      // Both warmed alike, so that neither side's figure carries its JIT warm-up.
+      await lookup(o.serviceBase, servicePath, serviceAuth, Math.min(5, o.seconds)).catch(() => {});
+    }
+    const measure = (pid: number | undefined, run: () => Promise<LoadResult>) =>
+      o.servicePid === undefined || pid === undefined ? run().then((result) => ({ result, cpu: undefined })) : cpuOver(o.databaseUrl, pid, run);
     log(`lookups: bare Fastify + pg, ${o.seconds} s…`);
-    const bareResult = await lookup(bareBase, (id) => `/p/${id}`);
+    const bareRun = await measure(bare.child.pid, () => lookup(bareBase, (id) => `/p/${id}`));
     log(`lookups: service GET /v1/pensioners/{id}/certification, ${o.seconds} s…`);
-    const serviceResult = await lookup(o.serviceBase, (id) => `/v1/pensioners/${id}/certification`, { authorization: `Bearer ${o.secret}` });
-    return { bare: bareResult, service: serviceResult, ratio: Number((serviceResult.requestsPerSecond / bareResult.requestsPerSecond).toFixed(3)) };
+    const serviceRun = await measure(o.servicePid, () => lookup(o.serviceBase, servicePath, serviceAuth));
+    const ratio = Number((serviceRun.result.requestsPerSecond / bareRun.result.requestsPerSecond).toFixed(3));
+    const cpu =
+      bareRun.cpu && serviceRun.cpu
+        ? { bare: bareRun.cpu, service: serviceRun.cpu, ratio: Number((bareRun.cpu.totalMs / serviceRun.cpu.totalMs).toFixed(3)) }
+        : undefined;
+    return { bare: bareRun.result, service: serviceRun.result, ratio, ...(cpu ? { cpu } : {}) };
   } finally {
     bare.child.kill('SIGTERM');
     await bare.exited;

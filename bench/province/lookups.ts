@@ -20,6 +20,7 @@ export async function measureLookups(o: Options, s: Service, nationalIds: string
     seconds: o.lookupSeconds,
     connections: o.lookupConnections,
     barePort: o.port + 2,
+    servicePid: s.api().child.pid,
     log,
   });
   const rss = { apiPeakBytes: rssOf(s.api().child.pid!), workerPeakBytes: Math.max(...s.workers().map((w) => rssOf(w.child.pid!))) };
