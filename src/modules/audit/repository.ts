@@ -39,10 +39,18 @@ export function createAuditWriter(mainPool: pg.Pool): AuditWriter {
   async function insert(rows: AuditEntry[]) {
     for (let i = 0; i < rows.length; i += MAX_ROWS_PER_INSERT) {
       const part = rows.slice(i, i + MAX_ROWS_PER_INSERT);
+      // One JSON parameter, not five arrays: the driver escapes an array element by element in
+      // JavaScript, which cost a 1000-ID status query about 2 ms of the API's CPU.
+      const records = part.map((r) => ({
+        key_id: r.keyId,
+        role: r.role,
+        action: r.action,
+        pensioner_id: r.pensionerId == null ? null : String(r.pensionerId),
+        detail: r.detail ?? null,
+      }));
       await sql`INSERT INTO audit_log (key_id, role, action, pensioner_id, detail)
-        SELECT * FROM unnest(${part.map((r) => r.keyId)}::uuid[], ${part.map((r) => r.role)}::text[], ${part.map((r) => r.action)}::text[],
-          ${part.map((r) => (r.pensionerId == null ? null : String(r.pensionerId)))}::bigint[],
-          ${part.map((r) => (r.detail ? JSON.stringify(r.detail) : null))}::jsonb[])`.execute(db);
+        SELECT key_id, role, action, pensioner_id, detail
+        FROM json_to_recordset(${JSON.stringify(records)}::json) AS r(key_id uuid, role text, action text, pensioner_id bigint, detail jsonb)`.execute(db);
     }
   }
 
