@@ -29,6 +29,8 @@ let strongFirst = 0;
 let neverDue = 0;
 /** Due at some point in the year although a strong record arrived in it: a gap of more than the due delay between records. */
 let dueBetweenStrong = 0;
+/** Never due in the year: a strong record arrived before each due date (the records alone kept them certified). */
+let keptByRecords = 0;
 const rows: string[] = [];
 const acted = values.acted
   ? new Map(
@@ -73,6 +75,7 @@ for (let i = 0; i < ctx.total; i++) {
     else strongFirst++;
     if (first !== null && !(first > due) && dueLater) dueBetweenStrong++;
   }
+  if (first !== null && !(first > due) && !dueLater) keptByRecords++;
   rows.push(`${p.nationalId}\t${due}\t${first ?? ''}`);
   if (acted?.has(p.nationalId)) {
     actedSplit.n++;
@@ -97,6 +100,11 @@ if (acted) {
   const of = (n: number) => `${n} = ${((100 * n) / Math.max(1, a.n)).toFixed(1)}%`;
   console.log(
     `of the ${a.n} living who had to act (${pct(a.n)} of the living): due before their first strong record arrived ${of(a.dueBeforeFirstStrong)}; no strong record in the year ${of(a.noStrong)}; due later, between strong records ${of(a.dueBetweenStrong)}; none of these ${of(a.otherwise)}`,
+  );
+  // Issue 13's "living with at least one strong record in their window", read strictly: every
+  // due date of the year had a strong record arrive before it. Only the service can make these act.
+  console.log(
+    `kept certified by their strong records alone (never due): ${keptByRecords} = ${pct(keptByRecords)}; of them did not have to act: ${keptByRecords - a.otherwise} = ${((100 * (keptByRecords - a.otherwise)) / Math.max(1, keptByRecords)).toFixed(2)}%`,
   );
 }
 if (values.out) writeFileSync(values.out, rows.join('\n') + '\n');
