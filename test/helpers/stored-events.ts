@@ -42,3 +42,15 @@ export async function storeSentenceServed(t: TestContext, nationalId: string, s:
     { nationalId, source: 'judicial', kind: 'release', occurredAt: s.release, receivedAt: s.releaseReceived },
   ]);
 }
+
+/** A death verified by two departments: a cremation and a household deregistration, each received the moment it occurred. */
+export async function storeVerifiedDeath(
+  t: TestContext,
+  nationalId: string,
+  d: { deathDate: string; cremation: string; deregistration: string },
+): Promise<void> {
+  await storeEvents(t, [
+    { nationalId, source: 'death', kind: 'cremation', occurredAt: d.cremation, receivedAt: d.cremation, deathDate: d.deathDate },
+    { nationalId, source: 'death', kind: 'household_deregistration', occurredAt: d.deregistration, receivedAt: d.deregistration, deathDate: d.deathDate },
+  ]);
+}

@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestContext, type TestContext } from '../helpers/context.ts';
 import { auth, registerPensioner, syntheticId } from '../helpers/people.ts';
-import { storeEvents, storeSentenceServed } from '../helpers/stored-events.ts';
+import { storeSentenceServed, storeVerifiedDeath } from '../helpers/stored-events.ts';
 import { claimsOf as claimsOfKey } from '../helpers/claims.ts';
 
 let t: TestContext;
@@ -56,24 +56,7 @@ describe('a wrong death report, a hold, then a real death: the stop pays the est
     t.clock.set('2026-06-13T04:00:00Z');
     expect((await post(`/v1/pensioners/${id}/death-reversals`, bureau, { note: 'wrong person' })).statusCode).toBe(201);
     t.clock.set('2026-06-20T04:00:00Z');
-    await storeEvents(t, [
-      {
-        nationalId: id,
-        source: 'death',
-        kind: 'cremation',
-        occurredAt: '2026-06-14T12:00:00+08:00',
-        receivedAt: '2026-06-14T12:00:00+08:00',
-        deathDate: '2026-06-12',
-      },
-      {
-        nationalId: id,
-        source: 'death',
-        kind: 'household_deregistration',
-        occurredAt: '2026-06-20T10:00:00+08:00',
-        receivedAt: '2026-06-20T10:00:00+08:00',
-        deathDate: '2026-06-12',
-      },
-    ]);
+    await storeVerifiedDeath(t, id, { deathDate: '2026-06-12', cremation: '2026-06-14T12:00:00+08:00', deregistration: '2026-06-20T10:00:00+08:00' });
     expect((await get(`/v1/pensioners/${id}/certification`)).json().status).toBe('deceased');
     // March and April at 2000.00, May and June at 2100.50.
     const estate = { estateBackPayMonths: 4, estateBackPayAmount: '8201.00' };
@@ -210,24 +193,7 @@ describe("the estate's back pay is set against the person's outstanding claim", 
     expect(await claimsOf(id)).toMatchObject([{ reason: 'custody', amount: '1500.25', status: 'open' }]);
     // Held in February and March (released, no resumption applied for); died on 5 March.
     t.clock.set('2027-03-20T04:00:00Z');
-    await storeEvents(t, [
-      {
-        nationalId: id,
-        source: 'death',
-        kind: 'cremation',
-        occurredAt: '2027-03-06T12:00:00+08:00',
-        receivedAt: '2027-03-06T12:00:00+08:00',
-        deathDate: '2027-03-05',
-      },
-      {
-        nationalId: id,
-        source: 'death',
-        kind: 'household_deregistration',
-        occurredAt: '2027-03-08T10:00:00+08:00',
-        receivedAt: '2027-03-08T10:00:00+08:00',
-        deathDate: '2027-03-05',
-      },
-    ]);
+    await storeVerifiedDeath(t, id, { deathDate: '2027-03-05', cremation: '2027-03-06T12:00:00+08:00', deregistration: '2027-03-08T10:00:00+08:00' });
     const stop = {
       nationalId: id,
       deathDate: '2027-03-05',

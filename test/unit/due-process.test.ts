@@ -46,6 +46,15 @@ describe('the policy in force', () => {
 
 describe('a death is held, verified, then stopped', () => {
   const cremation = ev('death', 'cremation', '2026-03-10T04:00:00Z', 'id_document', { deathDate: '2026-03-08' });
+  /** Stopped from the month after the death, nothing paid after it, nothing held that was owed. */
+  const stoppedOwingNothing = {
+    action: 'stop',
+    deathDate: '2026-03-08',
+    overpaidMonths: 0,
+    overpaymentAmountFen: 0n,
+    estateBackPayMonths: 0,
+    estateBackPayAmountFen: 0n,
+  };
   it('one record holds payment as death_reported from the next run', () => {
     const d = decide(policy, facts([cremation]), at('2026-03-20T00:00:00Z'));
     expect(d).toMatchObject({ status: 'death_reported', deathDate: '2026-03-08', deathRecordedAt: null });
@@ -56,14 +65,7 @@ describe('a death is held, verified, then stopped', () => {
     const dereg = ev('death', 'household_deregistration', '2026-04-15T04:00:00Z');
     const f = facts([cremation, dereg]);
     expect(decide(policy, f, at('2026-04-16T00:00:00Z')).status).toBe('deceased');
-    expect(run(f, '2026-05')).toEqual({
-      action: 'stop',
-      deathDate: '2026-03-08',
-      overpaidMonths: 0,
-      overpaymentAmountFen: 0n,
-      estateBackPayMonths: 0,
-      estateBackPayAmountFen: 0n,
-    });
+    expect(run(f, '2026-05')).toEqual(stoppedOwingNothing);
   });
   it('a second record of the same kind does not', () => {
     const again = ev('death', 'cremation', '2026-04-15T04:00:00Z');
@@ -83,14 +85,7 @@ describe('a death is held, verified, then stopped', () => {
     expect(d).toMatchObject({ status: 'deceased', deathRecordedAt: at('2026-05-09T04:00:00Z') });
     // Held in April and May (reported), stopped in June with nothing overpaid.
     expect(run(f, '2026-05')).toMatchObject({ action: 'hold', status: 'death_reported' });
-    expect(run(f, '2026-06')).toEqual({
-      action: 'stop',
-      deathDate: '2026-03-08',
-      overpaidMonths: 0,
-      overpaymentAmountFen: 0n,
-      estateBackPayMonths: 0,
-      estateBackPayAmountFen: 0n,
-    });
+    expect(run(f, '2026-06')).toEqual(stoppedOwingNothing);
   });
   it('evidence of life with an ID check dated after the death releases the hold with back pay', () => {
     const counter = ev('bank', 'counter', '2026-04-20T04:00:00Z', 'id_document');
