@@ -5,7 +5,10 @@ import { createManualCheckRepository } from '../../src/modules/manual-checks/rep
 import { DASHBOARD_CHARTS } from '../../src/modules/reports/dashboard-page.ts';
 import { createTestContext, type TestContext } from '../helpers/context.ts';
 import { auth, registerPensioner, syntheticId } from '../helpers/people.ts';
+import Fastify from 'fastify';
 import { QUEUE_NAMES } from '../../src/infra/jobs.ts';
+import { createQueues } from '../../src/infra/queue.ts';
+import { queueBoardRoutes } from '../../src/modules/operations/queue-board.ts';
 
 let t: TestContext;
 let bureau: string;
@@ -263,5 +266,24 @@ describe('a manual check as staff see it', () => {
     ]);
     const bureauView = (await get(`/v1/manual-checks/${c.id}`, auth(bureau))).json();
     expect(bureauView.phone).toBe('13912345678');
+  });
+});
+
+describe('the queue view when its queue database cannot be reached', () => {
+  // Regression: under the full suite's load the PostgreSQL queue backend failed to connect and
+  // the board answered 500 internal_error; a database away is a 503 like everywhere else.
+  it('answers 503 unavailable with Retry-After, not 500', async () => {
+    const queues = createQueues({ databaseUrl: 'postgres://postgres@127.0.0.1:1/nowhere', prefix: 'unreachable' });
+    const app = Fastify();
+    try {
+      await app.register(queueBoardRoutes, { queues });
+      const res = await app.inject({ method: 'GET', url: '/admin/queues/api/queues' });
+      expect(res.statusCode, res.body).toBe(503);
+      expect(res.json().error.code).toBe('unavailable');
+      expect(res.headers['retry-after']).toBe('5');
+    } finally {
+      await app.close();
+      await queues.close();
+    }
   });
 });
