@@ -50,15 +50,23 @@ export function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise
   ]).finally(() => clearTimeout(timer));
 }
 
+/**
+ * Connections of one queue's pool on the PostgreSQL backend when it only adds and reads jobs.
+ * Each queue and worker has a pool of its own there: at 10 each (the backend's pools' size before),
+ * one look at the queue view (every queue's counts at once) opened 52 connections, and the full
+ * suite ran PostgreSQL out of them (53300).
+ */
+export const PRODUCER_POOL_MAX = 2;
+
 /** The two backends behind one API: BullMQ's generics differ per backend, its classes do not. */
 function backend(opts: QueueBackendOptions) {
   const redis = opts.redisUrl;
   let shared: Redis | undefined;
   const schema = opts.prefix.replace(/[^a-zA-Z0-9_]/g, '_').toLowerCase();
-  const pgConnection = { connectionString: opts.databaseUrl, schema: `bullmq_${schema}`, migrate: true, max: 10 };
+  const pgConnection = (max: number) => ({ connectionString: opts.databaseUrl, schema: `bullmq_${schema}`, migrate: true, max });
   return {
     queue(name: QueueName): Queue {
-      if (!redis) return new (Queue as any)(name, { connection: pgConnection }, createPostgresBackend) as Queue;
+      if (!redis) return new (Queue as any)(name, { connection: pgConnection(PRODUCER_POOL_MAX) }, createPostgresBackend) as Queue;
       // Producers' commands fail after one reconnection attempt instead of waiting in ioredis'
       // offline queue for as long as Redis is away: a request must not hang on the queue, and
       // what it stored in PostgreSQL is queued again by the workers' recovery (jobs/recovery.ts).
@@ -66,7 +74,9 @@ function backend(opts: QueueBackendOptions) {
       return new Queue(name, { connection: shared, prefix: opts.prefix } as QueueOptions);
     },
     worker(name: QueueName, processor: (job: Job, token?: string) => Promise<unknown>, wopts: Partial<WorkerOptions>): Worker {
-      if (!redis) return new (Worker as any)(name, processor, { ...wopts, connection: pgConnection }, createPostgresBackend) as Worker;
+      // A connection for each job it may run at once, and one to fetch the next.
+      if (!redis)
+        return new (Worker as any)(name, processor, { ...wopts, connection: pgConnection((wopts.concurrency ?? 1) + 1) }, createPostgresBackend) as Worker;
       return new Worker(name, processor, { ...wopts, connection: new Redis(redis, { maxRetriesPerRequest: null }), prefix: opts.prefix } as WorkerOptions);
     },
     close: () => shared?.disconnect(),

@@ -3,11 +3,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createManualCheckRepository } from '../../src/modules/manual-checks/repository.ts';
 import { DASHBOARD_CHARTS } from '../../src/modules/reports/dashboard-page.ts';
-import { createTestContext, type TestContext } from '../helpers/context.ts';
+import { createTestContext, withClient, type TestContext } from '../helpers/context.ts';
 import { auth, registerPensioner, syntheticId } from '../helpers/people.ts';
 import Fastify from 'fastify';
 import { QUEUE_NAMES } from '../../src/infra/jobs.ts';
-import { createQueues } from '../../src/infra/queue.ts';
+import { createQueues, PRODUCER_POOL_MAX } from '../../src/infra/queue.ts';
 import { queueBoardRoutes } from '../../src/modules/operations/queue-board.ts';
 
 let t: TestContext;
@@ -235,13 +235,31 @@ describe('the queue view at /admin/queues', () => {
 });
 
 describe('the queue view on the PostgreSQL queue backend (the embedded defaults, no Redis)', () => {
-  it('shows the queues too', async () => {
+  it('shows the queues too, with a few connections per queue (regression: one view opened 52 at once)', async () => {
     const pg = await createTestContext({ queue: 'postgres' });
+    const connections = () =>
+      withClient(
+        pg.ownerUrl,
+        async (c) =>
+          (await c.query<{ n: number }>(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()`))
+            .rows[0]!.n,
+      );
     try {
       const key = await pg.key('admin');
-      const res = await pg.app.inject({ method: 'GET', url: '/admin/queues/api/queues', headers: auth(key) });
-      expect(res.statusCode, res.body).toBe(200);
-      expect(res.json().queues).toHaveLength(QUEUE_NAMES.length);
+      const before = await connections();
+      let peak = before;
+      const sampling = setInterval(() => void connections().then((n) => (peak = Math.max(peak, n))), 10);
+      try {
+        for (let i = 0; i < 3; i++) {
+          const res = await pg.app.inject({ method: 'GET', url: '/admin/queues/api/queues', headers: auth(key) });
+          expect(res.statusCode, res.body).toBe(200);
+          expect(res.json().queues).toHaveLength(QUEUE_NAMES.length);
+        }
+      } finally {
+        clearInterval(sampling);
+      }
+      // A producer's pool holds at most PRODUCER_POOL_MAX connections (plus the sampler's own).
+      expect(peak - before).toBeLessThanOrEqual(PRODUCER_POOL_MAX * QUEUE_NAMES.length + 1);
     } finally {
       await pg.close();
     }
