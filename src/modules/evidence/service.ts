@@ -353,7 +353,7 @@ export function createEvidenceService(deps: EvidenceServiceDeps) {
         { retries: 2 },
       );
       await deps.selfService.audit(acted, who);
-      if (r.firstId) await queueAfterCommit('rescore after push', () => rescoring.queue(r.touched.sort(), `push_${r.firstId}`));
+      if (r.firstId) await queueAfterCommit('rescore after push', () => rescoring.queue(r.touched, `push_${r.firstId}`));
       const counts = { accepted: r.inserted, duplicates: r.matched - r.inserted, unmatched: rows.length - r.matched };
       await deps.audit.record({ keyId: who.keyId, role: who.role, action: 'events.push', pensionerId: null, detail: { ...counts, rejected: rejected.length } });
       return { ...countsSeenBy(who.role, counts), rejected };
