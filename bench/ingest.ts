@@ -165,10 +165,16 @@ async function main() {
     let workerExit: string | null = null;
     worker.once('exit', (code, sig) => (workerExit = `the worker exited (${code ?? sig})`));
     let peak = 0;
+    // The worker's CPU (user + system, clock ticks of 10 ms): with 2 cores, what its parsing and deciding take from PostgreSQL.
+    let cpuTicks = 0;
     const sampler = setInterval(() => {
       try {
         const m = /VmHWM:\s+(\d+) kB/.exec(require_('fs').readFileSync(`/proc/${worker!.pid}/status`, 'utf8'));
         if (m) peak = Math.max(peak, Number(m[1]) * 1024);
+        const stat = String(require_('fs').readFileSync(`/proc/${worker!.pid}/stat`, 'utf8'))
+          .split(') ')[1]!
+          .split(' ');
+        cpuTicks = Number(stat[11]) + Number(stat[12]);
       } catch {
         /* gone */
       }
@@ -190,6 +196,7 @@ async function main() {
       await new Promise((r) => setTimeout(r, 50));
     }
     const tE2E = Date.now() - t0;
+    const cpuIngest = cpuTicks / 100;
     // Then rescoring, which holds back while the file is merged: done when nobody is pending
     // and no rescore job is left (issue 17 counts ingestion "including rescoring").
     const rescoreQ0 = queues.get('rescore');
@@ -213,6 +220,7 @@ async function main() {
     const stored = (await database.pool.query('SELECT count(*)::int AS n FROM events')).rows[0].n as number;
     log(`  stored rows match the ceiling run: ${stored === ceilingRows ? 'yes' : `NO (${stored} vs ${ceilingRows})`}`);
     log(`  = ${((tCeiling / tE2E) * 100).toFixed(0)}% of the ceiling; worker peak RSS ${(peak / 1048576).toFixed(0)} MB (node ${heapFlags.join(' ')})`);
+    log(`  worker CPU: ${cpuIngest.toFixed(1)} s until queued, ${(cpuTicks / 100 - cpuIngest).toFixed(1)} s rescoring`);
     const done = await rescoreQ0.getJobs(['completed'], 0, -1);
     const busy = done.reduce((a, j) => a + ((j.finishedOn ?? 0) - (j.processedOn ?? 0)), 0);
     const first = Math.min(...done.map((j) => j.processedOn ?? Infinity));
