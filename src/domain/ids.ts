@@ -8,3 +8,6 @@ const ROW_ID = /^\d{1,18}$/;
 export const isUuid = (v: string): boolean => UUID.test(v);
 /** A pensioner, event or decision id (bigint). */
 export const isRowId = (v: string): boolean => ROW_ID.test(v);
+
+/** Row ids as PostgreSQL writes them (no leading zeros) in numeric order: as text they sort 1, 10, 2. */
+export const byRowId = (ids: readonly string[]): string[] => [...ids].sort((a, b) => a.length - b.length || (a < b ? -1 : a > b ? 1 : 0));

@@ -263,3 +263,17 @@ describe('batch status', () => {
     }
   });
 });
+
+describe('rescoring after a batch', () => {
+  it('names the people in id order, not in the text order of their ids (1, 10, 2): a job names neighbours, read by range', async () => {
+    const rows = people.map((nid, i) => `${nid},admission,2026-06-04T10:00:00+08:00,O-${i},id_document`);
+    const res = await upload(admin, 'hospital', `national_id,kind,occurred_at,source_ref,identity_check\n${rows.join('\n')}\n`);
+    const batchId = res.json().batchId as string;
+    expect(await waitForBatch(t, admin, batchId)).toMatchObject({ status: 'completed', accepted: 20 });
+    const { rows: registered } = await t.deps.pool.query<{ id: string }>('SELECT id::text AS id FROM pensioners WHERE national_id = any($1)', [people]);
+    const numeric = registered.map((r) => r.id).sort((a, b) => Number(a) - Number(b));
+    expect(numeric.at(-1)!.length).toBeGreaterThan(numeric[0]!.length); // the ids cross a power of ten
+    const [job] = await rescoreJobsOfBatch(t, batchId);
+    expect((job!.data as { pensionerIds: string[] }).pensionerIds).toEqual(numeric);
+  });
+});

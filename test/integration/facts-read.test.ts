@@ -153,6 +153,10 @@ describe('reading facts by range and by list', () => {
     expect(factsReadFor(['10', '12', '14', '16', '18', '19'])).toBe('range'); // span 10 of 6 ids
     expect(factsReadFor(['5'])).toBe('range');
     expect(factsReadFor(['1', '500', '90000'])).toBe('list');
-    expect(factsReadFor(['9', '1', '2'])).toBe('list'); // span 9 of 3 ids
+    expect(factsReadFor(['9', '1', '2'])).toBe('range'); // span 9 of 3 ids, in any order
+    // The people a large file touched, one in 16 of the registry, as a rescore job names them.
+    const oneIn16 = Array.from({ length: 2000 }, (_, i) => String(100_001 + 16 * i));
+    expect(factsReadFor(oneIn16)).toBe('range');
+    expect(factsReadFor(['1', '49', '97'])).toBe('list'); // span 97 of 3 ids, over 16 each
   });
 });

@@ -26,6 +26,8 @@ import { fieldNamer, missingColumns, missingColumnsMessage } from './mapping.ts'
 export const STORE_CHUNK_BYTES = 1024 * 1024;
 export const MAX_PUSH = 1000;
 export const MAX_LISTED_REJECTS = 100;
+/** Records parsed between two pauses of a batch's parsing for the I/O of the chunk being committed (a power of two). */
+const YIELD_EVERY = 128;
 /** The unique index on (source, sha256): the same file being uploaded by another request. */
 const UNIQUE_VIOLATION = '23505';
 
@@ -199,8 +201,10 @@ export function createEvidenceService(deps: EvidenceServiceDeps) {
       const naming = mapping ? fieldNamer(mapping) : b.content_type === 'text/csv' ? 'snake' : 'camel';
       for await (const r of records(stored(), { contentType: b.content_type, charset: b.charset as 'utf-8' | 'gbk', mapping })) {
         if (n++ < skip) continue;
-        // Let the chunk being merged make progress (its COPY and replies are I/O on this thread).
-        if ((n & 1023) === 0) await new Promise<void>((r) => setImmediate(r));
+        // Let the chunk being merged make progress: its COPY and every reply of its transaction
+        // are I/O on this thread, each waiting for a pause here, while PostgreSQL waits for
+        // them. Every 128 records the wait is a few ms instead of 1,024 records' parsing.
+        if ((n & (YIELD_EVERY - 1)) === 0) await new Promise<void>((r) => setImmediate(r));
         const c = 'error' in r ? { ok: false as const, ...r.error } : validateEvent(r.raw, { now, catalogue: deps.catalogue, pathSource: b.source, naming });
         if (c.ok) writer.accept(copyLine(c.value));
         else writer.reject({ line: r.line, code: c.code, message: c.message });
@@ -228,6 +232,7 @@ export function createEvidenceService(deps: EvidenceServiceDeps) {
   function commitChunk(b: BatchRow, from: number, text: string, c: ChunkCounts, rejectsToList: number) {
     return transaction(
       async (trx) => {
+        const start = performance.now();
         const cur = await repo.get(trx, b.id, true);
         if (!cur || Number(cur.records_done) !== from || cur.status !== 'processing') throw new StaleProgress(b.id);
         const t0 = performance.now();
@@ -238,7 +243,7 @@ export function createEvidenceService(deps: EvidenceServiceDeps) {
           : null;
         // A batch carries no reminder codes (a file is stored as it came: never a code in it).
         const acted = m?.selfService.length ? await deps.selfService.record(trx, m.selfService, new Map(), clock.now()) : undefined;
-        if (deps.ingestTrace) process.stderr.write(`chunk ${from}: copy ${(t1 - t0).toFixed(0)} ms, merge ${(performance.now() - t1).toFixed(0)} ms\n`);
+        const t2 = performance.now();
         const d = {
           seq: from,
           records: c.recs,
@@ -251,6 +256,11 @@ export function createEvidenceService(deps: EvidenceServiceDeps) {
           touched: m?.touched ?? [],
         };
         await repo.recordChunk(trx, b.id, d);
+        // The transaction's other statements (lock, progress) and waits: the rest of `whole`.
+        if (deps.ingestTrace)
+          process.stderr.write(
+            `chunk ${from}: copy ${(t1 - t0).toFixed(0)} ms, merge ${(t2 - t1).toFixed(0)} ms, whole ${(performance.now() - start).toFixed(0)} ms\n`,
+          );
         return { ...d, acted };
       },
       { retries: 2 },
@@ -297,7 +307,11 @@ export function createEvidenceService(deps: EvidenceServiceDeps) {
       /** Starts committing the collected chunk once the one before has committed. */
       async commit() {
         if (k.recs === 0) return;
+        const parsed = performance.now();
         await inFlight;
+        // Near 0: PostgreSQL waited for the parsing; long: the parsing waited for PostgreSQL.
+        if (deps.ingestTrace)
+          process.stderr.write(`chunk ${done}: parsed, then waited ${(performance.now() - parsed).toFixed(0)} ms for the chunk before to commit\n`);
         if (opts.stopping?.()) throw new HandBack(b.id);
         const from = done;
         const text = buf.join('');
@@ -353,7 +367,7 @@ export function createEvidenceService(deps: EvidenceServiceDeps) {
         { retries: 2 },
       );
       await deps.selfService.audit(acted, who);
-      if (r.firstId) await queueAfterCommit('rescore after push', () => rescoring.queue(r.touched.sort(), `push_${r.firstId}`));
+      if (r.firstId) await queueAfterCommit('rescore after push', () => rescoring.queue(r.touched, `push_${r.firstId}`));
       const counts = { accepted: r.inserted, duplicates: r.matched - r.inserted, unmatched: rows.length - r.matched };
       await deps.audit.record({ keyId: who.keyId, role: who.role, action: 'events.push', pensionerId: null, detail: { ...counts, rejected: rejected.length } });
       return { ...countsSeenBy(who.role, counts), rejected };

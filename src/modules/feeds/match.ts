@@ -220,7 +220,7 @@ export function createMatchService(deps: MatchServiceDeps) {
       return m.touched;
     });
     // Marked pending with the page; queued after its commit, so a job finds them pending.
-    if (firstId) await rescoring.queue(touched.sort(), `match_${firstId}`);
+    if (firstId) await rescoring.queue(touched, `match_${firstId}`);
     if (acted) await deps.selfService.audit(acted, { keyId: null, role: 'system' });
     await deps.audit.record({
       keyId: null,

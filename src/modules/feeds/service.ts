@@ -165,7 +165,7 @@ export function createFeedService(deps: FeedServiceDeps) {
         out.rejected += rejected;
         if (page.nextCursor !== null) out.cursor = page.nextCursor;
         // Marked pending with the page; queued after its commit, so a job finds them pending.
-        if (m.firstId) await rescoring.queue(m.touched.sort(), `pull_${m.firstId}`);
+        if (m.firstId) await rescoring.queue(m.touched, `pull_${m.firstId}`);
         await deps.selfService.audit(m.acted, { keyId: null, role: 'system' });
         await deps.audit.record({
           keyId: null,

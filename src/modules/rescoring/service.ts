@@ -1,7 +1,7 @@
 // Rescoring after evidence arrives: pending pensioners recorded with the evidence, jobs that
 // only say where to look, and the claim-and-rescore a job runs. Recomputing from all stored
 // evidence makes a re-delivered job harmless.
-import { isRowId } from '../../domain/ids.ts';
+import { byRowId, isRowId } from '../../domain/ids.ts';
 import type { Clock } from '../../infra/clock.ts';
 import type { Executor, Transact } from '../../infra/database.ts';
 import type { Queues } from '../../infra/queue.ts';
@@ -26,9 +26,12 @@ export interface RescoringDeps {
 
 export function createRescoringService(deps: RescoringDeps) {
   async function queue(ids: string[], jobKey: string, delay = 0): Promise<number> {
+    // In id order (not the text order they arrive in: 1, 10, 100, 2…), so that a job names
+    // neighbours and its set is read by range (facts-repository.ts factsReadFor).
+    const ordered = byRowId(ids);
     const jobs = [];
-    for (let i = 0; i < ids.length; i += RESCORE_JOB_SIZE) {
-      jobs.push({ name: 'rescore', data: { pensionerIds: ids.slice(i, i + RESCORE_JOB_SIZE) }, jobId: `${jobKey}_${i / RESCORE_JOB_SIZE}`, delay });
+    for (let i = 0; i < ordered.length; i += RESCORE_JOB_SIZE) {
+      jobs.push({ name: 'rescore', data: { pensionerIds: ordered.slice(i, i + RESCORE_JOB_SIZE) }, jobId: `${jobKey}_${i / RESCORE_JOB_SIZE}`, delay });
     }
     return deps.queues.add('rescore', jobs);
   }
