@@ -1,6 +1,8 @@
 // The province's service-point staff, played by the province benchmark: in each county a
 // member of staff works the manual-check queue in the service's priority order, up to a
-// capacity, and records what a visit finds. The benchmark is the world, so "what staff find"
+// capacity, and records what a visit finds. They work the checks the service says are worth a
+// visit today (`?ready=true`: a due check waits while the reminders work on the person), or,
+// with `visitWhenDue`, every open check as before. The benchmark is the world, so "what staff find"
 // comes from the simulation's truth; the service only ever sees the outcomes staff record,
 // through the public staff API (claim, resolve), with keys scoped to the county.
 import { hash32 } from '../src/simulate/prng.ts';
@@ -44,6 +46,8 @@ export interface StaffOptions {
   /** Visits under way at the same time in one county. */
   staffPerCounty?: number;
   onVisit?: () => void;
+  /** Visit every open check, also those the service says are waiting for the reminders (the behaviour before `ready`). */
+  visitWhenDue?: boolean;
   /** How requests reach the service (tests pass the app's inject). */
   fetch?: (url: string, init: RequestInit) => Promise<Response>;
 }
@@ -161,7 +165,8 @@ export async function workManualChecks(o: StaffOptions): Promise<StaffResult> {
       let cursor: string | null = null;
       let visited = 0;
       do {
-        const q = `/v1/manual-checks?status=open&limit=${Math.min(1000, Math.max(left, 1))}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`;
+        const ready = o.visitWhenDue ? '' : '&ready=true';
+        const q = `/v1/manual-checks?status=open${ready}&limit=${Math.min(1000, Math.max(left, 1))}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`;
         const page = await call(q, c.bureauKey);
         if (page.status !== 200) {
           fail(`queue ${page.status} ${JSON.stringify(page.json)}`);

@@ -31,6 +31,7 @@ import * as m20261204T040000 from './20261204T040000_evidence_partitions.ts';
 import * as m20261204T060000 from './20261204T060000_pensioner_address.ts';
 import * as m20261205T000000 from './20261205T000000_payroll_run_statistics.ts';
 import * as m20261205T010000 from './20261205T010000_run_line_back_pay.ts';
+import * as m20261205T020000 from './20261205T020000_check_visit_from.ts';
 
 export const MIGRATIONS: Record<string, Migration> = {
   '20261125T150000_initial': m20261125T150000,
@@ -63,4 +64,5 @@ export const MIGRATIONS: Record<string, Migration> = {
   '20261204T060000_pensioner_address': m20261204T060000,
   '20261205T000000_payroll_run_statistics': m20261205T000000,
   '20261205T010000_run_line_back_pay': m20261205T010000,
+  '20261205T020000_check_visit_from': m20261205T020000,
 };

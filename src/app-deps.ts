@@ -258,6 +258,7 @@ export function createDeps(base: DepsBase): AppDeps {
     openChecks,
     checks: manualCheckRepo,
     queueReminders: (q, rows, today) => queueSweepReminders(q, rows, today, queues),
+    visitLeadDays: config.visitLeadDays,
   });
   const evidencePartitions = createEvidencePartitionService({ transaction, clock, policy, repo: createEvidencePartitionRepository() });
   const reminders = createReminderService({ transaction, audit, clock, smsGatewayUrl: config.smsGatewayUrl });

@@ -1,6 +1,7 @@
 // One validated, typed configuration read from the environment at start.
 import path from 'node:path';
 import { cleanEnv, str, port, host, num, bool, url, makeValidator, EnvError, EnvMissingError } from 'envalid';
+import { VISIT_LEAD_DAYS } from './domain/visit-readiness.ts';
 
 const role = makeValidator<'api' | 'worker' | 'all'>((v) => {
   if (v === 'api' || v === 'worker' || v === 'all') return v;
@@ -55,6 +56,8 @@ export interface Config {
   uploadDir: string;
   shutdownTimeoutMs: number;
   claimTtlMinutes: number;
+  /** Days before a lapse from which a due check is worth a visit whatever the reminders did (domain/visit-readiness.ts). */
+  visitLeadDays: number;
   /** How long a batch's rescoring waits, so files arriving together rescore each person once. */
   batchRescoreDelayMs: number;
   /** How long rescoring may be held back while files are being merged (0: never held). */
@@ -115,6 +118,7 @@ const ENV = {
   UPLOAD_DIR: str({ default: undefined }),
   SHUTDOWN_TIMEOUT_MS: num({ default: 15_000 }),
   CLAIM_TTL_MINUTES: num({ default: 30 }),
+  VISIT_LEAD_DAYS: num({ default: VISIT_LEAD_DAYS }),
   BATCH_RESCORE_DELAY_MS: num({ default: 0 }),
   RESCORE_DEFER_MAX_MS: num({ default: 3_600_000 }),
   INGEST_CHUNK_LINES: num({ default: 20_000 }),
@@ -152,6 +156,10 @@ const wholePositive = (name: string, v: number) => {
 };
 const nonNegative = (name: string, v: number) => {
   if (!Number.isFinite(v) || v < 0) throw new ConfigError(`configuration error: ${name} is invalid: must be zero or more`);
+  return v;
+};
+const wholeDays = (name: string, v: number) => {
+  if (!Number.isInteger(v) || v < 0) throw new ConfigError(`configuration error: ${name} is invalid: must be a whole number of days, zero or more`);
   return v;
 };
 const atLeast = (name: string, v: number, min: number) => {
@@ -206,6 +214,7 @@ export function loadConfig(raw: NodeJS.ProcessEnv = process.env): Config {
     uploadDir: e.UPLOAD_DIR ?? path.join(e.DATA_DIR, 'uploads'),
     shutdownTimeoutMs: positive('SHUTDOWN_TIMEOUT_MS', e.SHUTDOWN_TIMEOUT_MS),
     claimTtlMinutes: positive('CLAIM_TTL_MINUTES', e.CLAIM_TTL_MINUTES),
+    visitLeadDays: wholeDays('VISIT_LEAD_DAYS', e.VISIT_LEAD_DAYS),
     batchRescoreDelayMs: nonNegative('BATCH_RESCORE_DELAY_MS', e.BATCH_RESCORE_DELAY_MS),
     rescoreDeferMaxMs: nonNegative('RESCORE_DEFER_MAX_MS', e.RESCORE_DEFER_MAX_MS),
     ingestChunkLines: positive('INGEST_CHUNK_LINES', e.INGEST_CHUNK_LINES),

@@ -23,6 +23,10 @@ export interface Options {
   workers: number;
   /** Chance that a visit finds nobody at home. */
   unreachable: number;
+  /** Staff visit every open check, not only those the service says are ready (`?ready=true`): the behaviour before visitFrom. */
+  visitWhenDue: boolean;
+  /** The service's VISIT_LEAD_DAYS (undefined: its default). */
+  visitLeadDays: number | undefined;
 }
 
 export function parseOptions(): Options {
@@ -42,6 +46,8 @@ export function parseOptions(): Options {
       visits: { type: 'string', default: '25' },
       workers: { type: 'string', default: '1' },
       unreachable: { type: 'string', default: '0.05' },
+      'visit-when-due': { type: 'boolean', default: false },
+      'visit-lead-days': { type: 'string' },
     },
   });
   const pensioners = Number(args.pensioners);
@@ -62,5 +68,7 @@ export function parseOptions(): Options {
     visits: Number(args.visits),
     workers: Math.max(1, Number(args.workers)),
     unreachable: Number(args.unreachable),
+    visitWhenDue: args['visit-when-due'],
+    visitLeadDays: args['visit-lead-days'] === undefined ? undefined : Number(args['visit-lead-days']),
   };
 }

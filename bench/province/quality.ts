@@ -4,6 +4,7 @@
 import { addMonthsToMonth, firstDayOfMonth, monthOf, shanghaiDate, type YearMonth } from '../../src/domain/calendar.ts';
 import { runInstant } from '../../src/domain/payroll.ts';
 import type { TruthRecord } from '../../src/simulate/model.ts';
+import { VISIT_LEAD_DAYS } from '../../src/domain/visit-readiness.ts';
 import type { StaffResult } from '../staff-visits.ts';
 import type { CertItem } from './certifications.ts';
 import type { ManualChecks } from './service-reports.ts';
@@ -137,6 +138,8 @@ export async function tallyAgainstTruth(p: Province, state: Map<string, CertItem
 function afterStaffVisits(q: Tally, o: Options, staff: StaffResult | null, months: number) {
   return {
     visitsPerThousandPerMonth: o.visits,
+    /** Which checks staff took: those ready today (`?ready=true`), or every open one (--visit-when-due). */
+    checksVisited: o.visitWhenDue ? 'every open check' : `ready ones (VISIT_LEAD_DAYS ${o.visitLeadDays ?? VISIT_LEAD_DAYS})`,
     months,
     unreachableRate: o.unreachable,
     capacity: staff?.capacity ?? 0,

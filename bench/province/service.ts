@@ -77,6 +77,7 @@ export async function startService(o: Options, p: Province, clockStart: Date, ex
     QUEUE_PREFIX: queuePrefix,
     CLOCK_START: clockStart.toISOString(),
     MIGRATE_ON_START: 'false',
+    ...(o.visitLeadDays === undefined ? {} : { VISIT_LEAD_DAYS: String(o.visitLeadDays) }),
     ...extraEnv,
   };
   let tStart = Date.now();

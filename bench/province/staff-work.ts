@@ -51,6 +51,7 @@ export async function visitMonth(
     seed: o.seed,
     today,
     world,
+    visitWhenDue: o.visitWhenDue,
     onVisit: () => b.increment(),
   });
   b.stop();

@@ -147,6 +147,7 @@ export interface ManualChecksTable {
   service_point_id: string | null;
   resolved_by: string | null;
   priority_reasons: Generated<string[]>;
+  visit_from: DateCol | null;
 }
 
 export interface RemindersTable {

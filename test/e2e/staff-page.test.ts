@@ -20,6 +20,7 @@ let base: string;
 let staffKey: string;
 let walkIn: string; // comes to the counter
 let visited: string; // in the manual-check queue
+let reminded: string; // due, in the queue, waiting for the reminders
 const problems: string[] = [];
 
 async function shot(name: string) {
@@ -36,15 +37,17 @@ describe.skipIf(!HAVE_CHROMIUM)('the service-point page', () => {
 
     walkIn = syntheticId('510104', '1948-02-11');
     visited = syntheticId('510105', '1941-09-30');
-    for (const [nid, region, name] of [
-      [walkIn, '510104', '王建国'],
-      [visited, '510105', '刘桂兰'],
+    reminded = syntheticId('510105', '1950-03-08');
+    for (const [nid, region, name, lastCertifiedAt] of [
+      [walkIn, '510104', '王建国', '2025-05-01'],
+      [visited, '510105', '刘桂兰', '2025-05-01'],
+      [reminded, '510105', '陈秀英', '2025-08-01'], // due since 2026-06-01
     ] as const) {
       const res = await t.app.inject({
         method: 'PUT',
         url: `/v1/pensioners/${nid}`,
         headers: auth(bureau),
-        payload: pensionerBody({ name, regionCode: region, lastCertifiedAt: '2025-05-01' }),
+        payload: pensionerBody({ name, regionCode: region, lastCertifiedAt }),
       });
       expect(res.statusCode).toBe(201);
     }
@@ -65,11 +68,15 @@ describe.skipIf(!HAVE_CHROMIUM)('the service-point page', () => {
       ],
     });
     expect(ev.statusCode, ev.body).toBe(202);
-    const pid = await t.deps.db.selectFrom('pensioners').select('id').where('national_id', '=', visited).executeTakeFirstOrThrow();
+    const pid = async (nid: string) =>
+      String((await t.deps.db.selectFrom('pensioners').select('id').where('national_id', '=', nid).executeTakeFirstOrThrow()).id);
     // Opened as the daily sweep opens checks.
     await createManualCheckRepository().open(
       t.deps.db,
-      [{ pensionerId: String(pid.id), regionCode: '510105', reason: 'suspended', priority: 75 }],
+      [
+        { pensionerId: await pid(visited), regionCode: '510105', reason: 'suspended', priority: 75 },
+        { pensionerId: await pid(reminded), regionCode: '510105', reason: 'certification_due', priority: 30, visitFrom: '2026-07-03' },
+      ],
       t.clock.now(),
       'system:sweep',
     );
@@ -178,6 +185,10 @@ describe.skipIf(!HAVE_CHROMIUM)('the service-point page', () => {
     await expect.poll(() => item.count()).toBe(1);
     expect(await item.textContent()).toContain('刘*');
     expect(await item.textContent()).toContain(`${visited.slice(0, 6)}********${visited.slice(-4)}`);
+    // A due check the reminders are still working on says from when a visit is wanted.
+    const waiting = page.locator('li.task', { hasText: '陈*' });
+    expect(await waiting.textContent()).toContain('提醒中，2026年7月3日起可上门');
+    expect(await item.textContent()).not.toContain('提醒中');
     await shot('06-queue');
 
     await item.locator('button.claim').focus();

@@ -43,7 +43,7 @@ async function certification(id: string) {
   return res.json() as { status: string; method: string | null; openCheck?: unknown };
 }
 
-const run = (counties: CountyStaff[], world: Map<string, WorldPerson>, o: { perMonth: number; unreachable?: number }) =>
+const run = (counties: CountyStaff[], world: Map<string, WorldPerson>, o: { perMonth: number; unreachable?: number; visitWhenDue?: boolean }) =>
   workManualChecks({
     base: 'http://service',
     counties,
@@ -53,6 +53,7 @@ const run = (counties: CountyStaff[], world: Map<string, WorldPerson>, o: { perM
     seed: 1,
     today: '2026-06-15',
     world: (id) => world.get(id) ?? { deathDate: null, inCustody: false },
+    visitWhenDue: o.visitWhenDue,
     fetch: viaInject,
   });
 
@@ -88,5 +89,25 @@ describe('simulated staff visits', () => {
 
     expect(r).toMatchObject({ capacity: 25, visits: MAX_ATTEMPTS, unreachable: MAX_ATTEMPTS, foundAlive: 0, errors: 0 });
     expect((await certification(id)).status).toBe('suspended');
+  });
+
+  it('leave a due check to the reminders until its visitFrom (?ready=true); with visitWhenDue they take it at once', async () => {
+    const region = '510108';
+    const reminded = syntheticId(region, '1950-02-01');
+    const noPhone = syntheticId(region, '1950-02-02');
+    // Due since 2026-06-01, certified until 2026-08-01: the reminders reach only the first.
+    await registerPensioner(t.app, bureau, reminded, { regionCode: region, lastCertifiedAt: '2025-08-01' });
+    await registerPensioner(t.app, bureau, noPhone, { regionCode: region, lastCertifiedAt: '2025-08-01', phone: null });
+    await t.deps.sweep.sweepPage('1', '1000000', t.clock.now());
+    const staff = [await county(region, 1000)];
+
+    const ready = await run(staff, new Map(), { perMonth: 25 });
+    expect(ready).toMatchObject({ visits: 1, foundAlive: 1, errors: 0 });
+    expect([...ready.touched]).toEqual([noPhone]);
+    expect((await certification(reminded)).status).toBe('due');
+
+    const whenDue = await run(staff, new Map(), { perMonth: 25, visitWhenDue: true });
+    expect(whenDue).toMatchObject({ visits: 1, foundAlive: 1, errors: 0 });
+    expect([...whenDue.touched]).toEqual([reminded]);
   });
 });

@@ -193,8 +193,11 @@ export function createCertificationRepository(pool: pg.Pool) {
         certified_until: string;
         due_from: string;
         birth_date: string;
+        /** Whether reminders can reach them. */
+        has_phone: boolean;
       }>`
-        SELECT c.pensioner_id::text AS pensioner_id, c.region_code, c.status, c.score, c.certified_until, c.due_from, p.birth_date
+        SELECT c.pensioner_id::text AS pensioner_id, c.region_code, c.status, c.score, c.certified_until, c.due_from, p.birth_date,
+          coalesce(p.phone, '') <> '' AS has_phone
         FROM certifications c JOIN pensioners p ON p.id = c.pensioner_id
         WHERE c.pensioner_id BETWEEN ${fromId}::bigint AND ${toId}::bigint AND c.status IN ('due', 'suspended')`.execute(q);
       return res.rows;

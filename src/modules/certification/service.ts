@@ -20,6 +20,8 @@ export interface ReviewCheck {
   priority: number;
   /** The priority's reason codes (domain/priority.ts), when ranked by need. */
   reasons?: string[];
+  /** A due check: from which day staff should visit (domain/visit-readiness.ts); null or none: now. */
+  visitFrom?: string | null;
 }
 
 /** A person due or lapsed after a rescore, with what their checks rank on (visits not counted: the checks hold them). */

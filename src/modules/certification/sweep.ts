@@ -1,11 +1,13 @@
 // The daily sweep: every pensioner is rescored (scores decay, certifications lapse), and
 // those whose certification is ending or has ended get a manual check ranked by need
 // (domain/priority.ts: score, strong and reference records of the year, closeness to lapse,
-// age, failed attempts; their checks re-ranked every day, up or down) and a reminder. It runs in pages of ids so that any number of workers share it and a
+// age, failed attempts; their checks re-ranked every day, up or down), the day from which a due
+// check is worth a visit (domain/visit-readiness.ts), and a reminder. It runs in pages of ids so that any number of workers share it and a
 // page re-delivered by the queue simply recomputes the same result.
 import type { Executor, Transact } from '../../infra/database.ts';
 import { shanghaiDate } from '../../domain/calendar.ts';
 import { DUE_CHECK_REASON, NEED_REASONS, needRank } from '../../domain/priority.ts';
+import { visitFrom } from '../../domain/visit-readiness.ts';
 import type { ManualCheckRepository } from '../manual-checks/repository.ts';
 import type { CertificationService, ReviewCheck } from './service.ts';
 import type { CertificationRepository } from './repository.ts';
@@ -23,6 +25,8 @@ export interface SweepDeps {
   checks: Pick<ManualCheckRepository, 'unreachableVisits' | 'rerank'>;
   /** Decides the round itself: the first for those not lapsed, the second a month after the first (reminders module). */
   queueReminders: (q: Executor, rows: { pensionerId: string; dueFrom: string; lapsed: boolean }[], today: string) => Promise<unknown>;
+  /** Days before a lapse from which a due check is worth a visit whatever the reminders did (domain/visit-readiness.ts). */
+  visitLeadDays?: number;
 }
 
 export function createSweepService(deps: SweepDeps) {
@@ -51,22 +55,26 @@ export function createSweepService(deps: SweepDeps) {
         needs.map((n) => n.pensionerId),
         NEED_REASONS,
       );
-      const ranked = needs.map((n) => ({
-        ...n,
-        rank: needRank({ ...n.factors, failedAttempts: n.factors.failedAttempts + (visits.get(n.pensionerId) ?? 0) }),
-      }));
+      const cycle = new Map(ending.map((e) => [e.pensioner_id, e]));
+      const ranked = needs.map((n) => {
+        const failedAttempts = n.factors.failedAttempts + (visits.get(n.pensionerId) ?? 0);
+        const c = cycle.get(n.pensionerId);
+        const reach = c && { reason: DUE_CHECK_REASON, hasPhone: c.has_phone, failedAttempts, dueFrom: c.due_from, certifiedUntil: c.certified_until };
+        return { ...n, rank: needRank({ ...n.factors, failedAttempts }), visitFrom: reach ? visitFrom(reach, today, deps.visitLeadDays) : null };
+      });
       const checks = ranked.map((n) => ({
         pensionerId: n.pensionerId,
         regionCode: n.regionCode,
         reason: DUE_CHECK_REASON,
         priority: n.rank.priority,
         reasons: n.rank.reasons,
+        visitFrom: n.visitFrom,
       }));
       await deps.openChecks(db, checks, now, 'system:sweep');
       // Opening only ever raises a priority; the rank of the day may be lower (a reference record came).
       await deps.checks.rerank(
         db,
-        ranked.map((n) => ({ pensionerId: n.pensionerId, priority: n.rank.priority, reasons: n.rank.reasons })),
+        ranked.map((n) => ({ pensionerId: n.pensionerId, priority: n.rank.priority, reasons: n.rank.reasons, visitFrom: n.visitFrom })),
         NEED_REASONS,
       );
       // Everyone still not certified for their due date: the lapsed too, whose second reminder

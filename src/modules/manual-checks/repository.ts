@@ -3,6 +3,8 @@
 import { sql, type RawBuilder } from 'kysely';
 import type { Executor } from '../../infra/database.ts';
 import { inRegionSql } from '../../infra/region-sql.ts';
+import type { IsoDate } from '../../domain/calendar.ts';
+import { DUE_CHECK_REASON } from '../../domain/priority.ts';
 
 export interface CheckRow {
   id: string;
@@ -26,6 +28,8 @@ export interface CheckRow {
   service_point_id: string | null;
   /** Why it ranks where it does (domain/priority.ts codes); empty for checks of fixed priority. */
   priority_reasons: string[];
+  /** From which day staff should visit (domain/visit-readiness.ts); null: whenever they can. */
+  visit_from: IsoDate | null;
   /** opened_at in PostgreSQL's own text form, exact to the microsecond: the cursor key. */
   opened_at_key: string;
 }
@@ -38,6 +42,8 @@ export interface OpenCheck {
   /** The priority's reason codes (need-ranked checks). */
   reasons?: string[];
   note?: string | null;
+  /** A due check: from which day staff should visit (domain/visit-readiness.ts). */
+  visitFrom?: IsoDate | null;
 }
 
 export type QueueStatus = 'open' | 'claimed' | 'resolved';
@@ -63,7 +69,7 @@ const RECENT_KEEP = 3;
 const COLUMNS = sql`m.id::text AS id, m.pensioner_id::text AS pensioner_id, p.national_id, p.name, m.region_code, m.reason,
   m.priority, m.status, m.opened_at, m.opened_by, m.claimed_by::text AS claimed_by, m.claimed_at, m.claim_expires_at,
   m.resolved_at, m.resolved_by::text AS resolved_by, m.outcome, m.note, m.attempts, m.service_point_id, m.priority_reasons,
-  m.opened_at::text AS opened_at_key`;
+  m.visit_from, m.opened_at::text AS opened_at_key`;
 
 /** A claim whose time ran out counts as open again: anyone may take it. */
 function statusSql(status: QueueStatus | undefined, now: Date) {
@@ -116,15 +122,16 @@ export function createManualCheckRepository() {
       const list = [...unique.values()];
       if (list.length === 0) return [];
       const res = await sql<{ id: string; pensioner_id: string; reason: string; inserted: boolean }>`
-        INSERT INTO manual_checks AS m (pensioner_id, region_code, reason, priority, status, opened_at, opened_by, note, priority_reasons)
+        INSERT INTO manual_checks AS m (pensioner_id, region_code, reason, priority, status, opened_at, opened_by, note, priority_reasons, visit_from)
         SELECT u.pensioner_id, u.region_code, u.reason, u.priority, 'open', ${now}::timestamptz, ${openedBy}, u.note,
-          COALESCE(string_to_array(u.reasons, ','), '{}')
+          COALESCE(string_to_array(u.reasons, ','), '{}'), u.visit_from
         FROM unnest(${list.map((r) => r.pensionerId)}::bigint[], ${list.map((r) => r.regionCode)}::text[],
           ${list.map((r) => r.reason)}::text[], ${list.map((r) => Math.round(r.priority))}::int[],
-          ${list.map((r) => r.note ?? null)}::text[], ${list.map((r) => (r.reasons ?? []).join(','))}::text[])
-          AS u(pensioner_id, region_code, reason, priority, note, reasons)
+          ${list.map((r) => r.note ?? null)}::text[], ${list.map((r) => (r.reasons ?? []).join(','))}::text[],
+          ${list.map((r) => r.visitFrom ?? null)}::date[])
+          AS u(pensioner_id, region_code, reason, priority, note, reasons, visit_from)
         ON CONFLICT (pensioner_id, reason) WHERE status <> 'resolved'
-        DO UPDATE SET priority = GREATEST(m.priority, excluded.priority), note = COALESCE(excluded.note, m.note),
+        DO UPDATE SET priority = GREATEST(m.priority, excluded.priority), note = COALESCE(excluded.note, m.note), visit_from = excluded.visit_from,
           priority_reasons = CASE WHEN excluded.priority >= m.priority THEN excluded.priority_reasons ELSE m.priority_reasons END
         RETURNING m.id::text AS id, m.pensioner_id::text AS pensioner_id, m.reason, (xmax = 0) AS inserted`.execute(q);
       return res.rows.map((r) => ({ id: r.id, pensionerId: r.pensioner_id, reason: r.reason, inserted: r.inserted }));
@@ -156,9 +163,18 @@ export function createManualCheckRepository() {
      */
     async list(
       q: Executor,
-      f: { scope: string | null; status?: QueueStatus; now: Date; limit: number; after?: { priority: string; openedAt: string; id: string } },
+      f: {
+        scope: string | null;
+        status?: QueueStatus;
+        now: Date;
+        /** Only checks worth a visit on this day (visit_from none or reached). */
+        readyOn?: IsoDate;
+        limit: number;
+        after?: { priority: string; openedAt: string; id: string };
+      },
     ) {
       const where = [inRegionSql('m.region_code', f.scope), statusSql(f.status, f.now)];
+      if (f.readyOn) where.push(sql`(m.visit_from IS NULL OR m.visit_from <= ${f.readyOn}::date)`);
       if (f.after) {
         where.push(sql`(m.priority < ${f.after.priority}::bigint OR (m.priority = ${f.after.priority}::bigint
           AND (m.opened_at, m.id) > (${f.after.openedAt}::timestamptz, ${f.after.id}::uuid)))`);
@@ -235,14 +251,19 @@ export function createManualCheckRepository() {
       return new Map(res.rows.map((r) => [r.id, r.n]));
     },
 
-    /** Sets the priority (up or down) and its reasons of every open check of `reasons` of each pensioner. */
-    async rerank(q: Executor, rows: { pensionerId: string; priority: number; reasons: string[] }[], reasons: readonly string[]) {
+    /**
+     * Sets the priority (up or down) and its reasons of every open check of `reasons` of each
+     * pensioner, and the `certification_due` check's visit date (the others never wait).
+     */
+    async rerank(q: Executor, rows: { pensionerId: string; priority: number; reasons: string[]; visitFrom?: IsoDate | null }[], reasons: readonly string[]) {
       if (rows.length === 0) return;
-      await sql`UPDATE manual_checks m SET priority = u.priority, priority_reasons = COALESCE(string_to_array(u.reasons, ','), '{}')
+      await sql`UPDATE manual_checks m SET priority = u.priority, priority_reasons = COALESCE(string_to_array(u.reasons, ','), '{}'),
+          visit_from = CASE WHEN m.reason = ${DUE_CHECK_REASON} THEN u.visit_from END
         FROM unnest(${rows.map((r) => r.pensionerId)}::bigint[], ${rows.map((r) => Math.round(r.priority))}::int[],
-          ${rows.map((r) => r.reasons.join(','))}::text[]) AS u(pensioner_id, priority, reasons)
+          ${rows.map((r) => r.reasons.join(','))}::text[], ${rows.map((r) => r.visitFrom ?? null)}::date[]) AS u(pensioner_id, priority, reasons, visit_from)
         WHERE m.pensioner_id = u.pensioner_id AND m.reason = any(${reasons}::text[]) AND m.status <> 'resolved'
-          AND (m.priority, m.priority_reasons) IS DISTINCT FROM (u.priority, COALESCE(string_to_array(u.reasons, ','), '{}'))`.execute(q);
+          AND (m.priority, m.priority_reasons, m.visit_from) IS DISTINCT FROM
+            (u.priority, COALESCE(string_to_array(u.reasons, ','), '{}'), CASE WHEN m.reason = ${DUE_CHECK_REASON} THEN u.visit_from END)`.execute(q);
     },
 
     /**

@@ -9,7 +9,12 @@ export const CheckIdParam = Type.Object(
 );
 
 export const QueueQuery = Type.Object(
-  { status: Type.Optional(Type.Union([Type.Literal('open'), Type.Literal('claimed'), Type.Literal('resolved')])), ...PageQuery },
+  {
+    status: Type.Optional(Type.Union([Type.Literal('open'), Type.Literal('claimed'), Type.Literal('resolved')])),
+    /** `true`: only checks worth a visit today (visitFrom none or reached); `false` or none: all of them. */
+    ready: Type.Optional(Type.Union([Type.Literal('true'), Type.Literal('false')])),
+    ...PageQuery,
+  },
   { additionalProperties: false },
 );
 export type QueueQueryT = Type.Static<typeof QueueQuery>;

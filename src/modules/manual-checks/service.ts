@@ -75,13 +75,14 @@ export function createManualCheckService(deps: ManualCheckDeps) {
 
   return {
     /** A page of the queue after the key `after` (a decoded cursor); `next` is where the next page starts. */
-    async list(q: { status?: QueueStatus; region?: string; limit?: number; after?: CheckKey }, who: Principal) {
+    async list(q: { status?: QueueStatus; ready?: 'true' | 'false'; region?: string; limit?: number; after?: CheckKey }, who: Principal) {
       const now = clock.now();
       const scope = narrowRegion(who.regionPrefix, q.region);
       if (scope === false) return { items: [], next: null };
       const limit = q.limit ?? 100;
       const after = q.after && { priority: q.after[0], openedAt: q.after[1], id: q.after[2] };
-      const rows = await repo.list(db, { scope, status: q.status, now, limit: limit + 1, after });
+      const readyOn = q.ready === 'true' ? shanghaiDate(now) : undefined;
+      const rows = await repo.list(db, { scope, status: q.status, readyOn, now, limit: limit + 1, after });
       const { items: page, next } = keysetPage(rows, limit, (r): CheckKey => [String(r.priority), r.opened_at_key, r.id]);
       await audit.record(
         page.map((r) => ({

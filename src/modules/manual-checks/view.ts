@@ -1,7 +1,8 @@
 // A manual check as the contract shows it; staff see the person masked.
 import { maskName, maskNationalId, maskPersonalText, maskPhone } from '../../domain/masking.ts';
-import type { IsoDate } from '../../domain/calendar.ts';
+import { shanghaiDate, type IsoDate } from '../../domain/calendar.ts';
 import { fixedReasons, urgencyLevel } from '../../domain/priority.ts';
+import { readyOn } from '../../domain/visit-readiness.ts';
 import { regionLabel } from '../service-point/service.ts';
 import { statusOf } from '../certification/view.ts';
 import { addressView } from '../pensioners/view.ts';
@@ -26,6 +27,8 @@ export function checkView(row: CheckRow, now: Date, viewer: { keyId: string; mas
     // Why it ranks where it does, as data: 紧急/较急/一般 and the reason codes (domain/priority.ts).
     urgency: { level: urgencyLevel(row.priority), reasons: row.priority_reasons.length ? row.priority_reasons : fixedReasons(row.reason) },
     status,
+    // A due check the reminders are still working on: staff are wanted from this day (null: now).
+    visitFrom: status !== 'resolved' && !readyOn(row.visit_from, shanghaiDate(now)) ? row.visit_from : null,
     openedAt: row.opened_at.toISOString(),
     attempts: row.attempts,
   };

@@ -372,6 +372,8 @@ function taskFacts(c) {
   add('住址', c.address ? [c.address.village, c.address.street].filter(Boolean).join(' ') : '未登记');
   if (c.certificationStatus) add('认证状态', statusWords(c.certificationStatus));
   if (c.deadline) add('认证截止', plainDate(c.deadline));
+  // 到期核查先等两次提醒短信（visitFrom 之前不必上门）。
+  if (c.visitFrom) add('上门时间', `提醒中，${plainDate(c.visitFrom)}起可上门`);
   add('联系次数', c.attempts > 0 ? `已联系 ${c.attempts} 次未联系上` : '还没有联系过');
   const recent = c.recentEvidence ?? [];
   if (recent.length) {
