@@ -1,6 +1,9 @@
-// npm run bench:api [-- --pensioners 1000000 --seconds 20 --connections 50]
+// npm run bench:api [-- --pensioners 1000000 --seconds 20 --connections 50 --database NAME]
 // Status lookups through the service (auth and audit on) against a bare Fastify + pg
 // primary-key lookup, on the same machine in the same run; and the 1000-ID batch query.
+// --database reads an existing bench database instead of loading a fresh one: after
+// `bench:score -- --pensioners N --keep`, `--database pc_bench_score --pensioners N` measures
+// lookups of certification rows as the province has them, each with its evidence.
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -9,6 +12,7 @@ import {
   compareLookups,
   cpuOver,
   createKeys,
+  dbUrl,
   freshDatabase,
   load,
   loadPensioners,
@@ -25,6 +29,7 @@ const { values: args } = parseArgs({
     seconds: { type: 'string', default: '20' },
     connections: { type: 'string', default: '50' },
     'keep-db': { type: 'boolean', default: false },
+    database: { type: 'string' },
   },
 });
 const N = Number(args.pensioners);
@@ -32,9 +37,9 @@ const SECONDS = Number(args.seconds);
 const CONNECTIONS = Number(args.connections);
 
 const t0 = Date.now();
-log(`loading ${N} pensioners…`);
-const url = await freshDatabase('pc_bench_api');
-await loadPensioners(url, N, (d) => log(`  ${d}`));
+log(args.database ? `reading ${args.database}…` : `loading ${N} pensioners…`);
+const url = args.database ? dbUrl(args.database) : await freshDatabase('pc_bench_api');
+if (!args.database) await loadPensioners(url, N, (d) => log(`  ${d}`));
 // This development server runs with autovacuum off; in production autovacuum would have
 // processed the freshly loaded tables (hint bits, visibility map) long before lookups, and
 // index-only scans depend on it. Both servers under test read the vacuumed tables.
@@ -99,6 +104,7 @@ await service.exited;
 const result = {
   machine: { cores: (await import('node:os')).cpus().length, node: process.version },
   pensioners: N,
+  database: args.database ?? 'pc_bench_api (loaded fresh)',
   connections: CONNECTIONS,
   seconds: SECONDS,
   bare: bareResult,
