@@ -12,7 +12,7 @@ import {
   compareLookups,
   cpuOver,
   createKeys,
-  dbUrl,
+  existingDatabase,
   freshDatabase,
   load,
   loadPensioners,
@@ -38,7 +38,7 @@ const CONNECTIONS = Number(args.connections);
 
 const t0 = Date.now();
 log(args.database ? `reading ${args.database}…` : `loading ${N} pensioners…`);
-const url = args.database ? dbUrl(args.database) : await freshDatabase('pc_bench_api');
+const url = args.database ? await existingDatabase(args.database) : await freshDatabase('pc_bench_api');
 if (!args.database) await loadPensioners(url, N, (d) => log(`  ${d}`));
 // This development server runs with autovacuum off; in production autovacuum would have
 // processed the freshly loaded tables (hint bits, visibility map) long before lookups, and

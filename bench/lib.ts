@@ -44,6 +44,18 @@ export async function freshDatabase(name: string): Promise<string> {
   return url;
 }
 
+/** An existing bench database brought to this code's schema (a kept one may predate a migration). */
+export async function existingDatabase(name: string): Promise<string> {
+  const url = dbUrl(name);
+  const d = createDatabase(url, { max: 1 });
+  try {
+    await migrateToLatest(d.db);
+  } finally {
+    await d.close();
+  }
+  return url;
+}
+
 /**
  * The monthly partitions of the evidence for the two years before now, as a database in
  * service has them from its roll-over job (migrations/20261204T040000): without them a bench's
