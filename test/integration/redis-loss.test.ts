@@ -210,16 +210,22 @@ it('after Redis is killed and restarted empty, everything accepted is stored onc
   const withEvidence = await database.pool.query(`SELECT count(*)::int AS n FROM certifications WHERE jsonb_array_length(evidence) > 0`);
   expect(withEvidence.rows[0].n).toBe(people.length);
 
-  // The worker's schedules are back in the new Redis, without a restart.
+  // The worker's schedules are back in the new Redis, without a restart. A recovery pass whose
+  // schedules step met Redis still reconnecting puts them back on the next pass (1 s here), which
+  // may come after the work is done: so a bounded wait, not a look at one instant.
   const conn = new Redis(redisPort, '127.0.0.1', { maxRetriesPerRequest: null });
-  try {
+  const schedulers = async () => {
     const keys = [];
     for (const q of ['ingest-batch', 'daily-sweep']) {
       const queue = new Queue(q, { connection: conn, prefix: PREFIX });
       keys.push(...(await queue.getJobSchedulers(0, -1)).map((s) => s.key));
       await queue.close();
     }
-    expect(keys.sort()).toEqual(['daily-sweep', 'ingest-batch-sweep']);
+    return keys.sort();
+  };
+  try {
+    await until('schedules back', async () => (await schedulers()).length === 2, 10_000, report);
+    expect(await schedulers()).toEqual(['daily-sweep', 'ingest-batch-sweep']);
   } finally {
     conn.disconnect();
   }
