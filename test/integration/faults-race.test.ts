@@ -106,7 +106,7 @@ it('two APIs and two workers on overlapping pushes and files: no 5xx, no failed 
         `SELECT (SELECT count(*)::int FROM batches WHERE status <> 'completed') AS open,
            (SELECT count(*)::int FROM rescore_pending) AS pending,
            (SELECT count(*)::int FROM certifications c JOIN pensioners p ON p.id = c.pensioner_id
-             WHERE p.national_id = any($1::text[]) AND jsonb_array_length(c.evidence) > 0) AS rescored`,
+             WHERE p.national_id = any($1::text[]) AND json_array_length(c.evidence) > 0) AS rescored`,
         [people],
       );
       const s = r.rows[0];

@@ -143,7 +143,7 @@ it(
         const r = await watch.query(
           `SELECT (SELECT count(*)::int FROM rescore_pending) AS pending,
            (SELECT count(*)::int FROM certifications c JOIN pensioners p ON p.id = c.pensioner_id
-             WHERE p.national_id = any($1::text[]) AND jsonb_array_length(c.evidence) > 0) AS rescored`,
+             WHERE p.national_id = any($1::text[]) AND json_array_length(c.evidence) > 0) AS rescored`,
           [everyone],
         );
         return r.rows[0].pending === 0 && r.rows[0].rescored === everyone.length;

@@ -243,3 +243,29 @@ describe('evidence partitioned by month (20261204T040000)', () => {
     expect(await fingerprint()).toEqual(before);
   });
 });
+
+describe('certification evidence kept as json, pages half free (20261206T000000)', () => {
+  it('keeps every certification evidence as it was, and goes back down', async () => {
+    expect((await migrator.migrateTo('20261205T020000_check_visit_from')).error).toBeUndefined();
+    const evidence = [{ kind: 'discharge', source: 'hospital', weight: 0.9, occurredAt: '2026-10-01T08:00:00+08:00', contribution: 0.8731 }];
+    await sql`UPDATE certifications SET evidence = ${JSON.stringify(evidence)}::jsonb WHERE pensioner_id = (SELECT min(pensioner_id) FROM certifications)`.execute(
+      db,
+    );
+    const read = async () =>
+      (await sql<{ pensioner_id: string; evidence: unknown }>`SELECT pensioner_id::text, evidence FROM certifications ORDER BY pensioner_id`.execute(db)).rows;
+    const before = await read();
+    expect(before.length).toBeGreaterThan(1);
+    expect(before.some((r) => JSON.stringify(r.evidence) === '[]')).toBe(true);
+
+    expect((await migrator.migrateToLatest()).error).toBeUndefined();
+    expect(await read()).toEqual(before);
+    const column = await sql<{ type: string; options: string[] | null }>`
+      SELECT format_type(a.atttypid, a.atttypmod) AS type, c.reloptions AS options
+      FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid WHERE c.oid = 'certifications'::regclass AND a.attname = 'evidence'`.execute(db);
+    expect(column.rows[0]).toEqual({ type: 'json', options: ['fillfactor=50'] });
+
+    expect((await migrator.migrateTo('20261205T020000_check_visit_from')).error).toBeUndefined();
+    expect(await read()).toEqual(before);
+    expect((await migrator.migrateToLatest()).error).toBeUndefined();
+  });
+});

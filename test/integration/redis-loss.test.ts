@@ -207,7 +207,7 @@ it('after Redis is killed and restarted empty, everything accepted is stored onc
     { accepted: 100, duplicates: 0, rejected: 0 },
   ]);
   // Each rescored person's certification knows their event.
-  const withEvidence = await database.pool.query(`SELECT count(*)::int AS n FROM certifications WHERE jsonb_array_length(evidence) > 0`);
+  const withEvidence = await database.pool.query(`SELECT count(*)::int AS n FROM certifications WHERE json_array_length(evidence) > 0`);
   expect(withEvidence.rows[0].n).toBe(people.length);
 
   // The worker's schedules are back in the new Redis, without a restart. A recovery pass whose

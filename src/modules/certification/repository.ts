@@ -6,6 +6,7 @@ import type { Executor } from '../../infra/database.ts';
 import { inRegionSql } from '../../infra/region-sql.ts';
 import type { CertificationState } from './decide.ts';
 import type { IsoDate } from '../../domain/calendar.ts';
+import { among } from '../../infra/id-set-sql.ts';
 
 type Q = Executor;
 
@@ -220,7 +221,7 @@ export function createCertificationRepository(pool: pg.Pool) {
       return q
         .selectFrom('certifications')
         .select(['pensioner_id', 'state', 'status', 'certified_at', 'method', 'death_date', 'policy_version'])
-        .where('pensioner_id', '=', sql<string>`any(${pensionerIds}::bigint[])`)
+        .where(among('pensioner_id', pensionerIds))
         .execute();
     },
 
@@ -270,7 +271,7 @@ export function createCertificationRepository(pool: pg.Pool) {
         WITH u AS (
           SELECT * FROM json_to_recordset(${json}::json) AS u(pensioner_id bigint, national_id text, region_code text,
             state text, status text, certified_at date, certified_until date, due_from date, method text, score float8,
-            score_at timestamptz, policy_version text, evidence jsonb, death_date date, since date,
+            score_at timestamptz, policy_version text, evidence json, death_date date, since date,
             decided boolean, detail jsonb, known_event_ids bigint[])
         ), saved AS (
           INSERT INTO certifications AS c (pensioner_id, national_id, region_code, state, status, certified_at, certified_until, due_from,
@@ -284,7 +285,7 @@ export function createCertificationRepository(pool: pg.Pool) {
             since = excluded.since, updated_at = now()
         )
         INSERT INTO decisions (pensioner_id, decided_at, status, certified_at, certified_until, method, score, policy_version, evidence, actor, detail, known_event_ids)
-        SELECT pensioner_id, ${at}::timestamptz, status, certified_at, certified_until, method, score, policy_version, evidence, ${actor}, detail, known_event_ids
+        SELECT pensioner_id, ${at}::timestamptz, status, certified_at, certified_until, method, score, policy_version, evidence::jsonb, ${actor}, detail, known_event_ids
         FROM u WHERE decided`.execute(q);
     },
   };
