@@ -100,4 +100,7 @@ function serveFiles(app: FastifyInstance, { url, dir, files, vendor = [] }: Pick
 /** The files every page shares (`/pages/base.css`). */
 export async function sharedPageRoutes(app: FastifyInstance) {
   serveFiles(app, { url: '/pages', dir: path.join(WEB_DIR, 'shared'), files: ['base.css'] });
+  // Our pages declare no icon (`data:`), but a browser shown a document that has none of its
+  // own (a JSON refusal, Bull Board's view) asks for this; no content, not a 404 in its console.
+  app.get('/favicon.ico', { schema: { hide: true } }, async (_req, reply) => reply.code(204).header('cache-control', 'public, max-age=86400').send());
 }

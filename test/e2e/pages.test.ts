@@ -127,6 +127,13 @@ async function watchedPage(vp: (typeof VIEWPORTS)[number], bypassCSP: boolean): 
     // Refusals the tests provoke on purpose (a wrong key) are logged by the browser as failed loads.
     if (m.type() === 'error' && !/Failed to load resource: .* (401|403)/.test(m.text())) problems.push(`console: ${m.text()}`);
   });
+  // Which resource a "Failed to load resource" was (the console does not say), including those the
+  // browser asks for itself, such as /favicon.ico after a document with no icon of its own.
+  const cdp = await context.newCDPSession(page);
+  cdp.on('Network.responseReceived', (e) => {
+    if (e.response.status >= 400 && e.response.status !== 401 && e.response.status !== 403) problems.push(`response ${e.response.status}: ${e.response.url}`);
+  });
+  await cdp.send('Network.enable');
   page.on('request', (r) => {
     if (!r.url().startsWith(base) && !r.url().startsWith('data:')) foreignRequests.push(r.url());
   });

@@ -165,6 +165,15 @@ describe('the dashboard page', () => {
     expect(css.statusCode).toBe(200);
     expect(css.headers['content-type']).toContain('text/css');
   });
+
+  it('answers the browser’s own /favicon.ico with no content, not a 404 in its console', async () => {
+    // A browser shown a document without an icon of its own (the JSON refusal of /admin/queues)
+    // asks for /favicon.ico; a 404 there was an error in staff browsers' consoles (e2e pages test).
+    const icon = await get('/favicon.ico');
+    expect(icon.statusCode).toBe(204);
+    expect(icon.body).toBe('');
+    expect(icon.headers['cache-control']).toContain('max-age=');
+  });
 });
 
 describe('the queue view at /admin/queues', () => {

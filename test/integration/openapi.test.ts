@@ -15,8 +15,8 @@ beforeAll(async () => {
 });
 afterAll(async () => t?.close());
 
-// Served by plugins for the rendered docs, the pages' assets and the queue view (Bull Board's own routes), not API routes.
-const INFRASTRUCTURE = /^\/(docs\/|pages\/|staff\/|dashboard\/|admin\/queues|admin\/sign-in\.js)/;
+// Served by plugins for the rendered docs, the pages' assets, the browser's icon request and the queue view (Bull Board's own routes), not API routes.
+const INFRASTRUCTURE = /^\/(docs\/|pages\/|staff\/|dashboard\/|admin\/queues|admin\/sign-in\.js|favicon\.ico$)/;
 
 it('documents exactly the routes the app serves', () => {
   const doc = parse(readFileSync(new URL('../../openapi.yaml', import.meta.url), 'utf8')) as {
