@@ -9,6 +9,7 @@ import Fastify from 'fastify';
 import { QUEUE_NAMES } from '../../src/infra/jobs.ts';
 import { createQueues, PRODUCER_POOL_MAX } from '../../src/infra/queue.ts';
 import { queueBoardRoutes } from '../../src/modules/operations/queue-board.ts';
+import { useErrorShape } from '../../src/http/error-handler.ts';
 
 let t: TestContext;
 let bureau: string;
@@ -307,6 +308,7 @@ describe('the queue view when its queue database cannot be reached', () => {
   it('answers 503 unavailable with Retry-After, not 500', async () => {
     const queues = createQueues({ databaseUrl: 'postgres://postgres@127.0.0.1:1/nowhere', prefix: 'unreachable' });
     const app = Fastify();
+    useErrorShape(app); // the app's one error handler, which the board's errors go on to
     try {
       await app.register(queueBoardRoutes, { queues });
       const res = await app.inject({ method: 'GET', url: '/admin/queues/api/queues' });

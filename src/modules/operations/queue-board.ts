@@ -10,8 +10,6 @@ import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { FastifyAdapter } from '@bull-board/fastify';
 import { QUEUE_NAMES } from '../../infra/jobs.ts';
 import type { Queues } from '../../infra/queue.ts';
-import { isTransientDatabaseError } from '../../infra/database.ts';
-import { errorBody, knownError } from '../../http/errors.ts';
 import { bearerKey } from '../../http/auth-plugin.ts';
 import { pageDocument, WEB_DIR } from '../../http/page-files.ts';
 
@@ -44,14 +42,10 @@ export async function queueBoardRoutes(app: FastifyInstance, deps: QueueBoardDep
     serverAdapter: board,
     options: { uiConfig: { boardTitle: '任务队列', locale: { lng: 'zh-CN' }, hideDocsLink: true } },
   });
-  // Its errors in the one error shape, as everywhere else: a queue backend that cannot reach its
-  // database (the PostgreSQL backend under load, or away) is a 503 to retry, not a 500.
+  // Its errors go on to the app's one error handler (http/error-handler.ts), as every route's
+  // do: a queue backend that cannot reach its database is a 503 to retry, not a 500.
   board.setErrorHandler((err) => {
-    const known = knownError(err);
-    if (known) return { status: known.status as 400, body: known.body as never };
-    if (isTransientDatabaseError(err))
-      return { status: 503 as 400, body: errorBody('unavailable', 'the queue database is not reachable right now; retry shortly') as never };
-    return { status: 500, body: errorBody('internal_error', 'internal error') as never };
+    throw err;
   });
 
   await app.register(async (scope) => {
@@ -60,8 +54,7 @@ export async function queueBoardRoutes(app: FastifyInstance, deps: QueueBoardDep
     scope.addHook('onRoute', (r) => {
       r.config = { ...r.config, roles: ['admin'], keyCookie: ADMIN_COOKIE };
     });
-    scope.addHook('onSend', async (req, reply, payload) => {
-      if (reply.statusCode === 503) reply.header('retry-after', '5');
+    scope.addHook('onSend', async (_req, reply, payload) => {
       const type = String(reply.getHeader('content-type') ?? '');
       if (typeof payload === 'string' && type.startsWith('text/html')) return payload.replace(OTHER_HOST_LINK, '');
       return payload;
