@@ -128,8 +128,18 @@ async function sweepAt(at: Date): Promise<{ seconds: number; peakRss: number }> 
 const first = await sweepAt(NOW);
 log(`first sweep: ${first.seconds.toFixed(1)} s`);
 await c.query('VACUUM (ANALYZE) certifications, decisions, manual_checks');
+// How many of the night's certification updates were HOT (no index touched; migration 20261206T000000).
+const updates = async () =>
+  (await c.query(`SELECT n_tup_upd::float8 AS upd, n_tup_hot_upd::float8 AS hot FROM pg_stat_user_tables WHERE relname = 'certifications'`)).rows[0] as {
+    upd: number;
+    hot: number;
+  };
+const beforeNight = await updates();
 const nextNight = await sweepAt(new Date(NOW.getTime() + 86_400_000));
-log(`next night's sweep: ${nextNight.seconds.toFixed(1)} s`);
+await new Promise((r) => setTimeout(r, 1500)); // the workers' statistics reach the shared counters
+const afterNight = await updates();
+const hotShare = (afterNight.hot - beforeNight.hot) / Math.max(1, afterNight.upd - beforeNight.upd);
+log(`next night's sweep: ${nextNight.seconds.toFixed(1)} s, ${(hotShare * 100).toFixed(1)}% of its updates HOT`);
 const serviceSeconds = first.seconds;
 const peakRss = Math.max(first.peakRss, nextNight.peakRss);
 const database = createDatabase(url, { max: 2 });
@@ -152,6 +162,7 @@ const result = {
   ratio: Number((serviceSeconds / sqlSeconds).toFixed(2)),
   nextNightSweepSeconds: Number(nextNight.seconds.toFixed(1)),
   nextNightRatio: Number((nextNight.seconds / sqlSeconds).toFixed(2)),
+  nextNightHotUpdateShare: Number(hotShare.toFixed(3)),
   pensionersPerSecond: Math.round(N / serviceSeconds),
   workerPeakRssBytes: peakRss,
   statuses: summary.rows,
@@ -165,7 +176,7 @@ const md = `| measure | value |
 | sweep worker processes × concurrency | ${args.processes} × ${args.concurrency} |
 | set-based SQL recompute | ${result.sqlRecomputeSeconds} s |
 | service: full rescoring and sweep (queue, lifecycle, checks, reminders), first night after the legacy rows | ${result.serviceSweepSeconds} s (${result.ratio}× of SQL; goal ≤ 1.5×, issue 17) |
-| the same, the next night (a day's decay; decisions only where an outcome changed) | ${result.nextNightSweepSeconds} s (${result.nextNightRatio}× of SQL) |
+| the same, the next night (a day's decay; decisions only where an outcome changed) | ${result.nextNightSweepSeconds} s (${result.nextNightRatio}× of SQL); ${(hotShare * 100).toFixed(1)}% of its certification updates HOT |
 | worker peak RSS | ${(peakRss / 1048576).toFixed(0)} MB |
 `;
 writeFileSync('bench-results/score.md', md);
