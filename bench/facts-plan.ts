@@ -8,7 +8,8 @@
 import { parseArgs } from 'node:util';
 import { sql, type RawBuilder } from 'kysely';
 import { createDatabase } from '../src/infra/database.ts';
-import { createFactsRepository, evidenceQuery, peopleQuery, type FactsRead } from '../src/modules/certification/facts-repository.ts';
+import { createFactsRepository, evidenceQuery, peopleQuery } from '../src/modules/certification/facts-repository.ts';
+import type { FactsRead } from '../src/infra/id-set-sql.ts';
 import { dbUrl, log } from './lib.ts';
 
 const { values: args } = parseArgs({

@@ -142,12 +142,10 @@ const hotShare = (afterNight.hot - beforeNight.hot) / Math.max(1, afterNight.upd
 log(`next night's sweep: ${nextNight.seconds.toFixed(1)} s, ${(hotShare * 100).toFixed(1)}% of its updates HOT`);
 const serviceSeconds = first.seconds;
 const peakRss = Math.max(first.peakRss, nextNight.peakRss);
-const database = createDatabase(url, { max: 2 });
-const summary = await database.pool.query(
+const summary = await c.query(
   `SELECT status, count(*)::int AS n, round(avg(score)::numeric, 3) AS avg_score FROM certifications GROUP BY status ORDER BY status`,
 );
-const checks = await database.pool.query(`SELECT count(*)::int AS n FROM manual_checks`);
-await database.close();
+const checks = await c.query(`SELECT count(*)::int AS n FROM manual_checks`);
 await c.end();
 if (!args.keep) await dropDatabase(DB);
 

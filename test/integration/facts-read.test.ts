@@ -10,7 +10,8 @@ import { registerPensioner } from '../helpers/people.ts';
 import { ids as nationalIds } from '../helpers/ingest.ts';
 import { storeEvents } from '../helpers/stored-events.ts';
 import { decideFor } from '../../src/modules/certification/decide.ts';
-import { createFactsRepository, evidenceQuery, factsReadFor, type FactsRead, type StoredFacts } from '../../src/modules/certification/facts-repository.ts';
+import { createFactsRepository, evidenceQuery, type StoredFacts } from '../../src/modules/certification/facts-repository.ts';
+import { factsReadFor, type FactsRead } from '../../src/infra/id-set-sql.ts';
 
 let t: TestContext;
 const facts = createFactsRepository();

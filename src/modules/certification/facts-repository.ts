@@ -7,8 +7,6 @@ import type { EvidenceEvent, IdentityCheck } from '../../domain/evidence.ts';
 import type { PensionerFacts } from './decide.ts';
 import { among, factsReadFor, type FactsRead } from '../../infra/id-set-sql.ts';
 
-export { factsReadFor, type FactsRead };
-
 /** What a certification is decided from, with the national ID its row is looked up by. */
 export type StoredFacts = PensionerFacts & { nationalId: string };
 
