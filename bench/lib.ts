@@ -24,13 +24,21 @@ export const REGIONS = ['510104', '510105', '510106', '510107', '510108', '51011
 /** Progress goes to stderr, so that stdout carries the report alone. */
 export const log = (s: string) => process.stderr.write(`${s}\n`);
 
+/** A bench database's name as given (`--database`): it goes into CREATE/DROP DATABASE as an identifier. */
+export function benchDatabaseName(name: string): string {
+  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(name)) throw new Error(`--database: ${JSON.stringify(name)} is not a plain database name (a-z, 0-9, _; at most 63)`);
+  return name;
+}
+
 export function dbUrl(name: string): string {
+  benchDatabaseName(name);
   const u = new URL(ADMIN_URL);
   u.pathname = `/${name}`;
   return u.toString();
 }
 
 export async function freshDatabase(name: string): Promise<string> {
+  benchDatabaseName(name);
   const c = new pg.Client({ connectionString: ADMIN_URL });
   await c.connect();
   await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
@@ -74,6 +82,7 @@ export const serviceUrl = (url: string): string => loginAs(url, SERVICE_ROLE);
 
 /** Drops a bench database; a failure only leaves it behind, so it does not fail the bench. */
 export async function dropDatabase(name: string): Promise<void> {
+  benchDatabaseName(name);
   const c = new pg.Client({ connectionString: ADMIN_URL });
   await c
     .connect()
