@@ -2,8 +2,7 @@
 // Chinese headers, their own date formats and code values, GBK for some. The simulation writes
 // their files as they come and, next to them, the interface mappings (mappings.json, the
 // service's MAPPINGS_FILE) that read them; nothing here is the contract's own CSV.
-import type { FeedEvent } from './format.ts';
-import type { RawEvent, Source } from './model.ts';
+import type { FeedEvent, RawEvent, Source } from './vocabulary.ts';
 
 /** An interface mapping as the service reads it (src/modules/evidence/mapping-config.ts). */
 export interface DepartmentMapping {

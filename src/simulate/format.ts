@@ -1,8 +1,11 @@
 // How each department writes its files: layout, encoding, cadence, and the line itself
 // (including the deliberately broken lines).
 import type { IsoDate } from '../domain/calendar.ts';
-import type { Defect, FeedLine, SimPerson, SimulationContext, Source } from './model.ts';
+import type { Defect, FeedLine, SimPerson, SimulationContext } from './model.ts';
+import type { FeedEvent, Source } from './vocabulary.ts';
 import { DEPARTMENT_HEADERS, departmentFields } from './departments.ts';
+
+export type { FeedEvent };
 
 export interface FeedFormat {
   source: Source;
@@ -123,18 +126,6 @@ export const SOURCES_IN_ORDER: readonly Source[] = [
 
 export function feedPath(source: Source, arrivesOn: IsoDate): string {
   return `feeds/${source}-${arrivesOn.replaceAll('-', '')}.${FEED_FORMATS[source].ext}`;
-}
-
-/** An event as the contract names its fields. */
-export interface FeedEvent {
-  nationalId: string;
-  source: Source;
-  kind: string;
-  occurredAt: string;
-  sourceRef: string;
-  identityCheck: string;
-  location?: string;
-  deathDate?: string;
 }
 
 const REF_PREFIX: Record<string, string> = {

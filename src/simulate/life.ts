@@ -4,7 +4,7 @@
 import { BANKS, FEMALE_PRISON, HOSPITAL_DEPARTMENTS, NAMED_HOSPITALS, OUTPATIENT_DEPARTMENTS, PRISONS, villageName } from './names.ts';
 import type { Rng } from './prng.ts';
 import { STATIONS, type RegionInfo } from './regions.ts';
-import type { IdentityCheck, Persona, RawEvent } from './model.ts';
+import type { IdentityCheck, Persona, RawEvent } from './vocabulary.ts';
 import { channelEvents, type ChannelLife } from './channels.ts';
 
 /** Events per year, by persona. Trips are return journeys (boarding out and back). */

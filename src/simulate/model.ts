@@ -8,14 +8,12 @@ import { Life, type Custody } from './life.ts';
 import { inventName } from './names.ts';
 import { Rng, WeightedPicker, hash32 } from './prng.ts';
 import { answerReminder } from './responses.ts';
+import { PERSONAS, type Persona, type RawEvent } from './vocabulary.ts';
 import { ALL_REGIONS, OTHER_REGIONS, SICHUAN_REGIONS, type RegionInfo } from './regions.ts';
 
 export { ACTIVITY, type Activity } from './life.ts';
 
-export const PERSONAS = ['urban_active', 'rural', 'frail', 'isolated'] as const;
-export type Persona = (typeof PERSONAS)[number];
-export type Source = 'hospital' | 'travel' | 'bank' | 'death' | 'judicial' | 'health' | 'medical_insurance' | 'civil_affairs' | 'community' | 'transit';
-export type IdentityCheck = 'biometric' | 'id_document' | 'card_pin' | 'none';
+export { PERSONAS, type Persona, type Source, type IdentityCheck, type RawEvent } from './vocabulary.ts';
 export const DEFECTS = ['bad_check_digit', 'unknown_kind', 'future_timestamp', 'malformed', 'missing_field'] as const;
 export type Defect = (typeof DEFECTS)[number];
 /** What a feed line is, from the service's point of view. */
@@ -170,22 +168,6 @@ export const STRONG_KINDS: ReadonlySet<string> = new Set([
 
 function isStrong(e: RawEvent, deathDay: number | null): boolean {
   return STRONG_KINDS.has(e.kind) && (e.check === 'biometric' || e.check === 'id_document') && (deathDay === null || e.day < deathDay);
-}
-
-/** One happening in a person's life as a department records it (days from the start). */
-export interface RawEvent {
-  source: Source;
-  kind: string;
-  day: number;
-  /** Seconds after local midnight. */
-  sec: number;
-  check: IdentityCheck;
-  location: string;
-  deathDay?: number;
-  /** Department's own labels: hospital / station / branch / authority. */
-  place: string;
-  /** Department's detail: ward, train or flight number, amount, facility. */
-  detail: string;
 }
 
 export interface FeedLine {

@@ -3,7 +3,7 @@
 // or not at all. Pure and deterministic: the answer depends only on (seed, person, round).
 // Sources of the rates: README "Staff visits and what the simulation assumes".
 import { hash32 } from './prng.ts';
-import type { Persona } from './model.ts';
+import type { Persona } from './vocabulary.ts';
 
 /** Chance of answering the first reminder with a face check, by persona (assumptions: see the README). */
 export const REMINDER_ANSWER: Record<Persona, number> = { urban_active: 0.8, rural: 0.5, frail: 0.35, isolated: 0.2 };
