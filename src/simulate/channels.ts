@@ -4,10 +4,14 @@
 // and how often it leaves a record, by persona. Sources of the figures: README "The synthetic
 // province" (each a public statistic with its year, or said to be an assumption).
 import type { Rng } from './prng.ts';
-import type { IdentityCheck, Persona, RawEvent } from './model.ts';
+import type { IdentityCheck, Persona, RawEvent } from './vocabulary.ts';
 
 export interface ChannelCoverage {
-  /** Share of those 65 and over who have the yearly elderly check-up (国家基本公共卫生服务). */
+  /**
+   * Share of those 65 and over who have the yearly elderly check-up (国家基本公共卫生服务). The
+   * level is the national one of 2021: 119.412M of 200.56M people 65+ received health management
+   * (59.5%, 《2021年度国家老龄事业发展公报》); the ratios between personas are an assumption.
+   */
   checkup: number;
   /** Share signed with a family doctor who follows them up (chronic-disease follow-ups). */
   familyDoctor: number;
@@ -31,7 +35,7 @@ export interface ChannelCoverage {
 
 export const CHANNEL_COVERAGE: Record<Persona, ChannelCoverage> = {
   urban_active: {
-    checkup: 0.5,
+    checkup: 0.56,
     familyDoctor: 0.35,
     familyDoctorVisits: 2,
     eVoucher: 0.6,
@@ -43,7 +47,7 @@ export const CHANNEL_COVERAGE: Record<Persona, ChannelCoverage> = {
     transitCard: 0.6,
   },
   rural: {
-    checkup: 0.7,
+    checkup: 0.78,
     familyDoctor: 0.55,
     familyDoctorVisits: 3,
     eVoucher: 0.3,
@@ -55,7 +59,7 @@ export const CHANNEL_COVERAGE: Record<Persona, ChannelCoverage> = {
     transitCard: 0.15,
   },
   frail: {
-    checkup: 0.45,
+    checkup: 0.5,
     familyDoctor: 0.6,
     familyDoctorVisits: 4,
     eVoucher: 0.35,
@@ -67,7 +71,7 @@ export const CHANNEL_COVERAGE: Record<Persona, ChannelCoverage> = {
     transitCard: 0.05,
   },
   isolated: {
-    checkup: 0.35,
+    checkup: 0.39,
     familyDoctor: 0.3,
     familyDoctorVisits: 2,
     eVoucher: 0.1,

@@ -49,6 +49,12 @@ describe('the channels of the default catalogue', () => {
     expect(under65.some((p) => p.lines.some((l) => l.event.kind === 'elderly_checkup'))).toBe(false);
   });
 
+  it('all personas together, the check-up reaches the national level: 59.5% of those 65 and over (2021)', () => {
+    const over65 = pensioners.filter((p) => ageAtStart(p.birthDate, ctx.start) >= 65 && p.truth!.aliveAtEnd);
+    const share = over65.filter((p) => p.lines.some((l) => l.event.kind === 'elderly_checkup')).length / over65.length;
+    expect(Math.abs(share - 0.595), `${share} (n ${over65.length})`).toBeLessThan(tolerance(0.595, over65.length));
+  });
+
   it('e-voucher users, transport cards and ledgers follow their coverage, by persona', () => {
     for (const persona of PERSONAS) {
       const c = CHANNEL_COVERAGE[persona];
