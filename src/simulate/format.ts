@@ -5,8 +5,6 @@ import type { Defect, FeedLine, SimPerson, SimulationContext } from './model.ts'
 import type { FeedEvent, Source } from './vocabulary.ts';
 import { DEPARTMENT_HEADERS, departmentFields } from './departments.ts';
 
-export type { FeedEvent };
-
 export interface FeedFormat {
   source: Source;
   ext: 'csv' | 'ndjson';

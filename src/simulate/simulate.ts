@@ -7,7 +7,8 @@ import type { Writable } from 'node:stream';
 import iconv from 'iconv-lite';
 import type { IsoDate } from '../domain/calendar.ts';
 import { DEPARTMENT_MAPPINGS } from './departments.ts';
-import { FEED_FORMATS, SOURCES_IN_ORDER, feedPath, feedEvent, serializeLine, type FeedEvent } from './format.ts';
+import { FEED_FORMATS, SOURCES_IN_ORDER, feedPath, feedEvent, serializeLine } from './format.ts';
+import type { FeedEvent } from './vocabulary.ts';
 import {
   PERSONAS,
   SimulationContext,
