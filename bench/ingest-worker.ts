@@ -19,8 +19,8 @@ process.stdout.write('ready\n');
 process.on(
   'SIGTERM',
   () =>
-    void queues
-      .close()
+    void Promise.all([w.close(), r.close()])
+      .then(() => queues.close())
       .then(() => database.close())
       .then(() => process.exit(0)),
 );

@@ -229,7 +229,10 @@ async function main() {
       `end to end including rescoring: ${rate(EVENTS, tRescored).toLocaleString()} events/s (${(tRescored / 1000).toFixed(1)} s; rescoring ${((tRescored - tE2E) / 1000).toFixed(1)} s after queued, first job started ${((first - t0 - tE2E) / 1000).toFixed(1)} s after queued; ${done.length} jobs, ${rescored.toLocaleString()} pensioners, ${(busy / 1000).toFixed(1)} s in jobs)`,
     );
     log(`  = ${((tCeiling / tRescored) * 100).toFixed(0)}% of the ceiling including rescoring`);
+    // Let it exit on its own (a --cpu-prof in BENCH_WORKER_NODE_FLAGS is written on exit).
+    const exited = once(worker, 'exit');
     worker.kill('SIGTERM');
+    await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000))]);
     await app.close();
 
     // The naive peer (skipped with --naive 0, which with --keep leaves the ingested events to explain).
