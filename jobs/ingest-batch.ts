@@ -3,7 +3,8 @@
 // (stalled job, sweep, retry) resumes after the last committed chunk.
 import { WaitingError, type Worker } from 'bullmq';
 import type { Queues } from '../src/infra/queue.ts';
-import { HandBack, StaleProgress, type EvidenceService, type IngestOptions } from '../src/modules/evidence/service.ts';
+import type { EvidenceService } from '../src/modules/evidence/service.ts';
+import { HandBack, StaleProgress, type IngestOptions } from '../src/modules/evidence/batch-merge.ts';
 
 export interface IngestWorkerOptions extends IngestOptions {
   concurrency?: number;

@@ -24,7 +24,7 @@ import { viaMatch } from '../../domain/origin.ts';
 import type { Catalogue } from '../../domain/catalogue.ts';
 import type { EventRecord } from '../evidence/validate.ts';
 import type { EvidenceRepository, Reject } from '../evidence/repository.ts';
-import { MAX_LISTED_REJECTS } from '../evidence/service.ts';
+import { MAX_LISTED_REJECTS } from '../evidence/batch-merge.ts';
 import type { RescoringService } from '../rescoring/service.ts';
 import type { AuditWriter } from '../audit/repository.ts';
 import { reminderCodes, type SelfServiceOutcome, type SelfServiceResults } from '../self-service/service.ts';
