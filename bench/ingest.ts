@@ -232,7 +232,7 @@ async function main() {
     // Let it exit on its own (a --cpu-prof in BENCH_WORKER_NODE_FLAGS is written on exit).
     const exited = once(worker, 'exit');
     worker.kill('SIGTERM');
-    await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000))]);
+    await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000).unref())]); // unref: a worker gone at once keeps nobody waiting
     await app.close();
 
     // The naive peer (skipped with --naive 0, which with --keep leaves the ingested events to explain).

@@ -4,8 +4,9 @@ import { sql, type RawBuilder, type SqlBool } from 'kysely';
 
 /**
  * How a list of pensioners' rows is read. `list`: each id looked up in the index (one btree
- * descent per id, and on the partitioned evidence per id and month: the evidence is read id by
- * id, since given 2,000 ids as one condition the planner read every month whole). `range`: the ids' span as the index
+ * descent per id, and on the partitioned evidence per id and month; facts-repository.ts reads
+ * the evidence id by id, since given 2,000 ids as one condition the planner read every month
+ * whole). `range`: the ids' span as the index
  * condition, one descent per index (per month) and a scan of its leaves, the list only a
  * filter: a sweep page's evidence in 374 buffers instead of 15,761 (100k pensioners, 29
  * months; README "Evidence partitions and retention"). Both give the same rows.
