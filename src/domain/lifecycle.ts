@@ -93,6 +93,13 @@ export interface Decision {
   /** Release date of the latest sentence, once released. */
   releasedOn: IsoDate | null;
   review: Review | null;
+  /**
+   * A death record that evidence of life released (payment resumed, as the contract says) but
+   * that nobody who saw the person has settled: only an ID document spoke against it, and a
+   * dead person's documents are in other hands. Opens a check; null once staff, the bureau or
+   * the person's own face settle it, and when no death record was contradicted.
+   */
+  contradictedDeath: ContradictedDeath | null;
   periods: CertificationPeriod[];
   custodialPeriods: CustodialPeriod[];
   detentions: Detention[];
@@ -102,8 +109,15 @@ export interface Decision {
 
 // ---- death -----------------------------------------------------------------------------
 
+export interface ContradictedDeath {
+  /** The earliest date of death the released records gave. */
+  deathDate: IsoDate;
+  /** The evidence of life that released them. */
+  eventId: string;
+}
+
 type Standing =
-  | { state: 'alive' }
+  | { state: 'alive'; contradicted?: ContradictedDeath }
   | { state: 'deceased'; deathDate: IsoDate }
   | { state: 'death_reported'; deathDate: IsoDate; reportIds: string[] }
   | { state: 'under_review'; deathDate: IsoDate; reason: ReviewReason; eventId: string };
@@ -176,15 +190,28 @@ function deathStanding(policy: Policy, events: readonly EvidenceEvent[], at: Dat
   const releasing = conflicts.filter((ev) => (isStaffRole(roleIn(policy, ev)) || !isCardOnly(ev.identityCheck)) && ev.receivedAt.getTime() < verified);
   const wrong = new Set(records.filter((r) => releasing.some((c) => recordDate(r) < dayOf(c) && r.receivedAt.getTime() <= c.receivedAt.getTime())));
   if (wrong.size > 0) {
-    return deathStanding(
+    const rest = deathStanding(
       policy,
       events.filter((ev) => !wrong.has(ev)),
       at,
     );
+    const contradicted = rest.state === 'alive' ? (rest.contradicted ?? inDoubt(policy, releasing, [...wrong])) : undefined;
+    return contradicted ? { state: 'alive', contradicted } : rest;
   }
   return identified
     ? { state: 'under_review', deathDate, reason: 'conflicting_death_record', eventId: identified.id }
     : { state: 'under_review', deathDate, reason: 'suspected_card_misuse', eventId: conflicts[0]!.id };
+}
+
+/**
+ * What is left to look at after evidence of life released death records: nothing when the
+ * person was seen (staff), the bureau decided, or a biometric check matched their face; else
+ * the records, contradicted by an ID document only.
+ */
+function inDoubt(policy: Policy, releasing: readonly EvidenceEvent[], wrong: readonly EvidenceEvent[]): ContradictedDeath | undefined {
+  const seen = (ev: EvidenceEvent) => ev.identityCheck === 'biometric' || settles(roleIn(policy, ev)) || roleIn(policy, ev) === 'self_service';
+  if (releasing.length === 0 || releasing.some(seen)) return undefined;
+  return { deathDate: minDate(wrong.map(recordDate))!, eventId: releasing[0]!.id };
 }
 
 const DAY_MS = 86_400_000;
@@ -437,6 +464,7 @@ export function decide(policy: Policy, facts: Facts, now: Date): Decision {
     deathReport: standing.state === 'death_reported' ? { since: lastChange ?? now, eventIds: standing.reportIds } : null,
     ineligibleSince: sentence?.since ?? null,
     releasedOn: sentence?.releasedOn ?? (sentence ? null : (released?.releasedOn ?? null)),
+    contradictedDeath: standing.state === 'alive' ? (standing.contradicted ?? null) : null,
     review:
       standing.state === 'under_review'
         ? { reason: standing.reason, eventId: standing.eventId, openedAt: lastChange!, since: shanghaiDate(lastChange!) }

@@ -107,6 +107,51 @@ describe('a death is held, verified, then stopped', () => {
     expect(audit.rowCount).toBeGreaterThanOrEqual(1);
   });
 
+  it('a release by an ID document alone pays again and sends someone to look at the contradicted death; staff who find the person dead hold it again (regression)', async () => {
+    // The 100k province: fabricated family-doctor follow-ups released the hold on three dead
+    // people and nobody was sent, so they stayed certified and paid all year.
+    t.clock.set('2026-03-01T04:00:00Z');
+    const staff = await t.key('staff', { name: 'visitor' });
+    const id = syntheticId('510104', '1939-08-08');
+    await registerPensioner(t.app, bureau, id, { lastCertifiedAt: '2026-01-10' });
+    await receive({ nationalId: id, source: 'death', kind: 'cremation', at: '2026-03-02T04:00:00Z', deathDate: '2026-02-27' });
+    await receive({ nationalId: id, source: 'health', kind: 'family_doctor_visit', at: '2026-03-09T04:00:00Z' });
+    const released = (await get(`/v1/pensioners/${id}/certification`)).json();
+    expect(released).toMatchObject({ status: 'certified', certifiedAt: '2026-03-09', openCheck: { reason: 'conflicting_death_record', priority: 85 } });
+    expect(await checksOf(id)).toEqual([
+      { reason: 'death_verification', status: 'resolved', outcome: 'alive' },
+      { reason: 'conflicting_death_record', status: 'open', outcome: null },
+    ]);
+    // Rescoring again (a sweep) keeps the one check.
+    await receive({ nationalId: id, source: 'transit', kind: 'bus_card', at: '2026-03-10T04:00:00Z', identityCheck: 'card_pin' });
+    expect((await checksOf(id)).filter((c) => c.status === 'open')).toHaveLength(1);
+    const check = released.openCheck.id as string;
+    expect((await post(`/v1/manual-checks/${check}/claim`, staff)).statusCode).toBe(200);
+    const found = await post(`/v1/manual-checks/${check}/resolve`, staff, {
+      outcome: 'deceased',
+      method: 'home_visit',
+      deathDate: '2026-02-27',
+      servicePointId: 'SP-1',
+    });
+    expect(found.statusCode).toBe(200);
+    const after = (await get(`/v1/pensioners/${id}/certification`)).json();
+    expect(after.status).toBe('death_reported');
+    expect(after.certifiedAt <= '2026-02-27').toBe(true);
+    expect((await checksOf(id)).filter((c) => c.reason === 'conflicting_death_record')).toEqual([
+      { reason: 'conflicting_death_record', status: 'resolved', outcome: 'deceased' },
+    ]);
+  });
+
+  it("a release by the person's own face check opens nothing", async () => {
+    t.clock.set('2026-03-01T04:00:00Z');
+    const id = syntheticId('510104', '1939-09-09');
+    await registerPensioner(t.app, bureau, id, { lastCertifiedAt: '2026-01-10' });
+    await receive({ nationalId: id, source: 'death', kind: 'cremation', at: '2026-03-02T04:00:00Z', deathDate: '2026-02-27' });
+    await receive({ nationalId: id, source: 'self_service', kind: 'face', at: '2026-03-09T04:00:00Z', identityCheck: 'biometric' });
+    expect(await statusOf(id)).toBe('certified');
+    expect(await checksOf(id)).toEqual([{ reason: 'death_verification', status: 'resolved', outcome: 'alive' }]);
+  });
+
   it('a reversal releases the hold with back pay; a verified death needs a re-instatement (409)', async () => {
     const id = syntheticId('510104', '1942-07-07');
     t.clock.set('2026-03-05T04:00:00Z');

@@ -113,6 +113,39 @@ describe('a death is held, verified, then stopped', () => {
     const counter = ev('bank', 'counter', '2026-02-05T04:00:00Z');
     expect(decide(policy, facts([detention, acquittal, certificate, counter]), at('2026-03-01T00:00:00Z')).status).toBe('certified');
   });
+  it('a release by an ID document alone leaves the contradicted death to be looked at, payment resumed (regression: fabricated follow-ups)', () => {
+    // Seen in the 100k province: a family doctor's follow-up, fabricated after the death and
+    // filed as ID-checked, released the hold and nobody was ever sent to look: the dead
+    // person stayed certified and paid all year. The contract's release stands; the death
+    // record it contradicted is still a question for a person.
+    const followUp = ev('health', 'family_doctor_visit', '2026-04-01T04:00:00Z', 'id_document', { receivedAt: at('2026-04-05T04:00:00Z') });
+    const d = decide(policy, facts([cremation, followUp]), at('2026-04-10T00:00:00Z'));
+    expect(d).toMatchObject({ status: 'certified', deathDate: null, review: null });
+    expect(d.contradictedDeath).toEqual({ deathDate: '2026-03-08', eventId: followUp.id });
+    expect(run(facts([cremation, followUp]), '2026-05', at('2026-04-10T00:00:00Z'))).toMatchObject({ action: 'resumption' });
+  });
+  it('a release by the person themselves (a face check, a biometric record, staff, the bureau) settles it: nothing left to look at', () => {
+    const releases = [
+      ev('self_service', 'face', '2026-04-01T04:00:00Z', 'biometric'),
+      ev('medical_insurance', 'pharmacy_purchase', '2026-04-01T04:00:00Z', 'biometric'),
+      ev('service_point', 'in_person', '2026-04-01T04:00:00Z', 'id_document'),
+      ev('due_process', 'death_reversal', '2026-04-01T04:00:00Z'),
+    ];
+    for (const release of releases) {
+      const d = decide(policy, facts([cremation, release]), at('2026-04-10T00:00:00Z'));
+      expect(d.status, release.kind).toBe('certified');
+      expect(d.contradictedDeath, release.kind).toBeNull();
+    }
+    // Staff who see the person after a release by an ID document settle it too.
+    const followUp = ev('health', 'family_doctor_visit', '2026-04-01T04:00:00Z', 'id_document');
+    const visit = ev('service_point', 'home_visit', '2026-05-02T04:00:00Z', 'id_document');
+    expect(decide(policy, facts([cremation, followUp, visit]), at('2026-05-10T00:00:00Z')).contradictedDeath).toBeNull();
+  });
+  it('no death record, or one that stands: nothing is contradicted', () => {
+    const counter = ev('bank', 'counter', '2026-02-20T04:00:00Z', 'id_document');
+    expect(decide(policy, facts([counter]), at('2026-04-10T00:00:00Z')).contradictedDeath).toBeNull();
+    expect(decide(policy, facts([counter, cremation]), at('2026-04-10T00:00:00Z')).contradictedDeath).toBeNull();
+  });
   it('card-only activity does not: it is a review, still held', () => {
     const atm = ev('bank', 'atm', '2026-04-20T04:00:00Z', 'card_pin');
     expect(decide(policy, facts([cremation, atm]), at('2026-04-21T00:00:00Z')).status).toBe('under_review');

@@ -65,9 +65,11 @@ export type ReconcileClaims = (q: Q, people: { pensionerId: string; regionCode: 
 const mayOwe = (d: Decision, before: StoredOutcome | undefined) =>
   d.deathDate !== null || d.custodialPeriods.length > 0 || !!before?.death_date || before?.status === 'deceased' || before?.status === 'ineligible';
 
-/** What a decision keeps beside its outcome: the review it opened, and the reason given by its caller. */
+const CONTRADICTED = 'conflicting_death_record';
+
+/** What a decision keeps beside its outcome: the review it opened (or the contradicted death it left to look at), and the reason given by its caller. */
 function decisionDetail(d: Decision, given: Record<string, unknown> | undefined): Record<string, unknown> | undefined {
-  const detail = { ...(d.review ? { review: d.review } : {}), ...given };
+  const detail = { ...(d.review ? { review: d.review } : {}), ...(d.contradictedDeath ? { contradictedDeath: d.contradictedDeath } : {}), ...given };
   return Object.keys(detail).length ? detail : undefined;
 }
 
@@ -144,6 +146,8 @@ export function createCertificationService(deps: CertificationServiceDeps) {
       const reviews = decided.flatMap((d): ReviewCheck[] => {
         const { pensionerId, regionCode } = d;
         if (d.decision.review) return [{ pensionerId, regionCode, reason: d.decision.review.reason, priority: REVIEW_PRIORITY[d.decision.review.reason] }];
+        // Paid again, but the death record still stands against an ID document only: someone looks.
+        if (d.decision.contradictedDeath) return [{ pensionerId, regionCode, reason: CONTRADICTED, priority: REVIEW_PRIORITY[CONTRADICTED] }];
         return d.decision.status === 'death_reported' ? [{ pensionerId, regionCode, ...DEATH_VERIFICATION }] : [];
       });
       if (reviews.length) await deps.openChecks(q, reviews, now, 'system:review');
