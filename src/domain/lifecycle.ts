@@ -175,7 +175,7 @@ function deathStanding(policy: Policy, events: readonly EvidenceEvent[], at: Dat
     return !isDeathRecord(policy, ev) && !isFailedAttemptRole(role) && !isDueProcessRole(role);
   };
   const conflicts = events.filter((ev) => activity(ev) && (after(ev) || ev === staff) && dayOf(ev) > deathDate);
-  const verified = policy.dueProcess ? verifiedAt(policy, events.filter(after), records) : -Infinity;
+  const verified = policy.dueProcess ? verification(policy, events, staff, records) : -Infinity;
   if (conflicts.length === 0) {
     if (verified <= at.getTime()) return { state: 'deceased', deathDate };
     return { state: 'death_reported', deathDate, reportIds: records.map((r) => r.id) };
@@ -212,6 +212,22 @@ function inDoubt(policy: Policy, releasing: readonly EvidenceEvent[], wrong: rea
   const seen = (ev: EvidenceEvent) => ev.identityCheck === 'biometric' || settles(roleIn(policy, ev)) || roleIn(policy, ev) === 'self_service';
   if (releasing.length === 0 || releasing.some(seen)) return undefined;
   return { deathDate: minDate(wrong.map(recordDate))!, eventId: releasing[0]!.id };
+}
+
+/**
+ * When the death `records` stand on became verified. A staff finding of death agrees with the
+ * death records before it (it is a second record of another kind), unless staff had found the
+ * person alive since they came; a finding of life sets everything before it aside.
+ */
+function verification(policy: Policy, events: readonly EvidenceEvent[], staff: EvidenceEvent | undefined, records: readonly EvidenceEvent[]): number {
+  if (!staff || !isDeathRecord(policy, staff)) {
+    const after = (ev: EvidenceEvent) => !staff || byOccurrence(ev, staff) > 0;
+    return verifiedAt(policy, events.filter(after), records);
+  }
+  const lastAlive = events.filter((ev) => byOccurrence(ev, staff) < 0 && settles(roleIn(policy, ev)) && !isDeathRecord(policy, ev)).at(-1);
+  const since = events.filter((ev) => !lastAlive || byOccurrence(ev, lastAlive) > 0);
+  const earlier = since.filter((ev) => isDeathRecord(policy, ev) && byOccurrence(ev, staff) < 0);
+  return verifiedAt(policy, since, [...earlier, ...records]);
 }
 
 const DAY_MS = 86_400_000;

@@ -78,6 +78,24 @@ describe('a death is held, verified, then stopped', () => {
     expect(decide(policy, facts([staff]), at('2026-12-13T00:00:00Z')).status).toBe('death_reported');
     expect(decide(policy, facts([staff, confirm]), at('2026-12-13T00:00:00Z')).status).toBe('deceased');
   });
+  it('a staff finding of death agrees with a department record: deceased, as a second record of another kind (regression: 100k province)', () => {
+    // Seen in the 100k province: staff found the person dead three times after a cremation
+    // record, and the death stayed "reported" (the staff finding set the department record
+    // aside instead of counting as the second record agreeing with it).
+    const staff = ev('service_point', 'deceased', '2026-03-20T04:00:00Z', 'id_document');
+    const f = facts([cremation, staff]);
+    expect(decide(policy, f, at('2026-03-21T00:00:00Z'))).toMatchObject({ status: 'deceased', deathDate: '2026-03-08' });
+    // Not when staff had found the person alive after the record: that record was set aside.
+    const alive = ev('service_point', 'home_visit', '2026-03-15T04:00:00Z', 'id_document');
+    expect(decide(policy, facts([cremation, alive, staff]), at('2026-03-21T00:00:00Z')).status).toBe('death_reported');
+  });
+  it('an ID document dated after a death that staff confirmed does not release it: a review, still held (regression: fabricated follow-ups)', () => {
+    const staff = ev('service_point', 'deceased', '2026-03-20T04:00:00Z', 'id_document');
+    const followUp = ev('health', 'family_doctor_visit', '2026-04-01T04:00:00Z', 'id_document', { receivedAt: at('2026-04-05T04:00:00Z') });
+    const f = facts([cremation, staff, followUp]);
+    expect(decide(policy, f, at('2026-04-10T00:00:00Z'))).toMatchObject({ status: 'under_review', deathDate: '2026-03-08' });
+    expect(run(f, '2026-05', at('2026-04-10T00:00:00Z'))).toMatchObject({ action: 'hold', status: 'under_review' });
+  });
   it('the quiet period verifies a department record with nothing contrary, as the sweep finds it', () => {
     const f = facts([cremation]);
     expect(decide(policy, f, at('2026-05-09T03:59:00Z')).status).toBe('death_reported');
