@@ -174,20 +174,24 @@ function deathStanding(policy: Policy, events: readonly EvidenceEvent[], at: Dat
     const role = roleIn(policy, ev);
     return !isDeathRecord(policy, ev) && !isFailedAttemptRole(role) && !isDueProcessRole(role);
   };
-  const conflicts = events.filter((ev) => activity(ev) && (after(ev) || ev === staff) && dayOf(ev) > deathDate);
+  // Staff who found the person dead know why the card is still used: someone else has it. Only
+  // an identity check or a person can speak against their finding.
+  const foundDead = staff !== undefined && isDeathRecord(policy, staff) && policy.dueProcess?.staffFindingOfDeathStands === true;
+  const cardOnly = (ev: EvidenceEvent) => isCardOnly(ev.identityCheck) && !isStaffRole(roleIn(policy, ev));
+  const conflicts = events.filter((ev) => activity(ev) && (after(ev) || ev === staff) && dayOf(ev) > deathDate && !(foundDead && cardOnly(ev)));
   const verified = policy.dueProcess ? verification(policy, events, staff, records) : -Infinity;
   if (conflicts.length === 0) {
     if (verified <= at.getTime()) return { state: 'deceased', deathDate };
     return { state: 'death_reported', deathDate, reportIds: records.map((r) => r.id) };
   }
-  const identified = conflicts.find((ev) => isStaffRole(roleIn(policy, ev)) || !isCardOnly(ev.identityCheck));
+  const identified = conflicts.find((ev) => !cardOnly(ev));
   // Evidence of life received while the death was only reported: the reports it contradicts
   // were wrong. They drop out, and whatever death is recorded after it stands on its own: a
   // record received later that still contradicts it (another department agreeing with the
   // first) is not dismissed with it — the conflict goes to a review below, payment held. (A
   // fabricated follow-up must not outweigh two departments.)
   // A record is wrong when evidence of life dated after its death arrived after it did.
-  const releasing = conflicts.filter((ev) => (isStaffRole(roleIn(policy, ev)) || !isCardOnly(ev.identityCheck)) && ev.receivedAt.getTime() < verified);
+  const releasing = conflicts.filter((ev) => !cardOnly(ev) && ev.receivedAt.getTime() < verified);
   const wrong = new Set(records.filter((r) => releasing.some((c) => recordDate(r) < dayOf(c) && r.receivedAt.getTime() <= c.receivedAt.getTime())));
   if (wrong.size > 0) {
     const rest = deathStanding(
@@ -215,12 +219,13 @@ function inDoubt(policy: Policy, releasing: readonly EvidenceEvent[], wrong: rea
 }
 
 /**
- * When the death `records` stand on became verified. A staff finding of death agrees with the
- * death records before it (it is a second record of another kind), unless staff had found the
- * person alive since they came; a finding of life sets everything before it aside.
+ * When the death `records` stand on became verified. From 2026.4 a staff finding of death
+ * agrees with the death records before it (it is a second record of another kind), unless
+ * staff had found the person alive since they came; a finding of life sets everything before
+ * it aside.
  */
 function verification(policy: Policy, events: readonly EvidenceEvent[], staff: EvidenceEvent | undefined, records: readonly EvidenceEvent[]): number {
-  if (!staff || !isDeathRecord(policy, staff)) {
+  if (!staff || !isDeathRecord(policy, staff) || !policy.dueProcess?.staffFindingOfDeathStands) {
     const after = (ev: EvidenceEvent) => !staff || byOccurrence(ev, staff) > 0;
     return verifiedAt(policy, events.filter(after), records);
   }

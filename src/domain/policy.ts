@@ -35,6 +35,13 @@ export interface DueProcess {
   deathQuietPeriodDays: number;
   /** An appeal's deadline, counted from the day it was filed. */
   appealReviewDays: number;
+  /**
+   * From 2026.4: a staff finding of death is a second record agreeing with the death records
+   * before it (so it verifies them), and card-only activity after it is someone else using the
+   * card, not a question of life. Absent (2026.3): the finding waited for a second key and
+   * every use of the card reopened a review.
+   */
+  staffFindingOfDeathStands?: boolean;
 }
 
 export interface Policy {
@@ -136,7 +143,7 @@ const LEGACY_FIELDS = ['version', 'threshold', 'cycleMonths', 'reminderMonths', 
 
 function dueProcess(v: unknown, catalogue: Catalogue): DueProcess | null {
   if (v === undefined) return null;
-  const o = obj(v, 'dueProcess', ['deathQuietPeriodDays', 'appealReviewDays']);
+  const o = obj(v, 'dueProcess', ['deathQuietPeriodDays', 'appealReviewDays', 'staffFindingOfDeathStands']);
   const days = (k: string) => {
     const d = o[k];
     if (typeof d !== 'number' || !Number.isInteger(d) || d < 1 || d > 3650) throw new PolicyError(`dueProcess.${k}`, 'must be an integer in [1, 3650]');
@@ -146,7 +153,12 @@ function dueProcess(v: unknown, catalogue: Catalogue): DueProcess | null {
   for (const [role, { source, kind }] of Object.entries(DUE_PROCESS_RECORDS)) {
     if (kindSpec(catalogue, source, kind)?.role !== role) throw new PolicyError(`sources.${source}.kinds.${kind}.role`, `must be ${role} under dueProcess`);
   }
-  return { deathQuietPeriodDays: days('deathQuietPeriodDays'), appealReviewDays: days('appealReviewDays') };
+  const out: DueProcess = { deathQuietPeriodDays: days('deathQuietPeriodDays'), appealReviewDays: days('appealReviewDays') };
+  if (o.staffFindingOfDeathStands !== undefined) {
+    if (typeof o.staffFindingOfDeathStands !== 'boolean') throw new PolicyError('dueProcess.staffFindingOfDeathStands', 'must be a boolean');
+    out.staffFindingOfDeathStands = o.staffFindingOfDeathStands;
+  }
+  return out;
 }
 
 function identityCaps(v: unknown): Record<IdentityCheck, number> {

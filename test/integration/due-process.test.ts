@@ -1,4 +1,4 @@
-// Due process over HTTP and in the payroll (policy 2026.3): death held, verified, reversed;
+// Due process over HTTP and in the payroll (policy 2026.3; 2026.4 where said): death held, verified, reversed;
 // four eyes on confirming a death; custody and resumption; appeals. Evidence rows are stored
 // with the instant they were received and rescored with the clock at that instant, as the
 // service would have done then.
@@ -141,6 +141,28 @@ describe('a death is held, verified, then stopped', () => {
     expect((await checksOf(id)).filter((c) => c.reason === 'conflicting_death_record')).toEqual([
       { reason: 'conflicting_death_record', status: 'resolved', outcome: 'deceased' },
     ]);
+  });
+
+  it('staff who find the person dead after a cremation record verify it, and a relative using the card after sends nobody back (regression, policy 2026.4)', async () => {
+    // The 100k province: each use of a dead person's card after the staff finding reopened a
+    // suspected_card_misuse check, and staff went back to the same house up to three times.
+    t.clock.set('2026-03-01T04:00:00Z');
+    const staff = await t.key('staff', { name: 'visitor-2' });
+    const id = syntheticId('510104', '1938-03-03');
+    await registerPensioner(t.app, bureau, id, { lastCertifiedAt: '2026-01-10' });
+    await receive({ nationalId: id, source: 'death', kind: 'cremation', at: '2026-03-02T04:00:00Z', deathDate: '2026-02-27' });
+    t.clock.set('2026-03-05T04:00:00Z');
+    const found = await post(`/v1/pensioners/${id}/in-person-checks`, staff, {
+      outcome: 'deceased',
+      method: 'home_visit',
+      deathDate: '2026-02-27',
+      servicePointId: 'SP-1',
+    });
+    expect(found.statusCode).toBe(201);
+    expect(await statusOf(id)).toBe('deceased');
+    await receive({ nationalId: id, source: 'bank', kind: 'atm', at: '2026-03-20T04:00:00Z', identityCheck: 'card_pin' });
+    expect(await statusOf(id)).toBe('deceased');
+    expect((await checksOf(id)).filter((c) => c.status !== 'resolved')).toEqual([]);
   });
 
   it("a release by the person's own face check opens nothing", async () => {

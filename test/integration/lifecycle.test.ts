@@ -59,13 +59,13 @@ describe.each(['redis', 'postgres'] as const)('lifecycle through the %s queue', 
       () => certification(id),
       (c) => c.method === 'auto',
     );
-    expect(c).toMatchObject({ status: 'certified', certifiedAt: '2026-04-15', certifiedUntil: '2027-04-15', method: 'auto', policyVersion: '2026.3' });
+    expect(c).toMatchObject({ status: 'certified', certifiedAt: '2026-04-15', certifiedUntil: '2027-04-15', method: 'auto', policyVersion: '2026.4' });
     expect(c.score).toBeGreaterThan(0.9);
     expect(c.evidence).toEqual([expect.objectContaining({ source: 'hospital', kind: 'discharge', occurredAt: '2026-04-15T10:30:00.000+08:00' })]);
     const history = await t.app.inject({ method: 'GET', url: `/v1/pensioners/${id}/decisions`, headers: auth(bureau) });
     expect(history.statusCode).toBe(200);
     const [latest, first] = history.json().items;
-    expect(latest).toMatchObject({ status: 'certified', method: 'auto', certifiedAt: '2026-04-15', policyVersion: '2026.3', decidedBy: 'system:rescore' });
+    expect(latest).toMatchObject({ status: 'certified', method: 'auto', certifiedAt: '2026-04-15', policyVersion: '2026.4', decidedBy: 'system:rescore' });
     expect(latest.evidence[0]).toMatchObject({ source: 'hospital', kind: 'discharge' });
     expect(first).toMatchObject({ method: 'legacy', certifiedAt: '2025-10-01' });
   });

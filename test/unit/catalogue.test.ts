@@ -246,7 +246,7 @@ describe('decisions taken before the catalogue grew', () => {
 
   it('replay identically under their archived policy, the first format included, with the catalogue grown since', async () => {
     const archive = await loadPolicyArchive(DEFAULT_POLICY_ARCHIVE);
-    expect([...archive.keys()]).toEqual(['2026.1', '2026.2', '2026.3']);
+    expect([...archive.keys()]).toEqual(['2026.1', '2026.2', '2026.3', '2026.4']);
     archive.set(withPostOffice.version, withPostOffice);
     let replayed = 0;
     for (const { facts, decisions } of fixture) {

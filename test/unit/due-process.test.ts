@@ -10,6 +10,7 @@ import { inSentence, payrollAction, runOutcome } from '../../src/domain/payroll.
 import { loadDefaultPolicy, parsePolicy } from '../../src/domain/policy.ts';
 import { benefitHistory } from '../../src/domain/benefit-history.ts';
 import v3 from '../../policy/archive/2026.3.json' with { type: 'json' };
+import v4 from '../../policy/archive/2026.4.json' with { type: 'json' };
 
 const policy = loadDefaultPolicy();
 const BENEFIT = 200000n; // 2000.00 yuan
@@ -29,10 +30,14 @@ const at = (s: string) => new Date(s);
 const run = (f: Facts, month: string, now = at('2027-01-01T00:00:00Z')) => payrollAction(decide(policy, f, now), BENEFIT, month);
 
 describe('the policy in force', () => {
-  it('is 2026.3, archived as shipped, with the due-process periods', () => {
-    expect(policy.version).toBe('2026.3');
-    expect(parsePolicy(v3)).toEqual(policy);
-    expect(policy.dueProcess).toEqual({ deathQuietPeriodDays: 60, appealReviewDays: 60 });
+  it('is 2026.4, archived as shipped, with the due-process periods and a staff finding of death that stands', () => {
+    expect(policy.version).toBe('2026.4');
+    expect(parsePolicy(v4)).toEqual(policy);
+    expect(policy.dueProcess).toEqual({ deathQuietPeriodDays: 60, appealReviewDays: 60, staffFindingOfDeathStands: true });
+    expect(parsePolicy(v3).dueProcess).toEqual({ deathQuietPeriodDays: 60, appealReviewDays: 60 });
+    const bad = structuredClone(v4) as Record<string, any>;
+    bad.dueProcess.staffFindingOfDeathStands = 'yes';
+    expect(() => parsePolicy(bad)).toThrow(/dueProcess\.staffFindingOfDeathStands/);
   });
   it('refuses dueProcess without the kinds the service writes its decisions as', () => {
     const doc = structuredClone(v3) as Record<string, any>;
@@ -88,6 +93,8 @@ describe('a death is held, verified, then stopped', () => {
     // Not when staff had found the person alive after the record: that record was set aside.
     const alive = ev('service_point', 'home_visit', '2026-03-15T04:00:00Z', 'id_document');
     expect(decide(policy, facts([cremation, alive, staff]), at('2026-03-21T00:00:00Z')).status).toBe('death_reported');
+    // Decisions taken under 2026.3 replay as taken: there the finding waited for a second key.
+    expect(decide(parsePolicy(v3), f, at('2026-03-21T00:00:00Z')).status).toBe('death_reported');
   });
   it('an ID document dated after a death that staff confirmed does not release it: a review, still held (regression: fabricated follow-ups)', () => {
     const staff = ev('service_point', 'deceased', '2026-03-20T04:00:00Z', 'id_document');
@@ -95,6 +102,18 @@ describe('a death is held, verified, then stopped', () => {
     const f = facts([cremation, staff, followUp]);
     expect(decide(policy, f, at('2026-04-10T00:00:00Z'))).toMatchObject({ status: 'under_review', deathDate: '2026-03-08' });
     expect(run(f, '2026-05', at('2026-04-10T00:00:00Z'))).toMatchObject({ action: 'hold', status: 'under_review' });
+  });
+  it('card-only activity after staff found the person dead reopens nothing: the finding already says someone else has the card (regression: 100k province)', () => {
+    // Seen in the 100k province: a relative went on using a dead person's card; each use
+    // after the staff finding reopened a suspected_card_misuse review, and staff were sent
+    // back to the same house three times (1,280 visits in nine months, a tenth of them all).
+    const staff = ev('service_point', 'deceased', '2026-03-20T04:00:00Z', 'id_document');
+    const atm = ev('bank', 'atm', '2026-04-20T04:00:00Z', 'card_pin');
+    expect(decide(policy, facts([cremation, staff, atm]), at('2026-04-21T00:00:00Z'))).toMatchObject({ status: 'deceased', review: null });
+    // Before any staff finding it is still a review, as the contract says.
+    expect(decide(policy, facts([cremation, atm]), at('2026-04-21T00:00:00Z')).status).toBe('under_review');
+    // Under 2026.3 (replays) every use of the card reopened the review.
+    expect(decide(parsePolicy(v3), facts([cremation, staff, atm]), at('2026-04-21T00:00:00Z')).status).toBe('under_review');
   });
   it('the quiet period verifies a department record with nothing contrary, as the sweep finds it', () => {
     const f = facts([cremation]);

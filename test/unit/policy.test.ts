@@ -71,8 +71,8 @@ const CONTRACT: [string, string, number, 'S' | 'R' | '-'][] = [
 describe('default policy', () => {
   const p = loadDefaultPolicy();
   it('is valid, versioned and complete', () => {
-    expect(p.version).toBe('2026.3');
-    expect(p.dueProcess).toEqual({ deathQuietPeriodDays: 60, appealReviewDays: 60 });
+    expect(p.version).toBe('2026.4');
+    expect(p.dueProcess).toEqual({ deathQuietPeriodDays: 60, appealReviewDays: 60, staffFindingOfDeathStands: true });
     expect(p.threshold).toBe(0.9);
     expect(p.cycleMonths).toBe(12);
     expect(p.reminderMonths).toBe(2);

@@ -126,7 +126,7 @@ describe('the policy archive', () => {
   it('rejects a file not named after the version it holds', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'policy-archive-'));
     writeFileSync(path.join(dir, '2024.1.json'), JSON.stringify(policyJson));
-    await expect(loadPolicyArchive(dir)).rejects.toThrow(/2024\.1\.json holds version 2026\.3/);
+    await expect(loadPolicyArchive(dir)).rejects.toThrow(/2024\.1\.json holds version 2026\.4/);
     rmSync(dir, { recursive: true, force: true });
   });
 });
