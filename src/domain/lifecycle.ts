@@ -86,8 +86,12 @@ export interface Decision {
   deathDate: IsoDate | null;
   /** Deceased only: when the standing death took effect (start of the last deceased stretch). */
   deathRecordedAt: Date | null;
-  /** death_reported only: when the hold began, and who reported it (the event; its key must not confirm it). */
-  deathReport: { since: Date; eventIds: string[] } | null;
+  /**
+   * death_reported only: when the hold began, and who reported it (the event; its key must not
+   * confirm it). `byStaffOnly`: staff found the death and no department record stands with it,
+   * so only the bureau's second key can verify it — a visit would add nothing.
+   */
+  deathReport: { since: Date; eventIds: string[]; byStaffOnly: boolean } | null;
   /** Set while serving a custodial sentence. */
   ineligibleSince: IsoDate | null;
   /** Release date of the latest sentence, once released. */
@@ -119,7 +123,7 @@ export interface ContradictedDeath {
 type Standing =
   | { state: 'alive'; contradicted?: ContradictedDeath }
   | { state: 'deceased'; deathDate: IsoDate }
-  | { state: 'death_reported'; deathDate: IsoDate; reportIds: string[] }
+  | { state: 'death_reported'; deathDate: IsoDate; reportIds: string[]; byStaffOnly: boolean }
   | { state: 'under_review'; deathDate: IsoDate; reason: ReviewReason; eventId: string };
 
 // Shanghai day of an event, memoised: the death timeline asks for it many times.
@@ -182,7 +186,8 @@ function deathStanding(policy: Policy, events: readonly EvidenceEvent[], at: Dat
   const verified = policy.dueProcess ? verification(policy, events, staff, records) : -Infinity;
   if (conflicts.length === 0) {
     if (verified <= at.getTime()) return { state: 'deceased', deathDate };
-    return { state: 'death_reported', deathDate, reportIds: records.map((r) => r.id) };
+    const byStaffOnly = records.every((r) => isStaffRole(roleIn(policy, r)));
+    return { state: 'death_reported', deathDate, reportIds: records.map((r) => r.id), byStaffOnly };
   }
   const identified = conflicts.find((ev) => !cardOnly(ev));
   // Evidence of life received while the death was only reported: the reports it contradicts
@@ -482,7 +487,7 @@ export function decide(policy: Policy, facts: Facts, now: Date): Decision {
     benefitStartDate: facts.benefitStartDate,
     deathDate,
     deathRecordedAt: standing.state === 'deceased' ? lastChange : null,
-    deathReport: standing.state === 'death_reported' ? { since: lastChange ?? now, eventIds: standing.reportIds } : null,
+    deathReport: standing.state === 'death_reported' ? { since: lastChange ?? now, eventIds: standing.reportIds, byStaffOnly: standing.byStaffOnly } : null,
     ineligibleSince: sentence?.since ?? null,
     releasedOn: sentence?.releasedOn ?? (sentence ? null : (released?.releasedOn ?? null)),
     contradictedDeath: standing.state === 'alive' ? (standing.contradicted ?? null) : null,

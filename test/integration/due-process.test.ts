@@ -35,6 +35,9 @@ async function receive(e: Ev) {
 const get = (url: string, key = bureau) => t.app.inject({ method: 'GET', url, headers: auth(key) });
 const post = (url: string, key: string, payload: unknown = {}) => t.app.inject({ method: 'POST', url, headers: auth(key), payload: payload as object });
 const statusOf = async (id: string) => (await get(`/v1/pensioners/${id}/certification`)).json().status as string;
+/** A staff (or admin) key records a home visit that found the person dead. */
+const findDead = (id: string, key: string, deathDate: string) =>
+  post(`/v1/pensioners/${id}/in-person-checks`, key, { outcome: 'deceased', method: 'home_visit', deathDate, servicePointId: 'SP-1' });
 
 beforeAll(async () => {
   t = await createTestContext({ now: '2026-01-05T04:00:00Z' });
@@ -89,12 +92,7 @@ describe('a death is held, verified, then stopped', () => {
     const admin = await t.key('admin', { name: 'recorder' });
     const id = syntheticId('510104', '1941-06-06');
     await registerPensioner(t.app, bureau, id, { lastCertifiedAt: '2026-01-10' });
-    const found = await post(`/v1/pensioners/${id}/in-person-checks`, admin, {
-      servicePointId: 'SP-1',
-      outcome: 'deceased',
-      method: 'home_visit',
-      deathDate: '2026-03-01',
-    });
+    const found = await findDead(id, admin, '2026-03-01');
     expect(found.statusCode).toBe(201);
     expect(found.json().certification.status).toBe('death_reported');
     const same = await post(`/v1/pensioners/${id}/death-confirmations`, admin);
@@ -152,17 +150,33 @@ describe('a death is held, verified, then stopped', () => {
     await registerPensioner(t.app, bureau, id, { lastCertifiedAt: '2026-01-10' });
     await receive({ nationalId: id, source: 'death', kind: 'cremation', at: '2026-03-02T04:00:00Z', deathDate: '2026-02-27' });
     t.clock.set('2026-03-05T04:00:00Z');
-    const found = await post(`/v1/pensioners/${id}/in-person-checks`, staff, {
-      outcome: 'deceased',
-      method: 'home_visit',
-      deathDate: '2026-02-27',
-      servicePointId: 'SP-1',
-    });
+    const found = await findDead(id, staff, '2026-02-27');
     expect(found.statusCode).toBe(201);
     expect(await statusOf(id)).toBe('deceased');
     await receive({ nationalId: id, source: 'bank', kind: 'atm', at: '2026-03-20T04:00:00Z', identityCheck: 'card_pin' });
     expect(await statusOf(id)).toBe('deceased');
     expect((await checksOf(id)).filter((c) => c.status !== 'resolved')).toEqual([]);
+  });
+
+  it('a death only staff found waits for the bureau, not for another visit: no check sends staff back; the bureau confirms it (regression)', async () => {
+    // The 100k province: staff who found a person dead with no department record were sent
+    // back every month (the death_verification check reopened), though only the bureau's
+    // second key could verify it.
+    t.clock.set('2026-03-01T04:00:00Z');
+    const staff = await t.key('staff', { name: 'visitor-3' });
+    const id = syntheticId('510104', '1937-04-04');
+    await registerPensioner(t.app, bureau, id, { lastCertifiedAt: '2026-01-10' });
+    const found = await findDead(id, staff, '2026-02-27');
+    expect(found.statusCode).toBe(201);
+    expect(await statusOf(id)).toBe('death_reported');
+    expect((await checksOf(id)).filter((c) => c.status !== 'resolved')).toEqual([]);
+    // Rescored again (a record comes, a sweep): still nothing for staff.
+    await receive({ nationalId: id, source: 'transit', kind: 'bus_card', at: '2026-03-10T04:00:00Z', identityCheck: 'card_pin' });
+    expect(await statusOf(id)).toBe('death_reported');
+    expect((await checksOf(id)).filter((c) => c.status !== 'resolved')).toEqual([]);
+    const confirmed = await post(`/v1/pensioners/${id}/death-confirmations`, bureau, { note: 'staff finding checked' });
+    expect(confirmed.statusCode).toBe(201);
+    expect(await statusOf(id)).toBe('deceased');
   });
 
   it("a release by the person's own face check opens nothing", async () => {

@@ -80,7 +80,8 @@ describe('a death is held, verified, then stopped', () => {
     const confirm = ev('due_process', 'death_confirmation', '2026-03-12T04:00:00Z');
     expect(decide(policy, facts([cremation, confirm]), at('2026-03-13T00:00:00Z')).status).toBe('deceased');
     const staff = ev('service_point', 'deceased', '2026-03-10T04:00:00Z', 'id_document', { deathDate: '2026-03-08' });
-    expect(decide(policy, facts([staff]), at('2026-12-13T00:00:00Z')).status).toBe('death_reported');
+    expect(decide(policy, facts([staff]), at('2026-12-13T00:00:00Z')).deathReport).toMatchObject({ eventIds: [staff.id], byStaffOnly: true });
+    expect(decide(policy, facts([cremation]), at('2026-03-13T00:00:00Z')).deathReport).toMatchObject({ eventIds: [cremation.id], byStaffOnly: false });
     expect(decide(policy, facts([staff, confirm]), at('2026-12-13T00:00:00Z')).status).toBe('deceased');
   });
   it('a staff finding of death agrees with a department record: deceased, as a second record of another kind (regression: 100k province)', () => {

@@ -148,7 +148,9 @@ export function createCertificationService(deps: CertificationServiceDeps) {
         if (d.decision.review) return [{ pensionerId, regionCode, reason: d.decision.review.reason, priority: REVIEW_PRIORITY[d.decision.review.reason] }];
         // Paid again, but the death record still stands against an ID document only: someone looks.
         if (d.decision.contradictedDeath) return [{ pensionerId, regionCode, reason: CONTRADICTED, priority: REVIEW_PRIORITY[CONTRADICTED] }];
-        return d.decision.status === 'death_reported' ? [{ pensionerId, regionCode, ...DEATH_VERIFICATION }] : [];
+        // A death only staff found is the bureau's to confirm (its second key): no visit is asked for.
+        const verify = d.decision.status === 'death_reported' && !d.decision.deathReport?.byStaffOnly;
+        return verify ? [{ pensionerId, regionCode, ...DEATH_VERIFICATION }] : [];
       });
       if (reviews.length) await deps.openChecks(q, reviews, now, 'system:review');
       const today = shanghaiDate(now);
