@@ -34,6 +34,8 @@ function newTally() {
     silentByPersona: {} as Record<string, { n: number; silent: number; acted: number; suspended: number }>,
     deceased: 0,
     deceasedCertifiedAfterDeath: 0,
+    /** Who they are (synthetic ids), their status now and whether their death record came: to look them up in a kept database. */
+    deceasedCertifiedAfterDeathCases: [] as { nationalId: string; status: string; deathDate: string; deathRecordArrivesOn: string | null }[],
     deceasedWithRecord: 0,
     deceasedWithRecordByStatus: {} as Record<string, number>,
     deceasedWithoutRecordByStatus: {} as Record<string, number>,
@@ -101,7 +103,15 @@ function overpaidMonths(t: TruthRecord, s: CertItem, deathFileAt: Map<string, Da
 function countDeceased(q: Tally, t: TruthRecord, s: CertItem, after: string, end: string, deathFileAt: Map<string, Date>): void {
   q.deceased++;
   inc(q.deceasedByStatusAfterVisits, after);
-  if (s.certifiedAt && t.deathDate && s.certifiedAt > t.deathDate) q.deceasedCertifiedAfterDeath++;
+  if (s.certifiedAt && t.deathDate && s.certifiedAt > t.deathDate) {
+    q.deceasedCertifiedAfterDeath++;
+    q.deceasedCertifiedAfterDeathCases.push({
+      nationalId: t.nationalId,
+      status: s.status,
+      deathDate: t.deathDate,
+      deathRecordArrivesOn: t.deathRecordArrivesOn,
+    });
+  }
   if (!(t.deathRecordArrivesOn && t.deathRecordArrivesOn <= end)) {
     inc(q.deceasedWithoutRecordByStatus, s.status);
     return;
@@ -202,6 +212,7 @@ export function qualityFigures(q: Tally, o: Options, work: { staff: StaffResult 
     afterStaffVisits: afterStaffVisits(q, o, work.staff, work.months),
     deceased: q.deceased,
     deceasedCertifiedAfterDeath: q.deceasedCertifiedAfterDeath,
+    deceasedCertifiedAfterDeathCases: q.deceasedCertifiedAfterDeathCases,
     deceasedWithRecord: q.deceasedWithRecord,
     deceasedWithRecordByStatus: q.deceasedWithRecordByStatus,
     deceasedWithoutRecordByStatus: q.deceasedWithoutRecordByStatus,
