@@ -63,6 +63,12 @@ export interface Policy {
    * (versions before 2026.3).
    */
   evidenceRetentionMonths?: number;
+  /**
+   * From 2026.4: a strong record that reaches the threshold standing for its source dates the
+   * certification, though an older record of that source still weighs more. Absent (older
+   * versions): only each source's best record could date it.
+   */
+  newestRecordDates?: boolean;
 }
 
 function threshold(v: unknown, path: string): number {
@@ -135,6 +141,7 @@ const FIELDS = [
   'mortality',
   'regions',
   'evidenceRetentionMonths',
+  'newestRecordDates',
 ];
 /** A century: past that, a retention is a typo. */
 const MAX_RETENTION_MONTHS = 1200;
@@ -198,6 +205,10 @@ export function parsePolicy(json: unknown): Policy {
   // Longer than a cycle: the evidence a certification stands on stays while it runs (and a month more, as months are whole).
   if (o.evidenceRetentionMonths !== undefined) {
     policy.evidenceRetentionMonths = months(o.evidenceRetentionMonths, 'evidenceRetentionMonths', cycleMonths + 1, MAX_RETENTION_MONTHS);
+  }
+  if (o.newestRecordDates !== undefined) {
+    if (typeof o.newestRecordDates !== 'boolean') throw new PolicyError('newestRecordDates', 'must be a boolean');
+    policy.newestRecordDates = o.newestRecordDates;
   }
   const weightsOf = legacy ? (v: unknown, p: string) => legacyWeights(v, p, true) : (v: unknown, p: string) => regionWeights(v, p, catalogue);
   if (o.regions !== undefined) {

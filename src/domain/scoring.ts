@@ -202,7 +202,7 @@ function combine(policy: Policy, best: Map<Group, Candidate>): Score {
  * Score at `at`: 1 − Π over groups (1 − best decayed weight). Only life evidence that had
  * happened by `at` counts; weight-0 kinds (deaths, sentence starts) never contribute.
  */
-export function scoreAt(policy: Policy, birthDate: IsoDate, events: readonly EvidenceEvent[], at: Date): Score {
+export function scoreAt(policy: Policy, birthDate: IsoDate, events: readonly EvidenceEvent[], at: Date, representing?: EvidenceEvent): Score {
   const H = hazardClock(policy, startOfShanghaiDay(birthDate).getTime());
   const atMs = at.getTime();
   const hAt = H(atMs);
@@ -214,9 +214,30 @@ export function scoreAt(policy: Policy, birthDate: IsoDate, events: readonly Evi
     if (weight <= 0) continue;
     const cand = { ev, weight, tier, contribution: weight * survivalBetween(t, H(t), atMs, hAt) };
     const cur = best.get(groupOf(ev));
-    if (!cur || better(cand, cur)) best.set(groupOf(ev), cand);
+    // `representing`: the record that dated a certification stands for its source (see below).
+    if (representing && cur?.ev === representing) continue;
+    if (!cur || ev === representing || better(cand, cur)) best.set(groupOf(ev), cand);
   }
   return combine(policy, best);
+}
+
+/**
+ * From 2026.4 (`newestRecordDates`): a strong record of this instant that reaches the
+ * threshold standing for its source, with the other sources' best, dates the certification
+ * even where an older record of its source still weighs more after decay (a check-up of 0.95
+ * in November outweighs a family doctor's 0.9 in July, yet the July visit is as good a proof
+ * of life in July). Null when none does.
+ */
+function newestReaching(policy: Policy, best: ReadonlyMap<Group, Candidate>, taken: readonly Candidate[]): Candidate | null {
+  let found: Candidate | null = null;
+  for (const cand of taken) {
+    const group = groupOf(cand.ev);
+    if (cand.tier !== 'strong' || group === CARD_ONLY || best.get(group) === cand) continue;
+    let miss = 1 - cand.contribution;
+    for (const [g, c] of best) if (g !== group) miss *= 1 - c.contribution;
+    if (1 - miss >= policy.threshold && (!found || byOccurrence(cand.ev, found.ev) > 0)) found = cand;
+  }
+  return found;
 }
 
 function methodOf(policy: Policy, ev: EvidenceEvent): AutoMethod {
@@ -252,7 +273,7 @@ export function autoCertificationDates(policy: Policy, birthDate: IsoDate, event
   // The last instant each date was reached and when it was first known. The group bests at
   // that instant are exactly what scoreAt finds there (decay keeps the order of candidates),
   // so they are not copied for every instant, only recomputed for a date that is explained.
-  const byDate = new Map<IsoDate, { at: Date; dating: EvidenceEvent; decidedAt: Date }>();
+  const byDate = new Map<IsoDate, { at: Date; dating: EvidenceEvent; decidedAt: Date; representing?: EvidenceEvent }>();
   const best = new Map<Group, Timed>();
   let i = 0;
   while (i < life.length) {
@@ -261,8 +282,10 @@ export function autoCertificationDates(policy: Policy, birthDate: IsoDate, event
     const hAt = life[i]!.h;
     // Re-decay the group bests to this instant, then take in every event that happened at it.
     for (const c of best.values()) c.contribution = c.weight * survivalBetween(c.t, c.h, atMs, hAt);
+    const taken: Timed[] = [];
     while (i < life.length && life[i]!.t === atMs) {
       const cand = { ...life[i++]! };
+      taken.push(cand);
       const cur = best.get(groupOf(cand.ev));
       if (!cur || better(cand, cur)) best.set(groupOf(cand.ev), cand);
     }
@@ -275,6 +298,11 @@ export function autoCertificationDates(policy: Policy, birthDate: IsoDate, event
       if (c.tier === 'strong' && !isCardOnly(c.ev.identityCheck) && (!dating || byOccurrence(c.ev, dating) > 0)) dating = c.ev;
       received = Math.max(received, c.ev.receivedAt.getTime());
     }
+    const newer = policy.newestRecordDates ? newestReaching(policy, best, taken) : null;
+    if (newer && (!dating || byOccurrence(newer.ev, dating) > 0)) {
+      dating = newer.ev;
+      received = Math.max(newer.ev.receivedAt.getTime(), ...[...best].filter(([g]) => g !== groupOf(newer.ev)).map(([, c]) => c.ev.receivedAt.getTime()));
+    }
     if (!dating) continue;
     const certifiedAt = shanghaiDate(dating.occurredAt);
     const decidedAt = new Date(received);
@@ -282,7 +310,7 @@ export function autoCertificationDates(policy: Policy, birthDate: IsoDate, event
     // check after a bank visit that day), but it was known since the earliest way.
     const seen = byDate.get(certifiedAt);
     const known = seen && seen.decidedAt < decidedAt ? seen.decidedAt : decidedAt;
-    byDate.set(certifiedAt, { at, dating, decidedAt: known });
+    byDate.set(certifiedAt, { at, dating, decidedAt: known, representing: newer?.ev === dating ? dating : undefined });
   }
   // The explanation (sorted evidence) is worked out only for a date that is explained.
   return [...byDate.entries()]
@@ -293,6 +321,6 @@ export function autoCertificationDates(policy: Policy, birthDate: IsoDate, event
       method: methodOf(policy, r.dating),
       datedBy: r.dating.id,
       decidedAt: r.decidedAt,
-      explain: () => scoreAt(policy, birthDate, events, r.at),
+      explain: () => scoreAt(policy, birthDate, events, r.at, r.representing),
     }));
 }

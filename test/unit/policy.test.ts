@@ -73,6 +73,8 @@ describe('default policy', () => {
   it('is valid, versioned and complete', () => {
     expect(p.version).toBe('2026.4');
     expect(p.dueProcess).toEqual({ deathQuietPeriodDays: 60, appealReviewDays: 60, staffFindingOfDeathStands: true });
+    expect(p.newestRecordDates).toBe(true);
+    expect(() => parsePolicy({ ...defaultJson, newestRecordDates: 'yes' })).toThrow(/newestRecordDates/);
     expect(p.threshold).toBe(0.9);
     expect(p.cycleMonths).toBe(12);
     expect(p.reminderMonths).toBe(2);

@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { type EvidenceEvent, type IdentityCheck } from '../../src/domain/evidence.ts';
-import { loadDefaultPolicy } from '../../src/domain/policy.ts';
+import { loadDefaultPolicy, parsePolicy } from '../../src/domain/policy.ts';
+import v3 from '../../policy/archive/2026.3.json' with { type: 'json' };
 import { DEFAULT_SOURCES, evidenceEvent } from '../helpers/arbitraries.ts';
 import { autoCertificationDates, decay, eventWeight, hazardRate, scoreAt, type AutoCertification } from '../../src/domain/scoring.ts';
 import type { IsoDate } from '../../src/domain/calendar.ts';
@@ -118,6 +119,17 @@ describe('scoreAt', () => {
       }),
     );
   });
+  it('the newest record that reaches the threshold only ever moves a certification later, never loses one (2026.4 against the rule before)', () => {
+    const before: Policy = { ...policy, newestRecordDates: false };
+    fc.assert(
+      fc.property(events, fc.constantFrom('1930-02-10', BIRTH, '1962-12-31'), (evs, born) => {
+        const old = autoCertification(before, born, evs);
+        const now = autoCertification(policy, born, evs);
+        if (old) expect(now!.certifiedAt >= old.certifiedAt).toBe(true);
+      }),
+      { numRuns: 500 },
+    );
+  });
   it('does not depend on the order of events', () => {
     fc.assert(
       fc.property(
@@ -135,6 +147,21 @@ describe('autoCertification', () => {
     const c = autoCertification(policy, BIRTH, [ev('travel', 'rail_boarding', '2025-12-31T16:30:00Z')]);
     expect(c).toMatchObject({ certifiedAt: '2026-01-01', method: 'auto' });
     expect(c!.score).toBeCloseTo(0.95, 12);
+  });
+  it('a newer strong record that reaches the threshold dates the certification, though an older one of its source weighs more (regression: 100k province)', () => {
+    // Seen in the 100k province: a yearly check-up (0.95) in November, then family-doctor
+    // follow-ups (0.9) in April and July; the decayed check-up stayed the health group's best,
+    // so the follow-ups never moved the date, the person fell due in September and staff were
+    // sent — one of the 260 living whose strong records alone should have kept them silent.
+    const checkup = ev('health', 'elderly_checkup', '2025-11-29T02:00:00Z');
+    const followUp = ev('health', 'family_doctor_visit', '2026-07-01T02:00:00Z');
+    const c = autoCertification(policy, '1949-09-15', [checkup, followUp]);
+    expect(c).toMatchObject({ certifiedAt: '2026-07-01', datedBy: followUp.id });
+    // The explanation stands on the record that dated it.
+    expect(c!.score).toBeGreaterThanOrEqual(policy.threshold);
+    expect(c!.evidence.map((e) => e.eventId)).toEqual([followUp.id]);
+    // Under 2026.3 (replays) the check-up kept its date.
+    expect(autoCertification(parsePolicy(v3), '1949-09-15', [checkup, followUp])).toMatchObject({ certifiedAt: '2025-11-29', datedBy: checkup.id });
   });
   it('several weak ones together do not', () => {
     const t = '2026-01-10T02:00:00Z';
@@ -176,7 +203,14 @@ describe('autoCertification', () => {
     fc.assert(
       fc.property(events, fc.constantFrom('1930-02-10', BIRTH, '1962-12-31'), (evs, born) => {
         for (const c of autoCertifications(policy, born, evs)) {
-          const fresh = scoreAt(policy, born, evs, c.at);
+          // The record that dated it stands for its source (policy 2026.4: it may not be the source's best).
+          const fresh = scoreAt(
+            policy,
+            born,
+            evs,
+            c.at,
+            evs.find((e) => e.id === c.datedBy),
+          );
           expect(fresh.score).toBeGreaterThanOrEqual(policy.threshold);
           expect({ score: c.score, evidence: c.evidence }).toEqual(fresh);
         }
