@@ -233,8 +233,12 @@ function newestReaching(policy: Policy, best: ReadonlyMap<Group, Candidate>, tak
   for (const cand of taken) {
     const group = groupOf(cand.ev);
     if (cand.tier !== 'strong' || group === CARD_ONLY || best.get(group) === cand) continue;
-    let miss = 1 - cand.contribution;
-    for (const [g, c] of best) if (g !== group) miss *= 1 - c.contribution;
+    // In combine's order, so the explanation's score is this one to the bit.
+    let miss = 1;
+    for (const g of [...policy.catalogue.keys(), CARD_ONLY]) {
+      const c = g === group ? cand : best.get(g);
+      if (c) miss *= 1 - c.contribution;
+    }
     if (1 - miss >= policy.threshold && (!found || byOccurrence(cand.ev, found.ev) > 0)) found = cand;
   }
   return found;
