@@ -148,6 +148,12 @@ const MAX_RETENTION_MONTHS = 1200;
 /** The first format (2026.1) had `weights` and `deathKinds` where `sources` is now. */
 const LEGACY_FIELDS = ['version', 'threshold', 'cycleMonths', 'reminderMonths', 'weights', 'identityCaps', 'mortality', 'deathKinds', 'regions'];
 
+/** An optional rule switch: absent in the versions before it, else true or false. */
+function flag(v: unknown, path: string): boolean | undefined {
+  if (v !== undefined && typeof v !== 'boolean') throw new PolicyError(path, 'must be a boolean');
+  return v;
+}
+
 function dueProcess(v: unknown, catalogue: Catalogue): DueProcess | null {
   if (v === undefined) return null;
   const o = obj(v, 'dueProcess', ['deathQuietPeriodDays', 'appealReviewDays', 'staffFindingOfDeathStands']);
@@ -161,10 +167,8 @@ function dueProcess(v: unknown, catalogue: Catalogue): DueProcess | null {
     if (kindSpec(catalogue, source, kind)?.role !== role) throw new PolicyError(`sources.${source}.kinds.${kind}.role`, `must be ${role} under dueProcess`);
   }
   const out: DueProcess = { deathQuietPeriodDays: days('deathQuietPeriodDays'), appealReviewDays: days('appealReviewDays') };
-  if (o.staffFindingOfDeathStands !== undefined) {
-    if (typeof o.staffFindingOfDeathStands !== 'boolean') throw new PolicyError('dueProcess.staffFindingOfDeathStands', 'must be a boolean');
-    out.staffFindingOfDeathStands = o.staffFindingOfDeathStands;
-  }
+  const stands = flag(o.staffFindingOfDeathStands, 'dueProcess.staffFindingOfDeathStands');
+  if (stands !== undefined) out.staffFindingOfDeathStands = stands;
   return out;
 }
 
@@ -206,10 +210,8 @@ export function parsePolicy(json: unknown): Policy {
   if (o.evidenceRetentionMonths !== undefined) {
     policy.evidenceRetentionMonths = months(o.evidenceRetentionMonths, 'evidenceRetentionMonths', cycleMonths + 1, MAX_RETENTION_MONTHS);
   }
-  if (o.newestRecordDates !== undefined) {
-    if (typeof o.newestRecordDates !== 'boolean') throw new PolicyError('newestRecordDates', 'must be a boolean');
-    policy.newestRecordDates = o.newestRecordDates;
-  }
+  const newest = flag(o.newestRecordDates, 'newestRecordDates');
+  if (newest !== undefined) policy.newestRecordDates = newest;
   const weightsOf = legacy ? (v: unknown, p: string) => legacyWeights(v, p, true) : (v: unknown, p: string) => regionWeights(v, p, catalogue);
   if (o.regions !== undefined) {
     if (!isObj(o.regions)) throw new PolicyError('regions', 'must be an object');

@@ -228,18 +228,18 @@ export function scoreAt(policy: Policy, birthDate: IsoDate, events: readonly Evi
  * in November outweighs a family doctor's 0.9 in July, yet the July visit is as good a proof
  * of life in July). Null when none does.
  */
-function newestReaching(policy: Policy, best: ReadonlyMap<Group, Candidate>, taken: readonly Candidate[]): Candidate | null {
+function newestReaching(threshold: number, order: readonly Group[], best: ReadonlyMap<Group, Candidate>, taken: readonly Candidate[]): Candidate | null {
   let found: Candidate | null = null;
   for (const cand of taken) {
     const group = groupOf(cand.ev);
     if (cand.tier !== 'strong' || group === CARD_ONLY || best.get(group) === cand) continue;
     // In combine's order, so the explanation's score is this one to the bit.
     let miss = 1;
-    for (const g of [...policy.catalogue.keys(), CARD_ONLY]) {
+    for (const g of order) {
       const c = g === group ? cand : best.get(g);
       if (c) miss *= 1 - c.contribution;
     }
-    if (1 - miss >= policy.threshold && (!found || byOccurrence(cand.ev, found.ev) > 0)) found = cand;
+    if (1 - miss >= threshold && (!found || byOccurrence(cand.ev, found.ev) > 0)) found = cand;
   }
   return found;
 }
@@ -279,6 +279,8 @@ export function autoCertificationDates(policy: Policy, birthDate: IsoDate, event
   // so they are not copied for every instant, only recomputed for a date that is explained.
   const byDate = new Map<IsoDate, { at: Date; dating: EvidenceEvent; decidedAt: Date; representing?: EvidenceEvent }>();
   const best = new Map<Group, Timed>();
+  // combine's order of the groups, once per history (only the newest-record rule needs it).
+  const order = policy.newestRecordDates ? [...policy.catalogue.keys(), CARD_ONLY] : null;
   let i = 0;
   while (i < life.length) {
     const at = life[i]!.ev.occurredAt;
@@ -302,7 +304,7 @@ export function autoCertificationDates(policy: Policy, birthDate: IsoDate, event
       if (c.tier === 'strong' && !isCardOnly(c.ev.identityCheck) && (!dating || byOccurrence(c.ev, dating) > 0)) dating = c.ev;
       received = Math.max(received, c.ev.receivedAt.getTime());
     }
-    const newer = policy.newestRecordDates ? newestReaching(policy, best, taken) : null;
+    const newer = order ? newestReaching(policy.threshold, order, best, taken) : null;
     if (newer && (!dating || byOccurrence(newer.ev, dating) > 0)) {
       dating = newer.ev;
       received = Math.max(newer.ev.receivedAt.getTime(), ...[...best].filter(([g]) => g !== groupOf(newer.ev)).map(([, c]) => c.ev.receivedAt.getTime()));
