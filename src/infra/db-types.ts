@@ -173,6 +173,8 @@ export interface AuditLogTable {
   action: string;
   pensioner_id: Int8 | null;
   detail: ColumnType<unknown, string | null, never> | null;
+  /** The people of a read that named many at once (then `pensioner_id` is null). */
+  pensioner_ids: ColumnType<string[], string[] | null, never> | null;
 }
 
 export interface ProposalsTable {

@@ -126,6 +126,54 @@ describe('batch query', () => {
     expect(body.notFound.length).toBe(new Set(unknown).size);
   });
 
+  it('audits the read of each person it found, in one row naming them all, and of no one it did not find', async () => {
+    const key = await t.key('bureau', { name: 'batch-audit' });
+    const keyId = (await t.deps.pool.query(`SELECT id::text AS id FROM api_keys WHERE name = 'batch-audit'`)).rows[0].id;
+    const unknown = syntheticId('510106', '1944-02-03');
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/v1/certifications/query',
+      headers: auth(key),
+      payload: { nationalIds: [ids.three, unknown, ids.eleven, ids.three] },
+    });
+    expect(res.statusCode).toBe(200);
+    const pid = async (nid: string) => (await t.deps.pool.query(`SELECT id::text AS id FROM pensioners WHERE national_id = $1`, [nid])).rows[0].id as string;
+    const expected = [await pid(ids.three!), await pid(ids.eleven!)].sort();
+    // One row for the request: a query of 1000 IDs wrote 1000 rows before, half its time (README, "Audit").
+    const rows = await t.deps.pool.query(`SELECT pensioner_id, pensioner_ids::text[] AS ids, role FROM audit_log WHERE key_id = $1::uuid`, [keyId]);
+    expect(rows.rows).toHaveLength(1);
+    expect(rows.rows[0].pensioner_id).toBeNull();
+    expect([...rows.rows[0].ids].sort()).toEqual(expected);
+    // Who read a person is answered by one view, whether the read named one person or many.
+    const byPerson = await t.deps.pool.query(
+      `SELECT pensioner_id::text AS pensioner_id, action, role FROM audit_by_pensioner WHERE key_id = $1::uuid ORDER BY pensioner_id`,
+      [keyId],
+    );
+    expect(byPerson.rows).toEqual(expected.map((p) => ({ pensioner_id: p, action: 'certification.query', role: 'bureau' })));
+    const none = await t.app.inject({ method: 'POST', url: '/v1/certifications/query', headers: auth(key), payload: { nationalIds: [unknown] } });
+    expect(none.json().notFound).toEqual([unknown]);
+    expect((await t.deps.pool.query(`SELECT count(*)::int AS n FROM audit_log WHERE key_id = $1::uuid`, [keyId])).rows[0].n).toBe(1);
+  });
+
+  it('audits each of many lookups at once by one key, however the writer groups them into rows', async () => {
+    const key = await t.key('bureau', { name: 'lookup-audit' });
+    const keyId = (await t.deps.pool.query(`SELECT id::text AS id FROM api_keys WHERE name = 'lookup-audit'`)).rows[0].id;
+    const reads = [ids.three, ids.eleven, ids.three, ids.fresh, ids.eleven, ids.three];
+    const answers = await Promise.all(reads.map((id) => t.app.inject({ url: `/v1/pensioners/${id}/certification`, headers: auth(key) })));
+    expect(answers.map((a) => a.statusCode)).toEqual(reads.map(() => 200));
+    const seen = await t.deps.pool.query(
+      `SELECT p.national_id, count(*)::int AS n FROM audit_by_pensioner a JOIN pensioners p ON p.id = a.pensioner_id
+       WHERE a.key_id = $1::uuid AND a.action = 'certification.read' GROUP BY 1 ORDER BY 1`,
+      [keyId],
+    );
+    const expected = [...new Set(reads)].map((id) => ({ national_id: id, n: reads.filter((r) => r === id).length }));
+    expect(seen.rows).toEqual(expected.sort((a, b) => a.national_id!.localeCompare(b.national_id!)));
+    // The function for one person answers as the view does.
+    const three = (await t.deps.pool.query(`SELECT id FROM pensioners WHERE national_id = $1`, [ids.three])).rows[0].id;
+    const ofThree = await t.deps.pool.query(`SELECT action FROM audit_reads_of($1, now() - interval '1 hour') WHERE key_id = $2::uuid`, [three, keyId]);
+    expect(ofThree.rows).toEqual([{ action: 'certification.read' }, { action: 'certification.read' }, { action: 'certification.read' }]);
+  });
+
   it('scopes to the key region and refuses over 1000 or invalid IDs', async () => {
     const scoped = await t.app.inject({
       method: 'POST',
