@@ -279,11 +279,11 @@ describe('GET /v1/payroll/{month}/export', () => {
     expect(outside.body).toBe('');
   });
 
-  it('audits one row per pensioner exported', async () => {
+  it('audits the read of each pensioner exported, once', async () => {
     const key = await t.key('bureau', { name: 'payroll-export-audit' });
     await get('/v1/payroll/2026-07/export?format=csv', key);
     const { rows } = await t.deps.pool.query(
-      `SELECT a.pensioner_id, a.detail FROM audit_log a JOIN api_keys k ON k.id = a.key_id WHERE k.name = 'payroll-export-audit' AND a.action = 'payroll.export'`,
+      `SELECT a.pensioner_id, a.detail FROM audit_by_pensioner a JOIN api_keys k ON k.id = a.key_id WHERE k.name = 'payroll-export-audit' AND a.action = 'payroll.export'`,
     );
     expect(rows).toHaveLength(5);
     expect(rows[0].detail).toEqual({ month: '2026-07', format: 'csv' });

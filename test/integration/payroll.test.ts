@@ -215,14 +215,15 @@ describe('GET /v1/payroll/{month}', () => {
     });
   });
 
-  it('audits one row per pensioner listed', async () => {
+  it('audits the read of each pensioner listed, once', async () => {
     const key = await t.key('admin', { name: 'payroll-audit' });
     const body = (await payroll('2026-07', key)).json();
     const listed = body.holds.length + body.resumptions.length + body.stops.length;
     const { rows } = await t.deps.pool.query(
-      `SELECT a.pensioner_id, a.detail FROM audit_log a JOIN api_keys k ON k.id = a.key_id WHERE k.name = 'payroll-audit' AND a.action = 'payroll.read'`,
+      `SELECT a.pensioner_id, a.detail FROM audit_by_pensioner a JOIN api_keys k ON k.id = a.key_id WHERE k.name = 'payroll-audit' AND a.action = 'payroll.read'`,
     );
     expect(rows).toHaveLength(listed);
+    expect(new Set(rows.map((r) => r.pensioner_id)).size).toBe(listed);
     expect(rows[0].detail).toEqual({ month: '2026-07' });
   });
 

@@ -30,18 +30,20 @@ describe('the rows of one audit flush', () => {
     ]);
   });
 
-  it('keep a lone read, a read with detail and an entry about no one as they are', () => {
+  it('keep entries of other detail apart, and an entry about no one as it is', () => {
+    const month = { month: '2026-06' };
     const rows = auditRows([
-      read('1'),
+      read('1', { detail: month }),
       read('2', { detail: { field: 'x' } }),
-      read('3', { keyId: null }),
+      read('3', { detail: { month: '2026-06' } }),
+      read('4', { keyId: null }),
       { keyId: KEY, role: 'admin', action: 'key.create', pensionerId: null },
     ]);
-    expect(rows.map((r) => [r.pensioner_id, r.pensioner_ids])).toEqual([
-      ['1', null],
-      ['2', null],
-      ['3', null],
-      [null, null],
+    expect(rows.map((r) => [r.pensioner_id, r.pensioner_ids, r.detail])).toEqual([
+      [null, ['1', '3'], month],
+      ['2', null, { field: 'x' }],
+      ['4', null, null],
+      [null, null, null],
     ]);
   });
 
@@ -52,7 +54,7 @@ describe('the rows of one audit flush', () => {
         role: fc.constantFrom('bureau', 'staff', null),
         action: fc.constantFrom('certification.read', 'certification.query', 'pensioner.read'),
         pensionerId: fc.option(fc.integer({ min: 1, max: 40 }).map(String), { nil: null }),
-        detail: fc.option(fc.constant({ n: 1 }), { nil: undefined }),
+        detail: fc.option(fc.constantFrom({ n: 1 }, { n: 2 }), { nil: undefined }),
         pensionerIds: fc.option(fc.uniqueArray(fc.integer({ min: 1, max: 40 }).map(String), { minLength: 1, maxLength: 5 }), { nil: undefined }),
       })
       .map((e): AuditEntry => (e.pensionerIds ? { ...e, pensionerId: null } : { ...e, pensionerIds: undefined }));

@@ -1,7 +1,7 @@
 // What one flush of the audit writer inserts. The entries of a flush share their moment: `at`
 // is the inserting transaction's start. So the entries of one key that differ only in the
-// person (fifty status lookups that arrived together, a batch query) lose nothing as one row
-// naming them all, and cost one insert instead of one each: see migrations/20261207T000000.
+// person (fifty status lookups that arrived together, a batch query, a payroll page) lose nothing
+// as one row naming them all, and cost one insert instead of one each: migrations/20261207T000000.
 
 export interface AuditEntry {
   keyId: string | null;
@@ -24,18 +24,19 @@ export interface AuditRow {
 
 const peopleOf = (e: AuditEntry): string[] => (e.pensionerIds ? [...e.pensionerIds] : e.pensionerId == null ? [] : [String(e.pensionerId)]);
 
-/** The rows of one flush, in the order of the entries; entries with detail or about no one are rows of their own. */
+/** The rows of one flush, in the order of the entries; entries about no one are rows of their own. */
 export function auditRows(entries: readonly AuditEntry[]): AuditRow[] {
   const rows: AuditRow[] = [];
   const byWho = new Map<string, AuditRow>();
   for (const e of entries) {
     const people = peopleOf(e);
     const row: AuditRow = { key_id: e.keyId, role: e.role, action: e.action, pensioner_id: null, detail: e.detail ?? null, pensioner_ids: null };
-    if (people.length === 0 || row.detail !== null) {
-      rows.push(e.pensionerIds ? { ...row, pensioner_ids: people } : { ...row, pensioner_id: people[0] ?? null });
+    if (people.length === 0) {
+      rows.push(row);
       continue;
     }
-    const who = JSON.stringify([e.keyId, e.role, e.action]);
+    // The same detail (a payroll page's month) is the same entry but for the person.
+    const who = JSON.stringify([e.keyId, e.role, e.action, row.detail]);
     const same = byWho.get(who);
     if (same) same.pensioner_ids!.push(...people);
     else {
