@@ -269,3 +269,28 @@ describe('certification evidence kept as json, pages half free (20261206T000000)
     expect((await migrator.migrateToLatest()).error).toBeUndefined();
   });
 });
+
+describe('audit rows naming many, batch statuses from the index (20261207T000000, 20261207T010000)', () => {
+  const definition = async (index: string) =>
+    (await sql<{ indexdef: string }>`SELECT indexdef FROM pg_indexes WHERE indexname = ${index}`.execute(db)).rows[0]?.indexdef;
+
+  it('keeps the indexes an operator made beforehand without holding writes, and goes back down', async () => {
+    expect((await migrator.migrateTo('20261206T000000_certification_evidence_json')).error).toBeUndefined();
+    // What README "Deploying" tells an operator of a large database to run first.
+    await sql`ALTER TABLE audit_log ADD COLUMN IF NOT EXISTS pensioner_ids bigint[]`.execute(db);
+    await sql`CREATE INDEX CONCURRENTLY IF NOT EXISTS audit_many_people ON audit_log (at) WHERE pensioner_ids IS NOT NULL`.execute(db);
+    await sql`CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS certifications_national_id_cover ON certifications (national_id)
+      INCLUDE (pensioner_id, state, due_from, certified_until, region_code)`.execute(db);
+    expect((await migrator.migrateToLatest()).error).toBeUndefined();
+    expect(await definition('certifications_national_id')).toMatch(
+      /UNIQUE INDEX .* \(national_id\) INCLUDE \(pensioner_id, state, due_from, certified_until, region_code\)/,
+    );
+    expect(await definition('certifications_national_id_cover')).toBeUndefined();
+    expect(await definition('audit_many_people')).toMatch(/\(at\) WHERE \(pensioner_ids IS NOT NULL\)/);
+
+    expect((await migrator.migrateTo('20261206T000000_certification_evidence_json')).error).toBeUndefined();
+    expect(await definition('certifications_national_id')).toMatch(/UNIQUE INDEX .* \(national_id\)$/);
+    expect(await indexes('audit_log')).not.toContain('audit_many_people');
+    expect((await migrator.migrateToLatest()).error).toBeUndefined();
+  });
+});
