@@ -16,9 +16,7 @@ const personReads = (rows: ReturnType<typeof auditRows>) =>
   rows.flatMap((r) => (r.pensioner_ids ?? [r.pensioner_id]).map((p) => JSON.stringify([r.key_id, r.role, r.action, p, r.detail]))).sort();
 const entryReads = (entries: AuditEntry[]) =>
   entries
-    .flatMap((e) =>
-      (e.pensionerIds ?? [e.pensionerId == null ? null : String(e.pensionerId)]).map((p) => JSON.stringify([e.keyId, e.role, e.action, p, e.detail ?? null])),
-    )
+    .flatMap((e) => [e.pensionerId == null ? null : String(e.pensionerId)].map((p) => JSON.stringify([e.keyId, e.role, e.action, p, e.detail ?? null])))
     .sort();
 
 describe('the rows of one audit flush', () => {
@@ -48,16 +46,13 @@ describe('the rows of one audit flush', () => {
   });
 
   it('record exactly who did what to whom, whatever the entries', () => {
-    const entry = fc
-      .record({
-        keyId: fc.constantFrom(KEY, null, '6f1c2a4e-0000-4000-8000-000000000002'),
-        role: fc.constantFrom('bureau', 'staff', null),
-        action: fc.constantFrom('certification.read', 'certification.query', 'pensioner.read'),
-        pensionerId: fc.option(fc.integer({ min: 1, max: 40 }).map(String), { nil: null }),
-        detail: fc.option(fc.constantFrom({ n: 1 }, { n: 2 }), { nil: undefined }),
-        pensionerIds: fc.option(fc.uniqueArray(fc.integer({ min: 1, max: 40 }).map(String), { minLength: 1, maxLength: 5 }), { nil: undefined }),
-      })
-      .map((e): AuditEntry => (e.pensionerIds ? { ...e, pensionerId: null } : { ...e, pensionerIds: undefined }));
+    const entry: fc.Arbitrary<AuditEntry> = fc.record({
+      keyId: fc.constantFrom(KEY, null, '6f1c2a4e-0000-4000-8000-000000000002'),
+      role: fc.constantFrom('bureau', 'staff', null),
+      action: fc.constantFrom('certification.read', 'certification.query', 'pensioner.read'),
+      pensionerId: fc.option(fc.integer({ min: 1, max: 40 }).map(String), { nil: null }),
+      detail: fc.option(fc.constantFrom({ n: 1 }, { n: 2 }), { nil: undefined }),
+    });
     fc.assert(
       fc.property(fc.array(entry, { maxLength: 30 }), (entries) => {
         const rows = auditRows(entries);

@@ -1,7 +1,8 @@
 // What one flush of the audit writer inserts. The entries of a flush share their moment: `at`
 // is the inserting transaction's start. So the entries of one key that differ only in the
-// person (fifty status lookups that arrived together, a batch query, a payroll page) lose nothing
-// as one row naming them all, and cost one insert instead of one each: migrations/20261207T000000.
+// person (fifty status lookups that arrived together, a batch query's people, a payroll page)
+// lose nothing as one row naming them all, and cost one insert instead of one each:
+// migrations/20261207T000000. Callers write one entry per person; the merging is done here only.
 
 export interface AuditEntry {
   keyId: string | null;
@@ -9,8 +10,6 @@ export interface AuditEntry {
   action: string;
   pensionerId: string | number | bigint | null;
   detail?: Record<string, unknown> | null;
-  /** The people of a read that returns many at once (then `pensionerId` is null). */
-  pensionerIds?: readonly string[];
 }
 
 export interface AuditRow {
@@ -22,26 +21,27 @@ export interface AuditRow {
   pensioner_ids: string[] | null;
 }
 
-const peopleOf = (e: AuditEntry): string[] => (e.pensionerIds ? [...e.pensionerIds] : e.pensionerId == null ? [] : [String(e.pensionerId)]);
+const NUL = '\u0000';
+const part = (v: string | null) => (v === null ? '\u0001' : v);
+/** Who did what, with which detail: entries alike in this are one row. A string, not JSON, on the lookups' path. */
+const whoOf = (e: AuditEntry) => part(e.keyId) + NUL + part(e.role) + NUL + e.action + NUL + (e.detail ? JSON.stringify(e.detail) : '');
 
 /** The rows of one flush, in the order of the entries; entries about no one are rows of their own. */
 export function auditRows(entries: readonly AuditEntry[]): AuditRow[] {
   const rows: AuditRow[] = [];
-  const byWho = new Map<string, AuditRow>();
+  const byWho = new Map<string, string[]>();
   for (const e of entries) {
-    const people = peopleOf(e);
     const row: AuditRow = { key_id: e.keyId, role: e.role, action: e.action, pensioner_id: null, detail: e.detail ?? null, pensioner_ids: null };
-    if (people.length === 0) {
+    if (e.pensionerId == null) {
       rows.push(row);
       continue;
     }
-    // The same detail (a payroll page's month) is the same entry but for the person.
-    const who = JSON.stringify([e.keyId, e.role, e.action, row.detail]);
-    const same = byWho.get(who);
-    if (same) same.pensioner_ids!.push(...people);
+    const who = whoOf(e);
+    const people = byWho.get(who);
+    if (people) people.push(String(e.pensionerId));
     else {
-      row.pensioner_ids = people;
-      byWho.set(who, row);
+      row.pensioner_ids = [String(e.pensionerId)];
+      byWho.set(who, row.pensioner_ids);
       rows.push(row);
     }
   }

@@ -79,11 +79,9 @@ export async function certificationRoutes(app: FastifyInstance, deps: Certificat
       const rows = await certificationRepo.statusesByNationalIds([...new Set(ids)], req.principal.regionPrefix);
       const today = shanghaiDate(clock.now());
       const byId = new Map(rows.map((r) => [r.national_id, r]));
-      // One row naming everyone found: one row each was half the query's time.
-      if (rows.length) {
-        const pensionerIds = rows.map((r) => r.pensioner_id);
-        await audit.record({ keyId: req.principal.keyId, role: req.principal.role, action: 'certification.query', pensionerId: null, pensionerIds });
-      }
+      await audit.record(
+        rows.map((r) => ({ keyId: req.principal.keyId, role: req.principal.role, action: 'certification.query', pensionerId: r.pensioner_id })),
+      );
       const results = [];
       const notFoundIds = [];
       for (const id of ids) {
