@@ -358,13 +358,14 @@ export async function compareLookups(o: {
       log(`lookups: service GET /v1/pensioners/{id}/certification, ${o.seconds} s…`);
       return measure(o.servicePid, () => lookup(o.serviceBase, servicePath, serviceAuth));
     };
+    const roundCount = o.rounds ?? 1;
     const rounds: LookupRound[] = [];
-    for (let r = 0; r < (o.rounds ?? 1); r++) {
+    for (let r = 0; r < roundCount; r++) {
       // Swapped each round, so that neither side always runs first.
       const bareFirst = r % 2 === 0 ? await measureBare() : undefined;
       const serviceRun = await measureService();
       rounds.push(roundOf(bareFirst ?? (await measureBare()), serviceRun));
-      if ((o.rounds ?? 1) > 1) log(`  round ${r + 1}: ${rounds[r]!.ratio} of bare`);
+      if (roundCount > 1) log(`  round ${r + 1}: ${rounds[r]!.ratio} of bare`);
     }
     const median = [...rounds].sort((a, b) => a.ratio - b.ratio)[Math.floor((rounds.length - 1) / 2)]!;
     return rounds.length > 1 ? { ...median, rounds } : median;
