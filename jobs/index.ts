@@ -8,12 +8,21 @@ import { createRescoreWorker, type RescoreDeps } from './rescore.ts';
 import { createDailySweepWorker, type DailySweepDeps } from './daily-sweep.ts';
 import { createPayrollFreezeWorker, type PayrollFreezeDeps } from './payroll-freeze.ts';
 import { createEvidencePartitionsWorker, type EvidencePartitionsDeps } from './evidence-partitions.ts';
+import { createAuditIndexWorker, type AuditIndexJobDeps } from './audit-index.ts';
 import type { RecoveryDeps } from './recovery.ts';
 
 export { ensureSchedules } from './schedules.ts';
 export { startRecovery } from './recovery.ts';
 
-export type WorkerDeps = IngestBatchDeps & PullFeedDeps & NotifyDeps & RescoreDeps & DailySweepDeps & PayrollFreezeDeps & EvidencePartitionsDeps & RecoveryDeps;
+export type WorkerDeps = IngestBatchDeps &
+  PullFeedDeps &
+  NotifyDeps &
+  RescoreDeps &
+  DailySweepDeps &
+  PayrollFreezeDeps &
+  EvidencePartitionsDeps &
+  AuditIndexJobDeps &
+  RecoveryDeps;
 
 export function startWorkers(deps: WorkerDeps): Worker[] {
   return [
@@ -24,5 +33,6 @@ export function startWorkers(deps: WorkerDeps): Worker[] {
     createDailySweepWorker(deps),
     createPayrollFreezeWorker(deps),
     createEvidencePartitionsWorker(deps),
+    createAuditIndexWorker(deps),
   ];
 }

@@ -35,6 +35,7 @@ import * as m20261205T020000 from './20261205T020000_check_visit_from.ts';
 import * as m20261206T000000 from './20261206T000000_certification_evidence_json.ts';
 import * as m20261207T000000 from './20261207T000000_audit_many_people.ts';
 import * as m20261207T010000 from './20261207T010000_certification_status_cover.ts';
+import * as m20261208T000000 from './20261208T000000_audit_reads_index.ts';
 
 export const MIGRATIONS: Record<string, Migration> = {
   '20261125T150000_initial': m20261125T150000,
@@ -71,4 +72,5 @@ export const MIGRATIONS: Record<string, Migration> = {
   '20261206T000000_certification_evidence_json': m20261206T000000,
   '20261207T000000_audit_many_people': m20261207T000000,
   '20261207T010000_certification_status_cover': m20261207T010000,
+  '20261208T000000_audit_reads_index': m20261208T000000,
 };

@@ -12,6 +12,8 @@ import { createReadReplica, type ReadReplica } from './infra/read-replica.ts';
 import { listen } from './infra/notifications.ts';
 import { loadDefaultPolicy, type Policy } from './domain/policy.ts';
 import { createAuditWriter, type AuditWriter } from './modules/audit/repository.ts';
+import { createAuditIndexService, type AuditIndexService } from './modules/audit/reads-index.ts';
+import { createAuditIndexRepository } from './modules/audit/reads-index-repository.ts';
 import { createKeyRepository } from './modules/auth/repository.ts';
 import { createAuthService, type AuthService } from './modules/auth/service.ts';
 import { createCertificationRepository, type CertificationRepository } from './modules/certification/repository.ts';
@@ -74,6 +76,8 @@ export interface AppDeps {
   clock: Clock;
   logger: Logger;
   audit: AuditWriter;
+  /** The audit's index of whom many-person rows named (the audit-index job). */
+  auditIndex: AuditIndexService;
   auth: AuthService;
   pensioners: PensionerService;
   /** The routes' certification reads: lookups on the standby when there is one. */
@@ -261,6 +265,7 @@ export function createDeps(base: DepsBase): AppDeps {
     visitLeadDays: config.visitLeadDays,
   });
   const evidencePartitions = createEvidencePartitionService({ transaction, clock, policy, repo: createEvidencePartitionRepository() });
+  const auditIndex = createAuditIndexService({ transaction, repo: createAuditIndexRepository() });
   const reminders = createReminderService({ transaction, audit, clock, smsGatewayUrl: config.smsGatewayUrl });
   const payrollRepo = createPayrollRepository();
   // Previews and frozen runs are read where lookups are (the standby when there is one); the
@@ -304,6 +309,7 @@ export function createDeps(base: DepsBase): AppDeps {
     logger,
     policy,
     audit,
+    auditIndex,
     auth,
     pensioners,
     certificationRepo: certificationReads,

@@ -36,9 +36,10 @@ const clients = new WeakMap<Executor, pg.PoolClient>();
 
 // Errors that say the database is away (restarting, failing over, unreachable, out of
 // connections), not that the request was wrong: class 08 (connection exception), 57P01–57P03
-// (shutdown, cannot connect now), 53300 (no connection slot left), and the driver's own words
-// when a connection is lost or cannot be made.
-const UNAVAILABLE_CODES = /^(08|57P0[123]$|53300$)/;
+// (shutdown, cannot connect now), 53300 (no connection slot left), 57014 (a statement cancelled:
+// by its timeout, as the audit writer's, or by an operator), and the driver's own words when a
+// connection is lost or cannot be made.
+const UNAVAILABLE_CODES = /^(08|57P0[123]$|53300$|57014$)/;
 const UNAVAILABLE_NODE = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH']);
 const UNAVAILABLE_TEXT = /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error/i;
 

@@ -165,6 +165,21 @@ export interface RemindersTable {
   answered_event_id: Int8 | null;
 }
 
+/** Whom each many-person audit row named, indexed by the audit-index job (append-only). */
+export interface AuditPersonIndexTable {
+  pensioner_id: Int8;
+  /** The newest moment of the rows in `audit_ids`. */
+  last_at: Date;
+  /** The many-person audit rows naming the person, of one run of the job. */
+  audit_ids: ColumnType<string[], string[], never>;
+}
+
+/** How far the audit-index job got: every many-person row before `indexed_before` is indexed. */
+export interface AuditIndexProgressTable {
+  only_row: Generated<boolean>;
+  indexed_before: Date;
+}
+
 export interface AuditLogTable {
   id: Generated<Int8>;
   at: Generated<Date>;
@@ -316,6 +331,8 @@ export interface DB {
   manual_checks: ManualChecksTable;
   reminders: RemindersTable;
   audit_log: AuditLogTable;
+  audit_person_index: AuditPersonIndexTable;
+  audit_index_progress: AuditIndexProgressTable;
   proposals: ProposalsTable;
   rescore_pending: RescorePendingTable;
   batch_touched: BatchTouchedTable;

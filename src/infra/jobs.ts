@@ -18,6 +18,8 @@ export interface JobPayloads {
   'payroll-freeze': Record<string, never>;
   /** The evidence's monthly partitions: `prepare` makes the months ahead, `retire` drops those past the retention. No data. */
   'evidence-partitions': Record<string, never>;
+  /** The audit's index of whom many-person rows named: files the rows settled since the last run. No data. */
+  'audit-index': Record<string, never>;
 }
 export type QueueName = keyof JobPayloads;
 export const QUEUE_NAMES = [
@@ -28,6 +30,7 @@ export const QUEUE_NAMES = [
   'notify',
   'payroll-freeze',
   'evidence-partitions',
+  'audit-index',
 ] as const satisfies readonly QueueName[];
 
 type WorkerDefaults = Partial<Pick<WorkerOptions, 'concurrency' | 'lockDuration' | 'stalledInterval' | 'maxStalledCount'>>;
@@ -74,6 +77,11 @@ export const JOBS: Record<QueueName, JobContract> = {
     job: { attempts: 5, backoff: exponential(60_000), removeOnComplete: 100, removeOnFail: 100 },
     worker: { concurrency: 1, lockDuration: 600_000 },
   },
+  // One at a time (runs take turns on the index's progress row anyway); a run stops starting steps after 5 min.
+  'audit-index': {
+    job: { attempts: 3, backoff: exponential(60_000), removeOnComplete: 100, removeOnFail: 100 },
+    worker: { concurrency: 1, lockDuration: 600_000 },
+  },
 };
 
 /** Cron schedules (Asia/Shanghai) kept by every worker process. */
@@ -85,6 +93,8 @@ export const SCHEDULES = {
   // Daily, though a month is made or dropped only once: a missed day is made up the next.
   'evidence-partitions-prepare': { queue: 'evidence-partitions', job: 'prepare', pattern: '30 3 * * *' },
   'evidence-retention': { queue: 'evidence-partitions', job: 'retire', pattern: '45 3 * * *' },
+  // Nightly, so that a person's reads of a day are one index row; the day's rows are read from the log meanwhile.
+  'audit-index': { queue: 'audit-index', job: 'index', pattern: '15 4 * * *' },
 } as const satisfies Record<string, { queue: QueueName; job: string; pattern: string }>;
 export const SCHEDULE_TZ = 'Asia/Shanghai';
 /** Scheduler-made jobs keep little history: they come back every few minutes. */

@@ -200,7 +200,7 @@ describe('the queue view at /admin/queues', () => {
         .json()
         .queues.map((q: { name: string }) => q.name)
         .sort(),
-    ).toEqual(['daily-sweep', 'evidence-partitions', 'ingest-batch', 'notify', 'payroll-freeze', 'pull-feed', 'rescore']);
+    ).toEqual(['audit-index', 'daily-sweep', 'evidence-partitions', 'ingest-batch', 'notify', 'payroll-freeze', 'pull-feed', 'rescore']);
   });
 
   it('shows a failed job with its reason, and retries it', async () => {

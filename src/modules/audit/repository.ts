@@ -12,6 +12,12 @@ export interface AuditWriter {
 }
 
 const MAX_ROWS_PER_INSERT = 5000;
+/**
+ * No insert of the writer lasts longer: a flush that cannot be stored by then fails (its
+ * requests answer 503) instead of waiting for ever. The audit's index relies on it: a row dated
+ * (its transaction's start) longer ago than this can no longer appear (reads-index.ts).
+ */
+export const AUDIT_INSERT_TIMEOUT_SECONDS = 30;
 // A named statement: each of the writer's connections parses and plans it once. Unnamed (as
 // Kysely sends it), every flush was parsed and planned again: about 6 µs of PostgreSQL's CPU
 // per status lookup at 14 lookups a flush (README, "Audit").
@@ -25,11 +31,16 @@ const INSERT_SQL = `INSERT INTO audit_log (key_id, role, action, pensioner_id, d
  * PostgreSQL to accept the rows (so an application crash loses nothing that was answered)
  * but not for the WAL fsync, which on its own would cap status lookups at a few thousand a
  * second. A crash of the database server itself can lose the last fraction of a second of
- * audit rows (wal_writer_delay); see README, "Audit".
+ * audit rows (wal_writer_delay); see README, "Audit". `insertTimeoutSeconds` is for tests: the
+ * audit's index counts on the default.
  */
-export function createAuditWriter(mainPool: pg.Pool): AuditWriter {
+export function createAuditWriter(mainPool: pg.Pool, o: { insertTimeoutSeconds?: number } = {}): AuditWriter {
   const PoolClass = mainPool.constructor as typeof pg.Pool;
-  const pool = new PoolClass({ ...(mainPool as unknown as { options: pg.PoolConfig }).options, max: 2, options: '-c synchronous_commit=off' });
+  const pool = new PoolClass({
+    ...(mainPool as unknown as { options: pg.PoolConfig }).options,
+    max: 2,
+    options: `-c synchronous_commit=off -c statement_timeout=${(o.insertTimeoutSeconds ?? AUDIT_INSERT_TIMEOUT_SECONDS) * 1000}`,
+  });
   pool.on('error', () => {});
   pool.on('connect', (client) => client.on('error', () => {}));
   let pending: { entries: AuditEntry[]; resolve: () => void; reject: (e: unknown) => void }[] = [];

@@ -1,0 +1,172 @@
+// Who read a person, from the audit's index (migration 20261208T000000): `audit_reads_of`
+// answers the same as the view `audit_by_pensioner` whether the audit-index job has run, has
+// run part of the way or not at all; the job indexes each many-person row once, whatever the
+// steps and however many runs at once; rows younger than the writer's timeout wait; the service
+// may add to the index but not change or empty it; and a writer's insert that cannot be stored
+// in time fails (503) rather than waits.
+import pg from 'pg';
+import { Kysely, PostgresDialect } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDatabase, withClient } from '../helpers/context.ts';
+import { createAuditWriter, type AuditEntry, type AuditWriter } from '../../src/modules/audit/repository.ts';
+import { createAuditIndexRepository } from '../../src/modules/audit/reads-index-repository.ts';
+import { createAuditIndexService } from '../../src/modules/audit/reads-index.ts';
+import { isTransientDatabaseError, transactionOn } from '../../src/infra/database.ts';
+import type { DB } from '../../src/infra/db-types.ts';
+
+let db: Awaited<ReturnType<typeof createTestDatabase>>;
+let pool: pg.Pool;
+let writer: AuditWriter;
+const repo = createAuditIndexRepository();
+let index: ReturnType<typeof createAuditIndexService>;
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  pool = new pg.Pool({ connectionString: db.url, max: 4 });
+  writer = createAuditWriter(pool);
+  index = createAuditIndexService({ transaction: transactionOn(pool), repo });
+}, 60_000);
+afterAll(async () => {
+  await writer?.close();
+  await pool?.end();
+  await db?.drop();
+});
+
+const KEYS = ['6f1c2a8e-3b4d-4e5f-9a0b-1c2d3e4f5a6b', '0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d'];
+const PEOPLE = Array.from({ length: 12 }, (_, i) => 1000 + i);
+
+/** One flush: each key reads `people` (one many-person row each), and one person alone under another detail. */
+async function flush(people: number[], action: string) {
+  const entries: AuditEntry[] = [];
+  for (const keyId of KEYS) for (const p of people) entries.push({ keyId, role: 'bureau', action, pensionerId: p });
+  entries.push({ keyId: KEYS[0]!, role: 'staff', action, pensionerId: people[0]!, detail: { note: 'alone' } });
+  await writer.record(entries);
+}
+
+type Read = { id: string; key_id: string; action: string };
+const sorted = (r: Read[]) => r.map((x) => `${x.id}/${x.key_id}/${x.action}`).sort();
+
+/** What audit_reads_of says of each person, and what the view says (the truth), from the beginning. */
+async function readsOfEveryone() {
+  const fn: string[][] = [];
+  const view: string[][] = [];
+  for (const p of PEOPLE) {
+    const a = await pool.query<Read>(`SELECT id::text, key_id::text, action FROM audit_reads_of($1, '-infinity')`, [p]);
+    const b = await pool.query<Read>(`SELECT id::text, key_id::text, action FROM audit_by_pensioner WHERE pensioner_id = $1`, [p]);
+    fn.push(sorted(a.rows));
+    view.push(sorted(b.rows));
+  }
+  return { fn, view };
+}
+
+const indexed = async () =>
+  (
+    await pool.query<{ n: number; distinct: number }>(
+      `SELECT count(*)::int AS n, count(DISTINCT (i.pensioner_id, x.id))::int AS distinct FROM audit_person_index i CROSS JOIN LATERAL unnest(i.audit_ids) AS x(id)`,
+    )
+  ).rows[0]!;
+const manyPersonNames = async () =>
+  (await pool.query<{ n: number }>(`SELECT coalesce(sum(cardinality(pensioner_ids)), 0)::int AS n FROM audit_log WHERE pensioner_ids IS NOT NULL`)).rows[0]!.n;
+
+describe('the audit index of whom many-person rows named', () => {
+  it('answers who read a person as the view does, before, during and after indexing', async () => {
+    for (let i = 0; i < 6; i++) await flush(PEOPLE.slice(i * 2, i * 2 + 5), `read-${i}`);
+    const before = await readsOfEveryone();
+    expect(before.fn).toEqual(before.view);
+    expect(before.view.every((r) => r.length > 0)).toBe(true);
+    expect((await indexed()).n).toBe(0);
+
+    // Young rows wait: with an hour to settle nothing is indexed, and the answer is unchanged.
+    expect(await index.run({ settleSeconds: 3600 })).toMatchObject({ rows: 0, names: 0, caughtUp: true });
+    expect((await indexed()).n).toBe(0);
+    expect((await readsOfEveryone()).fn).toEqual(before.view);
+
+    // Two rows a step: several steps and transactions; the answer is the same after each run.
+    const names = await manyPersonNames();
+    expect(names).toBe(2 * (5 + 5 + 5 + 5 + 4 + 2));
+    expect(await index.run({ settleSeconds: 0, rowsPerStep: 2 })).toMatchObject({ rows: 12, names, caughtUp: true });
+    expect(await indexed()).toEqual({ n: names, distinct: names });
+    expect((await readsOfEveryone()).fn).toEqual(before.view);
+
+    // Rows after the horizon are read from the log until the next run indexes them.
+    for (let i = 0; i < 3; i++) await flush(PEOPLE.slice(i * 3, i * 3 + 4), `later-${i}`);
+    const later = await readsOfEveryone();
+    expect(later.fn).toEqual(later.view);
+    expect(later.view).not.toEqual(before.view);
+    // One step: each person's reads are one index row (ten people in these flushes, three or four rows each).
+    expect(await index.run({ settleSeconds: 0 })).toMatchObject({ rows: 6, names: (await manyPersonNames()) - names, people: 10 });
+    expect((await readsOfEveryone()).fn).toEqual(later.view);
+    expect(await indexed()).toEqual({ n: await manyPersonNames(), distinct: await manyPersonNames() });
+    // Caught up: a run with nothing new adds nothing.
+    expect(await index.run({ settleSeconds: 0 })).toMatchObject({ rows: 0, names: 0, caughtUp: true });
+  });
+
+  it('takes a moment whole when it holds more rows than a step', async () => {
+    // One flush, five details: five many-person rows sharing their moment, against one row a step.
+    const entries: AuditEntry[] = [];
+    for (let d = 0; d < 5; d++)
+      for (const p of PEOPLE.slice(0, 3)) entries.push({ keyId: KEYS[1]!, role: 'bureau', action: 'page', pensionerId: p, detail: { page: d } });
+    await writer.record(entries);
+    await flush(PEOPLE.slice(0, 2), 'pair');
+    expect(await index.run({ settleSeconds: 0, rowsPerStep: 1 })).toMatchObject({ rows: 5 + 2, names: 5 * 3 + 2 * 2, caughtUp: true });
+    const n = await manyPersonNames();
+    expect(await indexed()).toEqual({ n, distinct: n });
+    const all = await readsOfEveryone();
+    expect(all.fn).toEqual(all.view);
+  });
+
+  it('indexes each row once when two runs overlap: the second waits for the first', async () => {
+    for (let i = 0; i < 4; i++) await flush(PEOPLE.slice(i, i + 2), `pair-${i}`);
+    const transaction = transactionOn(pool);
+    const step = { maxRows: 100, settleSeconds: 0 };
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    let stepped!: () => void;
+    const firstStepped = new Promise<void>((r) => (stepped = r));
+    // The first run's step is done but not committed when the second starts.
+    const first = transaction(async (trx) => {
+      const s = await repo.step(trx, step);
+      stepped();
+      await held;
+      return s;
+    });
+    await firstStepped;
+    const second = transaction((trx) => repo.step(trx, step));
+    await new Promise((r) => setTimeout(r, 200));
+    release();
+    const [a, b] = await Promise.all([first, second]);
+    expect(a.names).toBe(4 * 2 * 2);
+    expect(b.names).toBe(0);
+    const n = await manyPersonNames();
+    expect(await indexed()).toEqual({ n, distinct: n });
+  });
+
+  it('lets the service add to the index and move its horizon, never change or empty it', async () => {
+    const refused = ['UPDATE audit_person_index SET last_at = now()', 'DELETE FROM audit_person_index', 'TRUNCATE audit_person_index'];
+    for (const q of refused) await expect(pool.query(q), q).rejects.toThrow(/append-only|permission denied/);
+    expect((await indexed()).n).toBeGreaterThan(0);
+    // Not destroyed: it would end the shared pool.
+    const horizon = await repo.indexedBefore(new Kysely<DB>({ dialect: new PostgresDialect({ pool }) }));
+    expect(horizon).not.toBe('-infinity');
+  });
+
+  it("fails a writer's insert that cannot be stored in time, as the database being away (503), storing nothing", async () => {
+    const quick = createAuditWriter(pool, { insertTimeoutSeconds: 1 });
+    try {
+      await withClient(db.ownerUrl, async (owner) => {
+        await owner.query('BEGIN');
+        await owner.query('LOCK TABLE audit_log IN ACCESS EXCLUSIVE MODE');
+        const failed = await quick.record({ keyId: KEYS[0]!, role: 'bureau', action: 'blocked', pensionerId: 1 }).then(
+          () => null,
+          (e: unknown) => e,
+        );
+        await owner.query('ROLLBACK');
+        expect((failed as { code?: string } | null)?.code).toBe('57014');
+        expect(isTransientDatabaseError(failed)).toBe(true);
+      });
+      expect((await pool.query(`SELECT count(*)::int AS n FROM audit_log WHERE action = 'blocked'`)).rows[0].n).toBe(0);
+    } finally {
+      await quick.close();
+    }
+  });
+});
