@@ -12,6 +12,8 @@ import { type Kysely, sql } from 'kysely';
 //    statements time out (src/modules/audit/repository.ts), so a row older than that timeout
 //    plus a margin can no longer appear: the job indexes only such rows, and the horizon moves
 //    in the same transaction as the rows it covers.
+//  - A many-person row dated before the horizon would never be filed, so the database refuses
+//    it (a trigger; only a row inserted with an old `at` by hand could be, never the writer's).
 //  - `audit_reads_of` reads the index before the horizon and the rows themselves after it (at
 //    most about a day's), so its answer is the same whether the job has run or not.
 //  - One index row per person and night, not one per read: a person read sixteen times a day
@@ -36,6 +38,15 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       indexed_before timestamptz NOT NULL
     );
     INSERT INTO audit_index_progress (indexed_before) VALUES ('-infinity');
+    CREATE FUNCTION audit_after_horizon() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        IF NEW.at < (SELECT indexed_before FROM audit_index_progress) THEN
+          RAISE EXCEPTION 'a many-person audit row dated % is before the audit index''s horizon', NEW.at;
+        END IF;
+        RETURN NEW;
+      END $$;
+    CREATE TRIGGER audit_log_after_horizon BEFORE INSERT ON audit_log
+      FOR EACH ROW WHEN (NEW.pensioner_ids IS NOT NULL) EXECUTE FUNCTION audit_after_horizon();
     GRANT SELECT, INSERT ON TABLE audit_person_index TO pension_app;
     GRANT SELECT, UPDATE ON TABLE audit_index_progress TO pension_app;
   `.execute(db);
@@ -65,6 +76,8 @@ export async function down(db: Kysely<unknown>): Promise<void> {
       FROM audit_log a CROSS JOIN LATERAL unnest(a.pensioner_ids) AS p(pensioner_id)
       WHERE a.pensioner_ids IS NOT NULL AND a.at >= since AND a.pensioner_ids @> ARRAY[person] AND p.pensioner_id = person
     $$`.execute(db);
+  await sql`DROP TRIGGER IF EXISTS audit_log_after_horizon ON audit_log`.execute(db);
+  await sql`DROP FUNCTION IF EXISTS audit_after_horizon()`.execute(db);
   await sql`DROP TABLE IF EXISTS audit_person_index, audit_index_progress`.execute(db);
   await sql`DROP FUNCTION IF EXISTS audit_person_index_append_only()`.execute(db);
 }

@@ -9,6 +9,9 @@ import { decisionCommands, type WithReplayDeps } from './modules/certification/c
 import { createCertificationRepository } from './modules/certification/repository.ts';
 import { createFactsRepository } from './modules/certification/facts-repository.ts';
 import { createReplayService } from './modules/certification/replay.ts';
+import { auditCommands, type WithAuditIndex } from './modules/audit/cli.ts';
+import { createAuditIndexService } from './modules/audit/reads-index.ts';
+import { createAuditIndexRepository } from './modules/audit/reads-index-repository.ts';
 
 /** `decisions replay` on a short-lived connection, with its own audit writer flushed before the connection ends. */
 const withReplayDeps: WithReplayDeps = (fn) =>
@@ -22,4 +25,12 @@ const withReplayDeps: WithReplayDeps = (fn) =>
     }
   });
 
-export const CLI_EXTENSIONS: ((program: Command) => void)[] = [feedCommands, (program) => decisionCommands(program, withReplayDeps)];
+/** `audit index` on a short-lived connection. */
+const withAuditIndex: WithAuditIndex = (fn) =>
+  withDatabase((d) => fn(createAuditIndexService({ transaction: d.transaction, repo: createAuditIndexRepository() })));
+
+export const CLI_EXTENSIONS: ((program: Command) => void)[] = [
+  feedCommands,
+  (program) => decisionCommands(program, withReplayDeps),
+  (program) => auditCommands(program, withAuditIndex),
+];

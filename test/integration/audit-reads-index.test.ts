@@ -4,6 +4,9 @@
 // steps and however many runs at once; rows younger than the writer's timeout wait; the service
 // may add to the index but not change or empty it; and a writer's insert that cannot be stored
 // in time fails (503) rather than waits.
+import path from 'node:path';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import pg from 'pg';
 import { Kysely, PostgresDialect } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -67,6 +70,9 @@ const indexed = async () =>
   ).rows[0]!;
 const manyPersonNames = async () =>
   (await pool.query<{ n: number }>(`SELECT coalesce(sum(cardinality(pensioner_ids)), 0)::int AS n FROM audit_log WHERE pensioner_ids IS NOT NULL`)).rows[0]!.n;
+
+const ROOT = path.resolve(import.meta.dirname, '../..');
+const TSX = path.join(ROOT, 'node_modules/.bin/tsx');
 
 describe('the audit index of whom many-person rows named', () => {
   it('answers who read a person as the view does, before, during and after indexing', async () => {
@@ -148,6 +154,10 @@ describe('the audit index of whom many-person rows named', () => {
     // Not destroyed: it would end the shared pool.
     const horizon = await repo.indexedBefore(new Kysely<DB>({ dialect: new PostgresDialect({ pool }) }));
     expect(horizon).not.toBe('-infinity');
+    // A many-person row dated before the horizon would never be filed: refused, even to the owner.
+    const backdated = `INSERT INTO audit_log (at, action, pensioner_ids) VALUES (now() - interval '1 day', 'backdated', '{1,2}')`;
+    await expect(withClient(db.ownerUrl, (c) => c.query(backdated))).rejects.toThrow(/before the audit index's horizon/);
+    await withClient(db.ownerUrl, (c) => c.query(`INSERT INTO audit_log (at, action, pensioner_id) VALUES (now() - interval '1 day', 'backdated', 1)`));
   });
 
   it("fails a writer's insert that cannot be stored in time, as the database being away (503), storing nothing", async () => {
@@ -169,4 +179,37 @@ describe('the audit index of whom many-person rows named', () => {
       await quick.close();
     }
   });
+
+  it('is filed by hand with `npm run cli -- audit index`: the rows settled a minute ago, counts only on its output', async () => {
+    // A database of its own: the runs above moved the horizon to their moment, past these rows.
+    const own = await createTestDatabase();
+    const ownPool = new pg.Pool({ connectionString: own.url, max: 1 });
+    try {
+      // Rows of two minutes ago, as the writer left them (one a flush moment), and one of now that must wait.
+      await withClient(own.ownerUrl, (c) =>
+        c.query(
+          `INSERT INTO audit_log (at, key_id, role, action, pensioner_ids) VALUES
+        (now() - interval '2 minutes', $1, 'bureau', 'by-hand', '{2001,2002,2003}'), (now() - interval '2 minutes', $2, 'bureau', 'by-hand', '{2003}'),
+        (now(), $1, 'bureau', 'by-hand', '{2001}')`,
+          [KEYS[0], KEYS[1]],
+        ),
+      );
+      const env = { PATH: process.env.PATH!, HOME: process.env.HOME ?? '/tmp', DATABASE_URL: own.url };
+      const { stdout } = await promisify(execFile)(TSX, ['src/cli.ts', 'audit', 'index'], { cwd: ROOT, env });
+      expect(stdout).toMatch(/^filed 2 many-person audit rows: 4 reads in 3 index rows \(\d+\.\d s\); caught up\n$/);
+      const filed = await ownPool.query(
+        `SELECT pensioner_id::int AS p, cardinality(audit_ids) AS n FROM audit_person_index WHERE pensioner_id > 2000 ORDER BY 1`,
+      );
+      expect(filed.rows).toEqual([
+        { p: 2001, n: 1 },
+        { p: 2002, n: 1 },
+        { p: 2003, n: 2 },
+      ]);
+      const reads = await ownPool.query(`SELECT count(*)::int AS n FROM audit_reads_of(2001, '-infinity') WHERE action = 'by-hand'`);
+      expect(reads.rows[0].n).toBe(2); // one filed, one of now read from the log
+    } finally {
+      await ownPool.end();
+      await own.drop();
+    }
+  }, 60_000);
 });

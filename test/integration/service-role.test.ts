@@ -57,6 +57,7 @@ describe('as the service role, the audit log', () => {
     expect(await auditRows()).toBe(before);
     const triggers = await t.deps.pool.query(`SELECT tgname, tgenabled FROM pg_trigger WHERE tgrelid = 'audit_log'::regclass ORDER BY tgname`);
     expect(triggers.rows).toEqual([
+      { tgname: 'audit_log_after_horizon', tgenabled: 'O' },
       { tgname: 'audit_log_no_change', tgenabled: 'O' },
       { tgname: 'audit_log_no_truncate', tgenabled: 'O' },
     ]);
