@@ -6,9 +6,11 @@
 // (the floor: the scan) and after the audit-index job has run, and times the job.
 //   npm run bench:audit-index -- [--days 2] [--rows-per-day 30000] [--names-per-row 530] [--pensioners 1000000] [--sample 20] [--keep]
 import pg from 'pg';
+import { Kysely, PostgresDialect } from 'kysely';
 import { randomBytes } from 'node:crypto';
 import { ADMIN_URL, freshDatabase, log, serviceUrl } from './lib.ts';
 import { transactionOn } from '../src/infra/database.ts';
+import type { DB } from '../src/infra/db-types.ts';
 import { createAuditIndexRepository } from '../src/modules/audit/reads-index-repository.ts';
 import { createAuditIndexService } from '../src/modules/audit/reads-index.ts';
 
@@ -65,7 +67,11 @@ async function main() {
 
     const scan = await timeReads(pool, people);
     t0 = performance.now();
-    const service = createAuditIndexService({ transaction: transactionOn(pool), repo: createAuditIndexRepository() });
+    const service = createAuditIndexService({
+      db: new Kysely<DB>({ dialect: new PostgresDialect({ pool }) }),
+      transaction: transactionOn(pool),
+      repo: createAuditIndexRepository(),
+    });
     let run = { rows: 0, names: 0, caughtUp: false };
     // The job's runs, one after the other until caught up (each stops starting steps after 60 s).
     while (!run.caughtUp) {

@@ -265,7 +265,7 @@ export function createDeps(base: DepsBase): AppDeps {
     visitLeadDays: config.visitLeadDays,
   });
   const evidencePartitions = createEvidencePartitionService({ transaction, clock, policy, repo: createEvidencePartitionRepository() });
-  const auditIndex = createAuditIndexService({ transaction, repo: createAuditIndexRepository() });
+  const auditIndex = createAuditIndexService({ db, transaction, repo: createAuditIndexRepository() });
   const reminders = createReminderService({ transaction, audit, clock, smsGatewayUrl: config.smsGatewayUrl });
   const payrollRepo = createPayrollRepository();
   // Previews and frozen runs are read where lookups are (the standby when there is one); the

@@ -115,7 +115,7 @@ export async function buildApp(deps: AppDeps, opts: { logger?: false; extraRoute
   await useSecurityHeaders(app);
   await useRateLimit(app, config.rateLimitPerSecond);
   const failures = createAuthFailureLimiter({ limit: config.authFailureLimit, windowMs: config.authFailureWindowMs });
-  await app.register(metricsPlugin, { queues: deps.queues, token: config.metricsToken, failures, replica: deps.readReplica });
+  await app.register(metricsPlugin, { queues: deps.queues, token: config.metricsToken, failures, replica: deps.readReplica, auditIndex: deps.auditIndex });
   await app.register(authPlugin, { authenticate: (secret) => deps.auth.authenticate(secret), failures });
   if (deps.readReplica) useReadRouting(app, deps.readReplica);
 

@@ -27,7 +27,7 @@ const withReplayDeps: WithReplayDeps = (fn) =>
 
 /** `audit index` on a short-lived connection. */
 const withAuditIndex: WithAuditIndex = (fn) =>
-  withDatabase((d) => fn(createAuditIndexService({ transaction: d.transaction, repo: createAuditIndexRepository() })));
+  withDatabase((d) => fn(createAuditIndexService({ db: d.db, transaction: d.transaction, repo: createAuditIndexRepository() })));
 
 export const CLI_EXTENSIONS: ((program: Command) => void)[] = [
   feedCommands,

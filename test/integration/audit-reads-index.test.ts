@@ -27,7 +27,7 @@ beforeAll(async () => {
   db = await createTestDatabase();
   pool = new pg.Pool({ connectionString: db.url, max: 4 });
   writer = createAuditWriter(pool);
-  index = createAuditIndexService({ transaction: transactionOn(pool), repo });
+  index = createAuditIndexService({ db: new Kysely<DB>({ dialect: new PostgresDialect({ pool }) }), transaction: transactionOn(pool), repo });
 }, 60_000);
 afterAll(async () => {
   await writer?.close();

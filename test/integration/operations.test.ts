@@ -49,6 +49,13 @@ describe('operations endpoints', () => {
     expect(res.body).toContain('http_request_duration_seconds_bucket');
     expect(res.body).toContain('route="/v1/pensioners/:nationalId"');
     expect(res.body).toMatch(/queue_jobs\{queue="rescore",state="waiting"\}/);
+    // Never run in this database: the horizon is at -infinity.
+    expect(res.body).toMatch(/^audit_index_behind_seconds \+Inf$/m);
+    await t.deps.auditIndex.run();
+    const after = await t.app.inject({ method: 'GET', url: '/metrics' });
+    const behind = Number(/^audit_index_behind_seconds (\S+)$/m.exec(after.body)?.[1]);
+    expect(behind).toBeGreaterThanOrEqual(60); // the rows of the last minute are not settled yet
+    expect(behind).toBeLessThan(70);
   });
 });
 

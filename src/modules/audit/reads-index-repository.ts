@@ -57,6 +57,14 @@ export function createAuditIndexRepository() {
       return { rows: Number(d.rows), names: Number(d.names), people: Number(d.people), caughtUp };
     },
 
+    /** How far the horizon is behind the database's clock, in seconds (Infinity before the first run). */
+    async behindSeconds(q: Executor): Promise<number> {
+      const { rows } = await sql<{ s: number }>`
+        SELECT CASE WHEN isfinite(indexed_before) THEN extract(epoch FROM now() - indexed_before)::float8 ELSE 'Infinity'::float8 END AS s
+        FROM audit_index_progress`.execute(q);
+      return rows[0]!.s;
+    },
+
     /** The horizon as text (it starts at -infinity): every many-person row before it is indexed. */
     async indexedBefore(q: Executor): Promise<string> {
       const { rows } = await sql<{ at: string }>`SELECT indexed_before::text AS at FROM audit_index_progress`.execute(q);

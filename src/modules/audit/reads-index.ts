@@ -2,7 +2,7 @@
 // job, nightly: a person's reads of a day make one index row): files the settled rows after
 // the horizon in steps of their own transaction, until it catches up or its time is spent (a
 // first run over a large audit log continues the next night, or when run by hand).
-import type { Transact } from '../../infra/database.ts';
+import type { Executor, Transact } from '../../infra/database.ts';
 import { AUDIT_INSERT_TIMEOUT_SECONDS } from './repository.ts';
 import type { AuditIndexRepository } from './reads-index-repository.ts';
 
@@ -10,6 +10,7 @@ import type { AuditIndexRepository } from './reads-index-repository.ts';
 export const AUDIT_SETTLE_SECONDS = AUDIT_INSERT_TIMEOUT_SECONDS * 2;
 
 export interface AuditIndexDeps {
+  db: Executor;
   transaction: Transact;
   repo: AuditIndexRepository;
 }
@@ -39,6 +40,9 @@ export function createAuditIndexService(deps: AuditIndexDeps) {
       }
       return total;
     },
+
+    /** How long ago the horizon is (/metrics: a nightly job keeps it under about a day and a minute). */
+    behindSeconds: () => deps.repo.behindSeconds(deps.db),
   };
 }
 export type AuditIndexService = ReturnType<typeof createAuditIndexService>;
