@@ -8,6 +8,7 @@ import path from 'node:path';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import pg from 'pg';
+import fc from 'fast-check';
 import { Kysely, PostgresDialect } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, withClient } from '../helpers/context.ts';
@@ -106,6 +107,31 @@ describe('the audit index of whom many-person rows named', () => {
     // Caught up: a run with nothing new adds nothing.
     expect(await index.run({ settleSeconds: 0 })).toMatchObject({ rows: 0, names: 0, caughtUp: true });
   });
+
+  it('answers as the view does after any interleaving of flushes and runs, filing each read once (property)', async () => {
+    let n = 0;
+    const op = fc.oneof(
+      fc.record({ flush: fc.uniqueArray(fc.integer({ min: 0, max: PEOPLE.length - 1 }), { minLength: 1, maxLength: 6 }) }),
+      fc.record({ run: fc.integer({ min: 1, max: 4 }) }),
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.array(op, { minLength: 1, maxLength: 8 }), async (ops) => {
+        for (const o of ops) {
+          if ('run' in o) await index.run({ settleSeconds: 0, rowsPerStep: o.run });
+          else
+            await flush(
+              o.flush.map((i) => PEOPLE[i]!),
+              `prop-${n++}`,
+            );
+        }
+        const all = await readsOfEveryone();
+        expect(all.fn).toEqual(all.view);
+        const filed = await indexed();
+        expect(filed.distinct).toBe(filed.n);
+      }),
+      { numRuns: 12 },
+    );
+  }, 120_000);
 
   it('takes a moment whole when it holds more rows than a step', async () => {
     // One flush, five details: five many-person rows sharing their moment, against one row a step.
