@@ -20,7 +20,7 @@ export interface IndexRunOptions {
   rowsPerStep?: number;
   /** Stop starting steps after this long (default 5 min); the rest is for the next run. */
   budgetMs?: number;
-  /** Tests only: index rows younger than the writer's timeout too. */
+  /** Tests and bench:audit-index only: file rows younger than the writer's timeout too. */
   settleSeconds?: number;
 }
 
