@@ -131,6 +131,8 @@ describe('the audit index of whom many-person rows named', () => {
       }),
       { numRuns: 12 },
     );
+    // Caught up, so that the tests after this one count only their own rows.
+    await index.run({ settleSeconds: 0 });
   }, 120_000);
 
   it('takes a moment whole when it holds more rows than a step', async () => {
