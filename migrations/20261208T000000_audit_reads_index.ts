@@ -19,6 +19,28 @@ import { type Kysely, sql } from 'kysely';
 //  - One index row per person and night, not one per read: a person read sixteen times a day
 //    costs one row (about 230 B with its index entry) instead of sixteen (about 106 B each; measured).
 // The index is part of the audit: the service may add to it, never change or empty it.
+
+const COLUMNS = 'a.id, a.at, a.key_id, a.role, a.action, a.detail';
+/** The reads filed in the index (before the horizon). */
+const FROM_INDEX = `
+      UNION ALL
+      SELECT ${COLUMNS}
+      FROM audit_person_index i CROSS JOIN LATERAL unnest(i.audit_ids) AS x(audit_id) JOIN audit_log a ON a.id = x.audit_id
+      WHERE i.pensioner_id = person AND i.last_at >= since AND a.at >= since`;
+
+/** `audit_reads_of`: the single-person rows, `indexed` reads, and the many-person rows from `manyFrom` on. */
+function readsOf(indexed: string, manyFrom: string): string {
+  return `CREATE OR REPLACE FUNCTION audit_reads_of(person bigint, since timestamptz)
+    RETURNS TABLE (id bigint, at timestamptz, key_id uuid, role text, action text, detail jsonb)
+    LANGUAGE sql STABLE AS $$
+      SELECT ${COLUMNS} FROM audit_log a WHERE a.pensioner_id = person AND a.at >= since${indexed}
+      UNION ALL
+      SELECT ${COLUMNS}
+      FROM audit_log a CROSS JOIN LATERAL unnest(a.pensioner_ids) AS p(pensioner_id)
+      WHERE a.pensioner_ids IS NOT NULL AND a.at >= ${manyFrom} AND a.pensioner_ids @> ARRAY[person] AND p.pensioner_id = person
+    $$`;
+}
+
 export async function up(db: Kysely<unknown>): Promise<void> {
   await sql`
     CREATE TABLE audit_person_index (
@@ -50,32 +72,11 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     GRANT SELECT, INSERT ON TABLE audit_person_index TO pension_app;
     GRANT SELECT, UPDATE ON TABLE audit_index_progress TO pension_app;
   `.execute(db);
-  await sql`CREATE OR REPLACE FUNCTION audit_reads_of(person bigint, since timestamptz)
-    RETURNS TABLE (id bigint, at timestamptz, key_id uuid, role text, action text, detail jsonb)
-    LANGUAGE sql STABLE AS $$
-      SELECT a.id, a.at, a.key_id, a.role, a.action, a.detail FROM audit_log a WHERE a.pensioner_id = person AND a.at >= since
-      UNION ALL
-      SELECT a.id, a.at, a.key_id, a.role, a.action, a.detail
-      FROM audit_person_index i CROSS JOIN LATERAL unnest(i.audit_ids) AS x(audit_id) JOIN audit_log a ON a.id = x.audit_id
-      WHERE i.pensioner_id = person AND i.last_at >= since AND a.at >= since
-      UNION ALL
-      SELECT a.id, a.at, a.key_id, a.role, a.action, a.detail
-      FROM audit_log a CROSS JOIN LATERAL unnest(a.pensioner_ids) AS p(pensioner_id)
-      WHERE a.pensioner_ids IS NOT NULL AND a.at >= greatest(since, (SELECT indexed_before FROM audit_index_progress))
-        AND a.pensioner_ids @> ARRAY[person] AND p.pensioner_id = person
-    $$`.execute(db);
+  await sql.raw(readsOf(FROM_INDEX, 'greatest(since, (SELECT indexed_before FROM audit_index_progress))')).execute(db);
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {
-  await sql`CREATE OR REPLACE FUNCTION audit_reads_of(person bigint, since timestamptz)
-    RETURNS TABLE (id bigint, at timestamptz, key_id uuid, role text, action text, detail jsonb)
-    LANGUAGE sql STABLE AS $$
-      SELECT a.id, a.at, a.key_id, a.role, a.action, a.detail FROM audit_log a WHERE a.pensioner_id = person AND a.at >= since
-      UNION ALL
-      SELECT a.id, a.at, a.key_id, a.role, a.action, a.detail
-      FROM audit_log a CROSS JOIN LATERAL unnest(a.pensioner_ids) AS p(pensioner_id)
-      WHERE a.pensioner_ids IS NOT NULL AND a.at >= since AND a.pensioner_ids @> ARRAY[person] AND p.pensioner_id = person
-    $$`.execute(db);
+  await sql.raw(readsOf('', 'since')).execute(db); // as migration 20261207T000000 left it
   await sql`DROP TRIGGER IF EXISTS audit_log_after_horizon ON audit_log`.execute(db);
   await sql`DROP FUNCTION IF EXISTS audit_after_horizon()`.execute(db);
   await sql`DROP TABLE IF EXISTS audit_person_index, audit_index_progress`.execute(db);

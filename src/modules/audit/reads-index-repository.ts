@@ -64,12 +64,6 @@ export function createAuditIndexRepository() {
         FROM audit_index_progress`.execute(q);
       return rows[0]!.s;
     },
-
-    /** The horizon as text (it starts at -infinity): every many-person row before it is indexed. */
-    async indexedBefore(q: Executor): Promise<string> {
-      const { rows } = await sql<{ at: string }>`SELECT indexed_before::text AS at FROM audit_index_progress`.execute(q);
-      return rows[0]!.at;
-    },
   };
 }
 export type AuditIndexRepository = ReturnType<typeof createAuditIndexRepository>;
