@@ -99,19 +99,11 @@ export interface MergeOrigin {
 /**
  * Rows `s` (events by national id) joined to registered pensioners `p` of the region. Batch,
  * time and origin are parameters of the statement, not columns of the staged lines.
- *
- * Each line finds its person by one probe of the national ID index, so a merge costs what its
- * lines cost, whatever the size of the registry. As a plain join PostgreSQL hashed the whole
- * registry for every chunk and every small file (1M pensioners: 650 ms a chunk of 20,000 lines,
- * against 58 ms probing); `OFFSET 0` keeps the subquery from being flattened back into that
- * join (test/integration/merge-registry-probe.test.ts).
  */
 function matchedRows(rows: RawBuilder<unknown>, o: MergeOrigin & { batchId: string | null }) {
   return sql`SELECT p.id AS pensioner_id, s.source, s.kind, s.source_ref, s.occurred_at, s.identity_check, s.location, s.death_date,
       ${o.batchId}::uuid AS batch_id, ${o.receivedAt}::timestamptz AS received_at, ${o.receivedVia}::text AS received_via
-    FROM ${rows} CROSS JOIN LATERAL (
-      SELECT r.id FROM pensioners r WHERE r.national_id = s.national_id AND ${inRegionSql('r.region_code', o.regionPrefix)} OFFSET 0
-    ) p`;
+    FROM ${rows} JOIN pensioners p ON p.national_id = s.national_id WHERE ${inRegionSql('p.region_code', o.regionPrefix)}`;
 }
 
 // COPY text format: backslash, tab, newline and carriage return escaped; \N is NULL.
