@@ -6,11 +6,9 @@
 // (the floor: the scan) and after the audit-index job has run, and times the job.
 //   npm run bench:audit-index -- [--days 2] [--rows-per-day 30000] [--names-per-row 530] [--pensioners 1000000] [--sample 20] [--keep]
 import pg from 'pg';
-import { Kysely, PostgresDialect } from 'kysely';
 import { randomBytes } from 'node:crypto';
 import { ADMIN_URL, freshDatabase, log, serviceUrl } from './lib.ts';
-import { transactionOn } from '../src/infra/database.ts';
-import type { DB } from '../src/infra/db-types.ts';
+import { createDatabase } from '../src/infra/database.ts';
 import { createAuditIndexRepository } from '../src/modules/audit/reads-index-repository.ts';
 import { createAuditIndexService } from '../src/modules/audit/reads-index.ts';
 
@@ -46,7 +44,8 @@ async function main() {
   const name = `pc_bench_audit_${randomBytes(3).toString('hex')}`;
   const url = await freshDatabase(name);
   const owner = new pg.Pool({ connectionString: url, max: 1 });
-  const pool = new pg.Pool({ connectionString: serviceUrl(url), max: 2 });
+  const database = createDatabase(serviceUrl(url), { max: 2 });
+  const pool = database.pool;
   try {
     log(`bench:audit-index — ${DAYS} days × ${ROWS.toLocaleString()} rows × ${NAMES} names of ${PENSIONERS.toLocaleString()} pensioners, database ${name}`);
     let t0 = performance.now();
@@ -67,11 +66,7 @@ async function main() {
 
     const scan = await timeReads(pool, people);
     t0 = performance.now();
-    const service = createAuditIndexService({
-      db: new Kysely<DB>({ dialect: new PostgresDialect({ pool }) }),
-      transaction: transactionOn(pool),
-      repo: createAuditIndexRepository(),
-    });
+    const service = createAuditIndexService({ db: database.db, transaction: database.transaction, repo: createAuditIndexRepository() });
     // Every row filed, the last minute's too (the bench's rows are dated, not written, then).
     const run = await service.run({ settleSeconds: 0, budgetMs: Infinity });
     const indexMs = performance.now() - t0;
@@ -98,7 +93,7 @@ async function main() {
       ].join('\n'),
     );
   } finally {
-    await pool.end();
+    await database.close();
     await owner.end();
     if (!KEEP) {
       const c = new pg.Client({ connectionString: ADMIN_URL });

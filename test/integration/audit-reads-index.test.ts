@@ -9,16 +9,15 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import pg from 'pg';
 import fc from 'fast-check';
-import { Kysely, PostgresDialect } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, withClient } from '../helpers/context.ts';
 import { createAuditWriter, type AuditEntry, type AuditWriter } from '../../src/modules/audit/repository.ts';
 import { createAuditIndexRepository } from '../../src/modules/audit/reads-index-repository.ts';
 import { createAuditIndexService } from '../../src/modules/audit/reads-index.ts';
-import { isTransientDatabaseError, transactionOn } from '../../src/infra/database.ts';
-import type { DB } from '../../src/infra/db-types.ts';
+import { createDatabase, isTransientDatabaseError, transactionOn, type Database } from '../../src/infra/database.ts';
 
 let db: Awaited<ReturnType<typeof createTestDatabase>>;
+let database: Database;
 let pool: pg.Pool;
 let writer: AuditWriter;
 const repo = createAuditIndexRepository();
@@ -26,13 +25,14 @@ let index: ReturnType<typeof createAuditIndexService>;
 
 beforeAll(async () => {
   db = await createTestDatabase();
-  pool = new pg.Pool({ connectionString: db.url, max: 4 });
+  database = createDatabase(db.url, { max: 4 });
+  pool = database.pool;
   writer = createAuditWriter(pool);
-  index = createAuditIndexService({ db: new Kysely<DB>({ dialect: new PostgresDialect({ pool }) }), transaction: transactionOn(pool), repo });
+  index = createAuditIndexService({ db: database.db, transaction: database.transaction, repo });
 }, 60_000);
 afterAll(async () => {
   await writer?.close();
-  await pool?.end();
+  await database?.close();
   await db?.drop();
 });
 
