@@ -27,6 +27,8 @@ export interface Options {
   visitWhenDue: boolean;
   /** The service's VISIT_LEAD_DAYS (undefined: its default). */
   visitLeadDays: number | undefined;
+  /** Skip the raw COPY + merge ceiling (a quarter hour at 1M) when only the year's decisions are wanted. */
+  noCeiling: boolean;
 }
 
 export function parseOptions(): Options {
@@ -48,6 +50,7 @@ export function parseOptions(): Options {
       unreachable: { type: 'string', default: '0.05' },
       'visit-when-due': { type: 'boolean', default: false },
       'visit-lead-days': { type: 'string' },
+      'no-ceiling': { type: 'boolean', default: false },
     },
   });
   const pensioners = Number(args.pensioners);
@@ -70,5 +73,6 @@ export function parseOptions(): Options {
     unreachable: Number(args.unreachable),
     visitWhenDue: args['visit-when-due'],
     visitLeadDays: args['visit-lead-days'] === undefined ? undefined : Number(args['visit-lead-days']),
+    noCeiling: args['no-ceiling'],
   };
 }
