@@ -1,6 +1,8 @@
 // A source added by a policy file alone: the service started with POLICY_FILE naming a policy
-// that adds a post office accepts its pushes, batch files and feed keys, certifies from it,
-// reports it and shows it to staff; what the policy does not name is refused as before.
+// that adds a post office accepts its pushes, batch files (plain, and GBK in the post office's
+// own columns through an interface mapping), pulls from its interface (msw plays the platform)
+// and feed keys, certifies from it, reports it and shows it to staff; what the policy does not
+// name is refused as before.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -10,6 +12,9 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import type { FastifyInstance } from 'fastify';
 import type { Worker } from 'bullmq';
+import iconv from 'iconv-lite';
+import { http, HttpResponse } from 'msw';
+import { setupServer } from 'msw/node';
 import defaultJson from '../../policy/default.json' with { type: 'json' };
 import { loadConfig } from '../../src/config.ts';
 import { startRuntime, type Runtime } from '../../src/runtime.ts';
@@ -36,6 +41,30 @@ policy.sources.post_office = {
   kinds: { counter_collection: { weight: 0.92, tier: 'strong' }, parcel_pickup: { weight: 0.6, tier: 'reference' } },
 };
 writeFileSync(policyFile, JSON.stringify(policy));
+// Start-up checks these against the policy in force: under the default policy they would stop the start.
+const mappingsFile = path.join(dir, 'mappings.json');
+writeFileSync(
+  mappingsFile,
+  JSON.stringify([
+    {
+      name: 'post-counter',
+      source: 'post_office',
+      columns: { nationalId: '身份证号', kind: '业务类型', occurredAt: '办理时间', sourceRef: '流水号' },
+      dates: { occurredAt: ['yyyy/MM/dd HH:mm'] },
+      constants: { identityCheck: 'id_document' },
+      codes: { kind: { 柜台领取: 'counter_collection', 包裹领取: 'parcel_pickup' } },
+    },
+  ]),
+);
+const feedsFile = path.join(dir, 'feeds.json');
+const POST_PLATFORM = 'http://platform.test/post/events';
+writeFileSync(
+  feedsFile,
+  JSON.stringify([
+    { name: 'post-platform', source: 'post_office', baseUrl: POST_PLATFORM, token: 'secret-token', pageSize: 10, ratePerSecond: 100, timeoutMs: 2000 },
+  ]),
+);
+const platform = setupServer();
 
 const prefix = `t${randomBytes(4).toString('hex')}`;
 let db: Awaited<ReturnType<typeof createTestDatabase>>;
@@ -44,7 +73,7 @@ let app: FastifyInstance;
 let workers: Worker[] = [];
 let admin: string;
 let postFeed: string;
-const [pushed, filed, parcels] = ids(3, '510104', '1946-04-01');
+const [pushed, filed, parcels, mapped, pulled] = ids(5, '510104', '1946-04-01');
 
 const line = (nationalId: string, kind: string, sourceRef: string, over: Record<string, unknown> = {}) => ({
   nationalId,
@@ -59,8 +88,18 @@ const push = (key: string, payload: unknown) => app.inject({ method: 'POST', url
 const certification = async (id: string) => (await app.inject({ method: 'GET', url: `/v1/pensioners/${id}/certification`, headers: auth(admin) })).json();
 
 beforeAll(async () => {
+  platform.listen({ onUnhandledRequest: 'error' });
   db = await createTestDatabase();
-  const config = loadConfig({ DATABASE_URL: db.url, REDIS_URL, POLICY_FILE: policyFile, QUEUE_PREFIX: prefix, LOG_LEVEL: 'warn', RESCORE_DEFER_MAX_MS: '0' });
+  const config = loadConfig({
+    DATABASE_URL: db.url,
+    REDIS_URL,
+    POLICY_FILE: policyFile,
+    MAPPINGS_FILE: mappingsFile,
+    FEEDS_FILE: feedsFile,
+    QUEUE_PREFIX: prefix,
+    LOG_LEVEL: 'warn',
+    RESCORE_DEFER_MAX_MS: '0',
+  });
   runtime = await startRuntime(config, { clock: fixedClock('2026-06-15T04:00:00Z'), migrate: false });
   app = await buildApp(runtime.deps);
   await app.ready();
@@ -68,10 +107,11 @@ beforeAll(async () => {
   admin = (await runtime.deps.auth.createKey({ role: 'admin', name: 'admin' })).secret;
   postFeed = (await runtime.deps.auth.createKey({ role: 'feed', name: 'post', sources: ['post_office'] })).secret;
   // Certified by the legacy system long ago: suspended now, until new evidence certifies them.
-  await register(runtime, admin, [pushed!, filed!, parcels!]);
+  await register(runtime, admin, [pushed!, filed!, parcels!, mapped!, pulled!]);
   await runtime.deps.pool.query(`UPDATE pensioners SET legacy_certified_at = '2025-01-10'`);
 });
 afterAll(async () => {
+  platform.close();
   await Promise.all(workers.map((w) => w.close()));
   await app?.close();
   await runtime?.close();
@@ -123,6 +163,46 @@ describe('a source named only by the policy file', () => {
     expect(c).toMatchObject({ status: 'certified', certifiedAt: '2026-06-11' });
   });
 
+  it('is accepted in a GBK file in its own columns, through its interface mapping, and certifies', async () => {
+    const text = ['身份证号,业务类型,办理时间,流水号', `${mapped},柜台领取,2026/06/12 09:30,G-1`, `${mapped},包裹领取,2026/06/12 09:40,G-2`].join('\n');
+    const res = await app.inject({
+      method: 'POST',
+      url: '/v1/feeds/post_office/batches?mapping=post-counter',
+      headers: { ...auth(postFeed), 'content-type': 'text/csv; charset=gbk' },
+      payload: iconv.encode(text, 'gbk'),
+    });
+    expect(res.statusCode, res.body).toBe(202);
+    const b = await waitForBatch({ app }, postFeed, res.json().batchId);
+    expect(b).toMatchObject({ status: 'completed', source: 'post_office', lines: 2, accepted: 2, rejected: 0 });
+    const c = await until(
+      () => certification(mapped!),
+      (c) => c.method === 'auto',
+    );
+    expect(c).toMatchObject({ status: 'certified', certifiedAt: '2026-06-12' });
+    expect(c.evidence).toEqual(expect.arrayContaining([expect.objectContaining({ source: 'post_office', kind: 'counter_collection' })]));
+  });
+
+  it('is pulled from its interface on the platform, and certifies', async () => {
+    platform.use(
+      http.get(POST_PLATFORM, ({ request }) => {
+        if (request.headers.get('authorization') !== 'Bearer secret-token') return new HttpResponse(null, { status: 401 });
+        const since = new URL(request.url).searchParams.get('since');
+        const events = since ? [] : [line(pulled!, 'counter_collection', 'PL-1', { occurredAt: '2026-06-13T11:00:00+08:00' })];
+        return HttpResponse.json({ events, nextCursor: since ?? '1', hasMore: false });
+      }),
+    );
+    const post = runtime.deps.feedInterfaces.find((f) => f.name === 'post-platform');
+    expect(post?.mode).toBe('pull');
+    const r = await runtime.deps.feeds.pull(post as Parameters<typeof runtime.deps.feeds.pull>[0]);
+    expect(r).toMatchObject({ pages: 1, accepted: 1, rejected: 0, cursor: '1' });
+    const c = await until(
+      () => certification(pulled!),
+      (c) => c.method === 'auto',
+    );
+    expect(c).toMatchObject({ status: 'certified', certifiedAt: '2026-06-13' });
+    expect(c.evidence).toEqual([expect.objectContaining({ source: 'post_office', kind: 'counter_collection' })]);
+  });
+
   it('reference-tier kinds of it never certify alone, nor with other reference kinds', async () => {
     const res = await push(admin, [
       line(parcels!, 'parcel_pickup', 'R-1'),
@@ -139,7 +219,7 @@ describe('a source named only by the policy file', () => {
 
   it('is shown in reports and to staff', async () => {
     const summary = await app.inject({ method: 'GET', url: '/v1/reports/summary?month=2026-06', headers: auth(admin) });
-    expect(summary.json().evidenceMix).toEqual(expect.arrayContaining([expect.objectContaining({ source: 'post_office', events: 3 })]));
+    expect(summary.json().evidenceMix).toEqual(expect.arrayContaining([expect.objectContaining({ source: 'post_office', events: 6 })]));
     const evidence = await app.inject({ method: 'GET', url: `/v1/pensioners/${pushed}/evidence`, headers: auth(admin) });
     expect(evidence.json().items).toEqual([expect.objectContaining({ source: 'post_office', kind: 'counter_collection' })]);
   });
